@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Every target builds in Swift 6 language mode with the same upcoming features as postgres-nio.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+]
+
+let package = Package(
+    name: "reprise",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Workflow", targets: ["Workflow"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "Workers", targets: ["Workers"]),
+        .executable(name: "reprise", targets: ["reprise"]),
+        .executable(name: "reprise-bench", targets: ["reprise-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // The programming model and the replay engine: no I/O, no Postgres.
+        .target(
+            name: "Workflow",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Store",
+            dependencies: ["Workflow", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Workers",
+            dependencies: [
+                "Workflow", "Store",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: ["Store"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Activities",
+            dependencies: ["Workflow", "Gateway"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Workflow", "Store", "Gateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Samples",
+            dependencies: ["Workflow", "Activities"],
+            path: "workflows",
+            exclude: ["examples"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "reprise",
+            dependencies: [
+                "Workflow", "Store", "Workers", "Server", "Activities", "Samples",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "reprise-bench",
+            dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkflowTests",
+            dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,4 @@
+import Store
+
+/// The LLM model-routing gateway. Filled by the gateway issue.
+public enum GatewayModule {}

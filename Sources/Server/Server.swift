@@ -1,0 +1,7 @@
+import Gateway
+import Hummingbird
+import Store
+import Workflow
+
+/// The HTTP API. Filled by the API issue.
+public enum ServerModule {}

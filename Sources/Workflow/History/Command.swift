@@ -1,0 +1,73 @@
+/// What a workflow task asks the engine to do. Each command becomes one history event; on replay,
+/// each command the code emits must match the recorded event.
+public enum Command: Sendable, Hashable {
+    /// Schedule an activity. `seq` is the activity's sequence number, and `String(seq)` its id.
+    case scheduleActivity(ScheduleActivity)
+    /// Ask for a scheduled activity to be canceled.
+    case requestCancelActivity(seq: Int)
+    /// Start a timer. `String(seq)` is its id.
+    case startTimer(seq: Int, duration: Duration)
+    /// Cancel a started timer.
+    case cancelTimer(seq: Int)
+    /// Record a side effect or a patch.
+    case recordMarker(Marker)
+    /// End the run with a result.
+    case completeWorkflow(result: Payload)
+    /// End the run with a failure.
+    case failWorkflow(failure: Failure)
+    /// End the run canceled.
+    case cancelWorkflow(details: Payload?)
+
+    /// The attributes of an activity to schedule.
+    public struct ScheduleActivity: Sendable, Hashable {
+        public var seq: Int
+        public var activityType: String
+        public var input: Payload
+        public var options: ActivityOptions
+
+        public init(seq: Int, activityType: String, input: Payload, options: ActivityOptions) {
+            self.seq = seq
+            self.activityType = activityType
+            self.input = input
+            self.options = options
+        }
+
+        /// The activity id, as recorded in history.
+        public var activityId: String { String(seq) }
+    }
+
+    /// A marker: a side effect's value, or a patch.
+    public struct Marker: Sendable, Hashable {
+        public var name: String
+        public var details: [String: Payload]
+
+        public init(name: String, details: [String: Payload]) {
+            self.name = name
+            self.details = details
+        }
+
+        /// The marker name of side effects.
+        public static let sideEffectName = "SideEffect"
+        /// The marker name of patches.
+        public static let patchName = "Patch"
+
+        /// The id that replay matches on: the side effect's sequence number or the patch id.
+        var matchId: Payload? { details["sideEffectId"] ?? details["patchId"] }
+    }
+
+    /// A one-line form for logs and non-determinism errors.
+    public var summary: String {
+        switch self {
+        case .scheduleActivity(let command):
+            "ScheduleActivityTask {activityId: \"\(command.activityId)\", activityType: \"\(command.activityType)\"}"
+        case .requestCancelActivity(let seq): "RequestCancelActivityTask {activityId: \"\(seq)\"}"
+        case .startTimer(let seq, let duration): "StartTimer {timerId: \"\(seq)\", startToFireTimeout: \(duration.seconds)s}"
+        case .cancelTimer(let seq): "CancelTimer {timerId: \"\(seq)\"}"
+        case .recordMarker(let marker):
+            "RecordMarker {markerName: \"\(marker.name)\", id: \(marker.matchId?.compactDescription ?? "none")}"
+        case .completeWorkflow: "CompleteWorkflowExecution"
+        case .failWorkflow(let failure): "FailWorkflowExecution {failure: \"\(failure.type): \(failure.message)\"}"
+        case .cancelWorkflow: "CancelWorkflowExecution"
+        }
+    }
+}
