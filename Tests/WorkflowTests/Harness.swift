@@ -29,7 +29,7 @@ final class Harness {
     @discardableResult
     func runWorkflowTask() throws -> [Command] {
         builder.startWorkflowTask(identity: "test")
-        let newEvents = builder.events.filter { $0.eventId > run.lastEventId }
+        let newEvents = Array(builder.events[Int(run.lastEventId)...])
         do {
             let commands = try run.activate(with: newEvents)
             builder.completeWorkflowTask(commands: commands)

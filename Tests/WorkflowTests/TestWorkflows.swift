@@ -96,20 +96,14 @@ struct AwaitsDetachedTask: Workflow {
     }
 }
 
-actor Counter {
-    var value = 0
-    func increment() -> Int {
-        value += 1
-        return value
-    }
-}
+@MainActor func mainActorValue() -> Int { 42 }
 
-/// Runs an activity, then calls into an actor and the context from there: an escape.
-struct CallsContextFromActor: Workflow {
+/// Runs an activity, then hops to the main actor: an escape, since the main actor's thread is not
+/// the workflow's. (An uncontended actor may run inline on the workflow's thread; see docs.)
+struct HopsToMainActor: Workflow {
     func run(context: WorkflowContext, input: Int) async throws -> Int {
         _ = try await context.execute(Echo.self, "before", options: quick)
-        let counter = Counter()
-        return await counter.increment()
+        return await mainActorValue()
     }
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what the tests need, starts a throwaway PostgreSQL cluster,
+# builds (debug), runs every test, then the quick benchmark. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+cluster="$(mktemp -d /tmp/reprise-test-pg.XXXXXX)"
+port="${REPRISE_TEST_PG_PORT:-$((20000 + RANDOM % 20000))}"
+cleanup() {
+    scripts/postgres.sh stop "$cluster" || true
+    rm -rf "$cluster"
+}
+trap cleanup EXIT
+
+export REPRISE_TEST_DATABASE_URL
+REPRISE_TEST_DATABASE_URL="$(scripts/postgres.sh start "$cluster" "$port")"
+echo "test database: $REPRISE_TEST_DATABASE_URL"
+
+swift build --build-tests
+swift test --skip-build
+swift run --skip-build reprise-bench --quick
