@@ -1,8 +1,123 @@
+import Foundation
+import Logging
 import PostgresNIO
 import Workflow
 
-/// The Postgres-backed state of Reprise. Filled by the durable-engine issue.
-public enum StoreSchema {
-    /// The schema version the code expects.
-    public static let version = 0
+/// Reprise's durable state in PostgreSQL. Every state transition is one transaction: it locks the
+/// run's execution row, appends history events, changes task rows, and notifies waiting pollers.
+///
+/// `Store` wraps a `PostgresClient`, which must be running: add ``Store`` to the service group, or
+/// call ``run()`` in a task of its own.
+public final class Store: Sendable {
+    /// The connection pool.
+    public let client: PostgresClient
+    let logger: Logger
+
+    /// Creates a store over a Postgres client.
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Creates a store from a URL of the form `postgres://user[:password]@host[:port]/database`.
+    ///
+    /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
+    public convenience init(url: String, maximumConnections: Int = 20, logger: Logger) throws {
+        self.init(client: PostgresClient(configuration: try Self.configuration(url: url, maximumConnections: maximumConnections), backgroundLogger: logger), logger: logger)
+    }
+
+    /// Runs the connection pool until the task is canceled.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Parses a database URL into a client configuration.
+    public static func configuration(url: String, maximumConnections: Int = 20) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty
+        else {
+            throw StoreError(.invalidDatabaseURL, "expected postgres://user[:password]@host[:port]/database, got \(url)")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+            password: components.password, database: database.isEmpty ? nil : database, tls: .disable)
+        configuration.options.maximumConnections = maximumConnections
+        return configuration
+    }
+}
+
+/// A Store failure a caller can act on: a code that maps to an HTTP status, and a message.
+public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The kind of failure, stable for clients.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public var description: String { rawValue }
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+
+        public static let invalidDatabaseURL = Code("InvalidDatabaseURL")
+        public static let namespaceNotFound = Code("NamespaceNotFound")
+        public static let namespaceExists = Code("NamespaceAlreadyExists")
+        public static let workflowNotFound = Code("WorkflowNotFound")
+        public static let workflowAlreadyStarted = Code("WorkflowExecutionAlreadyStarted")
+        public static let workflowClosed = Code("WorkflowExecutionClosed")
+        public static let workflowNotPaused = Code("WorkflowExecutionNotPaused")
+        public static let staleTask = Code("StaleTask")
+        public static let deadLetterNotFound = Code("DeadLetterNotFound")
+        public static let deadLetterClosed = Code("DeadLetterAlreadyHandled")
+        public static let invalidArgument = Code("InvalidArgument")
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}
+
+extension Store {
+    /// Runs `body` in a transaction. A serialization failure or deadlock is retried a few times,
+    /// since it only means another transition touched the same rows first.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                let underlying = error.closureError ?? error.beginError ?? error.commitError
+                if let psql = underlying as? PSQLError, let state = psql.serverInfo?[.sqlState],
+                    ["40001", "40P01"].contains(state), attempt < 5
+                {
+                    continue
+                }
+                throw underlying ?? error
+            }
+        }
+    }
+}
+
+extension PSQLError {
+    /// The SQLSTATE of a server error, such as `23505` for a unique violation.
+    var sqlState: String? { serverInfo?[.sqlState] }
+}
+
+/// JSON to and from `jsonb` columns, through the same coders as payloads and history.
+enum JSONColumn {
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
+    }
+
+    static func encodeIfPresent(_ value: (some Encodable)?) throws -> String? {
+        try value.map { try encode($0) }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String?) throws -> T? {
+        guard let text else { return nil }
+        return try JSONCoding.decoder.decode(T.self, from: Data(text.utf8))
+    }
 }

@@ -310,6 +310,31 @@ extension HistoryEvent {
         }
     }
 
+    /// `ActivityTaskDeadLetterRetried`: An operator retried a dead-lettered activity with fresh attempts.
+    public struct ActivityTaskDeadLetterRetriedAttributes: Sendable, Hashable, Codable {
+        public var scheduledEventId: Int64
+        public var deadLetterId: String
+        public var input: Payload?
+        public var identity: String?
+
+        public init(scheduledEventId: Int64, deadLetterId: String, input: Payload? = nil, identity: String? = nil) {
+            self.scheduledEventId = scheduledEventId
+            self.deadLetterId = deadLetterId
+            self.input = input
+            self.identity = identity
+        }
+
+        private enum CodingKeys: String, CodingKey { case scheduledEventId, deadLetterId, input, identity }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
+            self.deadLetterId = try container.decode(String.self, forKey: .deadLetterId)
+            self.input = try container.decodeIfPresent(Payload.self, forKey: .input)
+            self.identity = try container.decodeIfPresent(String.self, forKey: .identity)
+        }
+    }
+
     /// `ActivityTaskCancelRequested`: The workflow asked for the activity to be canceled.
     public struct ActivityTaskCancelRequestedAttributes: Sendable, Hashable, Codable {
         public var scheduledEventId: Int64
@@ -591,6 +616,7 @@ extension HistoryEvent {
         case activityTaskFailed(ActivityTaskFailedAttributes)
         case activityTaskTimedOut(ActivityTaskTimedOutAttributes)
         case activityTaskDeadLettered(ActivityTaskDeadLetteredAttributes)
+        case activityTaskDeadLetterRetried(ActivityTaskDeadLetterRetriedAttributes)
         case activityTaskCancelRequested(ActivityTaskCancelRequestedAttributes)
         case activityTaskCanceled(ActivityTaskCanceledAttributes)
         case timerStarted(TimerStartedAttributes)
@@ -619,6 +645,7 @@ extension HistoryEvent {
             case .activityTaskFailed: .activityTaskFailed
             case .activityTaskTimedOut: .activityTaskTimedOut
             case .activityTaskDeadLettered: .activityTaskDeadLettered
+            case .activityTaskDeadLetterRetried: .activityTaskDeadLetterRetried
             case .activityTaskCancelRequested: .activityTaskCancelRequested
             case .activityTaskCanceled: .activityTaskCanceled
             case .timerStarted: .timerStarted
@@ -648,6 +675,7 @@ extension HistoryEvent {
             case .activityTaskFailed(let value): try container.encode(value, forKey: .attributes)
             case .activityTaskTimedOut(let value): try container.encode(value, forKey: .attributes)
             case .activityTaskDeadLettered(let value): try container.encode(value, forKey: .attributes)
+            case .activityTaskDeadLetterRetried(let value): try container.encode(value, forKey: .attributes)
             case .activityTaskCancelRequested(let value): try container.encode(value, forKey: .attributes)
             case .activityTaskCanceled(let value): try container.encode(value, forKey: .attributes)
             case .timerStarted(let value): try container.encode(value, forKey: .attributes)
@@ -677,6 +705,7 @@ extension HistoryEvent {
             case .activityTaskFailed: self = .activityTaskFailed(try container.decode(ActivityTaskFailedAttributes.self, forKey: .attributes))
             case .activityTaskTimedOut: self = .activityTaskTimedOut(try container.decode(ActivityTaskTimedOutAttributes.self, forKey: .attributes))
             case .activityTaskDeadLettered: self = .activityTaskDeadLettered(try container.decode(ActivityTaskDeadLetteredAttributes.self, forKey: .attributes))
+            case .activityTaskDeadLetterRetried: self = .activityTaskDeadLetterRetried(try container.decode(ActivityTaskDeadLetterRetriedAttributes.self, forKey: .attributes))
             case .activityTaskCancelRequested: self = .activityTaskCancelRequested(try container.decode(ActivityTaskCancelRequestedAttributes.self, forKey: .attributes))
             case .activityTaskCanceled: self = .activityTaskCanceled(try container.decode(ActivityTaskCanceledAttributes.self, forKey: .attributes))
             case .timerStarted: self = .timerStarted(try container.decode(TimerStartedAttributes.self, forKey: .attributes))
@@ -708,6 +737,7 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     case activityTaskFailed = "ActivityTaskFailed"
     case activityTaskTimedOut = "ActivityTaskTimedOut"
     case activityTaskDeadLettered = "ActivityTaskDeadLettered"
+    case activityTaskDeadLetterRetried = "ActivityTaskDeadLetterRetried"
     case activityTaskCancelRequested = "ActivityTaskCancelRequested"
     case activityTaskCanceled = "ActivityTaskCanceled"
     case timerStarted = "TimerStarted"

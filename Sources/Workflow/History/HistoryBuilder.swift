@@ -90,6 +90,16 @@ public struct HistoryBuilder: Sendable {
 
     /// The event that records a command.
     public func attributes(of command: Command, workflowTaskCompletedEventId completed: Int64) -> HistoryEvent.Attributes {
+        Self.attributes(
+            of: command, workflowTaskCompletedEventId: completed, taskQueue: taskQueue,
+            activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds)
+    }
+
+    /// The event that records a command, given the ids of the events that cancel commands refer to.
+    public static func attributes(
+        of command: Command, workflowTaskCompletedEventId completed: Int64, taskQueue: String,
+        activityScheduledEventIds: [String: Int64], timerStartedEventIds: [String: Int64]
+    ) -> HistoryEvent.Attributes {
         switch command {
         case .scheduleActivity(let command):
             let options = command.options

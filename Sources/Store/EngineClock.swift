@@ -1,0 +1,35 @@
+import Foundation
+
+/// The engine's notion of time. Timers, leases, retries and deadlines all read it, so a test can
+/// swap in a virtual clock and let `sleep(for: .days(3))` complete at once.
+public protocol EngineClock: Sendable {
+    /// The current time.
+    var now: Date { get }
+    /// Returns once `deadline` has passed, or throws `CancellationError` when the task is canceled.
+    func sleep(until deadline: Date) async throws
+}
+
+/// Wall-clock time.
+public struct SystemClock: EngineClock {
+    public init() {}
+    public var now: Date { Date() }
+    public func sleep(until deadline: Date) async throws {
+        let interval = deadline.timeIntervalSinceNow
+        if interval > 0 { try await Task.sleep(for: .seconds(interval)) }
+    }
+}
+
+/// The status of a run, with Temporal's names plus `Paused` for a run whose workflow task keeps
+/// failing (non-determinism, a bug) and waits for an operator.
+public enum WorkflowStatus: String, Sendable, Codable, CaseIterable {
+    case running = "Running"
+    case completed = "Completed"
+    case failed = "Failed"
+    case canceled = "Canceled"
+    case terminated = "Terminated"
+    case timedOut = "TimedOut"
+    case paused = "Paused"
+
+    /// Whether the run can still make progress or receive signals.
+    public var isOpen: Bool { self == .running || self == .paused }
+}

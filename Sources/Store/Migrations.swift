@@ -1,0 +1,184 @@
+import Logging
+import PostgresNIO
+
+/// The schema, as versioned SQL. Each version runs once, in order, in one transaction, under an
+/// advisory lock so that processes starting together do not race. Never edit a released version:
+/// add the next one.
+enum Migrations {
+    static let all: [(version: Int, sql: [String])] = [
+        (1, version1)
+    ]
+
+    /// An arbitrary constant that names Reprise's migration lock.
+    static let advisoryLockKey: Int64 = 0x5265_7072_6973_65
+
+    static let version1 = [
+        """
+        CREATE TABLE namespaces (
+            name text PRIMARY KEY,
+            retention_days int NOT NULL DEFAULT 7,
+            created_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+        "INSERT INTO namespaces (name) VALUES ('default')",
+        """
+        CREATE TABLE workflow_executions (
+            run_id uuid PRIMARY KEY,
+            namespace text NOT NULL REFERENCES namespaces (name),
+            workflow_id text NOT NULL,
+            workflow_type text NOT NULL,
+            task_queue text NOT NULL,
+            status text NOT NULL,
+            input jsonb,
+            result jsonb,
+            failure jsonb,
+            start_time timestamptz NOT NULL,
+            close_time timestamptz,
+            execution_deadline timestamptz,
+            next_event_id bigint NOT NULL,
+            cancel_requested boolean NOT NULL DEFAULT false,
+            task_failure jsonb,
+            search_attributes jsonb,
+            memo jsonb
+        )
+        """,
+        // At most one open run per workflow id: the basis of idempotent start.
+        """
+        CREATE UNIQUE INDEX workflow_executions_open ON workflow_executions (namespace, workflow_id)
+            WHERE status IN ('Running', 'Paused')
+        """,
+        "CREATE INDEX workflow_executions_by_id ON workflow_executions (namespace, workflow_id, start_time DESC)",
+        "CREATE INDEX workflow_executions_list ON workflow_executions (namespace, start_time DESC, run_id DESC)",
+        "CREATE INDEX workflow_executions_by_status ON workflow_executions (namespace, status, start_time DESC, run_id DESC)",
+        "CREATE INDEX workflow_executions_by_type ON workflow_executions (namespace, workflow_type, start_time DESC, run_id DESC)",
+        "CREATE INDEX workflow_executions_closed ON workflow_executions (close_time) WHERE close_time IS NOT NULL",
+        """
+        CREATE INDEX workflow_executions_deadline ON workflow_executions (execution_deadline)
+            WHERE execution_deadline IS NOT NULL AND status IN ('Running', 'Paused')
+        """,
+        """
+        CREATE TABLE history_events (
+            run_id uuid NOT NULL,
+            event_id bigint NOT NULL,
+            event_type text NOT NULL,
+            event_time timestamptz NOT NULL,
+            attributes jsonb NOT NULL,
+            PRIMARY KEY (run_id, event_id)
+        )
+        """,
+        // One pending workflow task per run. A leased task's visible_at is its lease expiry, so a
+        // task whose worker died becomes visible again by itself.
+        """
+        CREATE TABLE workflow_tasks (
+            run_id uuid PRIMARY KEY,
+            task_queue text NOT NULL,
+            scheduled_event_id bigint NOT NULL,
+            attempt int NOT NULL DEFAULT 1,
+            visible_at timestamptz NOT NULL,
+            lease_owner text,
+            lease_token uuid
+        )
+        """,
+        "CREATE INDEX workflow_tasks_ready ON workflow_tasks (task_queue, visible_at)",
+        """
+        CREATE TABLE activity_tasks (
+            run_id uuid NOT NULL,
+            activity_id text NOT NULL,
+            namespace text NOT NULL,
+            workflow_id text NOT NULL,
+            workflow_type text NOT NULL,
+            task_queue text NOT NULL,
+            activity_type text NOT NULL,
+            input jsonb,
+            options jsonb NOT NULL,
+            scheduled_event_id bigint NOT NULL,
+            scheduled_at timestamptz NOT NULL,
+            attempt int NOT NULL DEFAULT 1,
+            visible_at timestamptz NOT NULL,
+            lease_owner text,
+            lease_token uuid,
+            lease_expires_at timestamptz,
+            started_at timestamptz,
+            heartbeat_details jsonb,
+            last_heartbeat_at timestamptz,
+            last_failure jsonb,
+            cancel_requested boolean NOT NULL DEFAULT false,
+            schedule_to_start_deadline timestamptz,
+            schedule_to_close_deadline timestamptz,
+            PRIMARY KEY (run_id, activity_id)
+        )
+        """,
+        "CREATE INDEX activity_tasks_ready ON activity_tasks (task_queue, visible_at) WHERE lease_owner IS NULL",
+        "CREATE INDEX activity_tasks_leases ON activity_tasks (lease_expires_at) WHERE lease_owner IS NOT NULL",
+        "CREATE INDEX activity_tasks_start_deadline ON activity_tasks (schedule_to_start_deadline) WHERE lease_owner IS NULL",
+        "CREATE INDEX activity_tasks_close_deadline ON activity_tasks (schedule_to_close_deadline)",
+        """
+        CREATE TABLE timers (
+            run_id uuid NOT NULL,
+            timer_id text NOT NULL,
+            fire_at timestamptz NOT NULL,
+            started_event_id bigint NOT NULL,
+            PRIMARY KEY (run_id, timer_id)
+        )
+        """,
+        "CREATE INDEX timers_due ON timers (fire_at)",
+        """
+        CREATE TABLE dead_letters (
+            id uuid PRIMARY KEY,
+            namespace text NOT NULL,
+            run_id uuid NOT NULL,
+            workflow_id text NOT NULL,
+            workflow_type text NOT NULL,
+            activity_id text NOT NULL,
+            activity_type text NOT NULL,
+            task_queue text NOT NULL,
+            input jsonb,
+            options jsonb NOT NULL,
+            scheduled_event_id bigint NOT NULL,
+            scheduled_at timestamptz NOT NULL,
+            attempts int NOT NULL,
+            last_failure jsonb NOT NULL,
+            heartbeat_details jsonb,
+            dead_at timestamptz NOT NULL,
+            state text NOT NULL DEFAULT 'Pending',
+            handled_at timestamptz,
+            handled_by text
+        )
+        """,
+        "CREATE INDEX dead_letters_list ON dead_letters (namespace, state, dead_at DESC, id)",
+        "CREATE INDEX dead_letters_by_run ON dead_letters (run_id)",
+    ]
+}
+
+extension Store {
+    /// Applies the migrations this database has not seen yet, under an advisory lock.
+    ///
+    /// - Returns: the versions applied by this call.
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Migrations.advisoryLockKey))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS reprise_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger)
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM reprise_migrations", logger: logger)
+                .decode(Int.self)
+            {
+                applied.insert(version)
+            }
+            var done: [Int] = []
+            for migration in Migrations.all where !applied.contains(migration.version) {
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO reprise_migrations (version) VALUES (\(migration.version))", logger: logger)
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+
+    /// The newest schema version this code knows.
+    public static var schemaVersion: Int { Migrations.all.last?.version ?? 0 }
+}

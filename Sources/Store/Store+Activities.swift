@@ -1,0 +1,321 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+/// An activity attempt leased to a worker.
+public struct ActivityTask: Sendable {
+    public var runId: UUID
+    public var activityId: String
+    public var activityType: String
+    public var input: Payload?
+    public var options: ActivityOptions
+    public var attempt: Int
+    /// Proves the lease; completion, failure and heartbeats are fenced by it and the attempt.
+    public var leaseToken: UUID
+    public var leaseExpiresAt: Date
+    /// What the activity sees: ids, attempt, idempotency key, the last heartbeat details.
+    public var info: ActivityContext.Info
+}
+
+/// The columns of an activity task that transitions need, read under the run's lock.
+struct ActivityRow: Sendable {
+    var runId: UUID
+    var activityId: String
+    var activityType: String
+    var taskQueue: String
+    var input: Payload?
+    var options: ActivityOptions
+    var scheduledEventId: Int64
+    var scheduledAt: Date
+    var attempt: Int
+    var leaseOwner: String?
+    var heartbeatDetails: Payload?
+    var scheduleToCloseDeadline: Date?
+
+    static let columns = """
+        run_id, activity_id, activity_type, task_queue, input::text, options::text, scheduled_event_id, scheduled_at, attempt,
+        lease_owner, heartbeat_details::text, schedule_to_close_deadline
+        """
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [ActivityRow] {
+        var result: [ActivityRow] = []
+        for try await (runId, activityId, type, queue, input, options, scheduled, scheduledAt, attempt, owner, details, deadline) in rows.decode(
+            (UUID, String, String, String, String?, String, Int64, Date, Int, String?, String?, Date?).self)
+        {
+            result.append(
+                ActivityRow(
+                    runId: runId, activityId: activityId, activityType: type, taskQueue: queue,
+                    input: try JSONColumn.decode(Payload.self, from: input),
+                    options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(),
+                    scheduledEventId: scheduled, scheduledAt: scheduledAt, attempt: attempt, leaseOwner: owner,
+                    heartbeatDetails: try JSONColumn.decode(Payload.self, from: details), scheduleToCloseDeadline: deadline))
+        }
+        return result
+    }
+}
+
+/// The SQL for an attempt's lease expiry: start-to-close from now, shortened to the heartbeat
+/// timeout and the schedule-to-close deadline (`LEAST` ignores the ones that are not set).
+private let leaseExpirySQL = """
+    LEAST(
+        $1::timestamptz + (options->>'startToCloseTimeout')::float8 * interval '1 second',
+        $1::timestamptz + (options->>'heartbeatTimeout')::float8 * interval '1 second',
+        schedule_to_close_deadline)
+    """
+
+extension Store {
+    func insertActivityTask(
+        _ scheduled: HistoryEvent.ActivityTaskScheduledAttributes, eventId: Int64, run: LockedRun, at now: Date,
+        on connection: PostgresConnection
+    ) async throws {
+        let options = ActivityOptions(
+            taskQueue: scheduled.taskQueue, scheduleToCloseTimeout: scheduled.scheduleToCloseTimeout.map { .seconds(fractional: $0) },
+            scheduleToStartTimeout: scheduled.scheduleToStartTimeout.map { .seconds(fractional: $0) },
+            startToCloseTimeout: scheduled.startToCloseTimeout.map { .seconds(fractional: $0) },
+            heartbeatTimeout: scheduled.heartbeatTimeout.map { .seconds(fractional: $0) }, retryPolicy: scheduled.retryPolicy,
+            deadLetter: scheduled.deadLetter)
+        try await connection.query(
+            """
+            INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
+                scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline)
+            VALUES (\(run.runId), \(scheduled.activityId), \(run.namespace), \(run.workflowId), \(run.workflowType), \(scheduled.taskQueue),
+                \(scheduled.activityType), \(try JSONColumn.encodeIfPresent(scheduled.input))::jsonb, \(try JSONColumn.encode(options))::jsonb,
+                \(eventId), \(now), \(now), \(scheduled.scheduleToStartTimeout.map { now.addingTimeInterval($0) }),
+                \(scheduled.scheduleToCloseTimeout.map { now.addingTimeInterval($0) }))
+            """, logger: logger)
+    }
+
+    /// Leases up to `limit` ready activity tasks of a queue, in one statement.
+    public func pollActivityTasks(taskQueue: String, owner: String, limit: Int, at now: Date) async throws -> [ActivityTask] {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                WITH picked AS (
+                    SELECT run_id, activity_id FROM activity_tasks
+                    WHERE task_queue = $2 AND lease_owner IS NULL AND visible_at <= $1
+                    ORDER BY visible_at LIMIT $3 FOR UPDATE SKIP LOCKED
+                )
+                UPDATE activity_tasks a SET lease_owner = $4, lease_token = gen_random_uuid(), started_at = $1,
+                    lease_expires_at = \(leaseExpirySQL)
+                FROM picked WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id
+                RETURNING a.run_id, a.activity_id, a.activity_type, a.input::text, a.options::text, a.attempt, a.lease_token,
+                    a.lease_expires_at, a.namespace, a.workflow_id, a.workflow_type, a.task_queue, a.heartbeat_details::text
+                """)
+        query.binds.append(now)
+        query.binds.append(taskQueue)
+        query.binds.append(limit)
+        query.binds.append(owner)
+        var tasks: [ActivityTask] = []
+        for try await (runId, activityId, type, input, options, attempt, token, expires, namespace, workflowId, workflowType, queue, details)
+            in try await client.query(query, logger: logger).decode(
+                (UUID, String, String, String?, String, Int, UUID, Date, String, String, String, String, String?).self)
+        {
+            tasks.append(
+                ActivityTask(
+                    runId: runId, activityId: activityId, activityType: type, input: try JSONColumn.decode(Payload.self, from: input),
+                    options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(), attempt: attempt,
+                    leaseToken: token, leaseExpiresAt: expires,
+                    info: ActivityContext.Info(
+                        namespace: namespace, workflowId: workflowId, runId: runId.uuidString.lowercased(), workflowType: workflowType,
+                        activityId: activityId, activityType: type, taskQueue: queue, attempt: attempt,
+                        heartbeatDetails: try JSONColumn.decode(Payload.self, from: details))))
+        }
+        return tasks
+    }
+
+    /// Records a heartbeat: the details, and a lease extended up to the attempt's limits.
+    ///
+    /// - Returns: whether the workflow asked for the activity to be canceled.
+    /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease: stop working.
+    public func heartbeat(_ task: ActivityTask, details: Payload?, at now: Date) async throws -> Bool {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                UPDATE activity_tasks SET heartbeat_details = COALESCE($5::jsonb, heartbeat_details), last_heartbeat_at = $1,
+                    lease_expires_at = LEAST(
+                        started_at + (options->>'startToCloseTimeout')::float8 * interval '1 second',
+                        $1::timestamptz + (options->>'heartbeatTimeout')::float8 * interval '1 second',
+                        schedule_to_close_deadline)
+                WHERE run_id = $2 AND activity_id = $3 AND lease_token = $4
+                RETURNING cancel_requested
+                """)
+        query.binds.append(now)
+        query.binds.append(task.runId)
+        query.binds.append(task.activityId)
+        query.binds.append(task.leaseToken)
+        query.binds.append(try JSONColumn.encodeIfPresent(details))
+        for try await canceled in try await client.query(query, logger: logger).decode(Bool.self) { return canceled }
+        throw StoreError(.staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease")
+    }
+
+    /// Locks the run, then the activity row if `task` still holds its lease.
+    private func lockLeased(_ task: ActivityTask, on connection: PostgresConnection) async throws -> (LockedRun, ActivityRow) {
+        let run = try await lockRun(task.runId, on: connection)
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: ActivityRow.columns) FROM activity_tasks
+            WHERE run_id = \(task.runId) AND activity_id = \(task.activityId) AND attempt = \(task.attempt) AND lease_token = \(task.leaseToken)
+            FOR UPDATE
+            """, logger: logger)
+        guard let row = try await ActivityRow.decode(rows).first, run.status.isOpen else {
+            throw StoreError(
+                .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
+        }
+        return (run, row)
+    }
+
+    /// Completes an attempt: `ActivityTaskStarted`, `ActivityTaskCompleted`, and a workflow task.
+    ///
+    /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease (a stale worker).
+    public func completeActivity(_ task: ActivityTask, result: Payload?, identity: String, at now: Date) async throws {
+        try await transaction { connection in
+            var (run, row) = try await self.lockLeased(task, on: connection)
+            try await self.deleteActivity(row, on: connection)
+            let started = try await self.append(
+                [.activityTaskStarted(.init(scheduledEventId: row.scheduledEventId, attempt: row.attempt, identity: identity))], to: &run,
+                at: now, on: connection)
+            try await self.append(
+                [.activityTaskCompleted(.init(scheduledEventId: row.scheduledEventId, startedEventId: started[0].eventId, result: result, identity: identity))],
+                to: &run, at: now, on: connection)
+            try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
+        }
+    }
+
+    /// Fails an attempt. The retry policy decides: another attempt after its backoff (no history
+    /// event), or the end: dead-lettered when the options say so, else failed into the workflow.
+    public func failActivity(_ task: ActivityTask, failure: Failure, identity: String, at now: Date) async throws {
+        try await transaction { connection in
+            var (run, row) = try await self.lockLeased(task, on: connection)
+            try await self.endAttempt(row, of: &run, failure: failure, timedOut: false, identity: identity, at: now, on: connection)
+        }
+    }
+
+    /// Acknowledges that an attempt stopped because the workflow canceled it: `ActivityTaskCanceled`.
+    public func cancelActivity(_ task: ActivityTask, identity: String, at now: Date) async throws {
+        try await transaction { connection in
+            var (run, row) = try await self.lockLeased(task, on: connection)
+            try await self.deleteActivity(row, on: connection)
+            try await self.append(
+                [.activityTaskCanceled(.init(scheduledEventId: row.scheduledEventId))], to: &run, at: now, on: connection)
+        }
+    }
+
+    /// Ends an attempt that failed or timed out, under the retry policy.
+    func endAttempt(
+        _ row: ActivityRow, of run: inout LockedRun, failure: Failure, timedOut: Bool, retryable: Bool = true, identity: String?,
+        at now: Date, on connection: PostgresConnection
+    ) async throws {
+        if retryable, let delay = row.options.retryPolicy.delay(afterAttempt: row.attempt, failure: failure) {
+            let visibleAt = now.addingTimeInterval(delay.seconds)
+            if row.scheduleToCloseDeadline.map({ visibleAt < $0 }) ?? true {
+                try await connection.query(
+                    """
+                    UPDATE activity_tasks SET attempt = attempt + 1, visible_at = \(visibleAt), lease_owner = NULL, lease_token = NULL,
+                        lease_expires_at = NULL, started_at = NULL, last_failure = \(try JSONColumn.encode(failure))::jsonb,
+                        schedule_to_start_deadline = \(row.options.scheduleToStartTimeout.map { visibleAt.addingTimeInterval($0.seconds) })
+                    WHERE run_id = \(row.runId) AND activity_id = \(row.activityId)
+                    """, logger: logger)
+                try await notify(Channel.activityTasks(row.taskQueue), on: connection)
+                return
+            }
+        }
+        try await deleteActivity(row, on: connection)
+        if row.options.deadLetter {
+            try await deadLetter(row, failure: failure, run: &run, at: now, on: connection)
+            return
+        }
+        let started = try await append(
+            [.activityTaskStarted(.init(scheduledEventId: row.scheduledEventId, attempt: row.attempt, identity: identity))], to: &run,
+            at: now, on: connection)
+        let retryState = failure.nonRetryable || row.options.retryPolicy.nonRetryableErrorTypes.contains(failure.type)
+            ? "NonRetryableFailure" : (timedOut ? "Timeout" : "MaximumAttemptsReached")
+        let outcome: HistoryEvent.Attributes =
+            timedOut
+            ? .activityTaskTimedOut(
+                .init(scheduledEventId: row.scheduledEventId, startedEventId: started[0].eventId, failure: failure, retryState: retryState))
+            : .activityTaskFailed(
+                .init(scheduledEventId: row.scheduledEventId, startedEventId: started[0].eventId, failure: failure, retryState: retryState,
+                    identity: identity))
+        try await append([outcome], to: &run, at: now, on: connection)
+        try await scheduleWorkflowTask(for: &run, at: now, on: connection)
+    }
+
+    func deleteActivity(_ row: ActivityRow, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "DELETE FROM activity_tasks WHERE run_id = \(row.runId) AND activity_id = \(row.activityId)", logger: logger)
+    }
+
+    /// Handles the workflow's request to cancel an activity: one not yet started is canceled at
+    /// once; a running one is told through its next heartbeat.
+    func cancelActivity(scheduledEventId: Int64, requestEventId: Int64, run: inout LockedRun, at now: Date, on connection: PostgresConnection)
+        async throws
+    {
+        let rows = try await connection.query(
+            """
+            UPDATE activity_tasks SET cancel_requested = true WHERE run_id = \(run.runId) AND scheduled_event_id = \(scheduledEventId)
+            RETURNING lease_owner IS NULL
+            """, logger: logger)
+        for try await notStarted in rows.decode(Bool.self) where notStarted {
+            try await connection.query(
+                "DELETE FROM activity_tasks WHERE run_id = \(run.runId) AND scheduled_event_id = \(scheduledEventId)", logger: logger)
+            try await append(
+                [.activityTaskCanceled(.init(scheduledEventId: scheduledEventId, latestCancelRequestedEventId: requestEventId))], to: &run,
+                at: now, on: connection)
+        }
+    }
+
+    /// Times out attempts and activities whose limits passed: an expired lease (start-to-close or
+    /// heartbeat) ends the attempt; a passed schedule-to-start or schedule-to-close ends the activity.
+    ///
+    /// - Returns: how many activities were handled.
+    @discardableResult
+    public func reapActivities(at now: Date, limit: Int = 200) async throws -> Int {
+        let candidates = try await client.query(
+            """
+            SELECT run_id, activity_id FROM activity_tasks
+            WHERE (lease_owner IS NOT NULL AND lease_expires_at <= \(now))
+               OR (lease_owner IS NULL AND schedule_to_start_deadline <= \(now))
+               OR schedule_to_close_deadline <= \(now)
+            LIMIT \(limit)
+            """, logger: logger)
+        var keys: [(UUID, String)] = []
+        for try await key in candidates.decode((UUID, String).self) { keys.append(key) }
+        var handled = 0
+        for (runId, activityId) in keys {
+            try await transaction { connection in
+                var run = try await self.lockRun(runId, on: connection)
+                let rows = try await connection.query(
+                    """
+                    SELECT \(unescaped: ActivityRow.columns)
+                    FROM activity_tasks WHERE run_id = \(runId) AND activity_id = \(activityId) FOR UPDATE
+                    """, logger: self.logger)
+                guard let row = try await ActivityRow.decode(rows).first else { return }
+                let deadlines = try await connection.query(
+                    """
+                    SELECT lease_expires_at, schedule_to_start_deadline, (options->>'heartbeatTimeout') IS NOT NULL
+                        AND lease_expires_at < started_at + COALESCE((options->>'startToCloseTimeout')::float8, 1e9) * interval '1 second'
+                    FROM activity_tasks WHERE run_id = \(runId) AND activity_id = \(activityId)
+                    """, logger: self.logger)
+                var kind: String?
+                var endsActivity = false
+                for try await (leaseExpiry, startDeadline, heartbeatBound) in deadlines.decode((Date?, Date?, Bool?).self) {
+                    if let closeDeadline = row.scheduleToCloseDeadline, closeDeadline <= now {
+                        kind = "ScheduleToClose"
+                        endsActivity = true
+                    } else if row.leaseOwner == nil, let startDeadline, startDeadline <= now {
+                        kind = "ScheduleToStart"
+                        endsActivity = true
+                    } else if row.leaseOwner != nil, let leaseExpiry, leaseExpiry <= now {
+                        kind = heartbeatBound == true ? "Heartbeat" : "StartToClose"
+                    }
+                }
+                guard let kind else { return }
+                let failure = Failure(
+                    message: "activity \(row.activityType) timed out (\(kind))", type: Failure.Types.timeout, nonRetryable: endsActivity,
+                    details: .object(["timeoutType": .string(kind)]))
+                try await self.endAttempt(
+                    row, of: &run, failure: failure, timedOut: true, retryable: !endsActivity, identity: nil, at: now, on: connection)
+                handled += 1
+            }
+        }
+        return handled
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+/// A run's execution row, locked `FOR UPDATE` for the rest of the transaction. Every transition
+/// that touches a run locks this row first, so appends to one run are serialised and locks are
+/// always taken in the same order (execution row, then task rows).
+struct LockedRun: Sendable {
+    var runId: UUID
+    var namespace: String
+    var workflowId: String
+    var workflowType: String
+    var taskQueue: String
+    var status: WorkflowStatus
+    var nextEventId: Int64
+    var cancelRequested: Bool
+}
+
+extension Store {
+    func lockRun(_ runId: UUID, on connection: PostgresConnection) async throws -> LockedRun {
+        let rows = try await connection.query(
+            """
+            SELECT namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested
+            FROM workflow_executions WHERE run_id = \(runId) FOR UPDATE
+            """, logger: logger)
+        for try await (namespace, workflowId, type, queue, status, next, cancel) in rows.decode(
+            (String, String, String, String, String, Int64, Bool).self)
+        {
+            return LockedRun(
+                runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
+                status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel)
+        }
+        throw StoreError(.workflowNotFound, "no run \(runId)")
+    }
+
+    /// Appends events to a locked run with dense ids, in one statement, and advances `next_event_id`.
+    @discardableResult
+    func append(
+        _ attributes: [HistoryEvent.Attributes], to run: inout LockedRun, at now: Date, on connection: PostgresConnection
+    ) async throws -> [HistoryEvent] {
+        guard !attributes.isEmpty else { return [] }
+        var events: [HistoryEvent] = []
+        events.reserveCapacity(attributes.count)
+        for attribute in attributes {
+            events.append(HistoryEvent(eventId: run.nextEventId + Int64(events.count), eventTime: now, attributes: attribute))
+        }
+        try await insert(events, runId: run.runId, on: connection)
+        run.nextEventId += Int64(events.count)
+        try await connection.query(
+            "UPDATE workflow_executions SET next_event_id = \(run.nextEventId) WHERE run_id = \(run.runId)", logger: logger)
+        return events
+    }
+
+    /// Inserts events as they are, in one statement.
+    func insert(_ events: [HistoryEvent], runId: UUID, on connection: PostgresConnection) async throws {
+        let ids = events.map(\.eventId)
+        let types = events.map(\.eventType.rawValue)
+        let times = events.map(\.eventTime)
+        let attributes = try events.map { try JSONColumn.encode($0.attributesJSON) }
+        try await connection.query(
+            """
+            INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
+            SELECT \(runId), id, type, time, attributes::jsonb
+            FROM unnest(\(ids)::bigint[], \(types)::text[], \(times)::timestamptz[], \(attributes)::text[]) AS e(id, type, time, attributes)
+            """, logger: logger)
+    }
+
+    /// Schedules a workflow task for the run unless one is already pending or running, appending
+    /// `WorkflowTaskScheduled` when it does.
+    func scheduleWorkflowTask(for run: inout LockedRun, at now: Date, on connection: PostgresConnection) async throws {
+        guard run.status == .running else { return }
+        let inserted = try await connection.query(
+            """
+            INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
+            VALUES (\(run.runId), \(run.taskQueue), \(run.nextEventId), \(now))
+            ON CONFLICT (run_id) DO NOTHING RETURNING 1
+            """, logger: logger)
+        var didInsert = false
+        for try await _ in inserted { didInsert = true }
+        guard didInsert else { return }
+        try await append([.workflowTaskScheduled(.init(taskQueue: run.taskQueue))], to: &run, at: now, on: connection)
+        try await notify(Channel.workflowTasks(run.taskQueue), on: connection)
+    }
+
+    /// Wakes pollers listening on `channel` once the transaction commits.
+    func notify(_ channel: String, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
+    }
+
+    /// Reads a run's events after `afterEventId`, in order.
+    public func history(runId: UUID, afterEventId: Int64 = 0) async throws -> [HistoryEvent] {
+        let rows = try await client.query(
+            """
+            SELECT event_id, event_time, attributes::text, event_type FROM history_events
+            WHERE run_id = \(runId) AND event_id > \(afterEventId) ORDER BY event_id
+            """, logger: logger)
+        var events: [HistoryEvent] = []
+        for try await (id, time, attributes, type) in rows.decode((Int64, Date, String, String).self) {
+            events.append(try Self.event(id: id, time: time, type: type, attributes: attributes))
+        }
+        return events
+    }
+
+    static func event(id: Int64, time: Date, type: String, attributes: String) throws -> HistoryEvent {
+        // The row's columns are reassembled into the API's JSON shape and decoded once.
+        let json = "{\"eventId\":\(id),\"eventTime\":\"\(RFC3339.format(time))\",\"eventType\":\"\(type)\",\"attributes\":\(attributes)}"
+        return try JSONCoding.decoder.decode(HistoryEvent.self, from: Data(json.utf8))
+    }
+}
+
+/// LISTEN/NOTIFY channel names. Queue names are hashed so any name fits Postgres's 63-byte limit.
+public enum Channel {
+    public static func workflowTasks(_ queue: String) -> String { "reprise_wt_\(hash(queue))" }
+    public static func activityTasks(_ queue: String) -> String { "reprise_at_\(hash(queue))" }
+    public static let timers = "reprise_timers"
+
+    private static func hash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+extension Store {
+    /// The open run of a workflow id, or the given run.
+    func resolveRun(namespace: String, workflowId: String, runId: UUID?, on connection: PostgresConnection) async throws -> UUID {
+        if let runId {
+            let rows = try await connection.query(
+                "SELECT 1 FROM workflow_executions WHERE run_id = \(runId) AND namespace = \(namespace) AND workflow_id = \(workflowId)",
+                logger: logger)
+            for try await _ in rows { return runId }
+        } else {
+            let rows = try await connection.query(
+                """
+                SELECT run_id FROM workflow_executions WHERE namespace = \(namespace) AND workflow_id = \(workflowId)
+                ORDER BY (status IN ('Running', 'Paused')) DESC, start_time DESC LIMIT 1
+                """, logger: logger)
+            for try await runId in rows.decode(UUID.self) { return runId }
+        }
+        throw StoreError(.workflowNotFound, "no workflow \"\(workflowId)\"\(runId.map { " run \($0)" } ?? "") in namespace \"\(namespace)\"")
+    }
+
+    private func requireOpen(_ run: LockedRun, to action: String) throws {
+        guard run.status.isOpen else {
+            throw StoreError(
+                .workflowClosed, "cannot \(action) workflow \"\(run.workflowId)\": run \(run.runId) is already \(run.status.rawValue)")
+        }
+    }
+
+    /// Delivers a signal: `WorkflowExecutionSignaled` and a workflow task.
+    ///
+    /// - Throws: ``StoreError`` `WorkflowExecutionClosed` for a closed run, `WorkflowNotFound`.
+    public func signal(
+        namespace: String, workflowId: String, runId: UUID? = nil, name: String, input: Payload?, identity: String? = nil,
+        at now: Date
+    ) async throws {
+        guard !name.isEmpty else { throw StoreError(.invalidArgument, "a signal needs a name") }
+        try await transaction { connection in
+            var run = try await self.lockRun(
+                try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
+            try self.requireOpen(run, to: "signal")
+            try await self.append(
+                [.workflowExecutionSignaled(.init(signalName: name, input: input, identity: identity))], to: &run, at: now, on: connection)
+            try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
+        }
+    }
+
+    /// Asks a run to cancel: the workflow sees Swift task cancellation and may compensate.
+    /// A second request is accepted and changes nothing.
+    public func requestCancel(namespace: String, workflowId: String, runId: UUID? = nil, reason: String? = nil, identity: String? = nil, at now: Date)
+        async throws
+    {
+        try await transaction { connection in
+            var run = try await self.lockRun(
+                try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
+            try self.requireOpen(run, to: "cancel")
+            guard !run.cancelRequested else { return }
+            try await self.append(
+                [.workflowExecutionCancelRequested(.init(cause: reason, identity: identity))], to: &run, at: now, on: connection)
+            try await connection.query(
+                "UPDATE workflow_executions SET cancel_requested = true WHERE run_id = \(run.runId)", logger: self.logger)
+            try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
+        }
+    }
+
+    /// Ends a run at once: `WorkflowExecutionTerminated`, and no workflow code runs.
+    public func terminate(namespace: String, workflowId: String, runId: UUID? = nil, reason: String?, identity: String? = nil, at now: Date)
+        async throws
+    {
+        try await transaction { connection in
+            var run = try await self.lockRun(
+                try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
+            try self.requireOpen(run, to: "terminate")
+            try await self.terminate(&run, reason: reason, identity: identity, at: now, on: connection)
+        }
+    }
+
+    func terminate(_ run: inout LockedRun, reason: String?, identity: String?, at now: Date, on connection: PostgresConnection)
+        async throws
+    {
+        try await append([.workflowExecutionTerminated(.init(reason: reason, identity: identity))], to: &run, at: now, on: connection)
+        try await close(
+            &run, status: .terminated, result: nil,
+            failure: Failure(message: reason ?? "terminated", type: Failure.Types.terminated), at: now, on: connection)
+    }
+
+    /// Closes a run: its status and outcome, and the deletion of every task and timer it had.
+    func close(
+        _ run: inout LockedRun, status: WorkflowStatus, result: Payload?, failure: Failure?, at now: Date,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE workflow_executions SET status = \(status.rawValue), close_time = \(now),
+                result = \(try JSONColumn.encodeIfPresent(result))::jsonb, failure = \(try JSONColumn.encodeIfPresent(failure))::jsonb
+            WHERE run_id = \(run.runId)
+            """, logger: logger)
+        for table in ["workflow_tasks", "activity_tasks", "timers"] {
+            try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE run_id = $1", binds: run.runId.binds), logger: logger)
+        }
+        run.status = status
+    }
+}
+
+extension UUID {
+    /// This id as the only bind of a query.
+    var binds: PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(self)
+        return bindings
+    }
+}

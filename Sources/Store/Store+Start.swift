@@ -1,0 +1,176 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+/// What to do when a closed run with the same workflow id exists (Temporal's id-reuse policy).
+public enum WorkflowIdReusePolicy: String, Sendable, Codable, CaseIterable {
+    /// Start a new run whatever the earlier one ended with. The default.
+    case allowDuplicate = "AllowDuplicate"
+    /// Start a new run only if the earlier one did not complete successfully.
+    case allowDuplicateFailedOnly = "AllowDuplicateFailedOnly"
+    /// Never reuse the id.
+    case rejectDuplicate = "RejectDuplicate"
+}
+
+/// What to do when an open run with the same workflow id exists (Temporal's id-conflict policy).
+public enum WorkflowIdConflictPolicy: String, Sendable, Codable, CaseIterable {
+    /// Refuse the start. The default.
+    case fail = "Fail"
+    /// Return the open run: an idempotent start.
+    case useExisting = "UseExisting"
+    /// Terminate the open run and start a new one.
+    case terminateExisting = "TerminateExisting"
+}
+
+/// A request to start a workflow run.
+public struct StartWorkflowRequest: Sendable {
+    public var namespace: String
+    public var workflowId: String
+    public var workflowType: String
+    public var taskQueue: String
+    public var input: Payload?
+    public var idReusePolicy: WorkflowIdReusePolicy
+    public var idConflictPolicy: WorkflowIdConflictPolicy
+    public var executionTimeout: Duration?
+    public var searchAttributes: Payload?
+    public var memo: Payload?
+
+    public init(
+        namespace: String = "default", workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil,
+        idReusePolicy: WorkflowIdReusePolicy = .allowDuplicate, idConflictPolicy: WorkflowIdConflictPolicy = .fail,
+        executionTimeout: Duration? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil
+    ) {
+        self.namespace = namespace
+        self.workflowId = workflowId
+        self.workflowType = workflowType
+        self.taskQueue = taskQueue
+        self.input = input
+        self.idReusePolicy = idReusePolicy
+        self.idConflictPolicy = idConflictPolicy
+        self.executionTimeout = executionTimeout
+        self.searchAttributes = searchAttributes
+        self.memo = memo
+    }
+}
+
+/// The run a start request resolved to.
+public struct StartWorkflowResult: Sendable, Equatable {
+    public var runId: UUID
+    /// `false` when an open run was returned under ``WorkflowIdConflictPolicy/useExisting``.
+    public var started: Bool
+}
+
+extension Store {
+    /// Starts a run: `WorkflowExecutionStarted`, `WorkflowTaskScheduled` and the first workflow task,
+    /// in one transaction, idempotent by workflow id under the request's policies.
+    ///
+    /// - Throws: ``StoreError`` `WorkflowExecutionAlreadyStarted` when the policies refuse the start,
+    ///   `NamespaceNotFound` for an unknown namespace, `InvalidArgument` for an empty id or type.
+    public func startWorkflow(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
+        guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
+            throw StoreError(.invalidArgument, "workflowId, type and taskQueue must not be empty")
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await transaction { connection in try await self.start(request, at: now, on: connection) }
+            } catch let error as PSQLError where error.sqlState == "23505" && attempt < 3 {
+                continue  // A concurrent start of the same id won; the retry sees its run.
+            }
+        }
+    }
+
+    private func start(_ request: StartWorkflowRequest, at now: Date, on connection: PostgresConnection) async throws
+        -> StartWorkflowResult
+    {
+        try await requireNamespace(request.namespace, on: connection)
+        let open = try await connection.query(
+            """
+            SELECT run_id FROM workflow_executions
+            WHERE namespace = \(request.namespace) AND workflow_id = \(request.workflowId) AND status IN ('Running', 'Paused')
+            FOR UPDATE
+            """, logger: logger)
+        for try await openRunId in open.decode(UUID.self) {
+            switch request.idConflictPolicy {
+            case .fail:
+                throw StoreError(
+                    .workflowAlreadyStarted,
+                    "workflow \"\(request.workflowId)\" is already running as run \(openRunId); use idConflictPolicy UseExisting to get that run")
+            case .useExisting:
+                return StartWorkflowResult(runId: openRunId, started: false)
+            case .terminateExisting:
+                var run = try await lockRun(openRunId, on: connection)
+                try await terminate(&run, reason: "terminated to start a new run of the same workflow id", identity: nil, at: now, on: connection)
+            }
+        }
+        if request.idReusePolicy != .allowDuplicate {
+            let last = try await connection.query(
+                """
+                SELECT status FROM workflow_executions WHERE namespace = \(request.namespace) AND workflow_id = \(request.workflowId)
+                ORDER BY start_time DESC LIMIT 1
+                """, logger: logger)
+            for try await status in last.decode(String.self) {
+                if request.idReusePolicy == .rejectDuplicate || status == WorkflowStatus.completed.rawValue {
+                    throw StoreError(
+                        .workflowAlreadyStarted,
+                        "workflow \"\(request.workflowId)\" already ran (last status \(status)) and its id reuse policy is \(request.idReusePolicy.rawValue)")
+                }
+            }
+        }
+        let runId = UUID()
+        let deadline = request.executionTimeout.map { now.addingTimeInterval($0.seconds) }
+        try await connection.query(
+            """
+            INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
+                start_time, execution_deadline, next_event_id, search_attributes, memo)
+            VALUES (\(runId), \(request.namespace), \(request.workflowId), \(request.workflowType), \(request.taskQueue), 'Running',
+                \(try JSONColumn.encodeIfPresent(request.input))::jsonb, \(now), \(deadline), 1,
+                \(try JSONColumn.encodeIfPresent(request.searchAttributes))::jsonb, \(try JSONColumn.encodeIfPresent(request.memo))::jsonb)
+            """, logger: logger)
+        var run = LockedRun(
+            runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
+            taskQueue: request.taskQueue, status: .running, nextEventId: 1, cancelRequested: false)
+        let started = HistoryEvent.WorkflowExecutionStartedAttributes(
+            workflowId: request.workflowId, workflowType: request.workflowType, taskQueue: request.taskQueue, input: request.input,
+            workflowExecutionTimeout: request.executionTimeout?.seconds, originalExecutionRunId: runId.uuidString.lowercased(),
+            searchAttributes: request.searchAttributes, memo: request.memo)
+        try await append([.workflowExecutionStarted(started)], to: &run, at: now, on: connection)
+        try await scheduleWorkflowTask(for: &run, at: now, on: connection)
+        return StartWorkflowResult(runId: runId, started: true)
+    }
+
+    func requireNamespace(_ namespace: String, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query("SELECT 1 FROM namespaces WHERE name = \(namespace)", logger: logger)
+        for try await _ in rows { return }
+        throw StoreError(.namespaceNotFound, "namespace \"\(namespace)\" does not exist; create it with `reprise namespace create \(namespace)`")
+    }
+
+    /// Creates a namespace.
+    ///
+    /// - Throws: ``StoreError`` `NamespaceAlreadyExists`, or `InvalidArgument` for a bad name or retention.
+    public func createNamespace(_ name: String, retentionDays: Int = 7) async throws {
+        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
+            throw StoreError(.invalidArgument, "a namespace name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+        guard (1...3650).contains(retentionDays) else {
+            throw StoreError(.invalidArgument, "retentionDays must be between 1 and 3650")
+        }
+        do {
+            try await client.query("INSERT INTO namespaces (name, retention_days) VALUES (\(name), \(retentionDays))", logger: logger)
+        } catch let error as PSQLError where error.sqlState == "23505" {
+            throw StoreError(.namespaceExists, "namespace \"\(name)\" already exists")
+        }
+    }
+
+    /// The namespaces and their retention, by name.
+    public func namespaces() async throws -> [(name: String, retentionDays: Int)] {
+        var result: [(String, Int)] = []
+        for try await row in try await client.query("SELECT name, retention_days FROM namespaces ORDER BY name", logger: logger)
+            .decode((String, Int).self)
+        {
+            result.append(row)
+        }
+        return result
+    }
+}

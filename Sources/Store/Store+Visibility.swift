@@ -1,0 +1,166 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+/// A run as `describe` shows it.
+public struct WorkflowExecutionDescription: Sendable, Codable, Hashable {
+    public var namespace: String
+    public var workflowId: String
+    public var runId: UUID
+    public var type: String
+    public var taskQueue: String
+    public var status: WorkflowStatus
+    public var startTime: Date
+    public var closeTime: Date?
+    public var input: Payload?
+    public var result: Payload?
+    public var failure: Failure?
+    public var historyLength: Int64
+    public var pendingActivities: [PendingActivity]
+    public var pendingTimers: [PendingTimer]
+    /// The last workflow-task failure, while the task is retried or the run is `Paused`.
+    public var taskFailure: TaskFailureRecord?
+    public var searchAttributes: Payload?
+    public var memo: Payload?
+}
+
+/// An activity of an open run that has no outcome yet.
+public struct PendingActivity: Sendable, Codable, Hashable {
+    public var activityId: String
+    public var activityType: String
+    /// `Scheduled`, `Started`, or `DeadLettered` (waiting for an operator).
+    public var state: String
+    public var attempt: Int
+    public var lastFailure: Failure?
+    public var heartbeatDetails: Payload?
+    public var deadLetterId: UUID?
+}
+
+/// A timer of an open run that has not fired.
+public struct PendingTimer: Sendable, Codable, Hashable {
+    public var timerId: String
+    public var fireAt: Date
+}
+
+/// A run in a list.
+public struct WorkflowExecutionSummary: Sendable, Codable, Hashable {
+    public var workflowId: String
+    public var runId: UUID
+    public var type: String
+    public var status: WorkflowStatus
+    public var startTime: Date
+    public var closeTime: Date?
+}
+
+extension Store {
+    /// Describes a run: the open run of the workflow id (or the latest), or the given run.
+    public func describe(namespace: String, workflowId: String, runId: UUID? = nil) async throws -> WorkflowExecutionDescription {
+        let resolved = try await client.withConnection { connection in
+            try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
+        }
+        let rows = try await client.query(
+            """
+            SELECT workflow_type, task_queue, status, start_time, close_time, input::text, result::text, failure::text, next_event_id,
+                task_failure::text, search_attributes::text, memo::text
+            FROM workflow_executions WHERE run_id = \(resolved)
+            """, logger: logger)
+        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo) in rows.decode(
+            (String, String, String, Date, Date?, String?, String?, String?, Int64, String?, String?, String?).self)
+        {
+            return WorkflowExecutionDescription(
+                namespace: namespace, workflowId: workflowId, runId: resolved, type: type, taskQueue: queue,
+                status: WorkflowStatus(rawValue: status) ?? .running, startTime: start, closeTime: close,
+                input: try JSONColumn.decode(Payload.self, from: input), result: try JSONColumn.decode(Payload.self, from: result),
+                failure: try JSONColumn.decode(Failure.self, from: failure), historyLength: next - 1,
+                pendingActivities: try await pendingActivities(of: resolved), pendingTimers: try await pendingTimers(of: resolved),
+                taskFailure: try JSONColumn.decode(TaskFailureRecord.self, from: taskFailure),
+                searchAttributes: try JSONColumn.decode(Payload.self, from: attributes), memo: try JSONColumn.decode(Payload.self, from: memo))
+        }
+        throw StoreError(.workflowNotFound, "no run \(resolved)")
+    }
+
+    private func pendingActivities(of runId: UUID) async throws -> [PendingActivity] {
+        let rows = try await client.query(
+            """
+            SELECT activity_id, activity_type, CASE WHEN lease_owner IS NULL THEN 'Scheduled' ELSE 'Started' END, attempt,
+                last_failure::text, heartbeat_details::text, NULL::uuid, scheduled_event_id
+            FROM activity_tasks WHERE run_id = \(runId)
+            UNION ALL
+            SELECT activity_id, activity_type, 'DeadLettered', attempts, last_failure::text, heartbeat_details::text, id, scheduled_event_id
+            FROM dead_letters WHERE run_id = \(runId) AND state = 'Pending'
+            ORDER BY 8
+            """, logger: logger)
+        var result: [PendingActivity] = []
+        for try await (id, type, state, attempt, failure, details, deadLetterId, _) in rows.decode(
+            (String, String, String, Int, String?, String?, UUID?, Int64).self)
+        {
+            result.append(
+                PendingActivity(
+                    activityId: id, activityType: type, state: state, attempt: attempt,
+                    lastFailure: try JSONColumn.decode(Failure.self, from: failure),
+                    heartbeatDetails: try JSONColumn.decode(Payload.self, from: details), deadLetterId: deadLetterId))
+        }
+        return result
+    }
+
+    private func pendingTimers(of runId: UUID) async throws -> [PendingTimer] {
+        var result: [PendingTimer] = []
+        for try await (id, fireAt) in try await client.query(
+            "SELECT timer_id, fire_at FROM timers WHERE run_id = \(runId) ORDER BY fire_at, started_event_id", logger: logger
+        ).decode((String, Date).self) {
+            result.append(PendingTimer(timerId: id, fireAt: fireAt))
+        }
+        return result
+    }
+
+    /// Lists runs newest first, optionally by status and type, with keyset pagination: pass the
+    /// returned token to get the next page.
+    ///
+    /// - Throws: ``StoreError`` `InvalidArgument` for a malformed page token.
+    public func listWorkflows(
+        namespace: String, status: WorkflowStatus? = nil, type: String? = nil, limit: Int = 100, pageToken: String? = nil
+    ) async throws -> (workflows: [WorkflowExecutionSummary], nextPageToken: String?) {
+        let cursor = try pageToken.map(PageToken.decode)
+        let rows = try await client.query(
+            """
+            SELECT workflow_id, run_id, workflow_type, status, start_time, close_time FROM workflow_executions
+            WHERE namespace = \(namespace) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+              AND (\(type)::text IS NULL OR workflow_type = \(type))
+              AND (\(cursor?.time)::timestamptz IS NULL OR (start_time, run_id) < (\(cursor?.time), \(cursor?.runId)))
+            ORDER BY start_time DESC, run_id DESC LIMIT \(limit + 1)
+            """, logger: logger)
+        var workflows: [WorkflowExecutionSummary] = []
+        for try await (workflowId, runId, type, status, start, close) in rows.decode((String, UUID, String, String, Date, Date?).self) {
+            workflows.append(
+                WorkflowExecutionSummary(
+                    workflowId: workflowId, runId: runId, type: type, status: WorkflowStatus(rawValue: status) ?? .running, startTime: start,
+                    closeTime: close))
+        }
+        guard workflows.count > limit else { return (workflows, nil) }
+        workflows.removeLast()
+        let last = workflows[workflows.count - 1]
+        return (workflows, PageToken(time: last.startTime, runId: last.runId).encoded)
+    }
+}
+
+/// A keyset cursor, opaque to clients: base64 of `microseconds:runId`.
+struct PageToken {
+    var time: Date
+    var runId: UUID
+
+    var encoded: String {
+        let micros = Int64((time.timeIntervalSince1970 * 1_000_000).rounded())
+        return Data("\(micros):\(runId.uuidString)".utf8).base64EncodedString()
+    }
+
+    static func decode(_ token: String) throws -> PageToken {
+        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8) else {
+            throw StoreError(.invalidArgument, "pageToken is not a token this server issued")
+        }
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let micros = Int64(parts[0]), let runId = UUID(uuidString: String(parts[1])) else {
+            throw StoreError(.invalidArgument, "pageToken is not a token this server issued")
+        }
+        return PageToken(time: Date(timeIntervalSince1970: Double(micros) / 1_000_000), runId: runId)
+    }
+}

@@ -1,0 +1,261 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+/// A workflow task leased to a worker.
+public struct WorkflowTask: Sendable {
+    public var runId: UUID
+    public var namespace: String
+    public var workflowId: String
+    public var workflowType: String
+    public var taskQueue: String
+    /// 1 for the first attempt; failed attempts count up.
+    public var attempt: Int
+    /// Proves the lease on completion; a stale worker's token no longer matches.
+    public var leaseToken: UUID
+    /// The `WorkflowTaskScheduled` event this task answers.
+    public var scheduledEventId: Int64
+    /// The history's next event id when the task was leased. Completion is fenced by it: if any
+    /// event arrived meanwhile, the completion is refused and the task runs again on the new history.
+    public var nextEventId: Int64
+}
+
+extension Store {
+    /// Leases up to `limit` ready workflow tasks of a queue, in one statement.
+    public func pollWorkflowTasks(taskQueue: String, owner: String, limit: Int, leaseDuration: Duration, at now: Date) async throws
+        -> [WorkflowTask]
+    {
+        let leaseUntil = now.addingTimeInterval(leaseDuration.seconds)
+        let rows = try await client.query(
+            """
+            WITH picked AS (
+                SELECT run_id FROM workflow_tasks WHERE task_queue = \(taskQueue) AND visible_at <= \(now)
+                ORDER BY visible_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            )
+            UPDATE workflow_tasks t SET visible_at = \(leaseUntil), lease_owner = \(owner), lease_token = gen_random_uuid()
+            FROM picked, workflow_executions e
+            WHERE t.run_id = picked.run_id AND e.run_id = t.run_id
+            RETURNING t.run_id, e.namespace, e.workflow_id, e.workflow_type, t.task_queue, t.attempt, t.lease_token,
+                t.scheduled_event_id, e.next_event_id
+            """, logger: logger)
+        var tasks: [WorkflowTask] = []
+        for try await (runId, namespace, workflowId, type, queue, attempt, token, scheduled, next) in rows.decode(
+            (UUID, String, String, String, String, Int, UUID, Int64, Int64).self)
+        {
+            tasks.append(
+                WorkflowTask(
+                    runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue, attempt: attempt,
+                    leaseToken: token, scheduledEventId: scheduled, nextEventId: next))
+        }
+        return tasks
+    }
+
+    /// Locks the run and proves the task's lease and its view of history; throws `StaleTask` if
+    /// either changed.
+    private func lockFenced(_ task: WorkflowTask, on connection: PostgresConnection) async throws -> LockedRun {
+        let run = try await lockRun(task.runId, on: connection)
+        guard run.nextEventId == task.nextEventId, run.status == .running else {
+            throw StoreError(.staleTask, "run \(task.runId) changed while its workflow task ran (history now ends at \(run.nextEventId - 1))")
+        }
+        let rows = try await connection.query(
+            "SELECT 1 FROM workflow_tasks WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) FOR UPDATE", logger: logger)
+        for try await _ in rows { return run }
+        throw StoreError(.staleTask, "the lease on the workflow task of run \(task.runId) was lost")
+    }
+
+    /// Completes a workflow task in one transaction: its `WorkflowTaskStarted` and
+    /// `WorkflowTaskCompleted`, one event per command, the activity tasks and timers the commands
+    /// create, and the run's close when a command ends it.
+    ///
+    /// - Parameter started: the `WorkflowTaskStarted` event the worker fed to the code; it is stored as is.
+    /// - Throws: ``StoreError`` `StaleTask` when the lease was lost or new events arrived meanwhile.
+    /// - Returns: the events appended.
+    @discardableResult
+    public func completeWorkflowTask(_ task: WorkflowTask, started: HistoryEvent, commands: [Command], identity: String, at now: Date)
+        async throws -> [HistoryEvent]
+    {
+        try await transaction { connection in
+            var run = try await self.lockFenced(task, on: connection)
+            try await connection.query("DELETE FROM workflow_tasks WHERE run_id = \(task.runId)", logger: self.logger)
+            let (activityIds, timerIds) = try await self.referencedEventIds(of: commands, runId: task.runId, on: connection)
+            var attributes: [HistoryEvent.Attributes] = [
+                .workflowTaskCompleted(.init(scheduledEventId: task.scheduledEventId, startedEventId: started.eventId, identity: identity))
+            ]
+            let completedEventId = started.eventId + 1
+            for command in commands {
+                attributes.append(
+                    HistoryBuilder.attributes(
+                        of: command, workflowTaskCompletedEventId: completedEventId, taskQueue: run.taskQueue,
+                        activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds))
+            }
+            try await self.insert([started], runId: run.runId, on: connection)
+            run.nextEventId += 1
+            let events = try await self.append(attributes, to: &run, at: now, on: connection)
+            try await self.applyCommandEvents(events, of: &run, at: now, on: connection)
+            return [started] + events
+        }
+    }
+
+    /// The scheduled and started event ids that cancel commands refer to.
+    private func referencedEventIds(of commands: [Command], runId: UUID, on connection: PostgresConnection) async throws
+        -> ([String: Int64], [String: Int64])
+    {
+        var activities: [String: Int64] = [:]
+        var timers: [String: Int64] = [:]
+        for command in commands {
+            switch command {
+            case .requestCancelActivity(let seq):
+                let rows = try await connection.query(
+                    """
+                    SELECT event_id FROM history_events WHERE run_id = \(runId) AND event_type = 'ActivityTaskScheduled'
+                    AND attributes->>'activityId' = \(String(seq))
+                    """, logger: logger)
+                for try await id in rows.decode(Int64.self) { activities[String(seq)] = id }
+            case .cancelTimer(let seq):
+                let rows = try await connection.query(
+                    "SELECT started_event_id FROM timers WHERE run_id = \(runId) AND timer_id = \(String(seq))", logger: logger)
+                for try await id in rows.decode(Int64.self) { timers[String(seq)] = id }
+            default:
+                break
+            }
+        }
+        return (activities, timers)
+    }
+
+    /// Turns command events into task rows: activities to run, timers to fire, cancellations, and
+    /// the run's close.
+    private func applyCommandEvents(_ events: [HistoryEvent], of run: inout LockedRun, at now: Date, on connection: PostgresConnection)
+        async throws
+    {
+        var activityQueues: Set<String> = []
+        var timerIds: [String] = []
+        var timerFireAts: [Date] = []
+        var timerEventIds: [Int64] = []
+        var canceledTimers: [String] = []
+        for event in events {
+            switch event.attributes {
+            case .activityTaskScheduled(let scheduled):
+                try await insertActivityTask(scheduled, eventId: event.eventId, run: run, at: now, on: connection)
+                activityQueues.insert(scheduled.taskQueue)
+            case .timerStarted(let timer):
+                timerIds.append(timer.timerId)
+                timerFireAts.append(now.addingTimeInterval(timer.startToFireTimeout))
+                timerEventIds.append(event.eventId)
+            case .timerCanceled(let timer):
+                canceledTimers.append(timer.timerId)
+            case .activityTaskCancelRequested(let request):
+                try await cancelActivity(scheduledEventId: request.scheduledEventId, requestEventId: event.eventId, run: &run, at: now, on: connection)
+            case .workflowExecutionCompleted(let completed):
+                try await close(&run, status: .completed, result: completed.result, failure: nil, at: now, on: connection)
+            case .workflowExecutionFailed(let failed):
+                try await close(&run, status: .failed, result: nil, failure: failed.failure, at: now, on: connection)
+            case .workflowExecutionCanceled(let canceled):
+                try await close(
+                    &run, status: .canceled, result: canceled.details, failure: Failure(message: "canceled", type: Failure.Types.canceled),
+                    at: now, on: connection)
+            default:
+                break
+            }
+        }
+        if !timerIds.isEmpty && run.status.isOpen {
+            try await connection.query(
+                """
+                INSERT INTO timers (run_id, timer_id, fire_at, started_event_id)
+                SELECT \(run.runId), id, fire_at, event_id FROM unnest(\(timerIds)::text[], \(timerFireAts)::timestamptz[], \(timerEventIds)::bigint[])
+                    AS t(id, fire_at, event_id)
+                """, logger: logger)
+            try await notify(Channel.timers, on: connection)
+        }
+        if !canceledTimers.isEmpty {
+            try await connection.query(
+                "DELETE FROM timers WHERE run_id = \(run.runId) AND timer_id = ANY(\(canceledTimers)::text[])", logger: logger)
+        }
+        if run.status.isOpen {
+            for queue in activityQueues { try await notify(Channel.activityTasks(queue), on: connection) }
+        }
+    }
+
+    /// Fails a workflow task: the code is not at fault for the run's outcome, so the task is retried
+    /// with capped backoff; after `maxAttempts` the run is `Paused` with the error on its row.
+    ///
+    /// - Returns: whether the run is now paused.
+    @discardableResult
+    public func failWorkflowTask(
+        _ task: WorkflowTask, started: HistoryEvent, error: WorkflowTaskError, identity: String, maxAttempts: Int, retryDelay: Duration,
+        at now: Date
+    ) async throws -> Bool {
+        try await transaction { connection in
+            var run = try await self.lockRun(task.runId, on: connection)
+            let owned = try await connection.query(
+                "SELECT 1 FROM workflow_tasks WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) FOR UPDATE",
+                logger: self.logger)
+            var isOwned = false
+            for try await _ in owned { isOwned = true }
+            guard isOwned, run.status == .running else {
+                throw StoreError(.staleTask, "the lease on the workflow task of run \(task.runId) was lost")
+            }
+            let failure = Failure(error)
+            if run.nextEventId == task.nextEventId {
+                try await self.insert([started], runId: run.runId, on: connection)
+                run.nextEventId += 1
+                try await self.append(
+                    [
+                        .workflowTaskFailed(
+                            .init(scheduledEventId: task.scheduledEventId, startedEventId: started.eventId, cause: error.code.rawValue,
+                                failure: failure, identity: identity))
+                    ], to: &run, at: now, on: connection)
+            }
+            let paused = task.attempt >= maxAttempts
+            if paused {
+                try await connection.query("DELETE FROM workflow_tasks WHERE run_id = \(task.runId)", logger: self.logger)
+            } else {
+                try await connection.query(
+                    """
+                    UPDATE workflow_tasks SET attempt = attempt + 1, visible_at = \(now.addingTimeInterval(retryDelay.seconds)),
+                        lease_owner = NULL, lease_token = NULL
+                    WHERE run_id = \(task.runId)
+                    """, logger: self.logger)
+            }
+            try await connection.query(
+                """
+                UPDATE workflow_executions SET task_failure = \(try JSONColumn.encode(TaskFailureRecord(failure: failure, attempt: task.attempt)))::jsonb,
+                    status = \(paused ? WorkflowStatus.paused.rawValue : WorkflowStatus.running.rawValue)
+                WHERE run_id = \(task.runId)
+                """, logger: self.logger)
+            return paused
+        }
+    }
+
+    /// Gives a leased workflow task back at once, for another attempt on a fresh view of history.
+    public func releaseWorkflowTask(_ task: WorkflowTask, at now: Date) async throws {
+        try await transaction { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE workflow_tasks SET visible_at = \(now), lease_owner = NULL, lease_token = NULL
+                WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) RETURNING task_queue
+                """, logger: self.logger)
+            for try await queue in rows.decode(String.self) { try await self.notify(Channel.workflowTasks(queue), on: connection) }
+        }
+    }
+
+    /// Resumes a `Paused` run once a fix is deployed: it runs again with a fresh workflow task.
+    public func resume(namespace: String, workflowId: String, runId: UUID? = nil, at now: Date) async throws {
+        try await transaction { connection in
+            var run = try await self.lockRun(
+                try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
+            guard run.status == .paused else {
+                throw StoreError(.workflowNotPaused, "workflow \"\(workflowId)\" is \(run.status.rawValue), not Paused")
+            }
+            try await connection.query(
+                "UPDATE workflow_executions SET status = 'Running', task_failure = NULL WHERE run_id = \(run.runId)", logger: self.logger)
+            run.status = .running
+            try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
+        }
+    }
+}
+
+/// The last workflow-task failure of a run, as `describe` shows it.
+public struct TaskFailureRecord: Sendable, Codable, Hashable {
+    public var failure: Failure
+    public var attempt: Int
+}
