@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Workflow", targets: ["Workflow"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Workers", targets: ["Workers"]),
+        .library(name: "RepriseTesting", targets: ["RepriseTesting"]),
         .executable(name: "reprise", targets: ["reprise"]),
         .executable(name: "reprise-bench", targets: ["reprise-bench"]),
     ],
@@ -40,6 +41,14 @@ let package = Package(
             name: "Workers",
             dependencies: [
                 "Workflow", "Store",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RepriseTesting",
+            dependencies: [
+                "Workflow", "Store", "Workers",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -86,6 +95,11 @@ let package = Package(
         .testTarget(
             name: "WorkflowTests",
             dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Workflow", "Store", "Workers", "RepriseTesting"],
             swiftSettings: swiftSettings
         ),
     ]

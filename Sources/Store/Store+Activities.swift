@@ -181,9 +181,13 @@ extension Store {
 
     /// Fails an attempt. The retry policy decides: another attempt after its backoff (no history
     /// event), or the end: dead-lettered when the options say so, else failed into the workflow.
-    public func failActivity(_ task: ActivityTask, failure: Failure, identity: String, at now: Date) async throws {
+    public func failActivity(_ task: ActivityTask, failure: Failure, heartbeatDetails: Payload? = nil, identity: String, at now: Date)
+        async throws
+    {
         try await transaction { connection in
             var (run, row) = try await self.lockLeased(task, on: connection)
+            try await self.saveHeartbeatDetails(heartbeatDetails, runId: task.runId, activityId: task.activityId, on: connection)
+            if heartbeatDetails != nil { row.heartbeatDetails = heartbeatDetails }
             try await self.endAttempt(row, of: &run, failure: failure, timedOut: false, identity: identity, at: now, on: connection)
         }
     }
@@ -317,5 +321,32 @@ extension Store {
             }
         }
         return handled
+    }
+}
+
+extension Store {
+    /// Gives an attempt back without counting it, for a worker shutting down: the task is visible
+    /// again at once with the same attempt number.
+    public func releaseActivity(_ task: ActivityTask, heartbeatDetails: Payload?, at now: Date) async throws {
+        try await transaction { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, started_at = NULL,
+                    visible_at = \(now), heartbeat_details = COALESCE(\(try JSONColumn.encodeIfPresent(heartbeatDetails))::jsonb, heartbeat_details)
+                WHERE run_id = \(task.runId) AND activity_id = \(task.activityId) AND lease_token = \(task.leaseToken)
+                RETURNING task_queue
+                """, logger: self.logger)
+            for try await queue in rows.decode(String.self) { try await self.notify(Channel.activityTasks(queue), on: connection) }
+        }
+    }
+
+    /// Keeps an attempt's last heartbeat details, so the next attempt resumes from them.
+    func saveHeartbeatDetails(_ details: Payload?, runId: UUID, activityId: String, on connection: PostgresConnection) async throws {
+        guard let details else { return }
+        try await connection.query(
+            """
+            UPDATE activity_tasks SET heartbeat_details = \(try JSONColumn.encode(details))::jsonb
+            WHERE run_id = \(runId) AND activity_id = \(activityId)
+            """, logger: logger)
     }
 }

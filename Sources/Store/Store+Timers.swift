@@ -130,3 +130,18 @@ extension Store {
         return count
     }
 }
+
+extension Store {
+    /// The earliest activity lease expiry or deadline, for the reaper to sleep until.
+    public func nextActivityDeadline() async throws -> Date? {
+        let rows = try await client.query(
+            """
+            SELECT LEAST(
+                (SELECT min(lease_expires_at) FROM activity_tasks WHERE lease_owner IS NOT NULL),
+                (SELECT min(schedule_to_start_deadline) FROM activity_tasks WHERE lease_owner IS NULL),
+                (SELECT min(schedule_to_close_deadline) FROM activity_tasks))
+            """, logger: logger)
+        for try await date in rows.decode(Date?.self) { return date }
+        return nil
+    }
+}

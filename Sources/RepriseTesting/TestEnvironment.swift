@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import Synchronization
+import Workers
+import Workflow
+
+/// Runs workflows and workers in-process against a real Postgres with a virtual clock, so that
+/// timers, retry backoffs and timeouts of any length complete at once.
+///
+/// ## Usage
+/// ```swift
+/// try await TestEnvironment.run(workflows: [Checkout.self], activities: [Charge()]) { env in
+///     try await env.start(Checkout.self, id: "order-1", input: order)
+///     try await env.signal("order-1", "approve", "yes")
+///     let receipt = try await env.result(Checkout.self, id: "order-1")
+/// }
+/// ```
+public final class TestEnvironment: Sendable {
+    /// The store, on a database created for this environment.
+    public let store: Store
+    /// The virtual clock everything in the environment reads.
+    public let clock: VirtualClock
+    /// The namespace and task queue workflows start on.
+    public let namespace = "default"
+    public let taskQueue: String
+    public let logger: Logger
+    let tracker = WorkTracker()
+    let workflows: WorkflowRegistry
+    let activities: ActivityRegistry
+    let workerConfiguration: Worker.Configuration
+    let timerService: TimerService
+    let reaper: LeaseReaper
+    private let workers = Mutex<[UUID: RunningWorker]>([:])
+
+    init(store: Store, workflows: WorkflowRegistry, activities: ActivityRegistry, configuration: Worker.Configuration, logger: Logger) {
+        self.store = store
+        self.clock = VirtualClock()
+        self.taskQueue = configuration.taskQueue
+        self.workflows = workflows
+        self.activities = activities
+        self.workerConfiguration = configuration
+        self.logger = logger
+        self.timerService = TimerService(store: store, clock: clock, tracker: tracker, logger: logger)
+        self.reaper = LeaseReaper(store: store, clock: clock, tracker: tracker, logger: logger)
+    }
+
+    /// Creates a database, migrates it, starts a worker, the timer service and the reaper, runs
+    /// `body`, and tears everything down.
+    ///
+    /// - Parameters:
+    ///   - startWorker: `false` to start workers yourself with ``launchWorker(identity:)``.
+    ///   - configure: adjusts the worker configuration (the task queue defaults to `test`).
+    public static func run<T: Sendable>(
+        workflows: [any Workflow.Type], activities: [any Activity] = [], startWorker: Bool = true,
+        logger: Logger = Logger(label: "reprise.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        configure: (inout Worker.Configuration) -> Void = { _ in },
+        _ body: (TestEnvironment) async throws -> T
+    ) async throws -> T {
+        var configuration = Worker.Configuration(taskQueue: "test")
+        configuration.identity = "test-worker"
+        configure(&configuration)
+        let finalConfiguration = configuration
+        return try await TestDatabase.with(logger: logger) { database in
+            let store = try Store(url: database.url, logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await store.run() }
+                defer { group.cancelAll() }
+                try await store.migrate()
+                let environment = TestEnvironment(
+                    store: store, workflows: WorkflowRegistry(workflows), activities: ActivityRegistry(activities),
+                    configuration: finalConfiguration, logger: logger)
+                group.addTask { try await environment.timerService.run() }
+                group.addTask { try await environment.reaper.run() }
+                group.addTask { await environment.skipTimeWhenIdle() }
+                if startWorker { environment.launchWorker() }
+                defer { environment.killAllWorkers() }
+                return try await body(environment)
+            }
+        }
+    }
+
+    // MARK: Workers
+
+    /// A worker running in the environment, which a test can kill or shut down.
+    public final class RunningWorker: Sendable {
+        let worker: Worker
+        let group: ServiceGroup
+        let task: Task<Void, Never>
+
+        init(worker: Worker, logger: Logger) {
+            self.worker = worker
+            let group = ServiceGroup(configuration: .init(services: [worker], logger: logger))
+            self.group = group
+            self.task = Task { try? await group.run() }
+        }
+
+        /// Kills the worker without a graceful drain, as a crash would: in-flight work is abandoned.
+        public func kill() async {
+            task.cancel()
+            await task.value
+        }
+
+        /// Shuts the worker down gracefully and waits for it.
+        public func shutdown() async {
+            await group.triggerGracefulShutdown()
+            await task.value
+        }
+    }
+
+    /// Starts another worker on the environment's task queue.
+    @discardableResult
+    public func launchWorker(identity: String? = nil) -> RunningWorker {
+        var configuration = workerConfiguration
+        if let identity { configuration.identity = identity }
+        let worker = Worker(
+            store: store, configuration: configuration, workflows: workflows, activities: activities, clock: clock, tracker: tracker,
+            logger: logger)
+        let running = RunningWorker(worker: worker, logger: logger)
+        workers.withLock { $0[UUID()] = running }
+        return running
+    }
+
+    private func killAllWorkers() {
+        for running in workers.withLock({ Array($0.values) }) { running.task.cancel() }
+    }
+
+    /// Skips the virtual clock to the next due item whenever the engine has been idle for two
+    /// consecutive checks, then wakes every loop.
+    func skipTimeWhenIdle() async {
+        var idleChecks = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(3))
+            guard tracker.isIdle else {
+                idleChecks = 0
+                continue
+            }
+            idleChecks += 1
+            guard idleChecks >= 2 else { continue }
+            guard let due = try? await store.nextDue() else { continue }
+            if due > clock.now && tracker.isIdle {
+                clock.advance(to: due)
+            }
+            idleChecks = 0
+            wakeAll()
+        }
+    }
+
+    private func wakeAll() {
+        timerService.wake()
+        reaper.wake()
+        for running in workers.withLock({ Array($0.values) }) { running.worker.wake() }
+    }
+
+    // MARK: Client helpers
+
+    /// Starts a workflow.
+    @discardableResult
+    public func start<W: Workflow>(
+        _ type: W.Type, id: String, input: W.Input, idConflictPolicy: WorkflowIdConflictPolicy = .fail,
+        executionTimeout: Duration? = nil
+    ) async throws -> StartWorkflowResult {
+        try await store.startWorkflow(
+            StartWorkflowRequest(
+                namespace: namespace, workflowId: id, workflowType: W.name, taskQueue: taskQueue, input: try Payload(encoding: input),
+                idConflictPolicy: idConflictPolicy, executionTimeout: executionTimeout),
+            at: clock.now)
+    }
+
+    /// Sends a signal.
+    public func signal(_ workflowId: String, _ name: String, _ input: some Encodable & Sendable) async throws {
+        try await store.signal(namespace: namespace, workflowId: workflowId, name: name, input: try Payload(encoding: input), at: clock.now)
+    }
+
+    /// Requests cancellation.
+    public func cancel(_ workflowId: String) async throws {
+        try await store.requestCancel(namespace: namespace, workflowId: workflowId, at: clock.now)
+    }
+
+    /// Terminates a run.
+    public func terminate(_ workflowId: String, reason: String = "terminated by test") async throws {
+        try await store.terminate(namespace: namespace, workflowId: workflowId, reason: reason, at: clock.now)
+    }
+
+    /// Describes a run.
+    public func describe(_ workflowId: String) async throws -> WorkflowExecutionDescription {
+        try await store.describe(namespace: namespace, workflowId: workflowId)
+    }
+
+    /// A run's history.
+    public func history(_ workflowId: String) async throws -> [HistoryEvent] {
+        try await store.history(runId: try await describe(workflowId).runId)
+    }
+
+    /// Waits, in real time, until `condition` holds.
+    ///
+    /// - Throws: ``TestEnvironmentError`` when it does not hold within `timeout`.
+    public func waitUntil(
+        _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestEnvironmentError(message: "timed out after \(timeout) waiting until \(what)")
+    }
+
+    /// Waits for the run to close and returns its description.
+    public func waitForClose(_ workflowId: String, timeout: Duration = .seconds(30)) async throws -> WorkflowExecutionDescription {
+        var description: WorkflowExecutionDescription?
+        try await waitUntil("workflow \(workflowId) closes", timeout: timeout) {
+            description = try await describe(workflowId)
+            return description.map { !$0.status.isOpen } ?? false
+        }
+        return description!
+    }
+
+    /// Waits for the run to close and decodes its result.
+    ///
+    /// - Throws: ``TestEnvironmentError`` naming the status and failure when it did not complete.
+    public func result<W: Workflow>(_ type: W.Type, id: String, timeout: Duration = .seconds(30)) async throws -> W.Output {
+        let description = try await waitForClose(id, timeout: timeout)
+        guard description.status == .completed else {
+            throw TestEnvironmentError(
+                message: "workflow \(id) ended \(description.status.rawValue): \(description.failure.map { "\($0.type): \($0.message)" } ?? "")")
+        }
+        return try (description.result ?? .null).decode(as: W.Output.self)
+    }
+}
+
+/// A test environment expectation that did not come true.
+public struct TestEnvironmentError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

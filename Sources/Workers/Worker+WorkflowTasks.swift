@@ -1,0 +1,88 @@
+import Dispatch
+import Foundation
+import Logging
+import Store
+import Workflow
+
+extension Worker {
+    func pollWorkflowTasks() async {
+        await pollLoop(
+            slots: configuration.maxConcurrentWorkflowTasks, wakeup: workflowWakeup,
+            poll: { limit in
+                try await self.store.pollWorkflowTasks(
+                    taskQueue: self.configuration.taskQueue, owner: self.configuration.identity, limit: limit,
+                    leaseDuration: self.configuration.workflowTaskLease, at: self.clock.now)
+            },
+            handle: { task in await self.process(task) })
+    }
+
+    /// Runs one workflow task on the cached run (or a fresh replay) and records the outcome.
+    func process(_ task: WorkflowTask) async {
+        var logger = self.logger
+        logger[metadataKey: "workflow.namespace"] = "\(task.namespace)"
+        logger[metadataKey: "workflow.id"] = "\(task.workflowId)"
+        logger[metadataKey: "workflow.run.id"] = "\(task.runId)"
+        let now = clock.now
+        let started = HistoryEvent(
+            eventId: task.nextEventId, eventTime: now,
+            attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId, identity: configuration.identity)))
+        var run: WorkflowRun?
+        do {
+            let current = try await runForTask(task, logger: logger)
+            run = current
+            let events = try await store.history(runId: task.runId, afterEventId: current.lastEventId)
+            guard current.lastEventId + Int64(events.count) + 1 == task.nextEventId else {
+                throw StoreError(.staleTask, "history of run \(task.runId) moved on since the task was leased")
+            }
+            let commands = try activateWatched(current, with: events + [started], logger: logger)
+            try await store.completeWorkflowTask(task, started: started, commands: commands, identity: configuration.identity, at: now)
+            if current.isFinished { current.evict() } else { cache.put(task.runId, current) }
+        } catch let error as WorkflowTaskError {
+            run?.evict()
+            logger.error(
+                "Workflow task failed", metadata: ["error.type": "\(error.code)", "error.message": "\(error.message)", "attempt": "\(task.attempt)"])
+            do {
+                let delay = min(Duration.seconds(1) * (1 << min(task.attempt - 1, 20)), configuration.maxWorkflowTaskRetryDelay)
+                let paused = try await store.failWorkflowTask(
+                    task, started: started, error: error, identity: configuration.identity, maxAttempts: configuration.maxWorkflowTaskAttempts,
+                    retryDelay: delay, at: clock.now)
+                if paused { logger.error("Run paused after repeated workflow task failures", metadata: ["attempt": "\(task.attempt)"]) }
+            } catch {
+                logger.warning("Could not record workflow task failure", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        } catch {
+            run?.evict()
+            guard !Task.isCancelled else { return }
+            logger.debug("Workflow task released", metadata: ["error": "\(String(reflecting: error))"])
+            try? await store.releaseWorkflowTask(task, at: clock.now)
+        }
+    }
+
+    /// The cached run, or a new one that will replay the whole history.
+    private func runForTask(_ task: WorkflowTask, logger: Logger) async throws -> WorkflowRun {
+        if let cached = cache.take(task.runId) {
+            if cached.lastEventId < task.nextEventId { return cached }
+            cached.evict()
+        }
+        let info = WorkflowInfo(
+            namespace: task.namespace, workflowId: task.workflowId, runId: task.runId.uuidString.lowercased(),
+            workflowType: task.workflowType, taskQueue: task.taskQueue)
+        do {
+            return WorkflowRun(workflow: try workflows.workflow(named: task.workflowType), info: info, logger: logger)
+        }
+    }
+
+    /// Activates a run with a watchdog: an activation that has not returned after the threshold is
+    /// reported as stuck (a loop that never suspends cannot be pre-empted, as in Go's SDK).
+    private func activateWatched(_ run: WorkflowRun, with events: [HistoryEvent], logger: Logger) throws -> [Command] {
+        let watchdog = DispatchWorkItem {
+            logger.error(
+                "Workflow task stuck: workflow code has run without suspending for longer than the threshold; look for a loop that never awaits",
+                metadata: ["threshold": "\(self.configuration.stuckWorkflowTaskThreshold)"])
+        }
+        DispatchQueue.global().asyncAfter(
+            deadline: .now() + configuration.stuckWorkflowTaskThreshold.seconds, execute: watchdog)
+        defer { watchdog.cancel() }
+        return try run.activate(with: events)
+    }
+}

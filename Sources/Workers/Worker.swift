@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import Synchronization
+import Workflow
+
+/// Polls one task queue and runs its workflow tasks and activity tasks, with bounded concurrency.
+///
+/// ## Usage
+/// ```swift
+/// let worker = Worker(store: store, configuration: .init(taskQueue: "main"),
+///                     workflows: WorkflowRegistry([Checkout.self]), activities: ActivityRegistry([Charge()]),
+///                     logger: logger)
+/// let group = ServiceGroup(services: [store, worker], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// ```
+public final class Worker: Service, Sendable {
+    /// How a worker polls and runs.
+    public struct Configuration: Sendable {
+        /// The task queue to poll.
+        public var taskQueue: String
+        /// The name recorded in history as the worker's identity.
+        public var identity: String = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        /// Workflow tasks in flight at once.
+        public var maxConcurrentWorkflowTasks: Int = 16
+        /// Activity attempts in flight at once.
+        public var maxConcurrentActivities: Int = 64
+        /// Runs kept in memory between workflow tasks.
+        public var runCacheSize: Int = 1000
+        /// How long a workflow task's lease lasts before another worker may take it.
+        public var workflowTaskLease: Duration = .seconds(10)
+        /// Failed attempts of a workflow task before its run is marked `Paused`.
+        public var maxWorkflowTaskAttempts: Int = 10
+        /// The cap on the delay between failed workflow-task attempts (1 s doubling up to this).
+        public var maxWorkflowTaskRetryDelay: Duration = .seconds(60)
+        /// The slow poll used when no notification arrives.
+        public var pollInterval: Duration = .seconds(2)
+        /// How long an activation may run before the watchdog reports it stuck.
+        public var stuckWorkflowTaskThreshold: Duration = .seconds(2)
+        /// How long graceful shutdown waits for running activities before releasing them.
+        public var gracefulShutdownTimeout: Duration = .seconds(30)
+        /// The least time between two heartbeats sent to Postgres for one attempt.
+        public var heartbeatThrottle: Duration = .seconds(1)
+
+        public init(taskQueue: String) { self.taskQueue = taskQueue }
+    }
+
+    let store: Store
+    let configuration: Configuration
+    let workflows: WorkflowRegistry
+    let activities: ActivityRegistry
+    let clock: any EngineClock
+    let logger: Logger
+    let tracker: WorkTracker
+    let cache: RunCache
+    let workflowWakeup = Wakeup()
+    let activityWakeup = Wakeup()
+
+    public init(
+        store: Store, configuration: Configuration, workflows: WorkflowRegistry, activities: ActivityRegistry,
+        clock: any EngineClock = SystemClock(), tracker: WorkTracker = WorkTracker(), logger: Logger
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.workflows = workflows
+        self.activities = activities
+        self.clock = clock
+        self.tracker = tracker
+        self.cache = RunCache(capacity: configuration.runCacheSize)
+        var logger = logger
+        logger[metadataKey: "worker.taskQueue"] = "\(configuration.taskQueue)"
+        self.logger = logger
+    }
+
+    /// Wakes both pollers for an immediate poll, as a notification would.
+    public func wake() {
+        workflowWakeup.ring()
+        activityWakeup.ring()
+    }
+
+    /// Runs the pollers until the task is canceled or a graceful shutdown is requested; then stops
+    /// polling, finishes workflow tasks, and gives running activities until the timeout.
+    public func run() async throws {
+        let listener = NotificationListener(
+            store: store,
+            channels: [
+                Channel.workflowTasks(configuration.taskQueue): workflowWakeup,
+                Channel.activityTasks(configuration.taskQueue): activityWakeup,
+            ], logger: logger)
+        defer { cache.evictAll() }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await listener.run() }
+            // The pollers end on graceful shutdown once their tasks are done; then the listener stops.
+            await withDiscardingTaskGroup { pollers in
+                pollers.addTask { await self.pollWorkflowTasks() }
+                pollers.addTask { await self.pollActivityTasks() }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// A bounded poll loop: leases as many tasks as there are free slots and runs each in a child
+    /// task, until graceful shutdown; then waits for the children.
+    func pollLoop<Item: Sendable>(
+        slots: Int, wakeup: Wakeup, poll: @escaping @Sendable (Int) async throws -> [Item],
+        handle: @escaping @Sendable (Item) async -> Void
+    ) async {
+        let inFlight = WorkTracker()
+        let slotFreed = Wakeup()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let free = slots - inFlight.count
+                guard free > 0 else {
+                    await slotFreed.wait(timeout: .milliseconds(100))
+                    continue
+                }
+                tracker.begin()
+                let tasks: [Item]
+                do {
+                    tasks = try await poll(free)
+                } catch {
+                    tracker.end()
+                    logger.warning("Poll failed", metadata: ["error": "\(String(reflecting: error))"])
+                    await wakeup.wait(timeout: configuration.pollInterval)
+                    continue
+                }
+                for task in tasks {
+                    inFlight.begin()
+                    tracker.begin()
+                    group.addTask {
+                        await handle(task)
+                        inFlight.end()
+                        self.tracker.end()
+                        slotFreed.ring()
+                    }
+                }
+                tracker.end()
+                if tasks.count < free {
+                    await wakeup.wait(timeout: configuration.pollInterval)
+                }
+            }
+        }
+    }
+}
