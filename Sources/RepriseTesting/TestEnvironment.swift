@@ -51,9 +51,10 @@ public final class TestEnvironment: Sendable {
     ///
     /// - Parameters:
     ///   - startWorker: `false` to start workers yourself with ``launchWorker(identity:)``.
+    ///   - skipTime: `false` to move the virtual clock only by hand, with ``VirtualClock/advance(by:)``.
     ///   - configure: adjusts the worker configuration (the task queue defaults to `test`).
     public static func run<T: Sendable>(
-        workflows: [any Workflow.Type], activities: [any Activity] = [], startWorker: Bool = true,
+        workflows: [any Workflow.Type], activities: [any Activity] = [], startWorker: Bool = true, skipTime: Bool = true,
         logger: Logger = Logger(label: "reprise.test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout Worker.Configuration) -> Void = { _ in },
         _ body: (TestEnvironment) async throws -> T
@@ -73,7 +74,7 @@ public final class TestEnvironment: Sendable {
                     configuration: finalConfiguration, logger: logger)
                 group.addTask { try await environment.timerService.run() }
                 group.addTask { try await environment.reaper.run() }
-                group.addTask { await environment.skipTimeWhenIdle() }
+                if skipTime { group.addTask { await environment.skipTimeWhenIdle() } }
                 if startWorker { environment.launchWorker() }
                 defer { environment.killAllWorkers() }
                 return try await body(environment)
@@ -140,7 +141,9 @@ public final class TestEnvironment: Sendable {
             guard idleChecks >= 2 else { continue }
             guard let due = try? await store.nextDue() else { continue }
             if due > clock.now && tracker.isIdle {
-                clock.advance(to: due)
+                // Postgres keeps microseconds; round up to the millisecond so the clock never stops
+                // a hair before what is due.
+                clock.advance(to: Date(timeIntervalSince1970: (due.timeIntervalSince1970 * 1000).rounded(.up) / 1000))
             }
             idleChecks = 0
             wakeAll()

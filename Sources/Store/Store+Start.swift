@@ -58,6 +58,11 @@ public struct StartWorkflowResult: Sendable, Equatable {
     public var runId: UUID
     /// `false` when an open run was returned under ``WorkflowIdConflictPolicy/useExisting``.
     public var started: Bool
+
+    public init(runId: UUID, started: Bool) {
+        self.runId = runId
+        self.started = started
+    }
 }
 
 extension Store {
