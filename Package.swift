@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "Workflow", "Store", "Workers", "Server", "Activities", "Samples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -38,10 +38,15 @@ public struct TimerService: Service {
     public func wake() { wakeup.ring() }
 
     public func run() async throws {
+        // Firing is transactional, so stopping between rounds loses nothing.
+        try await cancelWhenGracefulShutdown { await self.fireTimersUntilCanceled() }
+    }
+
+    private func fireTimersUntilCanceled() async {
         let listener = NotificationListener(store: store, channels: [Channel.timers: wakeup], logger: logger)
         await withDiscardingTaskGroup { group in
             group.addTask { await listener.run() }
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            while !Task.isCancelled {
                 var next: Date?
                 do {
                     let fired = try await tracker.track {
@@ -85,7 +90,11 @@ public struct LeaseReaper: Service {
     public func wake() { wakeup.ring() }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        try await cancelWhenGracefulShutdown { await self.reapUntilCanceled() }
+    }
+
+    private func reapUntilCanceled() async {
+        while !Task.isCancelled {
             var next: Date?
             do {
                 try await tracker.track { _ = try await store.reapActivities(at: clock.now) }
@@ -113,7 +122,11 @@ public struct RetentionService: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        try await cancelWhenGracefulShutdown { await self.deleteUntilCanceled() }
+    }
+
+    private func deleteUntilCanceled() async {
+        while !Task.isCancelled {
             do {
                 var deleted = 0
                 while true {

@@ -4,6 +4,7 @@ import ArgumentParser
 struct Reprise: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reprise",
-        abstract: "A durable workflow orchestrator on PostgreSQL."
+        abstract: "A durable workflow orchestrator on PostgreSQL.",
+        subcommands: [Dev.self, Migrate.self]
     )
 }

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A PostgreSQL cluster of `reprise dev`'s own, under `.reprise/postgres`, started with `initdb`
+/// and `pg_ctl`. Postgres refuses to run as root, so as root the cluster belongs to `postgres`.
+struct PrivatePostgres {
+    let directory: URL
+    let port: Int
+
+    private var isRoot: Bool { getuid() == 0 }
+    private var dataDirectory: String { directory.appendingPathComponent("data").path }
+
+    /// Starts the cluster (creating it on first use) and returns its URL.
+    func start() throws -> String {
+        let bin = try Self.binaries()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if isRoot { try run("/bin/chown", ["-R", "postgres:postgres", directory.path], asOwner: false) }
+        if !FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") {
+            try run(bin + "/initdb", ["-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8"], asOwner: true)
+        }
+        if (try? run(bin + "/pg_ctl", ["-D", dataDirectory, "status"], asOwner: true)) == nil {
+            try run(
+                bin + "/pg_ctl",
+                [
+                    "-D", dataDirectory, "-l", directory.appendingPathComponent("postgres.log").path, "-w", "-t", "60", "-o",
+                    "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1", "start",
+                ], asOwner: true)
+        }
+        return "postgres://postgres@127.0.0.1:\(port)/postgres"
+    }
+
+    /// Stops the cluster.
+    func stop() {
+        guard let bin = try? Self.binaries() else { return }
+        _ = try? run(bin + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"], asOwner: true)
+    }
+
+    /// The directory holding `initdb` and `pg_ctl`.
+    static func binaries() throws -> String {
+        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            + ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().reversed()
+            .map { "/usr/lib/postgresql/\($0)/bin" }
+        for directory in candidates where FileManager.default.isExecutableFile(atPath: directory + "/initdb") {
+            return directory
+        }
+        throw DevError(message: "PostgreSQL's initdb was not found; install it with: apt-get install -y postgresql, or set DATABASE_URL")
+    }
+
+    @discardableResult
+    private func run(_ executable: String, _ arguments: [String], asOwner: Bool) throws -> String {
+        let process = Process()
+        if asOwner && isRoot {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", "postgres", "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw DevError(message: "\(URL(fileURLWithPath: executable).lastPathComponent) failed: \(text)")
+        }
+        return text
+    }
+}
+
+struct DevError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
