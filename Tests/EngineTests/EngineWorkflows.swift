@@ -190,3 +190,50 @@ struct AlwaysBuggy: Workflow {
         throw Bug()
     }
 }
+
+/// Heartbeats its progress; the first attempt fails after step 3, the next resumes from there.
+struct ResumableCount: Activity {
+    let log: CallLog
+    func run(input: Int) async throws -> String {
+        let context = ActivityContext.current!
+        let start = try context.info.heartbeatDetails?.decode(as: Int.self) ?? 0
+        log.record("Count:from-\(start)", attempt: context.info.attempt)
+        for step in (start + 1)...input {
+            try await context.heartbeat(step)
+            if step == 3 && context.info.attempt == 1 { throw ApplicationFailure("crashed at 3", type: "Crash") }
+        }
+        return "counted from \(start)"
+    }
+}
+
+struct CountWorkflow: Workflow {
+    func run(context: WorkflowContext, input: Int) async throws -> String {
+        try await context.execute(
+            ResumableCount.self, input,
+            options: ActivityOptions(startToCloseTimeout: .seconds(60), retryPolicy: RetryPolicy(initialInterval: .milliseconds(10))))
+    }
+}
+
+/// Heartbeats until it is canceled, and records that it saw the cancellation.
+struct UntilCanceled: Activity {
+    let log: CallLog
+    func run(input: String) async throws -> String {
+        let context = ActivityContext.current!
+        do {
+            while true {
+                try await context.heartbeat()
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        } catch {
+            log.record("canceled:\(input)", attempt: context.info.attempt)
+            throw error
+        }
+    }
+}
+
+struct CancelsItsActivity: Workflow {
+    func run(context: WorkflowContext, input: String) async throws -> String {
+        try await context.execute(
+            UntilCanceled.self, input, options: ActivityOptions(startToCloseTimeout: .seconds(3600), heartbeatTimeout: .seconds(60)))
+    }
+}

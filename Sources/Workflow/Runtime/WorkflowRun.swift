@@ -230,6 +230,9 @@ public final class WorkflowRun: Sendable {
         switch error {
         case let error as WorkflowTaskError:
             return .taskFailed(error)
+        case let failure as ActivityFailure where failure.cause.type == Failure.Types.canceled:
+            // An activity canceled by the workflow's cancellation ends the run canceled, as in Temporal.
+            return state.withLock { $0.cancelRequested } ? .canceled : .failed(Failure(error))
         case is ApplicationFailure, is ActivityFailure:
             return .failed(Failure(error))
         case is CanceledFailure, is CancellationError:
