@@ -25,8 +25,10 @@ public struct TestDatabase: Sendable {
     }
 
     /// Creates a fresh database, runs `body` with it, and drops it.
-    public static func with<T: Sendable>(logger: Logger, _ body: (TestDatabase) async throws -> T) async throws -> T {
-        let adminURL = try serverURL()
+    ///
+    /// - Parameter server: the server to create it on; by default `REPRISE_TEST_DATABASE_URL`.
+    public static func with<T: Sendable>(server: String? = nil, logger: Logger, _ body: (TestDatabase) async throws -> T) async throws -> T {
+        let adminURL = try server ?? serverURL()
         let name = "reprise_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         try await admin(adminURL, logger: logger) { client in
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)

@@ -52,9 +52,11 @@ public final class TestEnvironment: Sendable {
     /// - Parameters:
     ///   - startWorker: `false` to start workers yourself with ``launchWorker(identity:)``.
     ///   - skipTime: `false` to move the virtual clock only by hand, with ``VirtualClock/advance(by:)``.
+    ///   - databaseServer: the Postgres server to create the database on; by default `REPRISE_TEST_DATABASE_URL`.
     ///   - configure: adjusts the worker configuration (the task queue defaults to `test`).
     public static func run<T: Sendable>(
         workflows: [any Workflow.Type], activities: [any Activity] = [], startWorker: Bool = true, skipTime: Bool = true,
+        databaseServer: String? = nil,
         logger: Logger = Logger(label: "reprise.test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout Worker.Configuration) -> Void = { _ in },
         _ body: (TestEnvironment) async throws -> T
@@ -63,7 +65,7 @@ public final class TestEnvironment: Sendable {
         configuration.identity = "test-worker"
         configure(&configuration)
         let finalConfiguration = configuration
-        return try await TestDatabase.with(logger: logger) { database in
+        return try await TestDatabase.with(server: databaseServer, logger: logger) { database in
             let store = try Store(url: database.url, logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.run() }
@@ -236,5 +238,6 @@ public final class TestEnvironment: Sendable {
 /// A test environment expectation that did not come true.
 public struct TestEnvironmentError: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -41,11 +41,20 @@ struct Dev: AsyncParsableCommand {
         } else {
             let cluster = PrivatePostgres(
                 directory: URL(fileURLWithPath: dataDir).appendingPathComponent("postgres").standardizedFileURL, port: postgresPort)
-            url = try cluster.start()
+            url = try await cluster.start()
             privateCluster = cluster
             logger.info("Private Postgres is up", metadata: ["database.url": "\(url)"])
         }
-        defer { privateCluster?.stop() }
+        do {
+            try await serve(url: url, logger: logger)
+        } catch {
+            await privateCluster?.stop()
+            throw error
+        }
+        await privateCluster?.stop()
+    }
+
+    private func serve(url: String, logger: Logger) async throws {
 
         try await Migrate.apply(url: url, logger: logger)
         if check { return }

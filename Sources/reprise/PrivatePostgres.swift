@@ -1,4 +1,5 @@
 import Foundation
+import Subprocess
 
 /// A PostgreSQL cluster of `reprise dev`'s own, under `.reprise/postgres`, started with `initdb`
 /// and `pg_ctl`. Postgres refuses to run as root, so as root the cluster belongs to `postgres`.
@@ -10,15 +11,15 @@ struct PrivatePostgres {
     private var dataDirectory: String { directory.appendingPathComponent("data").path }
 
     /// Starts the cluster (creating it on first use) and returns its URL.
-    func start() throws -> String {
+    func start() async throws -> String {
         let bin = try Self.binaries()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if isRoot { try run("/bin/chown", ["-R", "postgres:postgres", directory.path], asOwner: false) }
+        if isRoot { try await run("/bin/chown", ["-R", "postgres:postgres", directory.path], asOwner: false) }
         if !FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") {
-            try run(bin + "/initdb", ["-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8"], asOwner: true)
+            try await run(bin + "/initdb", ["-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8"], asOwner: true)
         }
-        if (try? run(bin + "/pg_ctl", ["-D", dataDirectory, "status"], asOwner: true)) == nil {
-            try run(
+        if (try? await run(bin + "/pg_ctl", ["-D", dataDirectory, "status"], asOwner: true)) == nil {
+            try await run(
                 bin + "/pg_ctl",
                 [
                     "-D", dataDirectory, "-l", directory.appendingPathComponent("postgres.log").path, "-w", "-t", "60", "-o",
@@ -29,9 +30,9 @@ struct PrivatePostgres {
     }
 
     /// Stops the cluster.
-    func stop() {
+    func stop() async {
         guard let bin = try? Self.binaries() else { return }
-        _ = try? run(bin + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"], asOwner: true)
+        _ = try? await run(bin + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"], asOwner: true)
     }
 
     /// The directory holding `initdb` and `pg_ctl`.
@@ -45,27 +46,15 @@ struct PrivatePostgres {
         throw DevError(message: "PostgreSQL's initdb was not found; install it with: apt-get install -y postgresql, or set DATABASE_URL")
     }
 
-    @discardableResult
-    private func run(_ executable: String, _ arguments: [String], asOwner: Bool) throws -> String {
-        let process = Process()
-        if asOwner && isRoot {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+    /// Runs a Postgres tool, as the `postgres` user when we are root.
+    private func run(_ executable: String, _ arguments: [String], asOwner: Bool) async throws {
+        let (path, argv) =
+            asOwner && isRoot ? ("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments) : (executable, arguments)
+        let result = try await Subprocess.run(
+            .path(.init(path)), arguments: Arguments(argv), output: .discarded, error: .string(limit: 65_536))
+        guard result.terminationStatus.isSuccess else {
+            throw DevError(message: "\(URL(fileURLWithPath: executable).lastPathComponent) failed: \(result.standardError)")
         }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw DevError(message: "\(URL(fileURLWithPath: executable).lastPathComponent) failed: \(text)")
-        }
-        return text
     }
 }
 
