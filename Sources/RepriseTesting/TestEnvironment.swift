@@ -66,7 +66,7 @@ public final class TestEnvironment: Sendable {
         configure(&configuration)
         let finalConfiguration = configuration
         return try await TestDatabase.with(server: databaseServer, logger: logger) { database in
-            let store = try Store(url: database.url, logger: logger)
+            let store = try Store(url: database.url, maximumConnections: 10, logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.run() }
                 defer { group.cancelAll() }
