@@ -39,6 +39,10 @@ extension Worker {
         }
         let attempt = AttemptState()
         let activityLogger = logger
+        // The attempt's own limit. A heartbeat timeout is enforced by the reaper, whose verdict
+        // reaches the attempt as a lost lease on its next heartbeat.
+        let limit = task.options.startToCloseTimeout ?? task.options.scheduleToCloseTimeout ?? .seconds(3600)
+        let deadline = max(task.leaseExpiresAt, clock.now.addingTimeInterval(limit.seconds))
         let outcome: Result<Payload, any Error> = await withTaskGroup(of: Result<Payload, any Error>?.self) { group in
             group.addTask {
                 let context = ActivityContext(info: task.info, logger: activityLogger) { details in
@@ -52,7 +56,7 @@ extension Worker {
             }
             group.addTask {
                 // Stops the attempt at its deadline; the reaper records the timeout and any retry.
-                try? await self.clock.sleep(until: task.leaseExpiresAt)
+                try? await self.clock.sleep(until: deadline)
                 if !Task.isCancelled { attempt.stop(.deadline) }
                 return nil
             }
