@@ -6,7 +6,8 @@ import PostgresNIO
 /// add the next one.
 enum Migrations {
     static let all: [(version: Int, sql: [String])] = [
-        (1, version1)
+        (1, version1),
+        (2, version2),
     ]
 
     /// An arbitrary constant that names Reprise's migration lock.
@@ -147,6 +148,20 @@ enum Migrations {
         """,
         "CREATE INDEX dead_letters_list ON dead_letters (namespace, state, dead_at DESC, id)",
         "CREATE INDEX dead_letters_by_run ON dead_letters (run_id)",
+    ]
+}
+
+extension Migrations {
+    /// API tokens: stored as SHA-256 hashes, scoped to a namespace (or to all, for admins).
+    static let version2 = [
+        """
+        CREATE TABLE api_tokens (
+            token_hash text PRIMARY KEY,
+            namespace text REFERENCES namespaces (name) ON DELETE CASCADE,
+            role text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        )
+        """
     ]
 }
 

@@ -1,0 +1,198 @@
+import Foundation
+import Store
+import Workflow
+
+/// The request and response bodies of the HTTP API. Field names are the contract scripts rely on.
+enum API {
+    struct StartRequest: Decodable {
+        var workflowId: String
+        var type: String
+        var taskQueue: String?
+        var input: Payload?
+        var idReusePolicy: WorkflowIdReusePolicy?
+        var idConflictPolicy: WorkflowIdConflictPolicy?
+        var executionTimeout: DurationValue?
+        var searchAttributes: Payload?
+        var memo: Payload?
+    }
+
+    struct StartResponse: Encodable {
+        var workflowId: String
+        var runId: UUID
+    }
+
+    struct ListResponse: Encodable {
+        var workflows: [WorkflowExecutionSummary]
+        var nextPageToken: String?
+    }
+
+    struct PendingActivityBody: Encodable {
+        var activityId: String
+        var type: String
+        var state: String
+        var attempt: Int
+        var lastFailure: Failure?
+        var heartbeatDetails: Payload?
+        var deadLetterId: UUID?
+    }
+
+    struct DescribeResponse: Encodable {
+        var workflowId: String
+        var runId: UUID
+        var type: String
+        var taskQueue: String
+        var status: WorkflowStatus
+        var startTime: Date
+        var closeTime: Date?
+        var input: Payload?
+        var result: Payload?
+        var failure: Failure?
+        var historyLength: Int64
+        var pendingActivities: [PendingActivityBody]
+        var pendingTimers: [PendingTimer]
+        var taskFailure: TaskFailureRecord?
+        var searchAttributes: Payload?
+        var memo: Payload?
+
+        init(_ description: WorkflowExecutionDescription) {
+            workflowId = description.workflowId
+            runId = description.runId
+            type = description.type
+            taskQueue = description.taskQueue
+            status = description.status
+            startTime = description.startTime
+            closeTime = description.closeTime
+            input = description.input
+            result = description.result
+            failure = description.failure
+            historyLength = description.historyLength
+            pendingActivities = description.pendingActivities.map {
+                PendingActivityBody(
+                    activityId: $0.activityId, type: $0.activityType, state: $0.state, attempt: $0.attempt, lastFailure: $0.lastFailure,
+                    heartbeatDetails: $0.heartbeatDetails, deadLetterId: $0.deadLetterId)
+            }
+            pendingTimers = description.pendingTimers
+            taskFailure = description.taskFailure
+            searchAttributes = description.searchAttributes
+            memo = description.memo
+        }
+    }
+
+    struct TerminateRequest: Decodable {
+        var reason: String?
+    }
+
+    struct DeadLetterBody: Encodable {
+        var id: UUID
+        var workflowId: String
+        var runId: UUID
+        var workflowType: String
+        var activityId: String
+        var activityType: String
+        var attempts: Int
+        var lastFailure: Failure
+        var deadAt: Date
+        var input: Payload?
+        var state: String
+        var handledAt: Date?
+
+        init(_ letter: DeadLetter) {
+            id = letter.id
+            workflowId = letter.workflowId
+            runId = letter.runId
+            workflowType = letter.workflowType
+            activityId = letter.activityId
+            activityType = letter.activityType
+            attempts = letter.attempts
+            lastFailure = letter.lastFailure
+            deadAt = letter.deadAt
+            input = letter.input
+            state = letter.state
+            handledAt = letter.handledAt
+        }
+    }
+
+    struct DeadLettersResponse: Encodable {
+        var deadLetters: [DeadLetterBody]
+    }
+
+    struct RetryRequest: Decodable {
+        var input: Payload?
+    }
+
+    struct FailRequest: Decodable {
+        var message: String?
+    }
+
+    struct ResolveRequest: Decodable {
+        var result: Payload?
+
+        enum CodingKeys: String, CodingKey { case result }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            guard container.contains(.result) else {
+                throw DecodingError.keyNotFound(CodingKeys.result, .init(codingPath: [], debugDescription: "result is required"))
+            }
+            result = try container.decode(Payload.self, forKey: .result)
+        }
+    }
+
+    struct NamespaceRequest: Decodable {
+        var name: String
+        var retentionDays: Int?
+    }
+
+    struct NamespaceBody: Encodable {
+        var name: String
+        var retentionDays: Int
+    }
+
+    struct NamespacesResponse: Encodable {
+        var namespaces: [NamespaceBody]
+    }
+
+    struct TokenRequest: Decodable {
+        var role: TokenRole
+    }
+
+    struct TokenResponse: Encodable {
+        var token: String
+        var namespace: String?
+        var role: TokenRole
+    }
+
+    struct Accepted: Encodable {
+        var accepted = true
+    }
+}
+
+/// A duration given as seconds (`30`) or as text (`"30s"`, `"5m"`, `"2h"`, `"7d"`).
+struct DurationValue: Decodable {
+    var duration: Duration
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let seconds = try? container.decode(Double.self) {
+            guard seconds > 0, seconds.isFinite else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a duration must be positive")
+            }
+            duration = .seconds(fractional: seconds)
+            return
+        }
+        let text = try container.decode(String.self)
+        guard let parsed = Self.parse(text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "\"\(text)\" is not a duration; use seconds or a number with s, m, h or d")
+        }
+        duration = parsed
+    }
+
+    static func parse(_ text: String) -> Duration? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        guard let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()), value > 0, value.isFinite else {
+            return Double(text).flatMap { $0 > 0 ? .seconds(fractional: $0) : nil }
+        }
+        return .seconds(fractional: value * scale)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Store
+import Workflow
+
+extension APIServer {
+    func addDeadLetterRoutes(to router: Router<BasicRequestContext>) {
+        let letters = router.group("/api/v1/namespaces/:namespace/dead-letters")
+
+        letters.get { request, context in
+            let namespace = try context.parameters.require("namespace")
+            try await authorize(request, namespace: namespace, needs: .reader)
+            let query = request.uri.queryParameters
+            let state = query["state"].map(String.init) ?? "Pending"
+            guard ["Pending", "Retried", "Failed", "Resolved", "All"].contains(state) else {
+                throw APIError.badRequest("state must be Pending, Retried, Failed, Resolved or All")
+            }
+            let letters = try await store.deadLetters(
+                namespace: namespace, state: state == "All" ? nil : state, limit: try Self.limit(query["limit"].map(String.init)))
+            return try JSONBody.response(API.DeadLettersResponse(deadLetters: letters.map(API.DeadLetterBody.init)))
+        }
+
+        letters.get(":id") { request, context in
+            let (namespace, id) = try Self.deadLetterParameters(context)
+            try await authorize(request, namespace: namespace, needs: .reader)
+            return try JSONBody.response(API.DeadLetterBody(try await store.deadLetter(namespace: namespace, id: id)))
+        }
+
+        letters.post(":id/retry") { request, context in
+            var request = request
+            let (namespace, id) = try Self.deadLetterParameters(context)
+            let identity = try await authorize(request, namespace: namespace, needs: .operator)
+            let body = try await JSONBody.decode(API.RetryRequest.self, from: &request, limit: configuration.maxBodySize, allowEmpty: true)
+            try await store.retryDeadLetter(namespace: namespace, id: id, input: body.input, identity: identity, at: clock.now)
+            return try JSONBody.response(API.DeadLetterBody(try await store.deadLetter(namespace: namespace, id: id)))
+        }
+
+        letters.post(":id/fail") { request, context in
+            var request = request
+            let (namespace, id) = try Self.deadLetterParameters(context)
+            let identity = try await authorize(request, namespace: namespace, needs: .operator)
+            let body = try await JSONBody.decode(API.FailRequest.self, from: &request, limit: configuration.maxBodySize, allowEmpty: true)
+            try await store.failDeadLetter(namespace: namespace, id: id, message: body.message, identity: identity, at: clock.now)
+            return try JSONBody.response(API.DeadLetterBody(try await store.deadLetter(namespace: namespace, id: id)))
+        }
+
+        letters.post(":id/resolve") { request, context in
+            var request = request
+            let (namespace, id) = try Self.deadLetterParameters(context)
+            let identity = try await authorize(request, namespace: namespace, needs: .operator)
+            let body = try await JSONBody.decode(API.ResolveRequest.self, from: &request, limit: configuration.maxBodySize)
+            try await store.resolveDeadLetter(namespace: namespace, id: id, result: body.result, identity: identity, at: clock.now)
+            return try JSONBody.response(API.DeadLetterBody(try await store.deadLetter(namespace: namespace, id: id)))
+        }
+    }
+
+    func addAdminRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/api/v1/namespaces") { request, context in
+            var request = request
+            try await authorize(request, namespace: nil, needs: .admin)
+            let body = try await JSONBody.decode(API.NamespaceRequest.self, from: &request, limit: configuration.maxBodySize)
+            let retention = body.retentionDays ?? 7
+            try await store.createNamespace(body.name, retentionDays: retention)
+            return try JSONBody.response(API.NamespaceBody(name: body.name, retentionDays: retention), status: .created)
+        }
+
+        router.get("/api/v1/namespaces") { request, context in
+            try await authorize(request, namespace: nil, needs: .admin)
+            let namespaces = try await store.namespaces().map { API.NamespaceBody(name: $0.name, retentionDays: $0.retentionDays) }
+            return try JSONBody.response(API.NamespacesResponse(namespaces: namespaces))
+        }
+
+        router.post("/api/v1/namespaces/:namespace/tokens") { request, context in
+            var request = request
+            let namespace = try context.parameters.require("namespace")
+            try await authorize(request, namespace: namespace, needs: .admin)
+            let body = try await JSONBody.decode(API.TokenRequest.self, from: &request, limit: configuration.maxBodySize)
+            let token = try await store.createToken(namespace: namespace, role: body.role)
+            return try JSONBody.response(
+                API.TokenResponse(token: token, namespace: body.role == .admin ? nil : namespace, role: body.role), status: .created)
+        }
+    }
+
+    static func deadLetterParameters(_ context: BasicRequestContext) throws -> (String, UUID) {
+        let namespace = try context.parameters.require("namespace")
+        guard let id = UUID(uuidString: try context.parameters.require("id")) else {
+            throw APIError(.notFound, code: StoreError.Code.deadLetterNotFound.rawValue, "a dead letter id is a UUID")
+        }
+        return (namespace, id)
+    }
+}

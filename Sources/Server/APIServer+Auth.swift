@@ -1,0 +1,45 @@
+import Hummingbird
+import Store
+
+extension APIServer {
+    /// Checks the bearer token for a route: 401 without a valid token, 404 for a namespace the
+    /// token does not cover (so a token never learns which other namespaces exist), 403 for a role
+    /// below the route's.
+    ///
+    /// - Parameters:
+    ///   - namespace: the route's namespace, or `nil` for an admin route.
+    ///   - role: the least role the route needs.
+    /// - Returns: the caller's identity, for history.
+    @discardableResult
+    func authorize(_ request: Request, namespace: String?, needs role: TokenRole) async throws -> String {
+        let grant: TokenGrant
+        if configuration.insecure {
+            grant = TokenGrant(role: .admin, namespace: nil)
+        } else {
+            guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+                case let token = String(header.dropFirst("Bearer ".count)), !token.isEmpty
+            else {
+                throw APIError(.unauthorized, code: "Unauthorized", "this route needs an Authorization: Bearer <token> header")
+            }
+            if let admin = configuration.adminToken, !admin.isEmpty, token == admin {
+                grant = TokenGrant(role: .admin, namespace: nil)
+            } else if let stored = try await store.grant(forToken: token) {
+                grant = stored
+            } else {
+                throw APIError(.unauthorized, code: "Unauthorized", "the token is not valid")
+            }
+        }
+        if let namespace {
+            if let scope = grant.namespace, scope != namespace {
+                throw APIError(.notFound, code: StoreError.Code.namespaceNotFound.rawValue, "namespace \"\(namespace)\" does not exist")
+            }
+            guard try await store.namespaceExists(namespace) else {
+                throw APIError(.notFound, code: StoreError.Code.namespaceNotFound.rawValue, "namespace \"\(namespace)\" does not exist")
+            }
+        }
+        guard grant.role >= role, namespace != nil || grant.role == .admin else {
+            throw APIError(.forbidden, code: "Forbidden", "this route needs the \(role.rawValue) role; the token has \(grant.role.rawValue)")
+        }
+        return configuration.insecure ? "insecure" : "token:\(grant.role.rawValue)"
+    }
+}

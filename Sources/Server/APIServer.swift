@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import Store
+import Workflow
+
+/// The HTTP API: JSON routes under `/api/v1`, health, metrics and the OpenAPI document.
+///
+/// ## Usage
+/// ```swift
+/// let api = APIServer(store: store, configuration: .init(), metrics: registry, logger: logger)
+/// let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 8233)))
+/// ```
+public struct APIServer: Sendable {
+    /// How the API behaves.
+    public struct Configuration: Sendable {
+        /// Serve without tokens (`reprise dev` on loopback, or `reprise server --insecure`).
+        public var insecure = false
+        /// A token accepted as an admin token, from `REPRISE_ADMIN_TOKEN`, to bootstrap a deployment.
+        public var adminToken: String?
+        /// The largest request body accepted. Default 2 MiB.
+        public var maxBodySize = 2 * 1024 * 1024
+        /// The task queue of a start request that names none.
+        public var defaultTaskQueue = "main"
+        /// How long `GET …/history?wait=true` waits for new events.
+        public var historyWaitTimeout: Duration = .seconds(20)
+
+        public init(insecure: Bool = false, adminToken: String? = nil) {
+            self.insecure = insecure
+            self.adminToken = adminToken
+        }
+    }
+
+    let store: Store
+    let clock: any EngineClock
+    let configuration: Configuration
+    let metrics: PrometheusCollectorRegistry
+    let logger: Logger
+
+    public init(
+        store: Store, clock: any EngineClock = SystemClock(), configuration: Configuration, metrics: PrometheusCollectorRegistry,
+        logger: Logger
+    ) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The router with every route.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        addOperationalRoutes(to: router)
+        addWorkflowRoutes(to: router)
+        addDeadLetterRoutes(to: router)
+        addAdminRoutes(to: router)
+        return router
+    }
+
+    /// The application serving the router on `host:port`.
+    public func application(host: String, port: Int) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+    }
+
+    private func addOperationalRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in try JSONBody.response(["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            do {
+                _ = try await store.namespaceExists("default")
+                return try JSONBody.response(["status": "ready"])
+            } catch {
+                throw APIError(.serviceUnavailable, code: "DatabaseUnavailable", "the database is not reachable")
+            }
+        }
+        router.get("/metrics") { _, _ in
+            var buffer: [UInt8] = []
+            metrics.emit(into: &buffer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+    }
+}
+
+/// Counts requests by method and status for `/metrics`.
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: PrometheusCollectorRegistry
+
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+        let response = try await next(request, context)
+        metrics.makeCounter(
+            name: "reprise_http_requests_total",
+            labels: [("method", request.method.rawValue), ("status", String(response.status.code))]
+        ).increment()
+        return response
+    }
+}

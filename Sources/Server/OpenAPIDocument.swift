@@ -1,0 +1,81 @@
+import Workflow
+
+/// The OpenAPI 3.1 description of the API, served at `/openapi.json`. A test walks every operation
+/// listed here against the running server, so the document cannot drift from the routes.
+public enum OpenAPIDocument {
+    /// One operation: method, path (OpenAPI `{param}` syntax), summary and the least role it needs.
+    public struct Operation: Sendable {
+        public var method: String
+        public var path: String
+        public var summary: String
+        public var role: String?
+        public var success: Int
+    }
+
+    public static let operations: [Operation] = [
+        .init(method: "get", path: "/healthz", summary: "Liveness", role: nil, success: 200),
+        .init(method: "get", path: "/readyz", summary: "Readiness: the database answers", role: nil, success: 200),
+        .init(method: "get", path: "/metrics", summary: "Prometheus metrics", role: nil, success: 200),
+        .init(method: "get", path: "/openapi.json", summary: "This document", role: nil, success: 200),
+        .init(method: "post", path: "/api/v1/namespaces", summary: "Create a namespace", role: "admin", success: 201),
+        .init(method: "get", path: "/api/v1/namespaces", summary: "List namespaces", role: "admin", success: 200),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/tokens", summary: "Create a token (shown once)", role: "admin", success: 201),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows", summary: "Start a workflow (200 for an idempotent repeat)", role: "writer", success: 201),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows", summary: "List runs by status and type", role: "reader", success: 200),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}", summary: "Describe a run", role: "reader", success: 200),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/history", summary: "A run's events; wait=true long-polls", role: "reader", success: 200),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/signals/{signalName}", summary: "Signal a run; the body is the payload", role: "writer", success: 202),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/cancel", summary: "Request cancellation", role: "writer", success: 202),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/terminate", summary: "Terminate a run", role: "operator", success: 202),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/resume", summary: "Resume a Paused run", role: "operator", success: 202),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/dead-letters", summary: "List dead letters", role: "reader", success: 200),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/dead-letters/{id}", summary: "Show a dead letter", role: "reader", success: 200),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/dead-letters/{id}/retry", summary: "Retry with fresh attempts, optionally new input", role: "operator", success: 200),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/dead-letters/{id}/fail", summary: "Fail the activity into the workflow", role: "operator", success: 200),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/dead-letters/{id}/resolve", summary: "Complete the activity with a given result", role: "operator", success: 200),
+    ]
+
+    /// The document as JSON text.
+    public static let json: String = {
+        var paths: [String: JSONValue] = [:]
+        for operation in operations {
+            let parameters = operation.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { segment -> JSONValue in
+                .object([
+                    "name": .string(String(segment.dropFirst().dropLast())), "in": .string("path"), "required": .bool(true),
+                    "schema": .object(["type": .string("string")]),
+                ])
+            }
+            var entry: [String: JSONValue] = [
+                "summary": .string(operation.summary),
+                "parameters": .array(parameters),
+                "responses": .object([
+                    String(operation.success): .object(["description": .string("success")]),
+                    "4XX": .object(["description": .string("{\"error\":{\"code\",\"message\"}}")]),
+                ]),
+            ]
+            if let role = operation.role {
+                entry["security"] = .array([.object(["bearer": .array([])])])
+                entry["x-reprise-role"] = .string(role)
+            }
+            var item = paths[operation.path]?.objectValue ?? [:]
+            item[operation.method] = .object(entry)
+            paths[operation.path] = .object(item)
+        }
+        let document: JSONValue = .object([
+            "openapi": .string("3.1.0"),
+            "info": .object(["title": .string("Reprise"), "version": .string("1")]),
+            "paths": .object(paths),
+            "components": .object([
+                "securitySchemes": .object(["bearer": .object(["type": .string("http"), "scheme": .string("bearer")])])
+            ]),
+        ])
+        return document.compactDescription
+    }()
+}
+
+extension JSONValue {
+    var objectValue: [String: JSONValue]? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+}
