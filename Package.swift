@@ -113,6 +113,7 @@ let package = Package(
             dependencies: [
                 "Workflow", "Store", "Workers", "Server", "RepriseTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
