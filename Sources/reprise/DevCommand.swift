@@ -1,22 +1,27 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Prometheus
 import ServiceLifecycle
+import Server
 import Store
 import Workers
 import Workflow
 
-/// `reprise dev`: the engine and a worker in one process, on a private Postgres unless
-/// `DATABASE_URL` is set.
+/// `reprise dev`: the API, the engine and a worker in one process, on a private Postgres unless a
+/// database is given.
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the engine and a worker in one process, on a private Postgres under .reprise/.")
+        abstract: "Run the API, the engine and a worker in one process, on a private Postgres under .reprise/dev-pg/.")
 
     @Option(help: "The database to use; without it, a private cluster under --data-dir. Env: DATABASE_URL.")
     var databaseURL: String?
 
+    @Option(help: "The HTTP port, on 127.0.0.1.")
+    var port = 8233
+
     @Option(help: "Where the private Postgres cluster lives.")
-    var dataDir = ".reprise"
+    var dataDir = ".reprise/dev-pg"
 
     @Option(help: "The private cluster's port.")
     var postgresPort = 54329
@@ -24,29 +29,24 @@ struct Dev: AsyncParsableCommand {
     @Option(help: "The task queue the worker polls.")
     var taskQueue = "main"
 
-    @Flag(help: "Start, migrate, and exit at once: a smoke check of the setup.")
+    @Flag(help: "Start Postgres, migrate, and exit: a smoke check of the setup.")
     var check = false
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
-        let logger = Logger(label: "reprise.dev")
+        let logger = bootstrapLogging(label: "reprise.dev")
         var privateCluster: PrivatePostgres?
         let url: String
         if let given = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] {
             url = given
         } else {
-            let cluster = PrivatePostgres(
-                directory: URL(fileURLWithPath: dataDir).appendingPathComponent("postgres").standardizedFileURL, port: postgresPort)
+            let cluster = PrivatePostgres(directory: URL(fileURLWithPath: dataDir).standardizedFileURL, port: postgresPort)
             url = try await cluster.start()
             privateCluster = cluster
             logger.info("Private Postgres is up", metadata: ["database.url": "\(url)"])
         }
         do {
-            try await serve(url: url, logger: logger)
+            try await Migrate.apply(url: url, logger: logger)
+            if !check { try await serve(url: url, logger: logger) }
         } catch {
             await privateCluster?.stop()
             throw error
@@ -55,25 +55,79 @@ struct Dev: AsyncParsableCommand {
     }
 
     private func serve(url: String, logger: Logger) async throws {
-
-        try await Migrate.apply(url: url, logger: logger)
-        if check { return }
         let store = try Store(url: url, logger: logger)
         let clock = SystemClock()
+        let api = APIServer(
+            store: store, clock: clock, configuration: .init(insecure: true), metrics: PrometheusCollectorRegistry(), logger: logger)
         let worker = Worker(
             store: store, configuration: .init(taskQueue: taskQueue), workflows: Registrations.workflows,
             activities: Registrations.activities, clock: clock, logger: logger)
-        let services: [any Service] = [
-            store,
-            worker,
-            TimerService(store: store, clock: clock, logger: logger),
-            LeaseReaper(store: store, clock: clock, logger: logger),
-            RetentionService(store: store, clock: clock, logger: logger),
-        ]
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
+        print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue)")
+        print("Try: reprise workflow list")
+        try await runServices(services, logger: logger)
+    }
+}
+
+/// `reprise server`: the HTTP API and the engine loops (timers, reaper, retention).
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server", abstract: "Run the HTTP API, the timer service, the lease reaper and retention.")
+
+    @Option(help: "HOST:PORT to listen on.")
+    var bind = "0.0.0.0:8233"
+
+    @Option(help: "The database. Env: DATABASE_URL.")
+    var databaseURL: String?
+
+    @Flag(help: "Serve without tokens. Never on a public address.")
+    var insecure = false
+
+    func run() async throws {
+        let logger = bootstrapLogging(label: "reprise.server")
+        let url = try databaseURL ?? requiredDatabaseURL()
+        let parts = bind.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--bind must be HOST:PORT, got \(bind)") }
+        let adminToken = ProcessInfo.processInfo.environment["REPRISE_ADMIN_TOKEN"]
+        if !insecure && (adminToken ?? "").isEmpty {
+            logger.notice("Auth is on and REPRISE_ADMIN_TOKEN is unset: create tokens with `reprise token create --database-url …`")
+        }
+        try await Migrate.apply(url: url, logger: logger)
+        let store = try Store(url: url, logger: logger)
+        let clock = SystemClock()
+        let api = APIServer(
+            store: store, clock: clock, configuration: .init(insecure: insecure, adminToken: adminToken),
+            metrics: PrometheusCollectorRegistry(), logger: logger)
+        try await runServices(
+            [store.client, api.application(host: String(parts[0]), port: port)] + engineServices(store: store, clock: clock, logger: logger),
+            logger: logger)
+    }
+}
+
+/// `reprise worker`: polls a task queue for the registered workflows and activities.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run a worker for the samples and the built-in activities.")
+
+    @Option(help: "The database. Env: DATABASE_URL.")
+    var databaseURL: String?
+
+    @Option(help: "The task queue to poll.")
+    var taskQueue = "main"
+
+    @Option(help: "Activity attempts in flight at once.")
+    var concurrency = 64
+
+    func run() async throws {
+        let logger = bootstrapLogging(label: "reprise.worker")
+        let url = try databaseURL ?? requiredDatabaseURL()
+        let store = try Store(url: url, logger: logger)
+        var configuration = Worker.Configuration(taskQueue: taskQueue)
+        configuration.maxConcurrentActivities = concurrency
+        let worker = Worker(
+            store: store, configuration: configuration, workflows: Registrations.workflows, activities: Registrations.activities,
+            logger: logger)
+        try await runServices([store.client, worker], logger: logger)
     }
 }
 
@@ -85,10 +139,7 @@ struct Migrate: AsyncParsableCommand {
     var databaseURL: String?
 
     func run() async throws {
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("give --database-url or set DATABASE_URL")
-        }
-        try await Self.apply(url: url, logger: Logger(label: "reprise.migrate"))
+        try await Self.apply(url: databaseURL ?? requiredDatabaseURL(), logger: bootstrapLogging(label: "reprise.migrate"))
     }
 
     /// Applies the migrations with a client of its own, before any service starts.
@@ -103,7 +154,37 @@ struct Migrate: AsyncParsableCommand {
     }
 }
 
-extension Store: Service {}
+func requiredDatabaseURL() throws -> String {
+    guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+        throw ValidationError("give --database-url or set DATABASE_URL")
+    }
+    return url
+}
+
+/// Logs to stderr at info, or at `LOG_LEVEL`.
+func bootstrapLogging(label: String) -> Logger {
+    let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: label)
+}
+
+func engineServices(store: Store, clock: any EngineClock, logger: Logger) -> [any Service] {
+    [
+        TimerService(store: store, clock: clock, logger: logger), LeaseReaper(store: store, clock: clock, logger: logger),
+        RetentionService(store: store, clock: clock, logger: logger),
+    ]
+}
+
+/// Runs services in one group that shuts down gracefully on SIGTERM and SIGINT.
+func runServices(_ services: [any Service], logger: Logger) async throws {
+    let group = ServiceGroup(
+        configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+}
 
 /// What `reprise dev` and `reprise worker` register: the samples and the built-in activities.
 enum Registrations {

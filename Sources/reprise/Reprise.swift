@@ -5,6 +5,9 @@ struct Reprise: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reprise",
         abstract: "A durable workflow orchestrator on PostgreSQL.",
-        subcommands: [Dev.self, Migrate.self]
+        subcommands: [
+            Dev.self, ServerCommand.self, WorkerCommand.self, Migrate.self, WorkflowCommand.self, DLQCommand.self, NamespaceCommand.self,
+            TokenCommand.self,
+        ]
     )
 }

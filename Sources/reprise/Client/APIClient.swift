@@ -1,0 +1,96 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Workflow
+
+/// The options every client command takes.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The server. Env: REPRISE_ADDRESS.")
+    var address: String = ProcessInfo.processInfo.environment["REPRISE_ADDRESS"] ?? "http://127.0.0.1:8233"
+
+    @Option(name: [.short, .long], help: "The namespace.")
+    var namespace = "default"
+
+    @Option(help: "A bearer token. Env: REPRISE_TOKEN.")
+    var token: String?
+
+    @Option(name: [.short, .customLong("output")], help: "text for people, json for scripts (the API's JSON unchanged).")
+    var output: OutputFormat = .text
+
+    /// A client for these options; it is shut down after `body`.
+    func withClient<T>(_ body: (APIClient) async throws -> T) async throws -> T {
+        let client = APIClient(
+            address: address.hasSuffix("/") ? String(address.dropLast()) : address,
+            token: token ?? ProcessInfo.processInfo.environment["REPRISE_TOKEN"])
+        return try await body(client)
+    }
+
+    /// The path prefix of this namespace's routes.
+    var namespacePath: String { "/api/v1/namespaces/\(namespace.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? namespace)" }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// A CLI failure: one clear line on stderr and a non-zero exit.
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Talks JSON to the Reprise API.
+struct APIClient {
+    let address: String
+    let token: String?
+
+    /// Sends a request and returns the response's JSON text; a 4xx/5xx becomes a ``CLIError``
+    /// with the server's message.
+    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, timeout: Duration = .seconds(60)) async throws -> String {
+        var request = HTTPClientRequest(url: address + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.seconds)))
+        } catch {
+            throw CLIError(message: "cannot reach the Reprise server at \(address): \(error). Is `reprise dev` running? (--address, REPRISE_ADDRESS)")
+        }
+        let text = String(buffer: try await response.body.collect(upTo: 64 * 1024 * 1024))
+        guard (200..<300).contains(response.status.code) else {
+            let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            if case .string(let message)? = json?["error"]?["message"], case .string(let code)? = json?["error"]?["code"] {
+                throw CLIError(message: "\(code): \(message)")
+            }
+            throw CLIError(message: "the server answered \(response.status.code): \(text.prefix(200))")
+        }
+        return text
+    }
+
+    /// Sends a request and decodes the JSON response.
+    func json(_ method: HTTPMethod, _ path: String, body: String? = nil, timeout: Duration = .seconds(60)) async throws -> (JSONValue, String) {
+        let text = try await send(method, path, body: body, timeout: timeout)
+        let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
+        return (value, text)
+    }
+}
+
+/// Reads a JSON argument, failing with a message that names the option.
+func parseJSON(_ text: String, option: String) throws -> JSONValue {
+    do {
+        return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    } catch {
+        throw ValidationError("\(option) is not valid JSON: \(text.prefix(80))")
+    }
+}
+
+/// Percent-encodes a path segment.
+func segment(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+}
