@@ -111,8 +111,9 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Workflow", "Store", "Workers", "Server", "RepriseTesting",
+                "Workflow", "Store", "Workers", "Server", "RepriseTesting", "Samples",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

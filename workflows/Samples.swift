@@ -1,5 +1,11 @@
 import Activities
 import Workflow
 
-/// The sample workflows. Filled by the samples issue.
-public enum Samples {}
+/// The sample workflows and their activities, as `reprise dev` and `reprise worker` register them.
+public enum Samples {
+    /// Every sample workflow type.
+    public static let workflows: [any Workflow.Type] = [CardCheckout.self]
+
+    /// Every sample activity.
+    public static let activities: [any Activity] = [DemoCharge()]
+}

@@ -20,6 +20,8 @@ import Workflow
 public final class TestEnvironment: Sendable {
     /// The store, on a database created for this environment.
     public let store: Store
+    /// The URL of that database.
+    public let databaseURL: String
     /// The virtual clock everything in the environment reads.
     public let clock: VirtualClock
     /// The namespace and task queue workflows start on.
@@ -34,8 +36,12 @@ public final class TestEnvironment: Sendable {
     let reaper: LeaseReaper
     private let workers = Mutex<[UUID: RunningWorker]>([:])
 
-    init(store: Store, workflows: WorkflowRegistry, activities: ActivityRegistry, configuration: Worker.Configuration, logger: Logger) {
+    init(
+        store: Store, databaseURL: String, workflows: WorkflowRegistry, activities: ActivityRegistry, configuration: Worker.Configuration,
+        logger: Logger
+    ) {
         self.store = store
+        self.databaseURL = databaseURL
         self.clock = VirtualClock()
         self.taskQueue = configuration.taskQueue
         self.workflows = workflows
@@ -72,7 +78,7 @@ public final class TestEnvironment: Sendable {
                 defer { group.cancelAll() }
                 try await store.migrate()
                 let environment = TestEnvironment(
-                    store: store, workflows: WorkflowRegistry(workflows), activities: ActivityRegistry(activities),
+                    store: store, databaseURL: database.url, workflows: WorkflowRegistry(workflows), activities: ActivityRegistry(activities),
                     configuration: finalConfiguration, logger: logger)
                 group.addTask { try await environment.timerService.run() }
                 group.addTask { try await environment.reaper.run() }

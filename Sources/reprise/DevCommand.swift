@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Prometheus
+import Samples
 import ServiceLifecycle
 import Server
 import Store
@@ -188,6 +189,6 @@ func runServices(_ services: [any Service], logger: Logger) async throws {
 
 /// What `reprise dev` and `reprise worker` register: the samples and the built-in activities.
 enum Registrations {
-    static var workflows: WorkflowRegistry { WorkflowRegistry() }
-    static var activities: ActivityRegistry { ActivityRegistry() }
+    static var workflows: WorkflowRegistry { WorkflowRegistry(Samples.workflows) }
+    static var activities: ActivityRegistry { ActivityRegistry(Samples.activities) }
 }

@@ -21,10 +21,16 @@ struct ClientOptions: ParsableArguments {
 
     /// A client for these options; it is shut down after `body`.
     func withClient<T>(_ body: (APIClient) async throws -> T) async throws -> T {
-        let client = APIClient(
-            address: address.hasSuffix("/") ? String(address.dropLast()) : address,
-            token: token ?? ProcessInfo.processInfo.environment["REPRISE_TOKEN"])
-        return try await body(client)
+        var configuration = HTTPClient.Configuration()
+        // A CLI should fail fast and clearly when the server is not there, not retry for a minute.
+        configuration.timeout.connect = .seconds(5)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return try await HTTPClient.withHTTPClient(configuration: configuration) { http in
+            let client = APIClient(
+                http: http, address: address.hasSuffix("/") ? String(address.dropLast()) : address,
+                token: token ?? ProcessInfo.processInfo.environment["REPRISE_TOKEN"])
+            return try await body(client)
+        }
     }
 
     /// The path prefix of this namespace's routes.
@@ -43,6 +49,7 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Talks JSON to the Reprise API.
 struct APIClient {
+    let http: HTTPClient
     let address: String
     let token: String?
 
@@ -58,7 +65,7 @@ struct APIClient {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.seconds)))
+            response = try await http.execute(request, timeout: .seconds(Int64(timeout.seconds)))
         } catch {
             throw CLIError(message: "cannot reach the Reprise server at \(address): \(error). Is `reprise dev` running? (--address, REPRISE_ADDRESS)")
         }

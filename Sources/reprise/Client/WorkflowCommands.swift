@@ -230,9 +230,12 @@ struct WorkflowCommand: AsyncParsableCommand {
                            "WorkflowExecutionTerminated", "WorkflowExecutionTimedOut"]
             if events.contains(where: { closing.contains(Output.plain($0["eventType"])) }) { return }
             if events.isEmpty {
+                // The long-poll returns at once for a closed run, and after its timeout for a quiet one.
                 let (described, _) = try await api.json(.GET, "\(client.namespacePath)/workflows/\(segment(workflowId))?runId=\(runId)")
-                if Output.plain(described["status"]) == "Paused" {
-                    throw CLIError(message: "run \(runId) is Paused: \(described["taskFailure"]?.compactDescription ?? "")")
+                switch Output.plain(described["status"]) {
+                case "Running": continue
+                case "Paused": throw CLIError(message: "run \(runId) is Paused: \(described["taskFailure"]?.compactDescription ?? "")")
+                default: return
                 }
             }
         }
