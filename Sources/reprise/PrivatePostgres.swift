@@ -12,9 +12,15 @@ struct PrivatePostgres {
 
     /// Starts the cluster (creating it on first use) and returns its URL.
     func start() async throws -> String {
-        let bin = try Self.binaries()
+        let bin = try await Self.installedBinaries(asRoot: isRoot)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if isRoot { try await run("/bin/chown", ["-R", "postgres:postgres", directory.path], asOwner: false) }
+        if isRoot {
+            try await run("/bin/chown", ["-R", "postgres:postgres", directory.path], asOwner: false)
+            guard (try? await run("/usr/bin/test", ["-w", directory.path], asOwner: true)) != nil else {
+                throw DevError(
+                    message: "the postgres user cannot write \(directory.path) (a parent directory is closed to it); pass --data-dir under /var/tmp or set DATABASE_URL")
+            }
+        }
         if !FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") {
             try await run(bin + "/initdb", ["-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8"], asOwner: true)
         }
@@ -33,6 +39,23 @@ struct PrivatePostgres {
     func stop() async {
         guard let bin = try? Self.binaries() else { return }
         _ = try? await run(bin + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"], asOwner: true)
+    }
+
+    /// The directory holding `initdb` and `pg_ctl`; as root, installs PostgreSQL from Debian's
+    /// packages when it is missing, so `reprise dev` works on a fresh machine.
+    static func installedBinaries(asRoot: Bool) async throws -> String {
+        if let found = try? binaries() { return found }
+        guard asRoot else { return try binaries() }
+        print("PostgreSQL is not installed; installing it from Debian's packages (apt-get install -y postgresql)")
+        for arguments in [["update", "-qq"], ["install", "-y", "-qq", "postgresql"]] {
+            let result = try await Subprocess.run(
+                .path("/usr/bin/apt-get"), arguments: Arguments(arguments),
+                environment: .inherit.updating(["DEBIAN_FRONTEND": "noninteractive"]), output: .discarded, error: .string(limit: 65_536))
+            guard result.terminationStatus.isSuccess else {
+                throw DevError(message: "apt-get \(arguments.joined(separator: " ")) failed: \(result.standardError)")
+            }
+        }
+        return try binaries()
     }
 
     /// The directory holding `initdb` and `pg_ctl`.
