@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "Activities",
-            dependencies: ["Workflow", "Gateway"],
+            dependencies: ["Workflow", "Gateway", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -100,12 +100,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "reprise-bench",
-            dependencies: ["Workflow"],
+            dependencies: ["Workflow", "Activities", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WorkflowTests",
             dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ActivitiesTests",
+            dependencies: ["Workflow", "Activities", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

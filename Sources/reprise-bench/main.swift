@@ -2,11 +2,12 @@ import Foundation
 import Workflow
 
 // reprise-bench: prints one JSON line per scenario, then a readable table.
-// Usage: reprise-bench [--quick]
+// Usage: reprise-bench [--quick]   (needs ffmpeg on PATH for the transcode scenario)
 let quick = CommandLine.arguments.contains("--quick")
 
 var lines: [[String: JSONValue]] = []
 lines.append(try ReplayScenario(activities: 10_000, repetitions: quick ? 3 : 10).run())
+lines.append(try await TranscodeScenario().run())
 
 for line in lines {
     print(JSONValue.object(line).compactDescription)

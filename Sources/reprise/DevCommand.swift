@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Activities
 import Prometheus
 import Samples
 import ServiceLifecycle
@@ -190,5 +191,5 @@ func runServices(_ services: [any Service], logger: Logger) async throws {
 /// What `reprise dev` and `reprise worker` register: the samples and the built-in activities.
 enum Registrations {
     static var workflows: WorkflowRegistry { WorkflowRegistry(Samples.workflows) }
-    static var activities: ActivityRegistry { ActivityRegistry(Samples.activities) }
+    static var activities: ActivityRegistry { ActivityRegistry(Samples.activities + BuiltInActivities.all) }
 }
