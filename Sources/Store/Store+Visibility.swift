@@ -126,7 +126,8 @@ extension Store {
             SELECT workflow_id, run_id, workflow_type, status, start_time, close_time FROM workflow_executions
             WHERE namespace = \(namespace) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
               AND (\(type)::text IS NULL OR workflow_type = \(type))
-              AND (\(cursor?.time)::timestamptz IS NULL OR (start_time, run_id) < (\(cursor?.time), \(cursor?.runId)))
+              AND (\(cursor?.micros)::bigint IS NULL
+                   OR (start_time, run_id) < (timestamptz 'epoch' + \(cursor?.micros) * interval '1 microsecond', \(cursor?.runId)))
             ORDER BY start_time DESC, run_id DESC LIMIT \(limit + 1)
             """, logger: logger)
         var workflows: [WorkflowExecutionSummary] = []
@@ -143,14 +144,23 @@ extension Store {
     }
 }
 
-/// A keyset cursor, opaque to clients: base64 of `microseconds:runId`.
+/// A keyset cursor, opaque to clients: base64 of `microseconds:runId`. The time stays in whole
+/// microseconds, as Postgres stores it, so the cursor compares exactly.
 struct PageToken {
-    var time: Date
+    var micros: Int64
     var runId: UUID
 
+    init(micros: Int64, runId: UUID) {
+        self.micros = micros
+        self.runId = runId
+    }
+
+    init(time: Date, runId: UUID) {
+        self.init(micros: Int64((time.timeIntervalSince1970 * 1_000_000).rounded()), runId: runId)
+    }
+
     var encoded: String {
-        let micros = Int64((time.timeIntervalSince1970 * 1_000_000).rounded())
-        return Data("\(micros):\(runId.uuidString)".utf8).base64EncodedString()
+        Data("\(micros):\(runId.uuidString)".utf8).base64EncodedString()
     }
 
     static func decode(_ token: String) throws -> PageToken {
@@ -161,6 +171,6 @@ struct PageToken {
         guard parts.count == 2, let micros = Int64(parts[0]), let runId = UUID(uuidString: String(parts[1])) else {
             throw StoreError(.invalidArgument, "pageToken is not a token this server issued")
         }
-        return PageToken(time: Date(timeIntervalSince1970: Double(micros) / 1_000_000), runId: runId)
+        return PageToken(micros: micros, runId: runId)
     }
 }

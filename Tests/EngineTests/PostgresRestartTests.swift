@@ -64,7 +64,7 @@ struct PostgresRestartTests {
             gate.open.update { $0 = true }
             try await Task.sleep(for: .milliseconds(300))
             _ = try await cluster.start()
-            let result = try await env.result(GatedSteps.self, id: "restart", timeout: .seconds(60))
+            let result = try await env.result(GatedSteps.self, id: "restart", timeout: .seconds(120))
             #expect(result == ["hello p-before", "passed p", "hello p-after"])
             let history = try await env.history("restart")
             #expect(history.filter { $0.eventType == .activityTaskCompleted }.count == 3)
