@@ -71,6 +71,15 @@ struct MediaTests {
         #expect(!silent.hasAudio)
     }
 
+    @Test func aMissingBinaryNamesTheInstallCommand() throws {
+        let failure = #expect(throws: ApplicationFailure.self) {
+            try FFmpegTool.path(of: "ffprobe", environment: ["PATH": "/nonexistent"])
+        }
+        #expect(failure?.type == "FFmpegNotInstalled")
+        #expect(failure?.nonRetryable == true)
+        #expect(failure?.message.contains("apt-get install -y ffmpeg") == true)
+    }
+
     @Test func aCorruptInputFailsNonRetryablyWithFFprobesMessage() async throws {
         let clips = try Clips()
         defer { clips.remove() }
@@ -113,8 +122,13 @@ struct MediaTests {
         let clips = try Clips()
         defer { clips.remove() }
         let source = try await clips.make("silent 720p.mp4", width: 1280, height: 720, seconds: 4, audio: false)
+        // What a crashed earlier attempt left behind must not survive into this one.
+        let leftover = URL(fileURLWithPath: clips.output("out 720")).appendingPathComponent("720p/segment_00099.ts")
+        try FileManager.default.createDirectory(at: leftover.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("half-written".utf8).write(to: leftover)
         let output = try await TranscodeHLS().run(
             input: .init(source: source, outputDirectory: clips.output("out 720"), segmentSeconds: fast.segment, preset: fast.preset))
+        #expect(!FileManager.default.fileExists(atPath: leftover.path))
         #expect(output.rungs.map(\.name) == ["360p", "480p", "720p"])
         let master = try String(contentsOfFile: output.master, encoding: .utf8)
         #expect(!master.contains("mp4a"))

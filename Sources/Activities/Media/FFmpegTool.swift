@@ -4,12 +4,11 @@ import Workflow
 
 /// Finds and runs `ffmpeg` and `ffprobe`, always with an argument vector, never a shell string,
 /// so no path or input is ever interpreted by a shell.
-enum FFmpegTool {
+package enum FFmpegTool {
     /// The path of a tool, from `FFMPEG_PATH`/`FFPROBE_PATH` or `PATH`.
     ///
     /// - Throws: a non-retryable ``ApplicationFailure`` naming the install command when it is missing.
-    static func path(of tool: String) throws -> String {
-        let environment = ProcessInfo.processInfo.environment
+    package static func path(of tool: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
         if let configured = environment["\(tool.uppercased())_PATH"], FileManager.default.isExecutableFile(atPath: configured) {
             return configured
         }
