@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // The programming model and the replay engine: no I/O, no Postgres.
@@ -61,7 +62,12 @@ let package = Package(
         ),
         .target(
             name: "Gateway",
-            dependencies: ["Store"],
+            dependencies: [
+                "Store", "Workflow",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -88,8 +94,9 @@ let package = Package(
         .executableTarget(
             name: "reprise",
             dependencies: [
-                "Workflow", "Store", "Workers", "Server", "Activities", "Samples",
+                "Workflow", "Store", "Workers", "Server", "Activities", "Samples", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -106,6 +113,15 @@ let package = Package(
         .testTarget(
             name: "WorkflowTests",
             dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Workflow", "Store", "Gateway", "RepriseTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import Hummingbird
 import Logging
 import Prometheus
@@ -36,13 +37,15 @@ public struct APIServer: Sendable {
     let clock: any EngineClock
     let configuration: Configuration
     let metrics: PrometheusCollectorRegistry
+    let gateway: Gateway?
     let logger: Logger
 
     public init(
         store: Store, clock: any EngineClock = SystemClock(), configuration: Configuration, metrics: PrometheusCollectorRegistry,
-        logger: Logger
+        gateway: Gateway? = nil, logger: Logger
     ) {
         self.store = store
+        self.gateway = gateway
         self.clock = clock
         self.configuration = configuration
         self.metrics = metrics
@@ -58,6 +61,7 @@ public struct APIServer: Sendable {
         addWorkflowRoutes(to: router)
         addDeadLetterRoutes(to: router)
         addAdminRoutes(to: router)
+        addLLMRoutes(to: router)
         return router
     }
 

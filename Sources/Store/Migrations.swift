@@ -8,6 +8,7 @@ enum Migrations {
     static let all: [(version: Int, sql: [String])] = [
         (1, version1),
         (2, version2),
+        (3, version3),
     ]
 
     /// An arbitrary constant that names Reprise's migration lock.
@@ -162,6 +163,79 @@ extension Migrations {
             created_at timestamptz NOT NULL DEFAULT now()
         )
         """
+    ]
+}
+
+extension Migrations {
+    /// The LLM gateway: budgets, per-run usage, the exact-response cache and the cost ledger.
+    /// Money is kept in whole nano-USD so sums are exact.
+    static let version3 = [
+        """
+        CREATE TABLE llm_budgets (
+            tenant text NOT NULL,
+            model text NOT NULL,
+            period text NOT NULL CHECK (period IN ('day', 'month')),
+            max_tokens bigint,
+            max_usd_nanos bigint,
+            PRIMARY KEY (tenant, model, period)
+        )
+        """,
+        """
+        CREATE TABLE llm_budget_usage (
+            tenant text NOT NULL,
+            model text NOT NULL,
+            period text NOT NULL,
+            period_start date NOT NULL,
+            tokens_reserved bigint NOT NULL DEFAULT 0,
+            tokens_used bigint NOT NULL DEFAULT 0,
+            usd_reserved_nanos bigint NOT NULL DEFAULT 0,
+            usd_used_nanos bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (tenant, model, period, period_start)
+        )
+        """,
+        """
+        CREATE TABLE llm_run_usage (
+            run_id text PRIMARY KEY,
+            calls int NOT NULL DEFAULT 0,
+            usd_reserved_nanos bigint NOT NULL DEFAULT 0,
+            usd_used_nanos bigint NOT NULL DEFAULT 0
+        )
+        """,
+        """
+        CREATE TABLE llm_response_cache (
+            key text PRIMARY KEY,
+            response jsonb NOT NULL,
+            expires_at timestamptz NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE llm_ledger (
+            id bigserial PRIMARY KEY,
+            at timestamptz NOT NULL DEFAULT now(),
+            namespace text NOT NULL,
+            tenant text NOT NULL,
+            workflow_id text,
+            run_id text,
+            activity_id text,
+            task_class text NOT NULL,
+            route text NOT NULL,
+            provider text,
+            model text,
+            input_tokens bigint NOT NULL DEFAULT 0,
+            output_tokens bigint NOT NULL DEFAULT 0,
+            cache_read_tokens bigint NOT NULL DEFAULT 0,
+            cache_write_5m_tokens bigint NOT NULL DEFAULT 0,
+            cache_write_1h_tokens bigint NOT NULL DEFAULT 0,
+            usd_nanos bigint NOT NULL DEFAULT 0,
+            latency_ms int NOT NULL DEFAULT 0,
+            cache_hit boolean NOT NULL DEFAULT false,
+            fallback_from text,
+            outcome text NOT NULL,
+            provider_request_id text
+        )
+        """,
+        "CREATE INDEX llm_ledger_by_namespace ON llm_ledger (namespace, at)",
+        "CREATE INDEX llm_ledger_by_run ON llm_ledger (run_id)",
     ]
 }
 

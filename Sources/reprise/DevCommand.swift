@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Activities
+import CoreMetrics
+import Gateway
 import Prometheus
 import Samples
 import ServiceLifecycle
@@ -59,11 +61,12 @@ struct Dev: AsyncParsableCommand {
     private func serve(url: String, logger: Logger) async throws {
         let store = try Store(url: url, logger: logger)
         let clock = SystemClock()
+        let gateway = try makeGateway(store: store, logger: logger)
         let api = APIServer(
-            store: store, clock: clock, configuration: .init(insecure: true), metrics: PrometheusCollectorRegistry(), logger: logger)
+            store: store, clock: clock, configuration: .init(insecure: true), metrics: metricsRegistry, gateway: gateway, logger: logger)
         let worker = Worker(
             store: store, configuration: .init(taskQueue: taskQueue), workflows: Registrations.workflows,
-            activities: Registrations.activities, clock: clock, logger: logger)
+            activities: Registrations.activities(gateway: gateway), clock: clock, logger: logger)
         let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
         print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue)")
         print("Try: reprise workflow list")
@@ -98,8 +101,8 @@ struct ServerCommand: AsyncParsableCommand {
         let store = try Store(url: url, logger: logger)
         let clock = SystemClock()
         let api = APIServer(
-            store: store, clock: clock, configuration: .init(insecure: insecure, adminToken: adminToken),
-            metrics: PrometheusCollectorRegistry(), logger: logger)
+            store: store, clock: clock, configuration: .init(insecure: insecure, adminToken: adminToken), metrics: metricsRegistry,
+            gateway: try makeGateway(store: store, logger: logger), logger: logger)
         try await runServices(
             [store.client, api.application(host: String(parts[0]), port: port)] + engineServices(store: store, clock: clock, logger: logger),
             logger: logger)
@@ -127,8 +130,8 @@ struct WorkerCommand: AsyncParsableCommand {
         var configuration = Worker.Configuration(taskQueue: taskQueue)
         configuration.maxConcurrentActivities = concurrency
         let worker = Worker(
-            store: store, configuration: configuration, workflows: Registrations.workflows, activities: Registrations.activities,
-            logger: logger)
+            store: store, configuration: configuration, workflows: Registrations.workflows,
+            activities: Registrations.activities(gateway: try makeGateway(store: store, logger: logger)), logger: logger)
         try await runServices([store.client, worker], logger: logger)
     }
 }
@@ -191,5 +194,21 @@ func runServices(_ services: [any Service], logger: Logger) async throws {
 /// What `reprise dev` and `reprise worker` register: the samples and the built-in activities.
 enum Registrations {
     static var workflows: WorkflowRegistry { WorkflowRegistry(Samples.workflows) }
-    static var activities: ActivityRegistry { ActivityRegistry(Samples.activities + BuiltInActivities.all) }
+    static func activities(gateway: Gateway) -> ActivityRegistry {
+        ActivityRegistry(Samples.activities + BuiltInActivities.all(gateway: gateway))
+    }
 }
+
+/// The gateway every command shares: its configuration comes from `REPRISE_GATEWAY_CONFIG`
+/// (a JSON file, see docs/gateway.md), or the defaults.
+func makeGateway(store: Store, logger: Logger) throws -> Gateway {
+    let configuration = try ProcessInfo.processInfo.environment["REPRISE_GATEWAY_CONFIG"].map(GatewayConfiguration.load(path:)) ?? .default
+    return Gateway(configuration: configuration, store: store, logger: logger)
+}
+
+/// Prometheus: one registry for the API's `/metrics`, and the backend of swift-metrics (the gateway's counters).
+let metricsRegistry: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
