@@ -11,7 +11,8 @@ import Workflow
 public final class Store: Sendable {
     /// The connection pool.
     public let client: PostgresClient
-    let logger: Logger
+    /// The background logger.
+    public let logger: Logger
 
     /// Creates a store over a Postgres client.
     public init(client: PostgresClient, logger: Logger) {

@@ -170,3 +170,26 @@ struct TokenCommand: AsyncParsableCommand {
 }
 
 extension TokenRole: ExpressibleByArgument {}
+
+struct LLMCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "llm", abstract: "The LLM gateway's ledger.", subcommands: [Usage.self])
+
+    struct Usage: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Spending by model, day or run.")
+        @OptionGroup var client: ClientOptions
+        @Option(help: "model, day or run.") var groupBy = "model"
+
+        func run() async throws {
+            try await client.withClient { api in
+                let (json, text) = try await api.json(.GET, "\(client.namespacePath)/llm/usage?groupBy=\(segment(groupBy))")
+                if client.output == .json { return print(text) }
+                Output.table(
+                    [groupBy.uppercased(), "CALLS", "INPUT", "OUTPUT", "CACHE READ", "CACHE WRITE", "USD", "CACHE HITS"],
+                    (json["usage"]?.arrayValue ?? []).map {
+                        [Output.plain($0["key"]), Output.plain($0["calls"]), Output.plain($0["inputTokens"]), Output.plain($0["outputTokens"]),
+                         Output.plain($0["cacheReadTokens"]), Output.plain($0["cacheWriteTokens"]), Output.plain($0["usd"]), Output.plain($0["cacheHits"])]
+                    })
+            }
+        }
+    }
+}
