@@ -107,7 +107,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "reprise-bench",
-            dependencies: ["Workflow", "Activities", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: [
+                "Workflow", "Activities", "Gateway", "Store",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

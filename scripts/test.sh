@@ -23,4 +23,4 @@ swift build --build-tests
 # do not share the machine with a transcode.
 swift test --skip-build --skip ActivitiesTests
 swift test --skip-build --filter ActivitiesTests
-swift run --skip-build reprise-bench --quick
+swift run --skip-build reprise-bench --quick --database-url "$REPRISE_TEST_DATABASE_URL"

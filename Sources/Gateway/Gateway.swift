@@ -104,7 +104,6 @@ public final class Gateway: Sendable {
             do {
                 let result = try await provider(named: target.provider).send(call, client: http)
                 let cost = price.nanoUSD(for: result.usage)
-                try await store.settle(reservation, tokens: Int64(result.usage.totalTokens), usdNanos: cost)
                 let response = LLMResponse(
                     model: target.model, provider: target.provider, content: result.content, stopReason: result.stopReason,
                     usage: .init(
@@ -119,14 +118,14 @@ public final class Gateway: Sendable {
                 entry.latencyMs = response.latencyMs
                 entry.fallbackFrom = response.fallbackFrom
                 entry.providerRequestId = result.requestId
-                try await store.record(entry, at: clock.now)
+                try await store.settle(reservation, tokens: Int64(result.usage.totalTokens), usdNanos: cost, ledger: entry, at: clock.now)
                 Self.recordMetrics(tenant: tenant, model: target.model, usage: result.usage, usdNanos: cost)
                 if let cacheKey {
                     try await store.cache(key: cacheKey, response: response, until: clock.now.addingTimeInterval(configuration.exactCacheTTLSeconds))
                 }
                 return response
             } catch let failure as ProviderFailure {
-                try? await store.settle(reservation, tokens: 0, usdNanos: 0)
+                try? await store.settle(reservation, tokens: 0, usdNanos: 0, at: clock.now)
                 lastFailure = failure
                 logger.warning(
                     "LLM call failed", metadata: ["model.route": "\(request.taskClass)", "model": "\(target.model)", "error": "\(failure.message)"])

@@ -33,95 +33,62 @@ struct GatewayStore: Sendable {
     }
 
     /// Reserves the worst case against every budget of (tenant, model) and the run's ceilings, in
-    /// one transaction. Each conditional UPDATE locks its row, so racing calls never overshoot.
+    /// one statement (`llm_reserve`): each conditional UPDATE locks its row, so racing calls never
+    /// overshoot, and a refusal undoes the whole reservation.
     func reserve(
         tenant: String, model: String, tokens: Int64, usdNanos: Int64, runId: String?, maxRunUSDNanos: Int64?, maxRunCalls: Int?, at now: Date
     ) async throws -> Reservation {
         let periods = Self.periodStarts(at: now)
         do {
-            try await reserveInTransaction(
-                tenant: tenant, model: model, tokens: tokens, usdNanos: usdNanos, runId: runId, maxRunUSDNanos: maxRunUSDNanos,
-                maxRunCalls: maxRunCalls, periods: periods)
-        } catch let error as PostgresTransactionError {
-            // A refusal rolls the transaction back; the caller wants the refusal itself.
-            throw error.closureError ?? error
+            // The rows must be read: an error raised while the function runs arrives after the row header.
+            let rows = try await client.query(
+                """
+                SELECT llm_reserve(\(tenant), \(model), \(tokens), \(usdNanos), \(runId)::text, \(maxRunUSDNanos)::bigint, \(maxRunCalls)::int,
+                    \(periods[0].start)::date, \(periods[1].start)::date)
+                """, logger: logger)
+            for try await _ in rows {}
+        } catch let error as PSQLError {
+            switch error.serverInfo?[.message] {
+            case "reprise:budget:day"?: throw Refusal.budget("day")
+            case "reprise:budget:month"?: throw Refusal.budget("month")
+            case "reprise:run_calls"?: throw Refusal.runCalls
+            case "reprise:run_cost"?: throw Refusal.runCost
+            default: throw error
+            }
         }
         return Reservation(tenant: tenant, model: model, tokens: tokens, usdNanos: usdNanos, runId: runId, periods: periods)
     }
 
-    private func reserveInTransaction(
-        tenant: String, model: String, tokens: Int64, usdNanos: Int64, runId: String?, maxRunUSDNanos: Int64?, maxRunCalls: Int?,
-        periods: [(period: String, start: String)]
-    ) async throws {
-        try await client.withTransaction(logger: logger) { connection in
-            for (period, start) in periods {
-                var limited = false
-                for try await _ in try await connection.query(
-                    "SELECT 1 FROM llm_budgets WHERE tenant = \(tenant) AND model = \(model) AND period = \(period)", logger: logger)
-                {
-                    limited = true
-                }
-                guard limited else { continue }
-                try await connection.query(
-                    """
-                    INSERT INTO llm_budget_usage (tenant, model, period, period_start) VALUES (\(tenant), \(model), \(period), \(start)::date)
-                    ON CONFLICT DO NOTHING
-                    """, logger: logger)
-                var granted = false
-                for try await _ in try await connection.query(
-                    """
-                    UPDATE llm_budget_usage u SET tokens_reserved = u.tokens_reserved + \(tokens), usd_reserved_nanos = u.usd_reserved_nanos + \(usdNanos)
-                    FROM llm_budgets b
-                    WHERE b.tenant = u.tenant AND b.model = u.model AND b.period = u.period
-                      AND u.tenant = \(tenant) AND u.model = \(model) AND u.period = \(period) AND u.period_start = \(start)::date
-                      AND (b.max_tokens IS NULL OR u.tokens_used + u.tokens_reserved + \(tokens) <= b.max_tokens)
-                      AND (b.max_usd_nanos IS NULL OR u.usd_used_nanos + u.usd_reserved_nanos + \(usdNanos) <= b.max_usd_nanos)
-                    RETURNING 1
-                    """, logger: logger)
-                {
-                    granted = true
-                }
-                guard granted else { throw Refusal.budget(period) }
-            }
-            if let runId {
-                try await connection.query("INSERT INTO llm_run_usage (run_id) VALUES (\(runId)) ON CONFLICT DO NOTHING", logger: logger)
-                var row: (Int, Int64, Int64)?
-                for try await value in try await connection.query(
-                    "SELECT calls, usd_reserved_nanos, usd_used_nanos FROM llm_run_usage WHERE run_id = \(runId) FOR UPDATE", logger: logger
-                ).decode((Int, Int64, Int64).self) {
-                    row = value
-                }
-                guard let (calls, reserved, used) = row else { throw Refusal.runCalls }
-                if let maxRunCalls, calls + 1 > maxRunCalls { throw Refusal.runCalls }
-                if let maxRunUSDNanos, used + reserved + usdNanos > maxRunUSDNanos { throw Refusal.runCost }
-                try await connection.query(
-                    """
-                    UPDATE llm_run_usage SET calls = calls + 1, usd_reserved_nanos = usd_reserved_nanos + \(usdNanos) WHERE run_id = \(runId)
-                    """, logger: logger)
-            }
-        }
-    }
-
-    /// Settles a reservation to what the call cost (zero to release it).
-    func settle(_ reservation: Reservation, tokens: Int64, usdNanos: Int64) async throws {
-        try await client.withTransaction(logger: logger) { connection in
-            for (period, start) in reservation.periods {
-                try await connection.query(
-                    """
-                    UPDATE llm_budget_usage SET tokens_reserved = tokens_reserved - \(reservation.tokens), tokens_used = tokens_used + \(tokens),
-                        usd_reserved_nanos = usd_reserved_nanos - \(reservation.usdNanos), usd_used_nanos = usd_used_nanos + \(usdNanos)
-                    WHERE tenant = \(reservation.tenant) AND model = \(reservation.model) AND period = \(period) AND period_start = \(start)::date
-                    """, logger: logger)
-            }
-            if let runId = reservation.runId {
-                try await connection.query(
-                    """
-                    UPDATE llm_run_usage SET usd_reserved_nanos = usd_reserved_nanos - \(reservation.usdNanos),
-                        usd_used_nanos = usd_used_nanos + \(usdNanos)
-                    WHERE run_id = \(runId)
-                    """, logger: logger)
-            }
-        }
+    /// Settles a reservation to what the call cost (zero to release it) and, when given, writes the
+    /// call's ledger row, in one statement.
+    func settle(_ reservation: Reservation, tokens: Int64, usdNanos: Int64, ledger entry: Entry? = nil, at now: Date = Date()) async throws {
+        let day = reservation.periods[0].start
+        let month = reservation.periods[1].start
+        let writeLedger = entry != nil
+        let entry = entry ?? Entry(
+            caller: LLMCaller(namespace: ""), tenant: "", taskClass: "", route: "", provider: nil, model: nil, usage: Usage(), usdNanos: 0,
+            latencyMs: 0, cacheHit: false, fallbackFrom: nil, outcome: "", providerRequestId: nil)
+        try await client.query(
+            """
+            WITH budgets AS (
+                UPDATE llm_budget_usage SET tokens_reserved = tokens_reserved - \(reservation.tokens), tokens_used = tokens_used + \(tokens),
+                    usd_reserved_nanos = usd_reserved_nanos - \(reservation.usdNanos), usd_used_nanos = usd_used_nanos + \(usdNanos)
+                WHERE tenant = \(reservation.tenant) AND model = \(reservation.model)
+                  AND ((period = 'day' AND period_start = \(day)::date) OR (period = 'month' AND period_start = \(month)::date))
+            ), runs AS (
+                UPDATE llm_run_usage SET usd_reserved_nanos = usd_reserved_nanos - \(reservation.usdNanos), usd_used_nanos = usd_used_nanos + \(usdNanos)
+                WHERE run_id = \(reservation.runId)
+            )
+            INSERT INTO llm_ledger (at, namespace, tenant, workflow_id, run_id, activity_id, task_class, route, provider, model, input_tokens,
+                output_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd_nanos, latency_ms, cache_hit, fallback_from,
+                outcome, provider_request_id)
+            SELECT \(now), \(entry.caller.namespace), \(entry.tenant), \(entry.caller.workflowId), \(entry.caller.runId), \(entry.caller.activityId),
+                \(entry.taskClass), \(entry.route), \(entry.provider), \(entry.model), \(Int64(entry.usage.inputTokens)),
+                \(Int64(entry.usage.outputTokens)), \(Int64(entry.usage.cacheReadTokens)), \(Int64(entry.usage.cacheWrite5mTokens)),
+                \(Int64(entry.usage.cacheWrite1hTokens)), \(entry.usdNanos), \(entry.latencyMs), \(entry.cacheHit), \(entry.fallbackFrom),
+                \(entry.outcome), \(entry.providerRequestId)
+            WHERE \(writeLedger)
+            """, logger: logger)
     }
 
     func cached(key: String, at now: Date) async throws -> LLMResponse? {

@@ -236,6 +236,42 @@ extension Migrations {
         """,
         "CREATE INDEX llm_ledger_by_namespace ON llm_ledger (namespace, at)",
         "CREATE INDEX llm_ledger_by_run ON llm_ledger (run_id)",
+        // Reserves a call's worst case against every budget of (tenant, model) and the run's
+        // ceilings in one statement: a refusal raises, which undoes every reservation made so far.
+        """
+        CREATE FUNCTION llm_reserve(p_tenant text, p_model text, p_tokens bigint, p_usd bigint, p_run text, p_max_run_usd bigint,
+                                    p_max_run_calls int, p_day date, p_month date) RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            b record;
+            r record;
+            start date;
+        BEGIN
+            FOR b IN SELECT * FROM llm_budgets WHERE tenant = p_tenant AND model = p_model ORDER BY period LOOP
+                start := CASE b.period WHEN 'day' THEN p_day ELSE p_month END;
+                INSERT INTO llm_budget_usage (tenant, model, period, period_start) VALUES (p_tenant, p_model, b.period, start)
+                    ON CONFLICT DO NOTHING;
+                UPDATE llm_budget_usage u SET tokens_reserved = u.tokens_reserved + p_tokens, usd_reserved_nanos = u.usd_reserved_nanos + p_usd
+                    WHERE u.tenant = p_tenant AND u.model = p_model AND u.period = b.period AND u.period_start = start
+                      AND (b.max_tokens IS NULL OR u.tokens_used + u.tokens_reserved + p_tokens <= b.max_tokens)
+                      AND (b.max_usd_nanos IS NULL OR u.usd_used_nanos + u.usd_reserved_nanos + p_usd <= b.max_usd_nanos);
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION 'reprise:budget:%', b.period;
+                END IF;
+            END LOOP;
+            IF p_run IS NOT NULL THEN
+                INSERT INTO llm_run_usage (run_id) VALUES (p_run) ON CONFLICT DO NOTHING;
+                SELECT * INTO r FROM llm_run_usage WHERE run_id = p_run FOR UPDATE;
+                IF p_max_run_calls IS NOT NULL AND r.calls + 1 > p_max_run_calls THEN
+                    RAISE EXCEPTION 'reprise:run_calls';
+                END IF;
+                IF p_max_run_usd IS NOT NULL AND r.usd_used_nanos + r.usd_reserved_nanos + p_usd > p_max_run_usd THEN
+                    RAISE EXCEPTION 'reprise:run_cost';
+                END IF;
+                UPDATE llm_run_usage SET calls = calls + 1, usd_reserved_nanos = usd_reserved_nanos + p_usd WHERE run_id = p_run;
+            END IF;
+        END
+        $$
+        """,
     ]
 }
 

@@ -2,12 +2,21 @@ import Foundation
 import Workflow
 
 // reprise-bench: prints one JSON line per scenario, then a readable table.
-// Usage: reprise-bench [--quick]   (needs ffmpeg on PATH for the transcode scenario)
-let quick = CommandLine.arguments.contains("--quick")
+// Usage: reprise-bench [--quick] [--database-url URL]
+//   ffmpeg must be on PATH (transcode); the gateway scenario needs a database (--database-url or DATABASE_URL).
+let arguments = CommandLine.arguments
+let quick = arguments.contains("--quick")
+let databaseURL = arguments.firstIndex(of: "--database-url").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+    ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
 
 var lines: [[String: JSONValue]] = []
 lines.append(try ReplayScenario(activities: 10_000, repetitions: quick ? 3 : 10).run())
 lines.append(try await TranscodeScenario().run())
+if let databaseURL {
+    lines.append(try await GatewayScenario(databaseURL: databaseURL, calls: quick ? 100 : 1000).run())
+} else {
+    FileHandle.standardError.write(Data("gateway scenario skipped: give --database-url\n".utf8))
+}
 
 for line in lines {
     print(JSONValue.object(line).compactDescription)
