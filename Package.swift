@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Workflow", "Store", "Gateway", "RepriseTesting", "Server",
+                "Workflow", "Store", "Gateway", "RepriseTesting", "Server", "Activities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,4 +1,5 @@
 import Foundation
+import Activities
 import Gateway
 import Logging
 import PostgresNIO
@@ -283,5 +284,31 @@ extension JSONValue {
     var arrayValue: [JSONValue] {
         if case .array(let array) = self { return array }
         return []
+    }
+}
+
+@Suite("llm.complete activity")
+struct LLMCompleteActivityTests {
+    @Test func theActivityChargesTheCallingRun() async throws {
+        let provider = StandInProvider { _, _ in .init(body: StandInProvider.anthropic(text: "question", input: 20, output: 2)) }
+        try await withGateway(provider: provider) { gateway, store in
+            let context = ActivityContext(
+                info: .init(
+                    namespace: "default", workflowId: "lead-9", runId: "run-9", workflowType: "LeadNurture", activityId: "4",
+                    activityType: LLMComplete.name, taskQueue: "main", attempt: 1),
+                logger: store.logger, heartbeat: { _ in })
+            let response = try await ActivityContext.$current.withValue(context) {
+                try await LLMComplete(gateway: gateway).run(
+                    input: LLMRequest(taskClass: "reply_intent", messages: [message("what does it cost?")], cache: "off"))
+            }
+            #expect(response.content == "question")
+            var row: (String?, String?, String?)?
+            for try await value in try await store.client.query("SELECT workflow_id, run_id, activity_id FROM llm_ledger").decode(
+                (String?, String?, String?).self)
+            {
+                row = value
+            }
+            #expect(row?.0 == "lead-9" && row?.1 == "run-9" && row?.2 == "4")
+        }
     }
 }

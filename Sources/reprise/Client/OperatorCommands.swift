@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import Logging
 import Store
 import Workflow
@@ -172,7 +173,36 @@ struct TokenCommand: AsyncParsableCommand {
 extension TokenRole: ExpressibleByArgument {}
 
 struct LLMCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "llm", abstract: "The LLM gateway's ledger.", subcommands: [Usage.self])
+    static let configuration = CommandConfiguration(
+        commandName: "llm", abstract: "The LLM gateway's ledger and budgets.", subcommands: [Usage.self, Budget.self])
+
+    struct Budget: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a per-(tenant, model) budget, per day or month, straight in the database.",
+            discussion: "Leave out --max-usd or --max-tokens to lift that limit.")
+        @Option(help: "The database.") var databaseURL: String
+        @Option(help: "The tenant.") var tenant: String
+        @Option(help: "The model id.") var model: String
+        @Option(help: "day or month.") var period = "day"
+        @Option(help: "The most USD per period.") var maxUsd: String?
+        @Option(help: "The most tokens per period.") var maxTokens: Int64?
+
+        func run() async throws {
+            let maxUSD = try maxUsd.map { text -> Decimal in
+                guard let value = Decimal(string: text), value >= 0 else { throw ValidationError("--max-usd must be a non-negative number") }
+                return value
+            }
+            let logger = Logger(label: "reprise.llm", factory: { _ in SwiftLogNoOpLogHandler() })
+            let store = try Store(url: databaseURL, maximumConnections: 1, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await store.run() }
+                defer { group.cancelAll() }
+                try await Gateway(configuration: .default, store: store, logger: logger).setBudget(
+                    tenant: tenant, model: model, period: period, maxTokens: maxTokens, maxUSD: maxUSD)
+            }
+            print("Budget set: \(tenant) \(model) per \(period): \(maxUsd.map { "$" + $0 } ?? "no USD limit"), \(maxTokens.map { "\($0) tokens" } ?? "no token limit")")
+        }
+    }
 
     struct Usage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Spending by model, day or run.")
