@@ -26,30 +26,28 @@ extension APIServer {
             return try JSONBody.response(API.DeadLetterBody(try await store.deadLetter(namespace: namespace, id: id)))
         }
 
-        letters.post(":id/retry") { request, context in
-            var request = request
-            let (namespace, id) = try Self.deadLetterParameters(context)
-            let identity = try await authorize(request, namespace: namespace, needs: .operator)
-            let body = try await JSONBody.decode(API.RetryRequest.self, from: &request, limit: configuration.maxBodySize, allowEmpty: true)
+        addDeadLetterAction("retry", to: letters, body: API.RetryRequest.self) { body, namespace, id, identity in
             try await store.retryDeadLetter(namespace: namespace, id: id, input: body.input, identity: identity, at: clock.now)
-            return try JSONBody.response(API.DeadLetterBody(try await store.deadLetter(namespace: namespace, id: id)))
         }
-
-        letters.post(":id/fail") { request, context in
-            var request = request
-            let (namespace, id) = try Self.deadLetterParameters(context)
-            let identity = try await authorize(request, namespace: namespace, needs: .operator)
-            let body = try await JSONBody.decode(API.FailRequest.self, from: &request, limit: configuration.maxBodySize, allowEmpty: true)
+        addDeadLetterAction("fail", to: letters, body: API.FailRequest.self) { body, namespace, id, identity in
             try await store.failDeadLetter(namespace: namespace, id: id, message: body.message, identity: identity, at: clock.now)
-            return try JSONBody.response(API.DeadLetterBody(try await store.deadLetter(namespace: namespace, id: id)))
         }
+        addDeadLetterAction("resolve", to: letters, body: API.ResolveRequest.self, allowEmptyBody: false) { body, namespace, id, identity in
+            try await store.resolveDeadLetter(namespace: namespace, id: id, result: body.result, identity: identity, at: clock.now)
+        }
+    }
 
-        letters.post(":id/resolve") { request, context in
+    /// An operator's action on a dead letter: authorize, decode the body, act, answer with the letter.
+    private func addDeadLetterAction<Body: Decodable>(
+        _ action: String, to letters: RouterGroup<BasicRequestContext>, body: Body.Type, allowEmptyBody: Bool = true,
+        perform: @escaping @Sendable (Body, String, UUID, String) async throws -> Void
+    ) {
+        letters.post(RouterPath(":id/\(action)")) { request, context in
             var request = request
             let (namespace, id) = try Self.deadLetterParameters(context)
             let identity = try await authorize(request, namespace: namespace, needs: .operator)
-            let body = try await JSONBody.decode(API.ResolveRequest.self, from: &request, limit: configuration.maxBodySize)
-            try await store.resolveDeadLetter(namespace: namespace, id: id, result: body.result, identity: identity, at: clock.now)
+            let decoded = try await JSONBody.decode(Body.self, from: &request, limit: configuration.maxBodySize, allowEmpty: allowEmptyBody)
+            try await perform(decoded, namespace, id, identity)
             return try JSONBody.response(API.DeadLetterBody(try await store.deadLetter(namespace: namespace, id: id)))
         }
     }
