@@ -14,6 +14,14 @@ struct DLQCommand: AsyncParsableCommand {
         "\(client.namespacePath)/dead-letters/\(segment(id))\(action.isEmpty ? "" : "/\(action)")"
     }
 
+    /// Posts an operator action and prints the letter as it now stands.
+    static func act(_ action: String, on id: String, body: [String: JSONValue], client: ClientOptions) async throws {
+        try await client.withClient { api in
+            let (json, text) = try await api.json(.POST, path(client, id, action), body: JSONValue.object(body).compactDescription)
+            printLetter(json, text: text, client: client)
+        }
+    }
+
     static func printLetter(_ json: JSONValue, text: String, client: ClientOptions) {
         if client.output == .json { return print(text) }
         for key in ["id", "state", "workflowId", "runId", "activityId", "activityType", "attempts", "deadAt", "handledAt"] {
@@ -64,10 +72,7 @@ struct DLQCommand: AsyncParsableCommand {
         func run() async throws {
             var body: [String: JSONValue] = [:]
             if let input { body["input"] = try parseJSON(input, option: "--input") }
-            try await client.withClient { api in
-                let (json, text) = try await api.json(.POST, DLQCommand.path(client, id, "retry"), body: JSONValue.object(body).compactDescription)
-                DLQCommand.printLetter(json, text: text, client: client)
-            }
+            try await DLQCommand.act("retry", on: id, body: body, client: client)
         }
     }
 
@@ -80,10 +85,7 @@ struct DLQCommand: AsyncParsableCommand {
         func run() async throws {
             var body: [String: JSONValue] = [:]
             if let message { body["message"] = .string(message) }
-            try await client.withClient { api in
-                let (json, text) = try await api.json(.POST, DLQCommand.path(client, id, "fail"), body: JSONValue.object(body).compactDescription)
-                DLQCommand.printLetter(json, text: text, client: client)
-            }
+            try await DLQCommand.act("fail", on: id, body: body, client: client)
         }
     }
 
@@ -94,11 +96,7 @@ struct DLQCommand: AsyncParsableCommand {
         @Option(help: "The result, as JSON.") var result: String
 
         func run() async throws {
-            let body = JSONValue.object(["result": try parseJSON(result, option: "--result")]).compactDescription
-            try await client.withClient { api in
-                let (json, text) = try await api.json(.POST, DLQCommand.path(client, id, "resolve"), body: body)
-                DLQCommand.printLetter(json, text: text, client: client)
-            }
+            try await DLQCommand.act("resolve", on: id, body: ["result": try parseJSON(result, option: "--result")], client: client)
         }
     }
 }
