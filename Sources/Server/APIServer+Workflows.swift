@@ -20,7 +20,10 @@ extension APIServer {
                     executionTimeout: body.executionTimeout?.duration, searchAttributes: body.searchAttributes, memo: body.memo),
                 at: clock.now)
             if result.started {
-                metrics.makeCounter(name: "reprise_workflows_started_total", labels: [("namespace", namespace)]).increment()
+                metrics.makeCounter(
+                    descriptor: .init(namespace: "reprise", metricName: "workflows_started", unitName: "total", helpText: "Runs started"),
+                    labels: [("namespace", namespace)]
+                ).increment()
             }
             return try JSONBody.response(
                 API.StartResponse(workflowId: body.workflowId, runId: result.runId), status: result.started ? .created : .ok)

@@ -101,7 +101,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let response = try await next(request, context)
         metrics.makeCounter(
-            name: "reprise_http_requests_total",
+            descriptor: .init(namespace: "reprise", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by method and status"),
             labels: [("method", request.method.rawValue), ("status", String(response.status.code))]
         ).increment()
         return response

@@ -39,7 +39,7 @@ public struct TimerService: Service {
 
     public func run() async throws {
         // Firing is transactional, so stopping between rounds loses nothing.
-        try await cancelWhenGracefulShutdown { await self.fireTimersUntilCanceled() }
+        await cancelWhenGracefulShutdown { await self.fireTimersUntilCanceled() }
     }
 
     private func fireTimersUntilCanceled() async {
@@ -90,7 +90,7 @@ public struct LeaseReaper: Service {
     public func wake() { wakeup.ring() }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await self.reapUntilCanceled() }
+        await cancelWhenGracefulShutdown { await self.reapUntilCanceled() }
     }
 
     private func reapUntilCanceled() async {
@@ -122,7 +122,7 @@ public struct RetentionService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await self.deleteUntilCanceled() }
+        await cancelWhenGracefulShutdown { await self.deleteUntilCanceled() }
     }
 
     private func deleteUntilCanceled() async {

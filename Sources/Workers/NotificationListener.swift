@@ -17,13 +17,14 @@ struct NotificationListener: Sendable {
                 try await store.client.withConnection { connection in
                     try await withThrowingDiscardingTaskGroup { group in
                         for (channel, wakeup) in channels {
-                            let notifications = try await connection.listen(channel)
                             group.addTask {
-                                for try await _ in notifications { wakeup.ring() }
+                                try await connection.listen(on: channel) { notifications in
+                                    // Anything may have been missed while not listening.
+                                    wakeup.ring()
+                                    for try await _ in notifications { wakeup.ring() }
+                                }
                             }
                         }
-                        // Anything may have been missed while not listening.
-                        for wakeup in channels.values { wakeup.ring() }
                     }
                 }
             } catch {

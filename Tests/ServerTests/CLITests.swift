@@ -115,7 +115,7 @@ struct CLITests {
 
             // `execute` exits non-zero when the run does not complete: terminate it while it follows.
             async let followed = reprise("workflow", "execute", "--type", "Waiter", "--workflow-id", "t-2", "--input", #""x""#)
-            try await api.env.waitUntil("t-2 runs") { (try? await api.env.describe("t-2").historyLength ?? 0) ?? 0 >= 4 }
+            try await api.env.waitUntil("t-2 runs") { ((try? await api.env.describe("t-2"))?.historyLength ?? 0) >= 4 }
             #expect(try await reprise("workflow", "terminate", "t-2", "--reason", "stop").code == 0)
             let outcome = try await followed
             #expect(outcome.code != 0)
