@@ -108,8 +108,10 @@ let package = Package(
         .executableTarget(
             name: "reprise-bench",
             dependencies: [
-                "Workflow", "Activities", "Gateway", "Store",
+                "Workflow", "Activities", "Gateway", "Store", "Workers", "Server",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -14,8 +14,9 @@ lines.append(try ReplayScenario(activities: 10_000, repetitions: quick ? 3 : 10)
 lines.append(try await TranscodeScenario().run())
 if let databaseURL {
     lines.append(try await GatewayScenario(databaseURL: databaseURL, calls: quick ? 100 : 1000).run())
+    lines.append(contentsOf: try await EngineScenarios(databaseURL: databaseURL, quick: quick).run())
 } else {
-    FileHandle.standardError.write(Data("gateway scenario skipped: give --database-url\n".utf8))
+    FileHandle.standardError.write(Data("gateway and engine scenarios skipped: give --database-url\n".utf8))
 }
 
 for line in lines {

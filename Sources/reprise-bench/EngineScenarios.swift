@@ -1,0 +1,283 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+import Prometheus
+import Server
+import Store
+import Subprocess
+import Workers
+import Workflow
+
+/// A no-op activity and workflows for the engine scenarios.
+struct NoOp: Activity {
+    func run(input: Int) async throws -> Int { input }
+}
+
+/// `input` no-op activities in sequence.
+struct Steps: Workflow {
+    func run(context: WorkflowContext, input: Int) async throws -> Int {
+        for step in 0..<input { _ = try await context.execute(NoOp.self, step, options: .init(startToCloseTimeout: .seconds(30))) }
+        return input
+    }
+}
+
+/// Sleeps `input` milliseconds on a durable timer.
+struct Nap: Workflow {
+    func run(context: WorkflowContext, input: Int) async throws -> Int {
+        try await context.sleep(for: .milliseconds(input))
+        return input
+    }
+}
+
+/// The engine scenarios: the commit ceiling, throughput, latency, timers and starts, against one
+/// database with the engine in this process.
+struct EngineScenarios {
+    let databaseURL: String
+    let quick: Bool
+    let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    func run() async throws -> [[String: JSONValue]] {
+        var lines = [try await ceiling()]
+        let ceilingTPS = lines[0]["tps_32"].flatMap { if case .double(let v) = $0 { v } else { nil } } ?? 0
+        let store = try Store(url: databaseURL, maximumConnections: 40, logger: logger)
+        let clock = SystemClock()
+        var configuration = Worker.Configuration(taskQueue: "bench")
+        configuration.maxConcurrentWorkflowTasks = 32
+        configuration.maxConcurrentActivities = 64
+        configuration.identity = "bench-worker"
+        let worker = Worker(
+            store: store, configuration: configuration, workflows: WorkflowRegistry([Steps.self, Nap.self]),
+            activities: ActivityRegistry([NoOp()]), clock: clock, logger: logger)
+        let api = APIServer(store: store, configuration: .init(insecure: true), metrics: PrometheusCollectorRegistry(), logger: logger)
+        let ready = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { ready.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            group.addTask { try await worker.run() }
+            group.addTask { try await TimerService(store: store, clock: clock, logger: logger).run() }
+            group.addTask { try await LeaseReaper(store: store, clock: clock, logger: logger).run() }
+            group.addTask { try await app.runService() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            var port = 0
+            for await bound in ready.stream {
+                port = bound
+                break
+            }
+            lines.append(try await throughput(store, ceiling: ceilingTPS))
+            lines.append(try await latency(port: port))
+            lines.append(contentsOf: try await timers(store))
+            lines.append(try await starts(port: port))
+        }
+        return lines
+    }
+
+    /// pgbench: single-row INSERT transactions at 1, 8 and 32 clients.
+    func ceiling() async throws -> [String: JSONValue] {
+        let client = PostgresClient(configuration: try Store.configuration(url: databaseURL, maximumConnections: 1), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query("CREATE TABLE IF NOT EXISTS bench_ceiling (id bigserial PRIMARY KEY, v int NOT NULL)")
+        }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("reprise-ceiling-\(UUID().uuidString.prefix(6)).sql")
+        try Data("INSERT INTO bench_ceiling (v) VALUES (1);\n".utf8).write(to: script)
+        defer { try? FileManager.default.removeItem(at: script) }
+        var line: [String: JSONValue] = ["scenario": .string("ceiling")]
+        for clients in [1, 8, 32] {
+            let result = try await Subprocess.run(
+                .name("pgbench"),
+                arguments: Arguments(["-n", "-c", String(clients), "-j", String(min(clients, 2)), "-T", quick ? "2" : "10", "-f", script.path, databaseURL]),
+                output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+            let tps = result.standardOutput.split(separator: "\n").first { $0.hasPrefix("tps = ") }
+                .flatMap { Double($0.dropFirst("tps = ".count).split(separator: " ").first ?? "") } ?? 0
+            line["tps_\(clients)"] = .double(tps)
+        }
+        return line
+    }
+
+    private func commits(_ store: Store) async throws -> (Int64, Int64) {
+        for try await row in try await store.client.query(
+            "SELECT xact_commit, (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint FROM pg_stat_database WHERE datname = current_database()"
+        ).decode((Int64, Int64).self) {
+            return row
+        }
+        return (0, 0)
+    }
+
+    /// Workflows of 10 no-op activities, 64 in flight at a time.
+    func throughput(_ store: Store, ceiling: Double) async throws -> [String: JSONValue] {
+        let total = quick ? 200 : 2000
+        let steps = 10
+        let (commitsBefore, walBefore) = try await commits(store)
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for lane in 0..<64 {
+                group.addTask {
+                    var mine: [Double] = []
+                    var index = lane
+                    while index < total {
+                        let begin = ContinuousClock.now
+                        let id = "tp-\(UUID().uuidString.prefix(8))-\(index)"
+                        _ = try await store.startWorkflow(
+                            StartWorkflowRequest(namespace: "default", workflowId: id, workflowType: Steps.name, taskQueue: "bench", input: .int(Int64(steps))),
+                            at: Date())
+                        while try await store.describe(namespace: "default", workflowId: id).status.isOpen {
+                            try await Task.sleep(for: .milliseconds(5))
+                        }
+                        mine.append((ContinuousClock.now - begin).seconds * 1000)
+                        index += 64
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [Double]()) { $0 += $1 }.sorted()
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        let (commitsAfter, walAfter) = try await commits(store)
+        let stepCount = Double(total * steps)
+        let stepsPerSecond = stepCount / seconds
+        return [
+            "scenario": .string("throughput"), "workflows": .int(Int64(total)), "workflows_per_s": .double(Double(total) / seconds),
+            "steps_per_s": .double(stepsPerSecond), "p50_ms": .double(percentile(latencies, 50)), "p99_ms": .double(percentile(latencies, 99)),
+            "commits_per_step": .double(Double(commitsAfter - commitsBefore) / stepCount),
+            "wal_bytes_per_step": .double(Double(walAfter - walBefore) / stepCount),
+            "ratio_to_ceiling_tps_32": .double(ceiling > 0 ? stepsPerSecond / ceiling : 0),
+        ]
+    }
+
+    /// One-activity workflows one at a time, start → result through the HTTP API (start, then
+    /// long-poll the history until the run closes).
+    func latency(port: Int) async throws -> [String: JSONValue] {
+        let count = quick ? 30 : 500
+        var samples: [Double] = []
+        let base = "http://127.0.0.1:\(port)/api/v1/namespaces/default/workflows"
+        for index in 0..<count {
+            let id = "lat-\(UUID().uuidString.prefix(8))-\(index)"
+            let begin = ContinuousClock.now
+            _ = try await post(base, body: #"{"workflowId":"\#(id)","type":"Steps","taskQueue":"bench","input":1}"#)
+            var after = 0
+            polling: while true {
+                let text = try await get("\(base)/\(id)/history?wait=true&afterEventId=\(after)")
+                let events = (try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))["events"]
+                guard case .array(let list)? = events else { continue }
+                for event in list {
+                    if case .int(let eventId)? = event["eventId"] { after = Int(eventId) }
+                    if event["eventType"] == .string("WorkflowExecutionCompleted") { break polling }
+                }
+            }
+            samples.append((ContinuousClock.now - begin).seconds * 1000)
+        }
+        samples.sort()
+        return [
+            "scenario": .string("latency"), "runs": .int(Int64(count)), "p50_ms": .double(percentile(samples, 50)),
+            "p99_ms": .double(percentile(samples, 99)), "max_ms": .double(samples.last ?? 0),
+        ]
+    }
+
+    /// Timer lateness (due → TimerFired, due → completion), then many timers due at one instant.
+    func timers(_ store: Store) async throws -> [[String: JSONValue]] {
+        let count = quick ? 50 : 500
+        let ids = (0..<count).map { "nap-\(UUID().uuidString.prefix(8))-\($0)" }
+        for id in ids {
+            _ = try await store.startWorkflow(
+                StartWorkflowRequest(namespace: "default", workflowId: id, workflowType: Nap.name, taskQueue: "bench", input: .int(2000)), at: Date())
+        }
+        var fired: [Double] = []
+        var completed: [Double] = []
+        for id in ids {
+            var description = try await store.describe(namespace: "default", workflowId: id)
+            while description.status.isOpen {
+                try await Task.sleep(for: .milliseconds(20))
+                description = try await store.describe(namespace: "default", workflowId: id)
+            }
+            let events = try await store.history(runId: description.runId)
+            guard let startedAt = events.first(where: { $0.eventType == .timerStarted })?.eventTime,
+                let firedAt = events.first(where: { $0.eventType == .timerFired })?.eventTime, let closed = description.closeTime
+            else { continue }
+            let due = startedAt.addingTimeInterval(2)
+            fired.append(firedAt.timeIntervalSince(due) * 1000)
+            completed.append(closed.timeIntervalSince(due) * 1000)
+        }
+        fired.sort()
+        completed.sort()
+        let lateness: [String: JSONValue] = [
+            "scenario": .string("timers"), "timers": .int(Int64(count)),
+            "fired_p50_ms": .double(percentile(fired, 50)), "fired_p99_ms": .double(percentile(fired, 99)), "fired_max_ms": .double(fired.last ?? 0),
+            "completed_p50_ms": .double(percentile(completed, 50)), "completed_p99_ms": .double(percentile(completed, 99)),
+        ]
+
+        // Many timers due at one instant: insert them as one run's timers would be, then time the firing.
+        let burst = quick ? 1000 : 10_000
+        let result = try await store.startWorkflow(
+            StartWorkflowRequest(namespace: "default", workflowId: "burst-\(UUID().uuidString.prefix(8))", workflowType: Nap.name, taskQueue: "idle", input: .int(0)),
+            at: Date())
+        let due = Date().addingTimeInterval(1)
+        try await store.client.query(
+            """
+            INSERT INTO timers (run_id, timer_id, fire_at, started_event_id)
+            SELECT \(result.runId), 'burst-' || n, \(due), 1 FROM generate_series(1, \(burst)) AS n
+            """)
+        while true {
+            var left = 0
+            for try await value in try await store.client.query("SELECT count(*)::int FROM timers WHERE run_id = \(result.runId)").decode(Int.self) {
+                left = value
+            }
+            if left == 0 { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let allFired = Date().timeIntervalSince(due) * 1000
+        return [lateness, ["scenario": .string("timer_burst"), "timers": .int(Int64(burst)), "all_fired_after_due_ms": .double(allFired)]]
+    }
+
+    /// HTTP starts from 32 concurrent clients.
+    func starts(port: Int) async throws -> [String: JSONValue] {
+        let duration: Duration = quick ? .seconds(2) : .seconds(10)
+        let url = "http://127.0.0.1:\(port)/api/v1/namespaces/default/workflows"
+        let deadline = ContinuousClock.now + duration
+        let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for client in 0..<32 {
+                group.addTask {
+                    var mine: [Double] = []
+                    var index = 0
+                    while ContinuousClock.now < deadline {
+                        let begin = ContinuousClock.now
+                        _ = try await post(url, body: #"{"workflowId":"st-\#(client)-\#(index)-\#(UUID().uuidString.prefix(6))","type":"Nap","taskQueue":"idle","input":0}"#)
+                        mine.append((ContinuousClock.now - begin).seconds * 1000)
+                        index += 1
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [Double]()) { $0 += $1 }.sorted()
+        }
+        return [
+            "scenario": .string("starts"), "starts_per_s": .double(Double(samples.count) / duration.seconds),
+            "p50_ms": .double(percentile(samples, 50)), "p99_ms": .double(percentile(samples, 99)),
+        ]
+    }
+
+    private func post(_ url: String, body: String) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        return String(buffer: try await response.body.collect(upTo: 1 << 24))
+    }
+
+    private func get(_ url: String) async throws -> String {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
+        return String(buffer: try await response.body.collect(upTo: 1 << 24))
+    }
+}
+
+func percentile(_ sorted: [Double], _ p: Int) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, sorted.count * p / 100)]
+}
