@@ -13,12 +13,16 @@ public final class Wakeup: Sendable {
 
     public init() {}
 
-    /// Wakes the waiter, or marks the bell so the next wait returns at once.
+    /// Wakes the waiter, or marks the bell so the next wait returns at once. A ring is consumed by
+    /// exactly one wake-up, so none is lost between two waits.
     public func ring() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.rung = true
-            defer { state.waiter = nil }
-            return state.waiter
+            guard let waiter = state.waiter else {
+                state.rung = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
         }
         waiter?.resume()
     }
@@ -32,14 +36,17 @@ public final class Wakeup: Sendable {
             await group.next()
             group.cancelAll()
         }
-        state.withLock { $0.rung = false }
     }
 
     private func waitForRing() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.rung || Task.isCancelled { return true }
+                    if state.rung {
+                        state.rung = false
+                        return true
+                    }
+                    if Task.isCancelled { return true }
                     state.waiter = continuation
                     return false
                 }
