@@ -17,14 +17,15 @@ struct NotificationListener: Sendable {
                 try await store.client.withConnection { connection in
                     try await withThrowingDiscardingTaskGroup { group in
                         for (channel, wakeup) in channels {
+                            // The sequence form, not the closure form: the closure form did not always
+                            // return on cancellation, which hung shutdown (and tests) now and then.
+                            let notifications = try await connection.listen(channel)
                             group.addTask {
-                                try await connection.listen(on: channel) { notifications in
-                                    // Anything may have been missed while not listening.
-                                    wakeup.ring()
-                                    for try await _ in notifications { wakeup.ring() }
-                                }
+                                for try await _ in notifications { wakeup.ring() }
                             }
                         }
+                        // Anything may have been missed while not listening.
+                        for wakeup in channels.values { wakeup.ring() }
                     }
                 }
             } catch {
