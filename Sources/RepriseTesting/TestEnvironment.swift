@@ -73,19 +73,29 @@ public final class TestEnvironment: Sendable {
         let finalConfiguration = configuration
         return try await TestDatabase.with(server: databaseServer, logger: logger) { database in
             let store = try Store(url: database.url, maximumConnections: 10, logger: logger)
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await store.run() }
-                defer { group.cancelAll() }
+            // The store stops last: a loop still querying a closed pool would wait forever.
+            return try await withThrowingTaskGroup(of: Void.self) { outer in
+                outer.addTask { await store.run() }
+                defer { outer.cancelAll() }
                 try await store.migrate()
                 let environment = TestEnvironment(
                     store: store, databaseURL: database.url, workflows: WorkflowRegistry(workflows), activities: ActivityRegistry(activities),
                     configuration: finalConfiguration, logger: logger)
-                group.addTask { try await environment.timerService.run() }
-                group.addTask { try await environment.reaper.run() }
-                if skipTime { group.addTask { await environment.skipTimeWhenIdle() } }
-                if startWorker { environment.launchWorker() }
-                defer { environment.killAllWorkers() }
-                return try await body(environment)
+                return try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await environment.timerService.run() }
+                    group.addTask { try await environment.reaper.run() }
+                    if skipTime { group.addTask { await environment.skipTimeWhenIdle() } }
+                    defer { group.cancelAll() }
+                    if startWorker { environment.launchWorker() }
+                    do {
+                        let result = try await body(environment)
+                        await environment.stopAllWorkers()
+                        return result
+                    } catch {
+                        await environment.stopAllWorkers()
+                        throw error
+                    }
+                }
             }
         }
     }
@@ -131,8 +141,9 @@ public final class TestEnvironment: Sendable {
         return running
     }
 
-    private func killAllWorkers() {
-        for running in workers.withLock({ Array($0.values) }) { running.task.cancel() }
+    /// Kills every worker and waits until each has stopped.
+    private func stopAllWorkers() async {
+        for running in workers.withLock({ Array($0.values) }) { await running.kill() }
     }
 
     /// Skips the virtual clock to the next due item whenever the engine has been idle for two
