@@ -74,10 +74,3 @@ public enum OpenAPIDocument {
         return document.compactDescription
     }()
 }
-
-extension JSONValue {
-    var objectValue: [String: JSONValue]? {
-        if case .object(let object) = self { return object }
-        return nil
-    }
-}

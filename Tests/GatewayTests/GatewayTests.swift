@@ -279,14 +279,6 @@ func ledgerRows(_ store: Store) async throws -> [LedgerRow] {
     }
     return rows
 }
-
-extension JSONValue {
-    var arrayValue: [JSONValue] {
-        if case .array(let array) = self { return array }
-        return []
-    }
-}
-
 @Suite("llm.complete activity")
 struct LLMCompleteActivityTests {
     @Test func theActivityChargesTheCallingRun() async throws {

@@ -79,10 +79,3 @@ struct Charger: Workflow {
             Charge.self, input, options: ActivityOptions(startToCloseTimeout: .seconds(10), deadLetter: true))
     }
 }
-
-extension JSONValue {
-    var arrayValue: [JSONValue] {
-        if case .array(let array) = self { return array }
-        return []
-    }
-}

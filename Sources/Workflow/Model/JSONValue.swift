@@ -85,6 +85,18 @@ extension JSONValue {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The elements when this is an array, else none.
+    public var arrayValue: [JSONValue] {
+        if case .array(let array) = self { return array }
+        return []
+    }
+
+    /// The members when this is an object.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+
     /// The value under `key` when this is an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }

@@ -75,10 +75,3 @@ enum Output {
         }
     }
 }
-
-extension JSONValue {
-    var arrayValue: [JSONValue] {
-        if case .array(let array) = self { return array }
-        return []
-    }
-}
