@@ -66,8 +66,11 @@ extension APIServer {
             var events = try await store.history(runId: description.runId, afterEventId: after)
             if wait && events.isEmpty && description.status.isOpen {
                 let deadline = ContinuousClock.now + configuration.historyWaitTimeout
+                // Polls soon after the last events, when the next ones are most likely, then every 20 ms.
+                var interval = Duration.milliseconds(1)
                 while events.isEmpty && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
+                    try await Task.sleep(for: interval)
+                    interval = min(interval * 2, .milliseconds(20))
                     events = try await store.history(runId: description.runId, afterEventId: after)
                 }
             }

@@ -17,6 +17,26 @@ public struct ActivityTask: Sendable {
     public var info: ActivityContext.Info
 }
 
+/// A workflow task that an activity's completion runs in its own transaction, on the run the
+/// worker has cached (see ``Store/completeActivity(_:result:identity:inline:at:)``).
+public struct InlineWorkflowTask: Sendable {
+    /// The run's next event id as the cached run knows it: its last event id + 1. If the history
+    /// has moved past it, the workflow task is queued instead.
+    public var expectedNextEventId: Int64
+    /// Lets the worker take the activities the task schedules.
+    public var eager: EagerActivities?
+    /// Runs the workflow code on the new events (the activity's started and completed events,
+    /// `WorkflowTaskScheduled`, `WorkflowTaskStarted`) and returns its commands. When it throws,
+    /// the workflow task is queued instead, to fail (and be recorded) on a fresh replay.
+    public var activate: @Sendable ([HistoryEvent]) throws -> [Command]
+
+    public init(expectedNextEventId: Int64, eager: EagerActivities?, activate: @escaping @Sendable ([HistoryEvent]) throws -> [Command]) {
+        self.expectedNextEventId = expectedNextEventId
+        self.eager = eager
+        self.activate = activate
+    }
+}
+
 /// The columns of an activity task that transitions need, read under the run's lock.
 struct ActivityRow: Sendable {
     var runId: UUID
@@ -64,25 +84,42 @@ private let leaseExpirySQL = """
     """
 
 extension Store {
+    /// Inserts an activity task; when `owner` is given, already leased to it for the first attempt.
+    ///
+    /// - Returns: the leased attempt, or nil when it was queued.
     func insertActivityTask(
-        _ scheduled: HistoryEvent.ActivityTaskScheduledAttributes, eventId: Int64, run: LockedRun, at now: Date,
+        _ scheduled: HistoryEvent.ActivityTaskScheduledAttributes, eventId: Int64, run: LockedRun, leasedTo owner: String?, at now: Date,
         on connection: PostgresConnection
-    ) async throws {
+    ) async throws -> ActivityTask? {
         let options = ActivityOptions(
             taskQueue: scheduled.taskQueue, scheduleToCloseTimeout: scheduled.scheduleToCloseTimeout.map { .seconds(fractional: $0) },
             scheduleToStartTimeout: scheduled.scheduleToStartTimeout.map { .seconds(fractional: $0) },
             startToCloseTimeout: scheduled.startToCloseTimeout.map { .seconds(fractional: $0) },
             heartbeatTimeout: scheduled.heartbeatTimeout.map { .seconds(fractional: $0) }, retryPolicy: scheduled.retryPolicy,
             deadLetter: scheduled.deadLetter)
+        let closeDeadline = scheduled.scheduleToCloseTimeout.map { now.addingTimeInterval($0) }
+        // The same expiry as a poll's lease (leaseExpirySQL): the earliest of the attempt's limits.
+        let leaseExpiry = [scheduled.startToCloseTimeout.map { now.addingTimeInterval($0) }, scheduled.heartbeatTimeout.map { now.addingTimeInterval($0) }, closeDeadline]
+            .compactMap { $0 }.min()
+        let lease = owner.flatMap { owner in leaseExpiry.map { (owner: owner, token: UUID(), expiresAt: $0) } }
         try await connection.query(
             """
             INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
-                scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline)
+                scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
+                lease_owner, lease_token, started_at, lease_expires_at)
             VALUES (\(run.runId), \(scheduled.activityId), \(run.namespace), \(run.workflowId), \(run.workflowType), \(scheduled.taskQueue),
                 \(scheduled.activityType), \(try JSONColumn.encodeIfPresent(scheduled.input))::jsonb, \(try JSONColumn.encode(options))::jsonb,
-                \(eventId), \(now), \(now), \(scheduled.scheduleToStartTimeout.map { now.addingTimeInterval($0) }),
-                \(scheduled.scheduleToCloseTimeout.map { now.addingTimeInterval($0) }))
+                \(eventId), \(now), \(now), \(scheduled.scheduleToStartTimeout.map { now.addingTimeInterval($0) }), \(closeDeadline),
+                \(lease?.owner), \(lease?.token), \(lease == nil ? nil : now), \(lease?.expiresAt))
             """, logger: logger)
+        guard let lease else { return nil }
+        return ActivityTask(
+            runId: run.runId, activityId: scheduled.activityId, activityType: scheduled.activityType, input: scheduled.input, options: options,
+            attempt: 1, leaseToken: lease.token, leaseExpiresAt: lease.expiresAt,
+            info: ActivityContext.Info(
+                namespace: run.namespace, workflowId: run.workflowId, runId: run.runId.uuidString.lowercased(), workflowType: run.workflowType,
+                activityId: scheduled.activityId, activityType: scheduled.activityType, taskQueue: scheduled.taskQueue, attempt: 1,
+                heartbeatDetails: nil))
     }
 
     /// Leases up to `limit` ready activity tasks of a queue, in one statement.
@@ -164,18 +201,51 @@ extension Store {
 
     /// Completes an attempt: `ActivityTaskStarted`, `ActivityTaskCompleted`, and a workflow task.
     ///
+    /// When the worker holds the run in its cache (`inline`) and nothing else happened to the run
+    /// since, that workflow task runs inside this transaction, on the worker's cached run: the
+    /// whole step, from the activity's result to the next activity leased to the same worker,
+    /// costs one commit and no poll.
+    ///
+    /// - Returns: the inline workflow task's completion, or nil when a workflow task was queued.
     /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease (a stale worker).
-    public func completeActivity(_ task: ActivityTask, result: Payload?, identity: String, at now: Date) async throws {
-        try await transaction { connection in
+    @discardableResult
+    public func completeActivity(_ task: ActivityTask, result: Payload?, identity: String, inline: InlineWorkflowTask? = nil, at now: Date)
+        async throws -> WorkflowTaskCompletion?
+    {
+        // Workflow code runs at most once, even if a deadlock retry runs the transaction again.
+        var activated: (nextEventId: Int64, commands: [Command]?)?
+        return try await transaction { connection in
             var (run, row) = try await self.lockLeased(task, on: connection)
             try await self.deleteActivity(row, on: connection)
-            let started = try await self.append(
-                [.activityTaskStarted(.init(scheduledEventId: row.scheduledEventId, attempt: row.attempt, identity: identity))], to: &run,
-                at: now, on: connection)
-            try await self.append(
-                [.activityTaskCompleted(.init(scheduledEventId: row.scheduledEventId, startedEventId: started[0].eventId, result: result, identity: identity))],
-                to: &run, at: now, on: connection)
+            let outcome = Self.events(
+                [
+                    .activityTaskStarted(.init(scheduledEventId: row.scheduledEventId, attempt: row.attempt, identity: identity)),
+                    .activityTaskCompleted(
+                        .init(scheduledEventId: row.scheduledEventId, startedEventId: run.nextEventId, result: result, identity: identity)),
+                ], from: run.nextEventId, at: now)
+            if let inline, run.status == .running, run.nextEventId == inline.expectedNextEventId {
+                // The cached run has seen every event so far, so no other workflow task is pending.
+                let scheduledEventId = run.nextEventId + 2
+                let taskEvents = Self.events(
+                    [
+                        .workflowTaskScheduled(.init(taskQueue: run.taskQueue)),
+                        .workflowTaskStarted(.init(scheduledEventId: scheduledEventId, identity: identity)),
+                    ], from: scheduledEventId, at: now)
+                if activated == nil || activated?.nextEventId != run.nextEventId {
+                    guard activated == nil else {
+                        throw StoreError(.staleTask, "run \(task.runId) changed between two tries of one transaction")
+                    }
+                    activated = (run.nextEventId, try? inline.activate(outcome + taskEvents))
+                }
+                if let commands = activated?.commands {
+                    return try await self.recordCompletion(
+                        of: scheduledEventId, after: outcome + taskEvents, commands: commands, identity: identity, run: &run,
+                        eager: inline.eager, at: now, on: connection)
+                }
+            }
+            try await self.append(outcome, to: &run, on: connection)
             try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
+            return nil
         }
     }
 

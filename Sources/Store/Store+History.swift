@@ -39,16 +39,25 @@ extension Store {
         _ attributes: [HistoryEvent.Attributes], to run: inout LockedRun, at now: Date, on connection: PostgresConnection
     ) async throws -> [HistoryEvent] {
         guard !attributes.isEmpty else { return [] }
-        var events: [HistoryEvent] = []
-        events.reserveCapacity(attributes.count)
-        for attribute in attributes {
-            events.append(HistoryEvent(eventId: run.nextEventId + Int64(events.count), eventTime: now, attributes: attribute))
-        }
+        let events = Self.events(attributes, from: run.nextEventId, at: now)
+        try await append(events, to: &run, on: connection)
+        return events
+    }
+
+    /// Appends events whose ids already follow the run's history, in one statement, and advances
+    /// `next_event_id`.
+    func append(_ events: [HistoryEvent], to run: inout LockedRun, on connection: PostgresConnection) async throws {
+        guard let first = events.first else { return }
+        precondition(first.eventId == run.nextEventId, "events must follow the run's history")
         try await insert(events, runId: run.runId, on: connection)
         run.nextEventId += Int64(events.count)
         try await connection.query(
             "UPDATE workflow_executions SET next_event_id = \(run.nextEventId) WHERE run_id = \(run.runId)", logger: logger)
-        return events
+    }
+
+    /// Numbers events densely from `firstEventId`.
+    static func events(_ attributes: [HistoryEvent.Attributes], from firstEventId: Int64, at now: Date) -> [HistoryEvent] {
+        attributes.enumerated().map { HistoryEvent(eventId: firstEventId + Int64($0.offset), eventTime: now, attributes: $0.element) }
     }
 
     /// Inserts events as they are, in one statement.

@@ -96,18 +96,12 @@ extension Store {
                 result = \(try JSONColumn.encodeIfPresent(result))::jsonb, failure = \(try JSONColumn.encodeIfPresent(failure))::jsonb
             WHERE run_id = \(run.runId)
             """, logger: logger)
-        for table in ["workflow_tasks", "activity_tasks", "timers"] {
-            try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE run_id = $1", binds: run.runId.binds), logger: logger)
-        }
+        try await connection.query(
+            """
+            WITH workflow_task AS (DELETE FROM workflow_tasks WHERE run_id = \(run.runId)),
+                activities AS (DELETE FROM activity_tasks WHERE run_id = \(run.runId))
+            DELETE FROM timers WHERE run_id = \(run.runId)
+            """, logger: logger)
         run.status = status
-    }
-}
-
-extension UUID {
-    /// This id as the only bind of a query.
-    var binds: PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(self)
-        return bindings
     }
 }

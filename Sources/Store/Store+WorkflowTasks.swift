@@ -20,6 +20,32 @@ public struct WorkflowTask: Sendable {
     public var nextEventId: Int64
 }
 
+/// What a completed workflow task wrote, and the activity attempts leased to the completing worker.
+public struct WorkflowTaskCompletion: Sendable {
+    /// The events appended, from the task's `WorkflowTaskStarted` on.
+    public var events: [HistoryEvent]
+    /// Activity attempts leased to the completing worker in the same transaction ("eager
+    /// dispatch"): it runs them at once, without a poll.
+    public var eagerActivities: [ActivityTask]
+}
+
+/// Lets a completing worker take the activities its workflow task schedules, in the same
+/// transaction, so that they need neither a NOTIFY nor a poll.
+public struct EagerActivities: Sendable {
+    /// The worker's identity, recorded as the lease owner.
+    public var owner: String
+    /// Only activities on this queue (the worker's own) are taken.
+    public var taskQueue: String
+    /// How many the worker can start now.
+    public var limit: Int
+
+    public init(owner: String, taskQueue: String, limit: Int) {
+        self.owner = owner
+        self.taskQueue = taskQueue
+        self.limit = limit
+    }
+}
+
 extension Store {
     /// Leases up to `limit` ready workflow tasks of a queue, in one statement.
     public func pollWorkflowTasks(taskQueue: String, owner: String, limit: Int, leaseDuration: Duration, at now: Date) async throws
@@ -50,50 +76,57 @@ extension Store {
         return tasks
     }
 
-    /// Locks the run and proves the task's lease and its view of history; throws `StaleTask` if
-    /// either changed.
-    private func lockFenced(_ task: WorkflowTask, on connection: PostgresConnection) async throws -> LockedRun {
-        let run = try await lockRun(task.runId, on: connection)
-        guard run.nextEventId == task.nextEventId, run.status == .running else {
-            throw StoreError(.staleTask, "run \(task.runId) changed while its workflow task ran (history now ends at \(run.nextEventId - 1))")
-        }
-        let rows = try await connection.query(
-            "SELECT 1 FROM workflow_tasks WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) FOR UPDATE", logger: logger)
-        for try await _ in rows { return run }
-        throw StoreError(.staleTask, "the lease on the workflow task of run \(task.runId) was lost")
-    }
-
     /// Completes a workflow task in one transaction: its `WorkflowTaskStarted` and
     /// `WorkflowTaskCompleted`, one event per command, the activity tasks and timers the commands
     /// create, and the run's close when a command ends it.
     ///
-    /// - Parameter started: the `WorkflowTaskStarted` event the worker fed to the code; it is stored as is.
+    /// - Parameters:
+    ///   - started: the `WorkflowTaskStarted` event the worker fed to the code; it is stored as is.
+    ///   - eager: lets the completing worker take the activities it scheduled, in this transaction.
     /// - Throws: ``StoreError`` `StaleTask` when the lease was lost or new events arrived meanwhile.
-    /// - Returns: the events appended.
     @discardableResult
-    public func completeWorkflowTask(_ task: WorkflowTask, started: HistoryEvent, commands: [Command], identity: String, at now: Date)
-        async throws -> [HistoryEvent]
-    {
+    public func completeWorkflowTask(
+        _ task: WorkflowTask, started: HistoryEvent, commands: [Command], identity: String, eager: EagerActivities? = nil, at now: Date
+    ) async throws -> WorkflowTaskCompletion {
         try await transaction { connection in
-            var run = try await self.lockFenced(task, on: connection)
-            try await connection.query("DELETE FROM workflow_tasks WHERE run_id = \(task.runId)", logger: self.logger)
-            let (activityIds, timerIds) = try await self.referencedEventIds(of: commands, runId: task.runId, on: connection)
-            var attributes: [HistoryEvent.Attributes] = [
-                .workflowTaskCompleted(.init(scheduledEventId: task.scheduledEventId, startedEventId: started.eventId, identity: identity))
-            ]
-            let completedEventId = started.eventId + 1
-            for command in commands {
-                attributes.append(
-                    HistoryBuilder.attributes(
-                        of: command, workflowTaskCompletedEventId: completedEventId, taskQueue: run.taskQueue,
-                        activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds))
+            var run = try await self.lockRun(task.runId, on: connection)
+            guard run.nextEventId == task.nextEventId, run.status == .running else {
+                throw StoreError(.staleTask, "run \(task.runId) changed while its workflow task ran (history now ends at \(run.nextEventId - 1))")
             }
-            try await self.insert([started], runId: run.runId, on: connection)
-            run.nextEventId += 1
-            let events = try await self.append(attributes, to: &run, at: now, on: connection)
-            try await self.applyCommandEvents(events, of: &run, at: now, on: connection)
-            return [started] + events
+            let owned = try await connection.query(
+                "DELETE FROM workflow_tasks WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) RETURNING 1", logger: self.logger)
+            var isOwned = false
+            for try await _ in owned { isOwned = true }
+            guard isOwned else { throw StoreError(.staleTask, "the lease on the workflow task of run \(task.runId) was lost") }
+            return try await self.recordCompletion(
+                of: task.scheduledEventId, after: [started], commands: commands, identity: identity, run: &run, eager: eager, at: now,
+                on: connection)
         }
+    }
+
+    /// Writes a completed workflow task: `preceding` (ending with its `WorkflowTaskStarted`),
+    /// `WorkflowTaskCompleted` and the command events, in one statement; then the task rows the
+    /// commands create.
+    func recordCompletion(
+        of scheduledEventId: Int64, after preceding: [HistoryEvent], commands: [Command], identity: String, run: inout LockedRun,
+        eager: EagerActivities?, at now: Date, on connection: PostgresConnection
+    ) async throws -> WorkflowTaskCompletion {
+        guard let started = preceding.last else { preconditionFailure("a completion follows its WorkflowTaskStarted") }
+        let (activityIds, timerIds) = try await referencedEventIds(of: commands, runId: run.runId, on: connection)
+        let completedEventId = started.eventId + 1
+        var attributes: [HistoryEvent.Attributes] = [
+            .workflowTaskCompleted(.init(scheduledEventId: scheduledEventId, startedEventId: started.eventId, identity: identity))
+        ]
+        for command in commands {
+            attributes.append(
+                HistoryBuilder.attributes(
+                    of: command, workflowTaskCompletedEventId: completedEventId, taskQueue: run.taskQueue,
+                    activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds))
+        }
+        let events = Self.events(attributes, from: completedEventId, at: now)
+        try await append(preceding + events, to: &run, on: connection)
+        let leased = try await applyCommandEvents(events, of: &run, eager: eager, at: now, on: connection)
+        return WorkflowTaskCompletion(events: preceding + events, eagerActivities: leased)
     }
 
     /// The scheduled and started event ids that cancel commands refer to.
@@ -122,12 +155,15 @@ extension Store {
         return (activities, timers)
     }
 
-    /// Turns command events into task rows: activities to run, timers to fire, cancellations, and
-    /// the run's close.
-    private func applyCommandEvents(_ events: [HistoryEvent], of run: inout LockedRun, at now: Date, on connection: PostgresConnection)
-        async throws
-    {
-        var activityQueues: Set<String> = []
+    /// Turns command events into task rows: activities to run (up to `eager.limit` of them leased
+    /// to the completing worker at once), timers to fire, cancellations, and the run's close.
+    ///
+    /// - Returns: the activity attempts leased eagerly.
+    private func applyCommandEvents(
+        _ events: [HistoryEvent], of run: inout LockedRun, eager: EagerActivities?, at now: Date, on connection: PostgresConnection
+    ) async throws -> [ActivityTask] {
+        var notifiedQueues: Set<String> = []
+        var leased: [ActivityTask] = []
         var timerIds: [String] = []
         var timerFireAts: [Date] = []
         var timerEventIds: [Int64] = []
@@ -135,8 +171,14 @@ extension Store {
         for event in events {
             switch event.attributes {
             case .activityTaskScheduled(let scheduled):
-                try await insertActivityTask(scheduled, eventId: event.eventId, run: run, at: now, on: connection)
-                activityQueues.insert(scheduled.taskQueue)
+                if let eager, eager.taskQueue == scheduled.taskQueue, leased.count < eager.limit,
+                    let task = try await insertActivityTask(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now, on: connection)
+                {
+                    leased.append(task)
+                } else {
+                    _ = try await insertActivityTask(scheduled, eventId: event.eventId, run: run, leasedTo: nil, at: now, on: connection)
+                    notifiedQueues.insert(scheduled.taskQueue)
+                }
             case .timerStarted(let timer):
                 timerIds.append(timer.timerId)
                 timerFireAts.append(now.addingTimeInterval(timer.startToFireTimeout))
@@ -157,7 +199,8 @@ extension Store {
                 break
             }
         }
-        if !timerIds.isEmpty && run.status.isOpen {
+        guard run.status.isOpen else { return [] }  // The close deleted every task row.
+        if !timerIds.isEmpty {
             try await connection.query(
                 """
                 INSERT INTO timers (run_id, timer_id, fire_at, started_event_id)
@@ -170,9 +213,8 @@ extension Store {
             try await connection.query(
                 "DELETE FROM timers WHERE run_id = \(run.runId) AND timer_id = ANY(\(canceledTimers)::text[])", logger: logger)
         }
-        if run.status.isOpen {
-            for queue in activityQueues { try await notify(Channel.activityTasks(queue), on: connection) }
-        }
+        for queue in notifiedQueues { try await notify(Channel.activityTasks(queue), on: connection) }
+        return leased
     }
 
     /// Fails a workflow task: the code is not at fault for the run's outcome, so the task is retried

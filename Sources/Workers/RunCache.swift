@@ -5,8 +5,18 @@ import Workflow
 /// The runs a worker keeps in memory between workflow tasks ("sticky execution"), bounded by an
 /// LRU. A run is taken out while a task runs on it and put back after; an evicted run unwinds.
 final class RunCache: Sendable {
+    /// A cached run and the events written after the last one it was fed (its last workflow
+    /// task's completion), which together reach the end of the run's history.
+    struct Entry: Sendable {
+        var run: WorkflowRun
+        var unseen: [HistoryEvent]
+
+        /// The history's next event id, as far as this worker knows.
+        var nextEventId: Int64 { (unseen.last?.eventId ?? run.lastEventId) + 1 }
+    }
+
     private struct State {
-        var runs: [UUID: WorkflowRun] = [:]
+        var runs: [UUID: Entry] = [:]
         var order: [UUID] = []
     }
 
@@ -16,7 +26,7 @@ final class RunCache: Sendable {
     init(capacity: Int) { self.capacity = max(0, capacity) }
 
     /// Removes and returns a cached run.
-    func take(_ runId: UUID) -> WorkflowRun? {
+    func take(_ runId: UUID) -> Entry? {
         state.withLock { state in
             guard let run = state.runs.removeValue(forKey: runId) else { return nil }
             state.order.removeAll { $0 == runId }
@@ -25,15 +35,18 @@ final class RunCache: Sendable {
     }
 
     /// Caches a run as the most recently used, evicting the least recently used beyond capacity.
-    func put(_ runId: UUID, _ run: WorkflowRun) {
+    ///
+    /// - Parameter written: events just written for the run; those it has not been fed are kept.
+    func put(_ runId: UUID, _ run: WorkflowRun, written: [HistoryEvent]) {
+        let entry = Entry(run: run, unseen: written.filter { $0.eventId > run.lastEventId })
         let evicted = state.withLock { state -> [WorkflowRun] in
-            state.runs[runId] = run
+            state.runs[runId] = entry
             state.order.removeAll { $0 == runId }
             state.order.append(runId)
             var evicted: [WorkflowRun] = []
             while state.order.count > capacity {
                 let oldest = state.order.removeFirst()
-                if let run = state.runs.removeValue(forKey: oldest) { evicted.append(run) }
+                if let entry = state.runs.removeValue(forKey: oldest) { evicted.append(entry.run) }
             }
             return evicted
         }
@@ -44,7 +57,7 @@ final class RunCache: Sendable {
     func evictAll() {
         let runs = state.withLock { state in
             defer { state = State() }
-            return Array(state.runs.values)
+            return state.runs.values.map(\.run)
         }
         for run in runs { run.evict() }
     }

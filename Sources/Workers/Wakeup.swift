@@ -72,6 +72,18 @@ public final class WorkTracker: Sendable {
     func begin() { busy.add(1, ordering: .sequentiallyConsistent) }
     func end() { busy.subtract(1, ordering: .sequentiallyConsistent) }
 
+    /// Begins one more piece of work unless `limit` are in progress.
+    func tryBegin(limit: Int) -> Bool {
+        var current = busy.load(ordering: .sequentiallyConsistent)
+        while current < limit {
+            let (exchanged, original) = busy.compareExchange(
+                expected: current, desired: current + 1, ordering: .sequentiallyConsistent)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
     /// How much work is in progress.
     var count: Int { busy.load(ordering: .sequentiallyConsistent) }
 

@@ -8,7 +8,7 @@ import Workflow
 extension Worker {
     func pollActivityTasks() async {
         await pollLoop(
-            slots: configuration.maxConcurrentActivities, wakeup: activityWakeup,
+            slots: configuration.maxConcurrentActivities, inFlight: activitySlots, slotFreed: activitySlotFreed, wakeup: activityWakeup,
             poll: { limit in
                 try await self.store.pollActivityTasks(
                     taskQueue: self.configuration.taskQueue, owner: self.configuration.identity, limit: limit, at: self.clock.now)
@@ -16,13 +16,40 @@ extension Worker {
             handle: { task in await self.execute(task) })
     }
 
+    /// Runs the activities leased eagerly by this worker's workflow tasks, each on the slot its
+    /// workflow task reserved, until the stream finishes.
+    func runEagerActivities(_ stream: AsyncStream<ActivityTask>) async {
+        await withDiscardingTaskGroup { group in
+            for await task in stream {
+                group.addTask {
+                    await self.execute(task)
+                    self.activitySlots.end()
+                    self.tracker.end()
+                    self.activitySlotFreed.ring()
+                }
+            }
+        }
+    }
+
     /// Why an attempt was stopped from outside.
     enum StopReason: Sendable {
         case canceledByWorkflow, leaseLost, deadline, shutdown
     }
 
-    /// Runs one activity attempt with heartbeats and timeouts, and records its outcome.
+    /// Runs an activity attempt, then, on the same slot, each next attempt its completion leased
+    /// to this worker.
     func execute(_ task: ActivityTask) async {
+        var next: ActivityTask? = task
+        while let current = next {
+            next = await attempt(current)
+        }
+    }
+
+    /// Runs one activity attempt with heartbeats and timeouts, and records its outcome.
+    ///
+    /// - Returns: the next attempt leased to this worker when the completion ran the run's next
+    ///   workflow task inline.
+    private func attempt(_ task: ActivityTask) async -> ActivityTask? {
         var logger = self.logger
         logger[metadataKey: "workflow.namespace"] = "\(task.info.namespace)"
         logger[metadataKey: "workflow.id"] = "\(task.info.workflowId)"
@@ -35,7 +62,7 @@ extension Worker {
                 message: "no activity \"\(task.activityType)\" is registered with worker \(configuration.identity); registered: \(activities.names.joined(separator: ", "))",
                 type: "ActivityNotRegistered")
             try? await store.failActivity(task, failure: failure, identity: configuration.identity, at: clock.now)
-            return
+            return nil
         }
         let attempt = AttemptState()
         let activityLogger = logger
@@ -80,12 +107,12 @@ extension Worker {
             group.cancelAll()
             return outcome ?? .failure(CancellationError())
         }
-        guard !Task.isCancelled else { return }  // The worker itself was killed: record nothing.
+        guard !Task.isCancelled else { return nil }  // The worker itself was killed: record nothing.
         let now = clock.now
         do {
             switch (outcome, attempt.stopReason) {
             case (.success(let result), _):
-                try await store.completeActivity(task, result: result, identity: configuration.identity, at: now)
+                return try await complete(task, result: result, at: now, logger: logger)
             case (.failure, .canceledByWorkflow?):
                 try await store.cancelActivity(task, identity: configuration.identity, at: now)
             case (.failure, .shutdown?):
@@ -99,6 +126,45 @@ extension Worker {
             }
         } catch {
             logger.warning("Could not record activity outcome", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        return nil
+    }
+
+    /// Records an attempt's result. When this worker holds the run in its cache, the run's next
+    /// workflow task runs in the same transaction, and its first new activity is leased to this
+    /// worker (design §11: one commit per step, no poll).
+    private func complete(_ task: ActivityTask, result: Payload, at now: Date, logger: Logger) async throws -> ActivityTask? {
+        guard let cached = cache.take(task.runId) else {
+            try await store.completeActivity(task, result: result, identity: configuration.identity, at: now)
+            return nil
+        }
+        let run = cached.run
+        let activation = ActivationRecord()
+        let inline = InlineWorkflowTask(
+            expectedNextEventId: cached.nextEventId,
+            eager: EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1)
+        ) { events in
+            activation.record()
+            do {
+                return try self.activateWatched(run, with: cached.unseen + events, logger: logger)
+            } catch {
+                logger.debug("Inline workflow task failed; queued for a fresh replay", metadata: ["error": "\(String(reflecting: error))"])
+                throw error
+            }
+        }
+        do {
+            let completion = try await store.completeActivity(task, result: result, identity: configuration.identity, inline: inline, at: now)
+            if let completion, !run.isFinished {
+                cache.put(task.runId, run, written: completion.events)
+            } else if run.isFinished || activation.ran {
+                run.evict()  // Finished, or its code ran on a task that was not recorded.
+            } else {
+                cache.put(task.runId, run, written: cached.unseen)
+            }
+            return completion?.eagerActivities.first
+        } catch {
+            if activation.ran { run.evict() } else { cache.put(task.runId, run, written: cached.unseen) }
+            throw error
         }
     }
 
@@ -117,6 +183,13 @@ extension Worker {
             throw CanceledFailure("this attempt lost its lease: \(error.message)")
         }
     }
+}
+
+/// Whether an inline workflow task ran the workflow code.
+final class ActivationRecord: Sendable {
+    private let state = Mutex(false)
+    func record() { state.withLock { $0 = true } }
+    var ran: Bool { state.withLock { $0 } }
 }
 
 /// One attempt's shared state: heartbeat throttling, the latest details, and why it was stopped.

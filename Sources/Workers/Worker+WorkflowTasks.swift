@@ -5,7 +5,7 @@ import Store
 import Workflow
 
 extension Worker {
-    func pollWorkflowTasks() async {
+    func pollWorkflowTasks(eager: AsyncStream<ActivityTask>.Continuation) async {
         await pollLoop(
             slots: configuration.maxConcurrentWorkflowTasks, wakeup: workflowWakeup,
             poll: { limit in
@@ -13,11 +13,13 @@ extension Worker {
                     taskQueue: self.configuration.taskQueue, owner: self.configuration.identity, limit: limit,
                     leaseDuration: self.configuration.workflowTaskLease, at: self.clock.now)
             },
-            handle: { task in await self.process(task) })
+            handle: { task in await self.process(task, eager: eager) })
     }
 
-    /// Runs one workflow task on the cached run (or a fresh replay) and records the outcome.
-    func process(_ task: WorkflowTask) async {
+    /// Runs one workflow task on the cached run (or a fresh replay) and records the outcome. The
+    /// activities it schedules on this worker's queue are leased to this worker while it has free
+    /// slots, and handed to `eager` to run.
+    func process(_ task: WorkflowTask, eager: AsyncStream<ActivityTask>.Continuation) async {
         var logger = self.logger
         logger[metadataKey: "workflow.namespace"] = "\(task.namespace)"
         logger[metadataKey: "workflow.id"] = "\(task.workflowId)"
@@ -35,8 +37,24 @@ extension Worker {
                 throw StoreError(.staleTask, "history of run \(task.runId) moved on since the task was leased")
             }
             let commands = try activateWatched(current, with: events + [started], logger: logger)
-            try await store.completeWorkflowTask(task, started: started, commands: commands, identity: configuration.identity, at: now)
-            if current.isFinished { current.evict() } else { cache.put(task.runId, current) }
+            let reserved = reserveActivitySlots(for: commands, on: task.taskQueue)
+            let completion: WorkflowTaskCompletion
+            do {
+                completion = try await store.completeWorkflowTask(
+                    task, started: started, commands: commands, identity: configuration.identity,
+                    eager: reserved > 0 ? EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: reserved) : nil,
+                    at: now)
+            } catch {
+                for _ in 0..<reserved { activitySlots.end() }
+                throw error
+            }
+            for _ in completion.eagerActivities.count..<reserved { activitySlots.end() }
+            // Cached before its activities run, so that their completions find it.
+            if current.isFinished { current.evict() } else { cache.put(task.runId, current, written: completion.events) }
+            for activity in completion.eagerActivities {
+                tracker.begin()  // Ended by runEagerActivities when the attempt is done.
+                eager.yield(activity)
+            }
         } catch let error as WorkflowTaskError {
             run?.evict()
             logger.error(
@@ -58,9 +76,22 @@ extension Worker {
         }
     }
 
+    /// Takes free activity slots for the activities these commands schedule on this worker's queue.
+    ///
+    /// - Returns: how many were taken.
+    private func reserveActivitySlots(for commands: [Command], on workflowQueue: String) -> Int {
+        var wanted = 0
+        for case .scheduleActivity(let command) in commands where (command.options.taskQueue ?? workflowQueue) == configuration.taskQueue {
+            wanted += 1
+        }
+        var reserved = 0
+        while reserved < wanted && activitySlots.tryBegin(limit: configuration.maxConcurrentActivities) { reserved += 1 }
+        return reserved
+    }
+
     /// The cached run, or a new one that will replay the whole history.
     private func runForTask(_ task: WorkflowTask, logger: Logger) async throws -> WorkflowRun {
-        if let cached = cache.take(task.runId) {
+        if let cached = cache.take(task.runId)?.run {
             if cached.lastEventId < task.nextEventId { return cached }
             cached.evict()
         }
@@ -74,7 +105,7 @@ extension Worker {
 
     /// Activates a run with a watchdog: an activation that has not returned after the threshold is
     /// reported as stuck (a loop that never suspends cannot be pre-empted, as in Go's SDK).
-    private func activateWatched(_ run: WorkflowRun, with events: [HistoryEvent], logger: Logger) throws -> [Command] {
+    func activateWatched(_ run: WorkflowRun, with events: [HistoryEvent], logger: Logger) throws -> [Command] {
         let watchdog = DispatchWorkItem {
             logger.error(
                 "Workflow task stuck: workflow code has run without suspending for longer than the threshold; look for a loop that never awaits",

@@ -56,6 +56,10 @@ public final class Worker: Service, Sendable {
     let cache: RunCache
     let workflowWakeup = Wakeup()
     let activityWakeup = Wakeup()
+    /// Activity attempts in flight, polled or eagerly dispatched: both draw on the same slots.
+    let activitySlots = WorkTracker()
+    /// Rung when an activity slot frees, for a poll loop waiting on a full worker.
+    let activitySlotFreed = Wakeup()
 
     public init(
         store: Store, configuration: Configuration, workflows: WorkflowRegistry, activities: ActivityRegistry,
@@ -89,12 +93,18 @@ public final class Worker: Service, Sendable {
                 Channel.activityTasks(configuration.taskQueue): activityWakeup,
             ], logger: logger)
         defer { cache.evictAll() }
+        // Activities that workflow tasks lease to this worker as they schedule them.
+        let eager = AsyncStream<ActivityTask>.makeStream()
         await withDiscardingTaskGroup { group in
             group.addTask { await listener.run() }
             // The pollers end on graceful shutdown once their tasks are done; then the listener stops.
             await withDiscardingTaskGroup { pollers in
-                pollers.addTask { await self.pollWorkflowTasks() }
+                pollers.addTask {
+                    await self.pollWorkflowTasks(eager: eager.continuation)
+                    eager.continuation.finish()  // No workflow task runs any more, so none is leased eagerly.
+                }
                 pollers.addTask { await self.pollActivityTasks() }
+                pollers.addTask { await self.runEagerActivities(eager.stream) }
             }
             group.cancelAll()
         }
@@ -103,11 +113,9 @@ public final class Worker: Service, Sendable {
     /// A bounded poll loop: leases as many tasks as there are free slots and runs each in a child
     /// task, until graceful shutdown; then waits for the children.
     func pollLoop<Item: Sendable>(
-        slots: Int, wakeup: Wakeup, poll: @escaping @Sendable (Int) async throws -> [Item],
-        handle: @escaping @Sendable (Item) async -> Void
+        slots: Int, inFlight: WorkTracker = WorkTracker(), slotFreed: Wakeup = Wakeup(), wakeup: Wakeup,
+        poll: @escaping @Sendable (Int) async throws -> [Item], handle: @escaping @Sendable (Item) async -> Void
     ) async {
-        let inFlight = WorkTracker()
-        let slotFreed = Wakeup()
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let free = slots - inFlight.count

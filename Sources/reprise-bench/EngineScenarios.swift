@@ -8,6 +8,7 @@ import Prometheus
 import Server
 import Store
 import Subprocess
+import Synchronization
 import Workers
 import Workflow
 
@@ -37,11 +38,15 @@ struct Nap: Workflow {
 struct EngineScenarios {
     let databaseURL: String
     let quick: Bool
+    /// The scenarios to run; all when nil.
+    let only: Set<String>?
     let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
     func run() async throws -> [[String: JSONValue]] {
-        var lines = [try await ceiling()]
-        let ceilingTPS = lines[0]["tps_32"].flatMap { if case .double(let v) = $0 { v } else { nil } } ?? 0
+        func wanted(_ scenario: String) -> Bool { only?.contains(scenario) ?? true }
+        var lines: [[String: JSONValue]] = []
+        if wanted("ceiling") { lines.append(try await ceiling()) }
+        let ceilingTPS = lines.first?["tps_32"].flatMap { if case .double(let v) = $0 { v } else { nil } } ?? 0
         let store = try Store(url: databaseURL, maximumConnections: 40, logger: logger)
         let clock = SystemClock()
         var configuration = Worker.Configuration(taskQueue: "bench")
@@ -69,10 +74,19 @@ struct EngineScenarios {
                 port = bound
                 break
             }
-            lines.append(try await throughput(store, ceiling: ceilingTPS))
-            lines.append(try await latency(port: port))
-            lines.append(contentsOf: try await timers(store))
-            lines.append(try await starts(port: port))
+            var clean: Double?
+            if wanted("throughput") {
+                let line = try await throughput(store, ceiling: ceilingTPS)
+                clean = line["steps_per_s"].flatMap { if case .double(let v) = $0 { v } else { nil } }
+                lines.append(line)
+            }
+            if wanted("latency") { lines.append(try await latency(port: port)) }
+            if wanted("timers") { lines.append(contentsOf: try await timers(store)) }
+            if wanted("starts") { lines.append(try await starts(port: port)) }
+            if wanted("growth") { lines.append(try await growth(store, ceiling: ceilingTPS, clean: clean)) }
+            if wanted("memory") {
+                lines.append(try await MemoryScenario(databaseURL: databaseURL, parkedRuns: quick ? 1000 : 10_000, logger: logger).run(store))
+            }
         }
         return lines
     }
@@ -101,6 +115,21 @@ struct EngineScenarios {
         return line
     }
 
+    /// Throughput again, on tables grown by closed runs and a backlog on another queue.
+    func growth(_ store: Store, ceiling: Double, clean: Double?) async throws -> [String: JSONValue] {
+        let fixture = GrowthFixture(closedRuns: quick ? 10_000 : 1_000_000, queuedTasks: quick ? 1_000 : 100_000)
+        let seeding = ContinuousClock.now
+        try await fixture.seed(store)
+        let seeded = (ContinuousClock.now - seeding).seconds
+        var line = try await throughput(store, ceiling: ceiling, label: "growth")
+        line["closed_runs"] = .int(Int64(fixture.closedRuns))
+        line["queued_tasks_elsewhere"] = .int(Int64(fixture.queuedTasks))
+        line["seed_s"] = .double(seeded)
+        if let clean, case .double(let grown)? = line["steps_per_s"] { line["ratio_to_clean"] = .double(grown / clean) }
+        line["sequential_scans"] = .array(try await GrowthFixture.sequentialScans(store).map { .string($0) })
+        return line
+    }
+
     private func commits(_ store: Store) async throws -> (Int64, Int64) {
         for try await row in try await store.client.query(
             "SELECT xact_commit, (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint FROM pg_stat_database WHERE datname = current_database()"
@@ -111,54 +140,53 @@ struct EngineScenarios {
     }
 
     /// Workflows of 10 no-op activities, 64 in flight at a time.
-    func throughput(_ store: Store, ceiling: Double) async throws -> [String: JSONValue] {
+    func throughput(_ store: Store, ceiling: Double, label: String = "throughput") async throws -> [String: JSONValue] {
         let total = quick ? 200 : 2000
         let steps = 10
+        let watcher = CloseWatcher()
         let (commitsBefore, walBefore) = try await commits(store)
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for lane in 0..<64 {
-                group.addTask {
-                    var mine: [Double] = []
-                    var index = lane
-                    while index < total {
-                        let begin = ContinuousClock.now
-                        let id = "tp-\(UUID().uuidString.prefix(8))-\(index)"
-                        _ = try await store.startWorkflow(
-                            StartWorkflowRequest(namespace: "default", workflowId: id, workflowType: Steps.name, taskQueue: "bench", input: .int(Int64(steps))),
-                            at: Date())
-                        // A light status read: the driver must not load the database it measures.
-                        while try await isOpen(store, id) {
-                            try await Task.sleep(for: .milliseconds(20))
-                        }
-                        mine.append((ContinuousClock.now - begin).seconds * 1000)
-                        index += 64
-                    }
-                    return mine
-                }
+            group.addTask {
+                try await watcher.run(store)
+                return []
             }
-            return try await group.reduce(into: [Double]()) { $0 += $1 }.sorted()
+            let lanes = try await withThrowingTaskGroup(of: [Double].self) { lanes in
+                for lane in 0..<64 {
+                    lanes.addTask {
+                        var mine: [Double] = []
+                        var index = lane
+                        while index < total {
+                            let begin = ContinuousClock.now
+                            let id = "tp-\(UUID().uuidString.prefix(8))-\(index)"
+                            _ = try await store.startWorkflow(
+                                StartWorkflowRequest(namespace: "default", workflowId: id, workflowType: Steps.name, taskQueue: "bench", input: .int(Int64(steps))),
+                                at: Date())
+                            await watcher.waitUntilClosed(id)
+                            mine.append((ContinuousClock.now - begin).seconds * 1000)
+                            index += 64
+                        }
+                        return mine
+                    }
+                }
+                return try await lanes.reduce(into: [Double]()) { $0 += $1 }.sorted()
+            }
+            group.cancelAll()
+            return lanes
         }
         let seconds = (ContinuousClock.now - started).seconds
         let (commitsAfter, walAfter) = try await commits(store)
         let stepCount = Double(total * steps)
         let stepsPerSecond = stepCount / seconds
+        // The watcher's own reads are transactions too; they are the driver's, not the engine's.
+        let engineCommits = commitsAfter - commitsBefore - watcher.queries - 1
         return [
-            "scenario": .string("throughput"), "workflows": .int(Int64(total)), "workflows_per_s": .double(Double(total) / seconds),
+            "scenario": .string(label), "workflows": .int(Int64(total)), "workflows_per_s": .double(Double(total) / seconds),
             "steps_per_s": .double(stepsPerSecond), "p50_ms": .double(percentile(latencies, 50)), "p99_ms": .double(percentile(latencies, 99)),
-            "commits_per_step": .double(Double(commitsAfter - commitsBefore) / stepCount),
+            "commits_per_step": .double(Double(engineCommits) / stepCount),
             "wal_bytes_per_step": .double(Double(walAfter - walBefore) / stepCount),
             "ratio_to_ceiling_tps_32": .double(ceiling > 0 ? stepsPerSecond / ceiling : 0),
         ]
-    }
-
-    private func isOpen(_ store: Store, _ workflowId: String) async throws -> Bool {
-        for try await status in try await store.client.query(
-            "SELECT status FROM workflow_executions WHERE namespace = 'default' AND workflow_id = \(workflowId)"
-        ).decode(String.self) {
-            return status == "Running" || status == "Paused"
-        }
-        return true
     }
 
     /// One-activity workflows one at a time, start → result through the HTTP API (start, then
@@ -290,4 +318,40 @@ struct EngineScenarios {
 func percentile(_ sorted: [Double], _ p: Int) -> Double {
     guard !sorted.isEmpty else { return 0 }
     return sorted[min(sorted.count - 1, sorted.count * p / 100)]
+}
+
+/// Tells the throughput lanes when their runs close, with one query per round for all of them, so
+/// that the driver does not load the database it measures (64 lanes polling alone would).
+final class CloseWatcher: Sendable {
+    private let waiting = Mutex<[String: CheckedContinuation<Void, Never>]>([:])
+    private let queryCount = Atomic<Int64>(0)
+
+    /// The status queries sent so far.
+    var queries: Int64 { queryCount.load(ordering: .relaxed) }
+
+    func waitUntilClosed(_ workflowId: String) async {
+        await withCheckedContinuation { continuation in waiting.withLock { $0[workflowId] = continuation } }
+    }
+
+    /// Polls every 10 ms until canceled.
+    func run(_ store: Store) async throws {
+        while !Task.isCancelled {
+            let ids = waiting.withLock { Array($0.keys) }
+            if !ids.isEmpty {
+                queryCount.add(1, ordering: .relaxed)
+                var closed: [String] = []
+                for try await id in try await store.client.query(
+                    """
+                    SELECT workflow_id FROM workflow_executions
+                    WHERE namespace = 'default' AND workflow_id = ANY(\(ids)::text[]) AND status NOT IN ('Running', 'Paused')
+                    """
+                ).decode(String.self) {
+                    closed.append(id)
+                }
+                let resumed = waiting.withLock { waiting in closed.compactMap { waiting.removeValue(forKey: $0) } }
+                for continuation in resumed { continuation.resume() }
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
 }

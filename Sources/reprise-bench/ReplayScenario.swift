@@ -17,15 +17,32 @@ struct SequentialActivities: Workflow {
     }
 }
 
-/// Replays a history of `activities` sequential activities in-process, several times, and
-/// reports the best and median wall time of one full replay.
+/// Runs `count` no-op activities at once and sums their results: the fan-out replay's workflow.
+struct FanOutActivities: Workflow {
+    func run(context: WorkflowContext, input: Int) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<input {
+                group.addTask {
+                    try await context.execute(SequentialActivities.Step.self, index, options: ActivityOptions(startToCloseTimeout: .seconds(10)))
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+    }
+}
+
+/// Replays a history of `activities` activities in-process, several times, and reports the best
+/// and median wall time of one full replay: run one after another (`replay`), or all at once
+/// (`replay_fanout`).
 struct ReplayScenario {
     var activities: Int
     var repetitions: Int
+    var fanOut = false
 
     func run() throws -> [String: JSONValue] {
-        let registry = WorkflowRegistry([SequentialActivities.self])
-        let history = try record(registry: registry)
+        let workflow: any Workflow.Type = fanOut ? FanOutActivities.self : SequentialActivities.self
+        let registry = WorkflowRegistry([workflow])
+        let history = try record(workflow.name, registry: registry)
         let replayer = WorkflowReplayer(registry: registry)
         var samples: [Double] = []
         for _ in 0..<repetitions {
@@ -37,7 +54,7 @@ struct ReplayScenario {
         }
         samples.sort()
         return [
-            "scenario": .string("replay"),
+            "scenario": .string(fanOut ? "replay_fanout" : "replay"),
             "activities": .int(Int64(activities)),
             "events": .int(Int64(history.events.count)),
             "best_ms": .double(samples[0]),
@@ -45,14 +62,15 @@ struct ReplayScenario {
         ]
     }
 
-    /// Writes the history by running the workflow live, task by task, on one cached run.
-    private func record(registry: WorkflowRegistry) throws -> History {
+    /// Writes the history by running the workflow live, task by task, on one cached run; every
+    /// activity a task schedules completes before the next task.
+    private func record(_ type: String, registry: WorkflowRegistry) throws -> History {
         let started = HistoryEvent.WorkflowExecutionStartedAttributes(
-            workflowId: "bench", workflowType: SequentialActivities.name, taskQueue: "bench", input: .int(Int64(activities)),
+            workflowId: "bench", workflowType: type, taskQueue: "bench", input: .int(Int64(activities)),
             originalExecutionRunId: "bench-run")
         var builder = HistoryBuilder(started: started, now: Date())
         let run = WorkflowRun(
-            workflow: try registry.workflow(named: SequentialActivities.name),
+            workflow: try registry.workflow(named: type),
             info: WorkflowInfo(namespace: "bench", runId: "bench-run", started: started),
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         defer { run.evict() }
@@ -60,8 +78,12 @@ struct ReplayScenario {
             builder.startWorkflowTask()
             let commands = try run.activate(with: Array(builder.events[Int(run.lastEventId)...]))
             builder.completeWorkflowTask(commands: commands)
-            guard case .scheduleActivity(let scheduled)? = commands.first else { break }
-            builder.completeActivity(scheduled.activityId, result: scheduled.input)
+            var scheduled = 0
+            for case .scheduleActivity(let activity) in commands {
+                builder.completeActivity(activity.activityId, result: activity.input)
+                scheduled += 1
+            }
+            if scheduled == 0 { break }
         }
         return History(events: builder.events)
     }

@@ -2,21 +2,28 @@ import Foundation
 import Workflow
 
 // reprise-bench: prints one JSON line per scenario, then a readable table.
-// Usage: reprise-bench [--quick] [--database-url URL]
-//   ffmpeg must be on PATH (transcode); the gateway scenario needs a database (--database-url or DATABASE_URL).
+// Usage: reprise-bench [--quick] [--database-url URL] [--only scenario,scenario…]
+//   ffmpeg must be on PATH (transcode). The database scenarios run in a database of their own, created
+//   on the server at URL (or DATABASE_URL) and dropped at the end; without one, on a throwaway cluster
+//   that scripts/postgres.sh starts (run from the repository's root).
 let arguments = CommandLine.arguments
+if arguments.dropFirst().first == "worker-process" {
+    try await WorkerProcess.run(arguments: arguments)
+    exit(0)
+}
 let quick = arguments.contains("--quick")
-let databaseURL = arguments.firstIndex(of: "--database-url").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-    ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
+let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? Set(arguments[$0 + 1].split(separator: ",").map(String.init)) : nil }
+func wanted(_ scenario: String) -> Bool { only?.contains(scenario) ?? true }
 
 var lines: [[String: JSONValue]] = []
-lines.append(try ReplayScenario(activities: 10_000, repetitions: quick ? 3 : 10).run())
-lines.append(try await TranscodeScenario().run())
-if let databaseURL {
-    lines.append(try await GatewayScenario(databaseURL: databaseURL, calls: quick ? 100 : 1000).run())
-    lines.append(contentsOf: try await EngineScenarios(databaseURL: databaseURL, quick: quick).run())
-} else {
-    FileHandle.standardError.write(Data("gateway and engine scenarios skipped: give --database-url\n".utf8))
+if wanted("replay") { lines.append(try ReplayScenario(activities: 10_000, repetitions: quick ? 3 : 10).run()) }
+if wanted("replay_fanout") { lines.append(try ReplayScenario(activities: 10_000, repetitions: quick ? 3 : 10, fanOut: true).run()) }
+if wanted("transcode") { lines.append(try await TranscodeScenario().run()) }
+let givenURL = arguments.firstIndex(of: "--database-url").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+    ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
+try await BenchDatabase.with(serverURL: givenURL) { databaseURL in
+    if wanted("gateway") { lines.append(try await GatewayScenario(databaseURL: databaseURL, calls: quick ? 100 : 1000).run()) }
+    lines.append(contentsOf: try await EngineScenarios(databaseURL: databaseURL, quick: quick, only: only).run())
 }
 
 for line in lines {

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Store
+import Subprocess
+import Workers
+import Workflow
+
+/// Fills the tables the way a long-lived installation does: closed runs with their history, and
+/// a backlog of tasks on a queue that nobody polls. The growth scenario re-runs throughput on it.
+struct GrowthFixture {
+    let closedRuns: Int
+    let queuedTasks: Int
+
+    func seed(_ store: Store) async throws {
+        try await store.client.query(
+            """
+            INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, result, start_time,
+                close_time, next_event_id)
+            SELECT gen_random_uuid(), 'default', 'closed-' || n, 'Steps', 'bench', 'Completed', '10'::jsonb,
+                now() - interval '2 days', now() - interval '1 day', 4
+            FROM generate_series(1, \(closedRuns)) AS n
+            """)
+        // Three events per closed run: enough rows for the history table to be large, not a real history.
+        try await store.client.query(
+            """
+            INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
+            SELECT e.run_id, k, (ARRAY['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionCompleted'])[k],
+                e.start_time, '{"workflowType":"Steps","taskQueue":"bench"}'::jsonb
+            FROM workflow_executions e CROSS JOIN generate_series(1, 3) AS k
+            WHERE e.workflow_id LIKE 'closed-%'
+            """)
+        try await store.client.query(
+            """
+            INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
+            SELECT gen_random_uuid(), 'elsewhere', 2, now() - interval '1 minute' FROM generate_series(1, \(queuedTasks))
+            """)
+        try await store.client.query(
+            """
+            INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, options,
+                scheduled_event_id, scheduled_at, visible_at)
+            SELECT gen_random_uuid(), '1', 'default', 'queued-' || n, 'Steps', 'elsewhere', 'NoOp', '{"startToCloseTimeout":30}'::jsonb,
+                5, now(), now() - interval '1 minute'
+            FROM generate_series(1, \(queuedTasks)) AS n
+            """)
+        // What autovacuum would have done by the time a table had grown this large.
+        for table in ["workflow_executions", "history_events", "workflow_tasks", "activity_tasks", "timers"] {
+            try await store.client.query(PostgresQuery(unsafeSQL: "VACUUM ANALYZE \(table)"))
+        }
+    }
+
+    /// The plans of the engine's hot queries on the grown tables: the dequeues, the timer scan and
+    /// the reaper's scan. Each must use an index; a sequential scan grows with the tables.
+    static let hotQueries: [(name: String, sql: String)] = [
+        (
+            "workflow task dequeue",
+            "SELECT run_id FROM workflow_tasks WHERE task_queue = 'bench' AND visible_at <= now() ORDER BY visible_at LIMIT 32 FOR UPDATE SKIP LOCKED"
+        ),
+        (
+            "activity task dequeue",
+            """
+            SELECT run_id, activity_id FROM activity_tasks WHERE task_queue = 'bench' AND lease_owner IS NULL AND visible_at <= now()
+            ORDER BY visible_at LIMIT 64 FOR UPDATE SKIP LOCKED
+            """
+        ),
+        ("due timers", "SELECT DISTINCT run_id FROM (SELECT run_id FROM timers WHERE fire_at <= now() ORDER BY fire_at LIMIT 500) t"),
+        (
+            "activity reaper",
+            """
+            SELECT run_id, activity_id FROM activity_tasks
+            WHERE (lease_owner IS NOT NULL AND lease_expires_at <= now()) OR (lease_owner IS NULL AND schedule_to_start_deadline <= now())
+               OR schedule_to_close_deadline <= now()
+            LIMIT 200
+            """
+        ),
+    ]
+
+    /// EXPLAIN of each hot query; prints the plans to standard error.
+    ///
+    /// - Returns: the names of the queries whose plan scans a table sequentially.
+    static func sequentialScans(_ store: Store) async throws -> [String] {
+        var offenders: [String] = []
+        for (name, sql) in hotQueries {
+            var plan: [String] = []
+            for try await line in try await store.client.query(PostgresQuery(unsafeSQL: "EXPLAIN \(sql)")).decode(String.self) {
+                plan.append(line)
+            }
+            FileHandle.standardError.write(Data("-- \(name)\n\(plan.joined(separator: "\n"))\n".utf8))
+            if plan.contains(where: { $0.contains("Seq Scan") }) { offenders.append(name) }
+        }
+        return offenders
+    }
+}
+
+/// Worker memory: the RSS of a worker process of its own, idle, then with runs parked on timers
+/// in its run cache.
+struct MemoryScenario {
+    let databaseURL: String
+    let parkedRuns: Int
+    let logger: Logger
+
+    func run(_ store: Store) async throws -> [String: JSONValue] {
+        let queue = "memory-\(UUID().uuidString.prefix(6))"
+        let result = try await Subprocess.run(
+            .path("/proc/self/exe"),
+            arguments: ["worker-process", "--database-url", databaseURL, "--task-queue", queue, "--run-cache", String(parkedRuns)],
+            input: .none, output: .discarded, error: .discarded
+        ) { execution -> [String: JSONValue] in
+            defer { try? execution.send(signal: .kill) }
+            let pid = execution.processIdentifier.value
+            try await Task.sleep(for: .seconds(3))  // Started, connected, polling.
+            let idle = try Self.residentMegabytes(pid: pid)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<16 {
+                    group.addTask {
+                        for index in stride(from: lane, to: parkedRuns, by: 16) {
+                            _ = try await store.startWorkflow(
+                                StartWorkflowRequest(
+                                    namespace: "default", workflowId: "\(queue)-\(index)", workflowType: Nap.name, taskQueue: queue,
+                                    input: .int(3_600_000)), at: Date())
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Parked: every run has started its timer, so its workflow task is done.
+            while try await parkedCount(store, queue: queue) < parkedRuns {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await Task.sleep(for: .seconds(1))
+            let parked = try Self.residentMegabytes(pid: pid)
+            return [
+                "scenario": .string("memory"), "idle_rss_mb": .double(idle), "parked_runs": .int(Int64(parkedRuns)),
+                "parked_rss_mb": .double(parked), "per_parked_run_kb": .double((parked - idle) * 1024 / Double(parkedRuns)),
+            ]
+        }
+        return result.closureResult
+    }
+
+    private func parkedCount(_ store: Store, queue: String) async throws -> Int {
+        for try await count in try await store.client.query(
+            """
+            SELECT count(*)::int FROM timers t JOIN workflow_executions e USING (run_id)
+            WHERE e.task_queue = \(queue) AND NOT EXISTS (SELECT 1 FROM workflow_tasks w WHERE w.run_id = e.run_id)
+            """
+        ).decode(Int.self) {
+            return count
+        }
+        return 0
+    }
+
+    /// VmRSS of a process, from /proc.
+    static func residentMegabytes(pid: Int32) throws -> Double {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes / 1024
+    }
+}
+
+/// `reprise-bench worker-process`: a worker alone in its process, for the memory scenario.
+enum WorkerProcess {
+    static func run(arguments: [String]) async throws {
+        func value(_ name: String) -> String? {
+            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        }
+        guard let url = value("--database-url"), let queue = value("--task-queue") else {
+            throw BenchError("worker-process needs --database-url and --task-queue")
+        }
+        let logger = Logger(label: "bench-worker", factory: { _ in SwiftLogNoOpLogHandler() })
+        let store = try Store(url: url, logger: logger)
+        var configuration = Worker.Configuration(taskQueue: queue)
+        configuration.runCacheSize = Int(value("--run-cache") ?? "") ?? 1000
+        let worker = Worker(
+            store: store, configuration: configuration, workflows: WorkflowRegistry([Steps.self, Nap.self]),
+            activities: ActivityRegistry([NoOp()]), logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            group.addTask { try await worker.run() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
