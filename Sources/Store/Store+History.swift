@@ -62,15 +62,22 @@ extension Store {
 
     /// Inserts events as they are, in one statement.
     func insert(_ events: [HistoryEvent], runId: UUID, on connection: PostgresConnection) async throws {
-        let ids = events.map(\.eventId)
-        let types = events.map(\.eventType.rawValue)
-        let times = events.map(\.eventTime)
-        let attributes = try events.map { try JSONColumn.encode($0.attributesJSON) }
+        try await insert(events.map { (runId, $0) }, on: connection)
+    }
+
+    /// Inserts events of several runs as they are, in one statement.
+    func insert(_ events: [(runId: UUID, event: HistoryEvent)], on connection: PostgresConnection) async throws {
+        let runIds = events.map(\.runId)
+        let ids = events.map(\.event.eventId)
+        let types = events.map(\.event.eventType.rawValue)
+        let times = events.map(\.event.eventTime)
+        let attributes = try events.map { try JSONColumn.encode($0.event.attributesJSON) }
         try await connection.query(
             """
             INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-            SELECT \(runId), id, type, time, attributes::jsonb
-            FROM unnest(\(ids)::bigint[], \(types)::text[], \(times)::timestamptz[], \(attributes)::text[]) AS e(id, type, time, attributes)
+            SELECT run_id, id, type, time, attributes::jsonb
+            FROM unnest(\(runIds)::uuid[], \(ids)::bigint[], \(types)::text[], \(times)::timestamptz[], \(attributes)::text[])
+                AS e(run_id, id, type, time, attributes)
             """, logger: logger)
     }
 

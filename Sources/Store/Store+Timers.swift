@@ -3,13 +3,15 @@ import PostgresNIO
 import Workflow
 
 extension Store {
-    /// Fires due timers: each becomes one `TimerFired` plus a workflow task for its run. Runs are
-    /// locked in id order, and a timer row is deleted as it fires, so each fires exactly once even
-    /// with several timer services.
+    /// Fires due timers: each becomes one `TimerFired` plus a workflow task for its run. A batch
+    /// of runs is handled in one transaction of a few set-based statements (lock the runs in id
+    /// order, delete their due timers, schedule their workflow tasks, append all their events),
+    /// so a burst of timers costs statements per batch, not per run. A timer row is deleted as it
+    /// fires, so each fires exactly once even with several timer services.
     ///
     /// - Returns: how many timers fired.
     @discardableResult
-    public func fireDueTimers(at now: Date, limit: Int = 1000, runsPerTransaction: Int = 100) async throws -> Int {
+    public func fireDueTimers(at now: Date, limit: Int = 2000, runsPerTransaction: Int = 250) async throws -> Int {
         var due: [UUID] = []
         for try await runId in try await client.query(
             "SELECT DISTINCT run_id FROM (SELECT run_id FROM timers WHERE fire_at <= \(now) ORDER BY fire_at LIMIT \(limit)) t",
@@ -17,36 +19,81 @@ extension Store {
         ).decode(UUID.self) {
             due.append(runId)
         }
-        due.sort { $0.uuidString < $1.uuidString }
-        var fired = 0
-        var start = 0
-        while start < due.count {
-            let batch = due[start..<min(start + runsPerTransaction, due.count)]
-            start += runsPerTransaction
-            fired += try await transaction { connection in
-                var count = 0
-                for runId in batch {
-                    var run = try await self.lockRun(runId, on: connection)
-                    var timers: [(String, Int64)] = []
-                    for try await timer in try await connection.query(
-                        """
-                        DELETE FROM timers WHERE run_id = \(runId) AND fire_at <= \(now)
-                        RETURNING timer_id, started_event_id
-                        """, logger: self.logger
-                    ).decode((String, Int64).self) {
-                        timers.append(timer)
-                    }
-                    guard !timers.isEmpty, run.status.isOpen else { continue }
-                    timers.sort { ($0.1, $0.0) < ($1.1, $1.0) }
-                    try await self.append(
-                        timers.map { .timerFired(.init(timerId: $0.0, startedEventId: $0.1)) }, to: &run, at: now, on: connection)
-                    try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
-                    count += timers.count
-                }
-                return count
+        // Batches hold disjoint runs, so they commit side by side on connections of their own.
+        let batches = stride(from: 0, to: due.count, by: runsPerTransaction).map { Array(due[$0..<min($0 + runsPerTransaction, due.count)]) }
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for batch in batches {
+                group.addTask { try await self.transaction { connection in try await self.fireTimers(ofRuns: batch, at: now, on: connection) } }
+            }
+            return try await group.reduce(0, +)
+        }
+    }
+
+    private func fireTimers(ofRuns runIds: [UUID], at now: Date, on connection: PostgresConnection) async throws -> Int {
+        // Locks in id order, as every multi-run transaction does, so two services cannot deadlock.
+        var runs: [UUID: LockedRun] = [:]
+        for try await (runId, namespace, workflowId, type, queue, status, next, cancel) in try await connection.query(
+            """
+            SELECT run_id, namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested
+            FROM workflow_executions WHERE run_id = ANY(\(runIds)::uuid[]) ORDER BY run_id FOR UPDATE
+            """, logger: logger
+        ).decode((UUID, String, String, String, String, String, Int64, Bool).self) {
+            runs[runId] = LockedRun(
+                runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
+                status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel)
+        }
+        var timersByRun: [UUID: [(id: String, startedEventId: Int64)]] = [:]
+        for try await (runId, timerId, startedEventId) in try await connection.query(
+            """
+            DELETE FROM timers WHERE run_id = ANY(\(runIds)::uuid[]) AND fire_at <= \(now)
+            RETURNING run_id, timer_id, started_event_id
+            """, logger: logger
+        ).decode((UUID, String, Int64).self) {
+            timersByRun[runId, default: []].append((timerId, startedEventId))
+        }
+        // Each open run gets its TimerFired events, then a workflow task unless one is pending.
+        var firing: [(run: LockedRun, timers: [(id: String, startedEventId: Int64)])] = []
+        for (runId, timers) in timersByRun {
+            guard let run = runs[runId], run.status.isOpen else { continue }
+            firing.append((run, timers.sorted { ($0.startedEventId, $0.id) < ($1.startedEventId, $1.id) }))
+        }
+        guard !firing.isEmpty else { return 0 }
+        var scheduled: Set<UUID> = []
+        let running = firing.filter { $0.run.status == .running }
+        if !running.isEmpty {
+            for try await runId in try await connection.query(
+                """
+                INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
+                SELECT run_id, task_queue, scheduled_event_id, \(now)
+                FROM unnest(\(running.map(\.run.runId))::uuid[], \(running.map(\.run.taskQueue))::text[],
+                    \(running.map { $0.run.nextEventId + Int64($0.timers.count) })::bigint[]) AS t(run_id, task_queue, scheduled_event_id)
+                ON CONFLICT (run_id) DO NOTHING RETURNING run_id
+                """, logger: logger
+            ).decode(UUID.self) {
+                scheduled.insert(runId)
             }
         }
-        return fired
+        var events: [(runId: UUID, event: HistoryEvent)] = []
+        var nextEventIds: [(UUID, Int64)] = []
+        var queues: Set<String> = []
+        for (run, timers) in firing {
+            var attributes: [HistoryEvent.Attributes] = timers.map { .timerFired(.init(timerId: $0.id, startedEventId: $0.startedEventId)) }
+            if scheduled.contains(run.runId) {
+                attributes.append(.workflowTaskScheduled(.init(taskQueue: run.taskQueue)))
+                queues.insert(run.taskQueue)
+            }
+            events += Self.events(attributes, from: run.nextEventId, at: now).map { (run.runId, $0) }
+            nextEventIds.append((run.runId, run.nextEventId + Int64(attributes.count)))
+        }
+        try await insert(events, on: connection)
+        try await connection.query(
+            """
+            UPDATE workflow_executions e SET next_event_id = v.next_event_id
+            FROM unnest(\(nextEventIds.map(\.0))::uuid[], \(nextEventIds.map(\.1))::bigint[]) AS v(run_id, next_event_id)
+            WHERE e.run_id = v.run_id
+            """, logger: logger)
+        for queue in queues { try await notify(Channel.workflowTasks(queue), on: connection) }
+        return firing.reduce(0) { $0 + $1.timers.count }
     }
 
     /// Closes runs whose execution timeout passed: `WorkflowExecutionTimedOut`.

@@ -25,7 +25,7 @@ public struct TimerService: Service {
     /// The slow poll, for when a notification is missed.
     public var pollInterval: Duration = .seconds(2)
     /// Timers fired per round.
-    public var batchSize = 1000
+    public var batchSize = 2000
 
     public init(store: Store, clock: any EngineClock = SystemClock(), tracker: WorkTracker = WorkTracker(), logger: Logger) {
         self.store = store
