@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 cluster="$(mktemp -d /tmp/reprise-test-pg.XXXXXX)"
-port="${REPRISE_TEST_PG_PORT:-$((20000 + RANDOM % 20000))}"
+# Below the ephemeral port range (32768+), so no outgoing connection can hold it.
+port="${REPRISE_TEST_PG_PORT:-$((20000 + RANDOM % 10000))}"
 cleanup() {
     scripts/postgres.sh stop "$cluster" || true
     rm -rf "$cluster"

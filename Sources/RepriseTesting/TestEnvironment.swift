@@ -104,7 +104,8 @@ public final class TestEnvironment: Sendable {
 
     /// A worker running in the environment, which a test can kill or shut down.
     public final class RunningWorker: Sendable {
-        let worker: Worker
+        /// The worker itself, for its ``Worker/statistics``.
+        public let worker: Worker
         let group: ServiceGroup
         let task: Task<Void, Never>
 

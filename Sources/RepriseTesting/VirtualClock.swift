@@ -45,12 +45,20 @@ public final class VirtualClock: EngineClock {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if deadline <= state.now { return true }
+                // Checked under the lock that onCancel takes: a cancellation that came before this
+                // sleeper was registered would otherwise be lost, and the sleep would never end.
+                enum Verdict { case wait, due, canceled }
+                let verdict = state.withLock { state -> Verdict in
+                    if Task.isCancelled { return .canceled }
+                    if deadline <= state.now { return .due }
                     state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
-                    return false
+                    return .wait
                 }
-                if resumeNow { continuation.resume() }
+                switch verdict {
+                case .wait: break
+                case .due: continuation.resume()
+                case .canceled: continuation.resume(throwing: CancellationError())
+                }
             }
         } onCancel: {
             let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }

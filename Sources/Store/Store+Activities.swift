@@ -183,16 +183,20 @@ extension Store {
         throw StoreError(.staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease")
     }
 
-    /// Locks the run, then the activity row if `task` still holds its lease.
-    private func lockLeased(_ task: ActivityTask, on connection: PostgresConnection) async throws -> (LockedRun, ActivityRow) {
+    /// Locks the run, then the activity row if `task` still holds its lease; with `delete`, the
+    /// row is deleted in the same statement (the attempt's last word on it).
+    private func lockLeased(_ task: ActivityTask, delete: Bool = false, on connection: PostgresConnection) async throws -> (LockedRun, ActivityRow) {
         let run = try await lockRun(task.runId, on: connection)
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: ActivityRow.columns) FROM activity_tasks
-            WHERE run_id = \(task.runId) AND activity_id = \(task.activityId) AND attempt = \(task.attempt) AND lease_token = \(task.leaseToken)
-            FOR UPDATE
-            """, logger: logger)
-        guard let row = try await ActivityRow.decode(rows).first, run.status.isOpen else {
+        let fence = "run_id = $1 AND activity_id = $2 AND attempt = $3 AND lease_token = $4"
+        var query = PostgresQuery(
+            unsafeSQL: delete
+                ? "DELETE FROM activity_tasks WHERE \(fence) RETURNING \(ActivityRow.columns)"
+                : "SELECT \(ActivityRow.columns) FROM activity_tasks WHERE \(fence) FOR UPDATE")
+        query.binds.append(task.runId)
+        query.binds.append(task.activityId)
+        query.binds.append(task.attempt)
+        query.binds.append(task.leaseToken)
+        guard let row = try await ActivityRow.decode(try await connection.query(query, logger: logger)).first, run.status.isOpen else {
             throw StoreError(
                 .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
         }
@@ -215,8 +219,7 @@ extension Store {
         // Workflow code runs at most once, even if a deadlock retry runs the transaction again.
         var activated: (nextEventId: Int64, commands: [Command]?)?
         return try await transaction { connection in
-            var (run, row) = try await self.lockLeased(task, on: connection)
-            try await self.deleteActivity(row, on: connection)
+            var (run, row) = try await self.lockLeased(task, delete: true, on: connection)
             let outcome = Self.events(
                 [
                     .activityTaskStarted(.init(scheduledEventId: row.scheduledEventId, attempt: row.attempt, identity: identity)),
@@ -265,8 +268,7 @@ extension Store {
     /// Acknowledges that an attempt stopped because the workflow canceled it: `ActivityTaskCanceled`.
     public func cancelActivity(_ task: ActivityTask, identity: String, at now: Date) async throws {
         try await transaction { connection in
-            var (run, row) = try await self.lockLeased(task, on: connection)
-            try await self.deleteActivity(row, on: connection)
+            var (run, row) = try await self.lockLeased(task, delete: true, on: connection)
             try await self.append(
                 [.activityTaskCanceled(.init(scheduledEventId: row.scheduledEventId))], to: &run, at: now, on: connection)
         }

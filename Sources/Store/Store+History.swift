@@ -49,10 +49,24 @@ extension Store {
     func append(_ events: [HistoryEvent], to run: inout LockedRun, on connection: PostgresConnection) async throws {
         guard let first = events.first else { return }
         precondition(first.eventId == run.nextEventId, "events must follow the run's history")
-        try await insert(events, runId: run.runId, on: connection)
         run.nextEventId += Int64(events.count)
-        try await connection.query(
-            "UPDATE workflow_executions SET next_event_id = \(run.nextEventId) WHERE run_id = \(run.runId)", logger: logger)
+        // One round trip: the events and the run's new next_event_id.
+        var query = PostgresQuery(
+            unsafeSQL: """
+                WITH appended AS (
+                    INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
+                    SELECT $1, id, type, time, attributes::jsonb
+                    FROM unnest($3::bigint[], $4::text[], $5::timestamptz[], $6::text[]) AS e(id, type, time, attributes)
+                )
+                UPDATE workflow_executions SET next_event_id = $2 WHERE run_id = $1
+                """)
+        query.binds.append(run.runId)
+        query.binds.append(run.nextEventId)
+        query.binds.append(events.map(\.eventId))
+        query.binds.append(events.map(\.eventType.rawValue))
+        query.binds.append(events.map(\.eventTime))
+        query.binds.append(try events.map { try JSONColumn.encode($0.attributesJSON) })
+        try await connection.query(query, logger: logger)
     }
 
     /// Numbers events densely from `firstEventId`.

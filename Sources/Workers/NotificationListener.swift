@@ -15,11 +15,13 @@ struct NotificationListener: Sendable {
         while !Task.isCancelled {
             do {
                 try await store.client.withConnection { connection in
+                    logger.debug("Notification listener connected")
                     try await withThrowingDiscardingTaskGroup { group in
                         for (channel, wakeup) in channels {
                             // The sequence form, not the closure form: the closure form did not always
                             // return on cancellation, which hung shutdown (and tests) now and then.
                             let notifications = try await connection.listen(channel)
+                            logger.debug("Listening", metadata: ["channel": "\(channel)"])
                             group.addTask {
                                 for try await _ in notifications { wakeup.ring() }
                             }

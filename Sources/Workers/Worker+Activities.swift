@@ -154,6 +154,12 @@ extension Worker {
         }
         do {
             let completion = try await store.completeActivity(task, result: result, identity: configuration.identity, inline: inline, at: now)
+            if let completion {
+                counters.withLock {
+                    $0.inlineWorkflowTasks += 1
+                    $0.eagerActivities += completion.eagerActivities.count
+                }
+            }
             if let completion, !run.isFinished {
                 cache.put(task.runId, run, written: completion.events)
             } else if run.isFinished || activation.ran {

@@ -49,6 +49,7 @@ extension Worker {
                 throw error
             }
             for _ in completion.eagerActivities.count..<reserved { activitySlots.end() }
+            counters.withLock { $0.eagerActivities += completion.eagerActivities.count }
             // Cached before its activities run, so that their completions find it.
             if current.isFinished { current.evict() } else { cache.put(task.runId, current, written: completion.events) }
             for activity in completion.eagerActivities {

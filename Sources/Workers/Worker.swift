@@ -36,6 +36,8 @@ public final class Worker: Service, Sendable {
         public var maxWorkflowTaskRetryDelay: Duration = .seconds(60)
         /// The slow poll used when no notification arrives.
         public var pollInterval: Duration = .seconds(2)
+        /// How long a poll may take before it is abandoned and retried.
+        public var pollTimeout: Duration = .seconds(30)
         /// How long an activation may run before the watchdog reports it stuck.
         public var stuckWorkflowTaskThreshold: Duration = .seconds(2)
         /// How long graceful shutdown waits for running activities before releasing them.
@@ -60,6 +62,18 @@ public final class Worker: Service, Sendable {
     let activitySlots = WorkTracker()
     /// Rung when an activity slot frees, for a poll loop waiting on a full worker.
     let activitySlotFreed = Wakeup()
+    let counters = Mutex(Statistics())
+
+    /// How often the hot path's shortcuts were taken (design §11).
+    public struct Statistics: Sendable, Equatable {
+        /// Workflow tasks run inside an activity's completion, on the cached run.
+        public var inlineWorkflowTasks = 0
+        /// Activity attempts leased to this worker by the transaction that scheduled them.
+        public var eagerActivities = 0
+    }
+
+    /// How often the hot path's shortcuts were taken so far.
+    public var statistics: Statistics { counters.withLock { $0 } }
 
     public init(
         store: Store, configuration: Configuration, workflows: WorkflowRegistry, activities: ActivityRegistry,
@@ -96,15 +110,25 @@ public final class Worker: Service, Sendable {
         // Activities that workflow tasks lease to this worker as they schedule them.
         let eager = AsyncStream<ActivityTask>.makeStream()
         await withDiscardingTaskGroup { group in
-            group.addTask { await listener.run() }
+            group.addTask {
+                await listener.run()
+                self.logger.debug("Notification listener stopped")
+            }
             // The pollers end on graceful shutdown once their tasks are done; then the listener stops.
             await withDiscardingTaskGroup { pollers in
                 pollers.addTask {
                     await self.pollWorkflowTasks(eager: eager.continuation)
                     eager.continuation.finish()  // No workflow task runs any more, so none is leased eagerly.
+                    self.logger.debug("Workflow task poller stopped")
                 }
-                pollers.addTask { await self.pollActivityTasks() }
-                pollers.addTask { await self.runEagerActivities(eager.stream) }
+                pollers.addTask {
+                    await self.pollActivityTasks()
+                    self.logger.debug("Activity task poller stopped")
+                }
+                pollers.addTask {
+                    await self.runEagerActivities(eager.stream)
+                    self.logger.debug("Eager activities stopped")
+                }
             }
             group.cancelAll()
         }
@@ -126,7 +150,10 @@ public final class Worker: Service, Sendable {
                 tracker.begin()
                 let tasks: [Item]
                 do {
-                    tasks = try await poll(free)
+                    // A poll in flight when Postgres drops its connections can hang in the pool and
+                    // ignore cancellation; it is abandoned rather than waited for (an abandoned
+                    // lease expires like a dead worker's).
+                    tasks = try await abandoning(after: configuration.pollTimeout) { try await poll(free) }
                 } catch {
                     tracker.end()
                     logger.warning("Poll failed", metadata: ["error": "\(String(reflecting: error))"])

@@ -44,7 +44,7 @@ enum BenchDatabase {
             throw BenchError("no --database-url, and \(script) is not here to start a throwaway cluster: run from the repository's root")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reprise-bench-pg-\(UUID().uuidString.prefix(8))").path
-        let port = 20_000 + Int.random(in: 0..<20_000)
+        let port = 10_000 + Int.random(in: 0..<10_000)  // below the ephemeral range
         let started = try await Subprocess.run(
             .path("/bin/bash"), arguments: [script, "start", directory, String(port)], output: .string(limit: 1 << 16),
             error: .string(limit: 1 << 16))

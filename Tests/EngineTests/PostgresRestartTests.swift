@@ -15,7 +15,9 @@ struct OwnCluster {
 
     init() {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("reprise-restart-\(UUID().uuidString.prefix(8))").path
-        port = 30_000 + Int.random(in: 0..<20_000)
+        // Below the ephemeral range (32768+): while the server is down, an outgoing connection
+        // could otherwise take its port and the restart would fail to bind.
+        port = 10_000 + Int.random(in: 0..<10_000)
     }
 
     func run(_ arguments: [String]) async throws {

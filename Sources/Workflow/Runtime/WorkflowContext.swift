@@ -74,10 +74,11 @@ public struct WorkflowContext: Sendable {
                 message: "activity \(A.name) needs startToCloseTimeout or scheduleToCloseTimeout in its ActivityOptions")
         }
         let payload = try Payload(encoding: input)
+        let name = A.name  // Computed once: the default name reflects on the type.
         let result = try await park(.activity) { seq, state in
-            state.activityTypes[seq] = A.name
+            state.activityTypes[seq] = name
             state.commands.append(
-                .scheduleActivity(.init(seq: seq, activityType: A.name, input: payload, options: options)))
+                .scheduleActivity(.init(seq: seq, activityType: name, input: payload, options: options)))
         }
         return try (result ?? .null).decode(as: A.Output.self)
     }
