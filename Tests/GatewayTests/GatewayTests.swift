@@ -6,6 +6,7 @@ import PostgresNIO
 import RepriseTesting
 import Store
 import Testing
+import TestSupport
 import Workflow
 
 /// A gateway over a fresh database, pointed at a stand-in provider.

@@ -1,0 +1,78 @@
+import Activities
+import Foundation
+import Gateway
+import Logging
+import PostgresNIO
+import RepriseTesting
+@testable import Samples
+import Store
+import TestSupport
+import Workflow
+
+/// Runs the samples in the test environment: the real activities on the environment's database,
+/// `llm.complete` through the real gateway to a stand-in provider, and the virtual clock.
+enum SampleHarness {
+    static let logger = Logger(label: "samples-test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// - Parameters:
+    ///   - llm: the stand-in's answer to each LLM call; by default an enthusiastic lead.
+    ///   - providers: the payment and e-mail providers; by default the sandbox and the outbox.
+    static func run<T: Sendable>(
+        skipTime: Bool = true, llm: @escaping @Sendable (LLMCall) -> String = LLMCall.enthusiastic,
+        providers: (@Sendable (PostgresClient) -> Samples.Providers)? = nil,
+        extraActivities: @escaping @Sendable (PostgresClient) -> [any Activity] = { _ in [] },
+        _ body: (TestEnvironment, StandInProvider) async throws -> T
+    ) async throws -> T {
+        let standIn = StandInProvider { received, _ in
+            .init(body: StandInProvider.anthropic(text: llm(LLMCall(received)), input: 200, output: 50))
+        }
+        return try await standIn.run {
+            var configuration = GatewayConfiguration.default
+            configuration.providers = ["anthropic": .init(baseURL: standIn.baseURL, apiKey: "sk-ant-test")]
+            let gatewayConfiguration = configuration
+            return try await TestEnvironment.run(
+                workflows: Samples.workflows, skipTime: skipTime,
+                storeActivities: { store in
+                    let gateway = Gateway(configuration: gatewayConfiguration, store: store, environment: [:], logger: logger)
+                    let chosen = providers?(store.client) ?? Samples.Providers(payments: SandboxPayments(database: store.client), email: nil)
+                    // Test doubles given in `extraActivities` replace the sample of the same name.
+                    let doubles = extraActivities(store.client)
+                    let replaced = Set(doubles.map { type(of: $0).name })
+                    return (Samples.activities(database: store.client, providers: chosen) + BuiltInActivities.all(gateway: gateway))
+                        .filter { !replaced.contains(type(of: $0).name) } + doubles
+                }
+            ) { env in try await body(env, standIn) }
+        }
+    }
+
+    /// Counts rows: `SELECT count(*) FROM …`.
+    static func count(_ env: TestEnvironment, _ query: PostgresQuery) async throws -> Int {
+        for try await count in try await env.store.client.query(query, logger: logger).decode(Int.self) { return count }
+        return 0
+    }
+}
+
+/// One LLM call as the stand-in received it, with what the samples' prompts make recognisable.
+struct LLMCall: Sendable {
+    var text: String
+
+    init(_ received: StandInProvider.Received) { text = received.text }
+
+    var isScore: Bool { text.contains("ideal customer profile") }
+    var isResearch: Bool { text.contains("You research a sales lead") }
+    var isIntent: Bool { text.contains("Classify the lead's last reply") }
+
+    /// A lead that fits, and whose replies say what they mean.
+    static let enthusiastic: @Sendable (LLMCall) -> String = { call in
+        if call.isScore { return "85" }
+        if call.isResearch { return "- Runs payment retries by hand\n- Wants durable workflows" }
+        if call.isIntent {
+            // The last reply in the thread decides.
+            let lastReply = call.text.components(separatedBy: "[they replied]").last ?? ""
+            if lastReply.contains("not for us") { return "not_interested" }
+            if lastReply.contains("?") { return "question" }
+            return "interested"
+        }
+        return "Subject: Durable workflows for Acme\n\nHi Ada,\nthanks for asking about Reprise. Shall we talk?\n\nThe Reprise team"
+    }
+}
