@@ -106,6 +106,29 @@ struct LeadNurtureTests {
         }
     }
 
+    @Test func withoutAProviderKeyTheFirstCallIsDeadLetteredAndCanBeRetried() async throws {
+        try await SampleHarness.run(anthropicKey: nil) { env, llm in
+            try await env.start(LeadNurture.self, id: "lead-keyless", input: Self.input())
+            var letters: [DeadLetter] = []
+            try await env.waitUntil("the first LLM call is dead-lettered") {
+                letters = try await env.store.deadLetters(namespace: env.namespace)
+                return !letters.isEmpty
+            }
+            let letter = try #require(letters.first)
+            #expect(letter.activityType == "llm.complete")
+            #expect(letter.lastFailure.type == LLMFailure.providerNotConfigured)
+            #expect(letter.attempts == 1)
+            #expect(llm.requests.isEmpty)
+            // The call is waiting for a human: a retry runs it again (still without a key, so it comes back).
+            try await env.store.retryDeadLetter(namespace: env.namespace, id: letter.id, at: env.clock.now)
+            try await env.waitUntil("the retried call is dead-lettered again") {
+                let pending = try await env.store.deadLetters(namespace: env.namespace)
+                let retried = try await env.store.deadLetters(namespace: env.namespace, state: "Retried")
+                return pending.count == 1 && retried.count == 1
+            }
+        }
+    }
+
     @Test func theAnswerParsersReadWhatModelsWrite() {
         #expect(LeadNurture.score(in: "Score: 72/100") == 72)
         #expect(LeadNurture.score(in: "I would say 250, no: 40") == 40)

@@ -15,10 +15,11 @@ enum SampleHarness {
     static let logger = Logger(label: "samples-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// - Parameters:
+    ///   - anthropicKey: the key the gateway sends; `nil` for a gateway with none configured.
     ///   - llm: the stand-in's answer to each LLM call; by default an enthusiastic lead.
     ///   - providers: the payment and e-mail providers; by default the sandbox and the outbox.
     static func run<T: Sendable>(
-        skipTime: Bool = true, llm: @escaping @Sendable (LLMCall) -> String = LLMCall.enthusiastic,
+        skipTime: Bool = true, anthropicKey: String? = "sk-ant-test", llm: @escaping @Sendable (LLMCall) -> String = LLMCall.enthusiastic,
         providers: (@Sendable (PostgresClient) -> Samples.Providers)? = nil,
         extraActivities: @escaping @Sendable (PostgresClient) -> [any Activity] = { _ in [] },
         _ body: (TestEnvironment, StandInProvider) async throws -> T
@@ -28,7 +29,7 @@ enum SampleHarness {
         }
         return try await standIn.run {
             var configuration = GatewayConfiguration.default
-            configuration.providers = ["anthropic": .init(baseURL: standIn.baseURL, apiKey: "sk-ant-test")]
+            configuration.providers = ["anthropic": .init(baseURL: standIn.baseURL, apiKey: anthropicKey)]
             let gatewayConfiguration = configuration
             return try await TestEnvironment.run(
                 workflows: Samples.workflows, skipTime: skipTime,
