@@ -73,11 +73,20 @@ struct EndToEndTests {
                 #expect(trip.out.contains("WorkflowExecutionFailed"))
                 #expect(trip.out.contains("canceled hotel NYC-MIDTOWN"))
 
+                // The example's card declines; a new one, sent while the run waits to retry, is charged at once.
                 let dunning = try await cli(
-                    "workflow", "execute", "--type", "SubscriptionDunning", "--workflow-id", "sub-demo", "--input-file",
+                    "workflow", "start", "--type", "SubscriptionDunning", "--workflow-id", "sub-demo", "--input-file",
                     Self.example("subscription-dunning.json"))
                 #expect(dunning.code == 0, "\(dunning.err)")
-                #expect(dunning.out.contains("canceled"))
+                try await waitUntil("the first charge is declined and the run waits") {
+                    !(try await cli("workflow", "describe", "sub-demo", "-o", "json").json["pendingTimers"]?.arrayValue.isEmpty ?? true)
+                }
+                let updated = try await cli(
+                    "workflow", "signal", "sub-demo", "--name", "paymentMethodUpdated", "--input", #"{"paymentSource":"tok_visa"}"#)
+                #expect(updated.code == 0, "\(updated.err)")
+                try await waitUntil("the subscription is paid", timeout: .seconds(10)) {
+                    try await cli("workflow", "describe", "sub-demo", "-o", "json").json["result"]?["status"] == .string("paid")
+                }
 
                 let video = try await cli(
                     "workflow", "execute", "--type", "VideoTranscode", "--workflow-id", "video-demo", "--input-file", Self.example("video-transcode.json"))

@@ -11,7 +11,7 @@ struct CLITests {
     static let workflows: [any Workflow.Type] = Samples.workflows + [Waiter.self]
     static let activities: [any Activity] = [DemoCharge()]
 
-    /// The README's five-minute tour, step by step.
+    /// The README tour's last step: a dead letter retried with new input.
     @Test func theReadmeTour() async throws {
         try await APIHarness.run(workflows: Self.workflows, activities: Self.activities, skipTime: true) { api in
             let reprise = CLI(port: api.client.port!, token: api.adminToken)
