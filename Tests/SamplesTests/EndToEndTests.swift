@@ -47,14 +47,8 @@ struct EndToEndTests {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(".reprise/samples"), withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             // The clip the VideoTranscode example names, relative to where `reprise dev` runs.
-            let made = try await Subprocess.run(
-                .name("ffmpeg"),
-                arguments: [
-                    "-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4", "-f", "lavfi", "-i",
-                    "sine=duration=4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-                    directory.appendingPathComponent(".reprise/samples/clip.mp4").path,
-                ], output: .discarded, error: .discarded)
-            #expect(made.terminationStatus.isSuccess)
+            try await SampleHarness.makeClip(
+                at: directory.appendingPathComponent(".reprise/samples/clip.mp4").path, width: 640, height: 360, seconds: 4)
 
             let port = 20_000 + Int.random(in: 0..<20_000)
             let cli = CLI(port: port, token: nil)

@@ -6,6 +6,7 @@ import PostgresNIO
 import RepriseTesting
 @testable import Samples
 import Store
+import Subprocess
 import TestSupport
 import Workflow
 
@@ -44,6 +45,28 @@ enum SampleHarness {
                 }
             ) { env in try await body(env, standIn) }
         }
+    }
+
+    /// The context of an activity attempt, for calling an activity directly: its idempotency key
+    /// is `run-1/ACTIVITYID`, the same for every attempt.
+    static func attempt(_ activityId: String, attempt: Int = 1) -> ActivityContext {
+        ActivityContext(
+            info: .init(
+                namespace: "default", workflowId: "direct", runId: "run-1", workflowType: "Direct", activityId: activityId, activityType: "direct",
+                taskQueue: "test", attempt: attempt),
+            logger: logger, heartbeat: { _ in })
+    }
+
+    /// Makes an H.264 clip with a tone, with ffmpeg's lavfi sources.
+    static func makeClip(at path: String, width: Int, height: Int, seconds: Int) async throws {
+        let made = try await Subprocess.run(
+            .name("ffmpeg"),
+            arguments: [
+                "-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(width)x\(height):rate=10:duration=\(seconds)", "-f", "lavfi",
+                "-i", "sine=frequency=440:duration=\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-shortest", path,
+            ], output: .discarded, error: .string(limit: 1 << 20))
+        guard made.terminationStatus.isSuccess else { throw ApplicationFailure("ffmpeg could not make \(path): \(made.standardError)") }
     }
 
     /// Counts rows: `SELECT count(*) FROM …`.

@@ -18,15 +18,6 @@ struct SubscriptionDunningTests {
         try await SampleHarness.count(env, "SELECT count(*)::int FROM payment_ledger WHERE subscription_id = \(id) AND status = \(status)")
     }
 
-    /// An activity context for calling an activity directly, with a fixed idempotency key.
-    static func attempt(activityId: String, attempt: Int = 1) -> ActivityContext {
-        ActivityContext(
-            info: .init(
-                namespace: "default", workflowId: "w", runId: "run-1", workflowType: "SubscriptionDunning", activityId: activityId,
-                activityType: ChargePayment.name, taskQueue: "test", attempt: attempt),
-            logger: SampleHarness.logger, heartbeat: { _ in })
-    }
-
     @Test func aPaymentThatSucceedsOnTheSecondRetryAfterTheCardIsUpdated() async throws {
         try await SampleHarness.run(skipTime: false) { env, _ in
             try await env.start(SubscriptionDunning.self, id: "sub-1", input: Self.input("sub-1", source: "tok_chargeDeclined"))
@@ -78,16 +69,16 @@ struct SubscriptionDunningTests {
         try await SampleHarness.run { env, _ in
             let sandbox = ChargePayment(provider: SandboxPayments(database: env.store.client))
             let charge = ChargePayment.Input(amountCents: 1_000, currency: "usd", source: "tok_visa", subscriptionId: "sub-idem")
-            let first = try await ActivityContext.$current.withValue(Self.attempt(activityId: "1")) { try await sandbox.run(input: charge) }
-            let retried = try await ActivityContext.$current.withValue(Self.attempt(activityId: "1", attempt: 2)) { try await sandbox.run(input: charge) }
+            let first = try await ActivityContext.$current.withValue(SampleHarness.attempt("1")) { try await sandbox.run(input: charge) }
+            let retried = try await ActivityContext.$current.withValue(SampleHarness.attempt("1", attempt: 2)) { try await sandbox.run(input: charge) }
             #expect(first.succeeded && retried == first)
             #expect(try await Self.ledger(env, "sub-idem", "succeeded") == 1)
             // Another activity is another charge.
-            _ = try await ActivityContext.$current.withValue(Self.attempt(activityId: "2")) { try await sandbox.run(input: charge) }
+            _ = try await ActivityContext.$current.withValue(SampleHarness.attempt("2")) { try await sandbox.run(input: charge) }
             #expect(try await Self.ledger(env, "sub-idem", "succeeded") == 2)
             // An unknown token fails for good, and writes nothing.
             await #expect(throws: ApplicationFailure.self) {
-                try await ActivityContext.$current.withValue(Self.attempt(activityId: "3")) {
+                try await ActivityContext.$current.withValue(SampleHarness.attempt("3")) {
                     try await sandbox.run(input: .init(amountCents: 1_000, currency: "usd", source: "tok_nonsense", subscriptionId: "sub-idem"))
                 }
             }

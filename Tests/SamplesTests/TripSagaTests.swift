@@ -12,14 +12,6 @@ struct TripSagaTests {
         try await SampleHarness.count(env, "SELECT booked FROM trip_inventory WHERE kind = \(kind) AND item_id = \(item)")
     }
 
-    static func attempt(_ activityId: String) -> ActivityContext {
-        ActivityContext(
-            info: .init(
-                namespace: "default", workflowId: "trip", runId: "run-1", workflowType: "TripSaga", activityId: activityId,
-                activityType: BookTripItem.name, taskQueue: "test", attempt: 1),
-            logger: SampleHarness.logger, heartbeat: { _ in })
-    }
-
     @Test func aTripBooksAFlightAHotelAndACar() async throws {
         try await SampleHarness.run { env, _ in
             try await env.start(TripSaga.self, id: "trip-ok", input: .init(tripId: "t1", flight: "RP100", hotel: "NYC-MIDTOWN", car: "JFK-COMPACT"))
@@ -77,10 +69,10 @@ struct TripSagaTests {
             let book = BookTripItem(database: env.store.client)
             let cancel = CancelTripItem(database: env.store.client)
             let input = BookTripItem.Input(tripId: "t4", kind: "hotel", itemId: "NYC-MIDTOWN")
-            let first = try await ActivityContext.$current.withValue(Self.attempt("1")) { try await book.run(input: input) }
-            let retried = try await ActivityContext.$current.withValue(Self.attempt("1")) { try await book.run(input: input) }
+            let first = try await ActivityContext.$current.withValue(SampleHarness.attempt("1")) { try await book.run(input: input) }
+            let retried = try await ActivityContext.$current.withValue(SampleHarness.attempt("1")) { try await book.run(input: input) }
             #expect(first == retried)
-            _ = try await ActivityContext.$current.withValue(Self.attempt("2")) { try await book.run(input: input) }
+            _ = try await ActivityContext.$current.withValue(SampleHarness.attempt("2")) { try await book.run(input: input) }
             #expect(try await Self.booked(env, "hotel", "NYC-MIDTOWN") == 2)
 
             #expect(try await cancel.run(input: .init(bookingId: first.bookingId)).canceledNow)
@@ -88,12 +80,12 @@ struct TripSagaTests {
             #expect(try await Self.booked(env, "hotel", "NYC-MIDTOWN") == 1)
 
             await #expect(throws: ApplicationFailure.self) {
-                try await ActivityContext.$current.withValue(Self.attempt("3")) {
+                try await ActivityContext.$current.withValue(SampleHarness.attempt("3")) {
                     try await book.run(input: .init(tripId: "t4", kind: "car", itemId: "JFK-CONVERTIBLE"))
                 }
             }
             await #expect(throws: ApplicationFailure.self) {
-                try await ActivityContext.$current.withValue(Self.attempt("4")) {
+                try await ActivityContext.$current.withValue(SampleHarness.attempt("4")) {
                     try await book.run(input: .init(tripId: "t4", kind: "car", itemId: "NO-SUCH-CAR"))
                 }
             }

@@ -3,7 +3,6 @@ import Foundation
 import RepriseTesting
 @testable import Samples
 import Store
-import Subprocess
 import Testing
 import TestSupport
 import Workflow
@@ -15,13 +14,7 @@ struct VideoAndEmailTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let clip = directory.appendingPathComponent("clip.mp4").path
-        let made = try await Subprocess.run(
-            .name("ffmpeg"),
-            arguments: [
-                "-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=3", "-f", "lavfi", "-i",
-                "sine=frequency=440:duration=3", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip,
-            ], output: .discarded, error: .string(limit: 1 << 20))
-        #expect(made.terminationStatus.isSuccess, "\(made.standardError)")
+        try await SampleHarness.makeClip(at: clip, width: 320, height: 240, seconds: 3)
 
         let hook = StandInProvider(paths: ["/hooks/video"]) { _, _ in .init(body: .object(["ok": .bool(true)])) }
         try await hook.run {
@@ -68,30 +61,23 @@ struct VideoAndEmailTests {
         let provider = StandInProvider(paths: ["/emails"]) { _, index in .init(body: .object(["id": .string("em_\(index)")])) }
         try await provider.run {
             try await SampleHarness.run { env, _ in
-                let context = ActivityContext(
-                    info: .init(
-                        namespace: "default", workflowId: "mail", runId: "run-1", workflowType: "T", activityId: "1", activityType: SendEmail.name,
-                        taskQueue: "test", attempt: 1),
-                    logger: SampleHarness.logger, heartbeat: { _ in })
                 let message = SendEmail.Input(to: "ada@acme.example", subject: "Hello", body: "Hi Ada")
-                let held = try await ActivityContext.$current.withValue(context) {
+                let held = try await ActivityContext.$current.withValue(SampleHarness.attempt("1")) {
                     try await SendEmail(database: env.store.client, delivery: nil).run(input: message)
                 }
                 #expect(held.status == "held")
 
-                var second = context
-                second.info.activityId = "2"
                 let http = SendEmail(
                     database: env.store.client, delivery: HTTPEmailDelivery(baseURL: provider.baseURL, apiKey: "re_test", from: "us@reprise.example"))
-                let sent = try await ActivityContext.$current.withValue(second) { try await http.run(input: message) }
-                let again = try await ActivityContext.$current.withValue(second) { try await http.run(input: message) }
+                let sent = try await ActivityContext.$current.withValue(SampleHarness.attempt("2")) { try await http.run(input: message) }
+                let again = try await ActivityContext.$current.withValue(SampleHarness.attempt("2")) { try await http.run(input: message) }
                 #expect(sent.status == "sent" && again == sent)
                 #expect(provider.requests.count == 1)
                 let request = try #require(provider.requests.first)
                 #expect(request.headers["idempotency-key"] == "run-1/2")
                 #expect(request.headers["authorization"] == "Bearer re_test")
                 #expect(request.body["to"] == .array([.string("ada@acme.example")]))
-                let listed = try await Outbox.list(database: env.store.client, workflowId: "mail")
+                let listed = try await Outbox.list(database: env.store.client, workflowId: "direct")
                 #expect(listed.map(\.status) == ["sent", "held"])
             }
         }
