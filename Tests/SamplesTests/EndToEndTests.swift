@@ -32,7 +32,7 @@ struct EndToEndTests {
         return nil
     }
 
-    func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+    func waitUntil(_ what: String, timeout: Duration = SampleHarness.patience, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return }
@@ -78,9 +78,11 @@ struct EndToEndTests {
                 let updated = try await cli(
                     "workflow", "signal", "sub-demo", "--name", "paymentMethodUpdated", "--input", #"{"paymentSource":"tok_visa"}"#)
                 #expect(updated.code == 0, "\(updated.err)")
-                try await waitUntil("the subscription is paid", timeout: .seconds(10)) {
+                try await waitUntil("the subscription is paid") {
                     try await cli("workflow", "describe", "sub-demo", "-o", "json").json["result"]?["status"] == .string("paid")
                 }
+                // Two attempts: the new card was charged when it arrived, not after the wait.
+                #expect(try await cli("workflow", "describe", "sub-demo", "-o", "json").json["result"]?["attempts"] == .int(2))
 
                 let video = try await cli(
                     "workflow", "execute", "--type", "VideoTranscode", "--workflow-id", "video-demo", "--input-file", Self.example("video-transcode.json"))

@@ -23,11 +23,11 @@ struct LeadNurtureTests {
     @Test func aLeadThatAsksAQuestionThenBooksAMeeting() async throws {
         try await SampleHarness.run(skipTime: false) { env, llm in
             try await env.start(LeadNurture.self, id: "lead-books", input: Self.input())
-            try await env.waitUntil("the first e-mail is in the outbox") { try await Self.outbox(env, "lead-books") == 1 }
+            try await env.waitUntil("the first e-mail is in the outbox", timeout: SampleHarness.patience) { try await Self.outbox(env, "lead-books") == 1 }
             try await env.signal("lead-books", "reply", LeadNurture.Reply(text: "Does it run on our own Postgres?"))
-            try await env.waitUntil("the answer is in the outbox") { try await Self.outbox(env, "lead-books") == 2 }
+            try await env.waitUntil("the answer is in the outbox", timeout: SampleHarness.patience) { try await Self.outbox(env, "lead-books") == 2 }
             try await env.signal("lead-books", "reply", LeadNurture.Reply(text: "Great, let's book a call next week."))
-            let outcome = try await env.result(LeadNurture.self, id: "lead-books")
+            let outcome = try await env.result(LeadNurture.self, id: "lead-books", timeout: SampleHarness.patience)
             #expect(outcome.result == "MeetingBooked")
             #expect(outcome.emailsSent == 2)
             #expect(outcome.meetingStartsAt != nil)
@@ -52,7 +52,7 @@ struct LeadNurtureTests {
     @Test func aLeadThatNeverRepliesGetsTheFollowUpsThenEnds() async throws {
         try await SampleHarness.run { env, _ in
             try await env.start(LeadNurture.self, id: "lead-silent", input: Self.input())
-            let outcome = try await env.result(LeadNurture.self, id: "lead-silent")
+            let outcome = try await env.result(LeadNurture.self, id: "lead-silent", timeout: SampleHarness.patience)
             #expect(outcome == .init(result: "NoReply", score: 85, emailsSent: 3, meetingStartsAt: nil))
             #expect(try await Self.outbox(env, "lead-silent") == 3)
             // Three reply windows of three days each passed on the virtual clock.
@@ -66,7 +66,7 @@ struct LeadNurtureTests {
     @Test func aLeadBelowTheThresholdIsDisqualifiedWithoutAnEmail() async throws {
         try await SampleHarness.run(llm: { call in call.isScore ? "Score: 20" : "unexpected" }) { env, llm in
             try await env.start(LeadNurture.self, id: "lead-poor", input: Self.input())
-            let outcome = try await env.result(LeadNurture.self, id: "lead-poor")
+            let outcome = try await env.result(LeadNurture.self, id: "lead-poor", timeout: SampleHarness.patience)
             #expect(outcome == .init(result: "Disqualified", score: 20, emailsSent: 0, meetingStartsAt: nil))
             #expect(llm.requests.count == 1)
             #expect(try await Self.outbox(env, "lead-poor") == 0)
@@ -79,9 +79,9 @@ struct LeadNurtureTests {
     @Test func aLeadNotInterestedIsClosed() async throws {
         try await SampleHarness.run(skipTime: false) { env, _ in
             try await env.start(LeadNurture.self, id: "lead-no", input: Self.input())
-            try await env.waitUntil("the first e-mail is in the outbox") { try await Self.outbox(env, "lead-no") == 1 }
+            try await env.waitUntil("the first e-mail is in the outbox", timeout: SampleHarness.patience) { try await Self.outbox(env, "lead-no") == 1 }
             try await env.signal("lead-no", "reply", LeadNurture.Reply(text: "Thanks, but this is not for us."))
-            let outcome = try await env.result(LeadNurture.self, id: "lead-no")
+            let outcome = try await env.result(LeadNurture.self, id: "lead-no", timeout: SampleHarness.patience)
             #expect(outcome.result == "Closed")
             #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM calendar_bookings") == 0)
         }
@@ -93,7 +93,7 @@ struct LeadNurtureTests {
         try await SampleHarness.run { env, llm in
             try await env.start(LeadNurture.self, id: "lead-costly", input: Self.input(maxCostUSD: 0.01))
             var letters: [DeadLetter] = []
-            try await env.waitUntil("a call is dead-lettered") {
+            try await env.waitUntil("a call is dead-lettered", timeout: SampleHarness.patience) {
                 letters = try await env.store.deadLetters(namespace: env.namespace)
                 return !letters.isEmpty
             }
@@ -110,7 +110,7 @@ struct LeadNurtureTests {
         try await SampleHarness.run(anthropicKey: nil) { env, llm in
             try await env.start(LeadNurture.self, id: "lead-keyless", input: Self.input())
             var letters: [DeadLetter] = []
-            try await env.waitUntil("the first LLM call is dead-lettered") {
+            try await env.waitUntil("the first LLM call is dead-lettered", timeout: SampleHarness.patience) {
                 letters = try await env.store.deadLetters(namespace: env.namespace)
                 return !letters.isEmpty
             }
@@ -121,7 +121,7 @@ struct LeadNurtureTests {
             #expect(llm.requests.isEmpty)
             // The call is waiting for a human: a retry runs it again (still without a key, so it comes back).
             try await env.store.retryDeadLetter(namespace: env.namespace, id: letter.id, at: env.clock.now)
-            try await env.waitUntil("the retried call is dead-lettered again") {
+            try await env.waitUntil("the retried call is dead-lettered again", timeout: SampleHarness.patience) {
                 let pending = try await env.store.deadLetters(namespace: env.namespace)
                 let retried = try await env.store.deadLetters(namespace: env.namespace, state: "Retried")
                 return pending.count == 1 && retried.count == 1

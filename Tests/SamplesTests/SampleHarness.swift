@@ -15,6 +15,10 @@ import Workflow
 enum SampleHarness {
     static let logger = Logger(label: "samples-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    /// How long a test waits for a run, in real time: generous, because a loaded 2-core CI machine
+    /// can be many times slower than the second or two these runs take alone.
+    static let patience: Duration = .seconds(120)
+
     /// - Parameters:
     ///   - anthropicKey: the key the gateway sends; `nil` for a gateway with none configured.
     ///   - llm: the stand-in's answer to each LLM call; by default an enthusiastic lead.

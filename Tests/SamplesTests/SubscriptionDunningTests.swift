@@ -21,20 +21,20 @@ struct SubscriptionDunningTests {
     @Test func aPaymentThatSucceedsOnTheSecondRetryAfterTheCardIsUpdated() async throws {
         try await SampleHarness.run(skipTime: false) { env, _ in
             try await env.start(SubscriptionDunning.self, id: "sub-1", input: Self.input("sub-1", source: "tok_chargeDeclined"))
-            try await env.waitUntil("the first charge is declined and a day's wait begins") {
+            try await env.waitUntil("the first charge is declined and a day's wait begins", timeout: SampleHarness.patience) {
                 let declined = try await Self.ledger(env, "sub-1", "declined")
                 let timers = try await env.describe("sub-1").pendingTimers
                 return declined == 1 && !timers.isEmpty
             }
             env.clock.advance(by: .seconds(86_400))
-            try await env.waitUntil("the first retry is declined and the three-day wait begins") {
+            try await env.waitUntil("the first retry is declined and the three-day wait begins", timeout: SampleHarness.patience) {
                 let declined = try await Self.ledger(env, "sub-1", "declined")
                 let timers = try await env.describe("sub-1").pendingTimers
                 return declined == 2 && !timers.isEmpty
             }
             let waitingSince = env.clock.now
             try await env.signal("sub-1", "paymentMethodUpdated", SubscriptionDunning.PaymentMethodUpdate(paymentSource: "tok_visa"))
-            let outcome = try await env.result(SubscriptionDunning.self, id: "sub-1")
+            let outcome = try await env.result(SubscriptionDunning.self, id: "sub-1", timeout: SampleHarness.patience)
             #expect(outcome.status == "paid")
             #expect(outcome.attempts == 3)
             // The signal cut the three-day wait short: no time passed.
@@ -49,7 +49,7 @@ struct SubscriptionDunningTests {
     @Test func aSubscriptionIsCanceledWhenTheScheduleRunsOut() async throws {
         try await SampleHarness.run { env, _ in
             try await env.start(SubscriptionDunning.self, id: "sub-2", input: Self.input("sub-2", source: "tok_chargeDeclined"))
-            let outcome = try await env.result(SubscriptionDunning.self, id: "sub-2")
+            let outcome = try await env.result(SubscriptionDunning.self, id: "sub-2", timeout: SampleHarness.patience)
             #expect(outcome == .init(status: "canceled", attempts: 4, chargeId: nil))
             #expect(try await Self.ledger(env, "sub-2", "declined") == 4)
             #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM subscriptions WHERE id = 'sub-2' AND status = 'canceled'") == 1)

@@ -15,7 +15,7 @@ struct TripSagaTests {
     @Test func aTripBooksAFlightAHotelAndACar() async throws {
         try await SampleHarness.run { env, _ in
             try await env.start(TripSaga.self, id: "trip-ok", input: .init(tripId: "t1", flight: "RP100", hotel: "NYC-MIDTOWN", car: "JFK-COMPACT"))
-            let outcome = try await env.result(TripSaga.self, id: "trip-ok")
+            let outcome = try await env.result(TripSaga.self, id: "trip-ok", timeout: SampleHarness.patience)
             #expect(outcome.bookings.map(\.kind) == ["flight", "hotel", "car"])
             #expect(try await Self.booked(env, "flight", "RP100") == 1)
             #expect(try await Self.booked(env, "hotel", "NYC-MIDTOWN") == 1)
@@ -28,7 +28,7 @@ struct TripSagaTests {
         try await SampleHarness.run { env, _ in
             try await env.start(
                 TripSaga.self, id: "trip-sold-out", input: .init(tripId: "t2", flight: "RP100", hotel: "NYC-MIDTOWN", car: "JFK-CONVERTIBLE"))
-            let closed = try await env.waitForClose("trip-sold-out")
+            let closed = try await env.waitForClose("trip-sold-out", timeout: SampleHarness.patience)
             #expect(closed.status == .failed)
             let failure = try #require(closed.failure)
             #expect(failure.type == "TripBookingFailed")
@@ -51,13 +51,13 @@ struct TripSagaTests {
     @Test func cancelingATripPartWayCompensatesWhatWasBooked() async throws {
         try await SampleHarness.run(skipTime: false, extraActivities: { database in [HeldHotelBooking(real: BookTripItem(database: database))] }) { env, _ in
             try await env.start(TripSaga.self, id: "trip-cancel", input: .init(tripId: "t3", flight: "RP100", hotel: "NYC-MIDTOWN", car: "JFK-COMPACT"))
-            try await env.waitUntil("the flight is booked and the hotel booking is under way") {
+            try await env.waitUntil("the flight is booked and the hotel booking is under way", timeout: SampleHarness.patience) {
                 let flights = try await Self.booked(env, "flight", "RP100")
                 let pending = try await env.describe("trip-cancel").pendingActivities
                 return flights == 1 && pending.contains { $0.activityType == BookTripItem.name }
             }
             try await env.cancel("trip-cancel")
-            let closed = try await env.waitForClose("trip-cancel")
+            let closed = try await env.waitForClose("trip-cancel", timeout: SampleHarness.patience)
             #expect(closed.status == .canceled)
             #expect(try await Self.booked(env, "flight", "RP100") == 0)
             #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM trip_bookings WHERE trip_id = 't3' AND status = 'canceled'") == 1)

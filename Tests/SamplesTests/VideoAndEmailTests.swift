@@ -24,7 +24,7 @@ struct VideoAndEmailTests {
                     publishDirectory: directory.appendingPathComponent("published").path, webhookURL: hook.baseURL + "/hooks/video",
                     ladder: [HLSRung(name: "240p", height: 240, videoBitrate: 300_000)], segmentSeconds: 1, preset: "ultrafast")
                 try await env.start(VideoTranscode.self, id: "video-1", input: input)
-                let outcome = try await env.result(VideoTranscode.self, id: "video-1", timeout: .seconds(120))
+                let outcome = try await env.result(VideoTranscode.self, id: "video-1", timeout: SampleHarness.patience)
                 let published = directory.appendingPathComponent("published/clip-1")
                 #expect(outcome.master == published.appendingPathComponent("master.m3u8").path)
                 #expect(outcome.rungs == ["240p"])
