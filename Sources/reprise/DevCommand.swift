@@ -69,7 +69,7 @@ struct Dev: AsyncParsableCommand {
             activities: Registrations.activities(store: store, gateway: gateway), clock: clock, logger: logger)
         let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
         print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue)")
-        print("Try: reprise workflow list")
+        print("Try: reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")
         try await runServices(services, logger: logger)
     }
 }

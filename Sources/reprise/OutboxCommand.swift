@@ -46,7 +46,8 @@ struct OutboxCommand: AsyncParsableCommand {
                     return try await Outbox.list(database: store.client, workflowId: workflowId, limit: limit)
                 }
             } catch {
-                let reason = String(reflecting: error).replacingOccurrences(of: "\n", with: " ").prefix(300)
+                let reason = String(reflecting: error).replacingOccurrences(of: "_ConnectionPoolModule.", with: "")
+                    .replacingOccurrences(of: "\n", with: " ").prefix(300)
                 throw CLIError(message: "cannot read the outbox at \(url): \(reason). Is `reprise dev` running? (--database-url, DATABASE_URL)")
             }
             if output == .json {
