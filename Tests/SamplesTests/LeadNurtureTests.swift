@@ -72,7 +72,7 @@ struct LeadNurtureTests {
             #expect(try await Self.outbox(env, "lead-poor") == 0)
             #expect(
                 try await SampleHarness.count(
-                    env, "SELECT count(*)::int FROM lead_memory WHERE lead_id = 'lead-poor' AND kind = 'status' AND content LIKE 'Disqualified%'") == 1)
+                    env, "SELECT count(*)::int FROM lead_memory WHERE lead_id = 'default/lead-poor' AND kind = 'status' AND content LIKE 'Disqualified%'") == 1)
         }
     }
 

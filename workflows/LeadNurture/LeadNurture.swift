@@ -131,7 +131,8 @@ public struct LeadNurture: Workflow {
 struct Agent: Sendable {
     let context: WorkflowContext
     let input: LeadNurture.Input
-    var leadId: String { context.info.workflowId }
+    /// The lead's key in `lead_memory`: the workflow id, within its namespace.
+    var leadId: String { "\(context.info.namespace)/\(context.info.workflowId)" }
 
     /// One LLM call: the prompt from memory, then `llm.complete` (dead-lettered when it cannot be made).
     func think(_ purpose: PromptLead.Purpose) async throws -> String {
