@@ -86,7 +86,11 @@ let package = Package(
         ),
         .target(
             name: "Samples",
-            dependencies: ["Workflow", "Activities"],
+            dependencies: [
+                "Workflow", "Activities", "Store", "Gateway",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "workflows",
             exclude: ["examples"],
             swiftSettings: swiftSettings
@@ -125,11 +129,32 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Workflow", "Store", "Gateway", "RepriseTesting", "Server", "Activities",
+                "Workflow", "Store", "Gateway", "RepriseTesting", "Server", "Activities", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Local HTTP servers speaking real providers' wire formats, and the built CLI: test code only.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Workflow",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SamplesTests",
+            dependencies: [
+                "Samples", "Workflow", "Store", "Gateway", "Activities", "RepriseTesting", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -141,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Workflow", "Store", "Workers", "Server", "RepriseTesting", "Samples",
+                "Workflow", "Store", "Workers", "Server", "RepriseTesting", "Samples", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

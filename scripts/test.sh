@@ -21,7 +21,8 @@ echo "test database: $REPRISE_TEST_DATABASE_URL"
 
 swift build --build-tests
 # The ffmpeg tests load both cores; they run after the others so timing-sensitive engine tests
-# do not share the machine with a transcode.
-swift test --skip-build --skip ActivitiesTests
+# do not share the machine with a transcode. The samples transcode too, and run `reprise dev`.
+swift test --skip-build --skip ActivitiesTests --skip SamplesTests
 swift test --skip-build --filter ActivitiesTests
+swift test --skip-build --filter SamplesTests
 swift run --skip-build reprise-bench --quick --database-url "$REPRISE_TEST_DATABASE_URL"

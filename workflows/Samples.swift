@@ -1,11 +1,64 @@
 import Activities
+import AsyncHTTPClient
+import Foundation
+import PostgresNIO
 import Workflow
 
 /// The sample workflows and their activities, as `reprise dev` and `reprise worker` register them.
 public enum Samples {
     /// Every sample workflow type.
-    public static let workflows: [any Workflow.Type] = [CardCheckout.self]
+    public static let workflows: [any Workflow.Type] = [
+        CardCheckout.self, LeadNurture.self, SubscriptionDunning.self, TripSaga.self, VideoTranscode.self,
+    ]
 
-    /// Every sample activity.
-    public static let activities: [any Activity] = [DemoCharge()]
+    /// Every sample activity, on the samples' tables in `database` and with the providers that
+    /// `environment` configures (see ``Providers``). `llm.complete` and the media activities are
+    /// built-ins, registered beside these.
+    public static func activities(database: PostgresClient, providers: Providers) -> [any Activity] {
+        [
+            DemoCharge(), EnrichLead(database: database), RememberLead(database: database), PromptLead(database: database),
+            SendEmail(database: database, delivery: providers.email), BookMeeting(database: database),
+            ChargePayment(provider: providers.payments), SetSubscriptionStatus(database: database),
+            BookTripItem(database: database), CancelTripItem(database: database),
+            PublishVideo(database: database), HTTPRequest(http: providers.http),
+        ]
+    }
+
+    /// Where the samples reach the outside world.
+    public struct Providers: Sendable {
+        /// Charges cards: the sandbox ledger by default, Stripe when a key is set.
+        public var payments: any PaymentsProvider
+        /// Sends e-mail; `nil` keeps every message in the outbox.
+        public var email: (any EmailDelivery)?
+        public var http: HTTPClient
+
+        public init(payments: any PaymentsProvider, email: (any EmailDelivery)?, http: HTTPClient = .shared) {
+            self.payments = payments
+            self.email = email
+            self.http = http
+        }
+
+        /// The providers the environment asks for:
+        /// - `STRIPE_API_KEY` (and optionally `STRIPE_BASE_URL`): Stripe; otherwise the sandbox.
+        /// - `REPRISE_EMAIL_API_KEY` (with `REPRISE_EMAIL_API_URL`, default `https://api.resend.com`,
+        ///   and `REPRISE_EMAIL_FROM`): an HTTP e-mail API; otherwise the outbox only.
+        public static func fromEnvironment(
+            database: PostgresClient, environment: [String: String] = ProcessInfo.processInfo.environment, http: HTTPClient = .shared
+        ) -> Providers {
+            let payments: any PaymentsProvider =
+                if let key = environment["STRIPE_API_KEY"], !key.isEmpty {
+                    StripePayments(baseURL: environment["STRIPE_BASE_URL"] ?? "https://api.stripe.com", apiKey: key, http: http)
+                } else {
+                    SandboxPayments(database: database)
+                }
+            let email: (any EmailDelivery)? = environment["REPRISE_EMAIL_API_KEY"].flatMap { key in
+                key.isEmpty
+                    ? nil
+                    : HTTPEmailDelivery(
+                        baseURL: environment["REPRISE_EMAIL_API_URL"] ?? "https://api.resend.com", apiKey: key,
+                        from: environment["REPRISE_EMAIL_FROM"] ?? "Reprise samples <samples@example.com>", http: http)
+            }
+            return Providers(payments: payments, email: email, http: http)
+        }
+    }
 }

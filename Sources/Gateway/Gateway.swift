@@ -80,7 +80,14 @@ public final class Gateway: Sendable {
         }
 
         var lastFailure: ProviderFailure?
+        var unconfigured: [String] = []
         for (index, target) in route.targets.enumerated() {
+            let (baseURL, apiKey) = configuration.settings(for: target.provider, environment: environment)
+            // Anthropic refuses every call without a key; an OpenAI-compatible local server may need none.
+            if target.provider == "anthropic" && (apiKey ?? "").isEmpty {
+                unconfigured.append(target.model)
+                continue
+            }
             let price = configuration.prices[target.model]!
             let estimate = Self.estimateInputTokens(request)
             let worstCase = price.nanoUSD(for: Usage(inputTokens: estimate, outputTokens: maxTokens))
@@ -97,7 +104,6 @@ public final class Gateway: Sendable {
                 try await store.record(entry, at: clock.now)
                 throw Self.failure(for: refusal, tenant: tenant, model: target.model)
             }
-            let (baseURL, apiKey) = configuration.settings(for: target.provider, environment: environment)
             let call = ProviderCall(
                 target: target, request: request, maxTokens: maxTokens, thinking: route.thinking, baseURL: baseURL, apiKey: apiKey,
                 timeout: .seconds(fractional: route.timeoutSeconds ?? 120))
@@ -138,6 +144,15 @@ public final class Gateway: Sendable {
                 try await store.record(entry, at: clock.now)
                 throw Self.failure(for: failure)
             }
+        }
+        if unconfigured.count == route.targets.count {
+            entry.outcome = "refused"
+            entry.latencyMs = Self.milliseconds(since: started)
+            try await store.record(entry, at: clock.now)
+            throw ApplicationFailure(
+                "no API key for provider anthropic, which every model of route \(request.taskClass) needs: set ANTHROPIC_API_KEY "
+                    + "(or apiKey/apiKeyEnv in REPRISE_GATEWAY_CONFIG), or route the task class to a local OpenAI-compatible server",
+                type: LLMFailure.providerNotConfigured, nonRetryable: true)
         }
         entry.outcome = "unavailable"
         entry.latencyMs = Self.milliseconds(since: started)

@@ -116,6 +116,8 @@ public enum LLMFailure {
     public static let spendLimit = "ProviderSpendLimit"
     public static let badRequest = "ProviderBadRequest"
     public static let unavailable = "ProviderUnavailable"
+    /// The route's provider needs a key and none is configured.
+    public static let providerNotConfigured = "ProviderNotConfigured"
     public static let budgetExceeded = "BudgetExceeded"
     public static let runCostCeiling = "RunCostCeilingExceeded"
     public static let runCallLimit = "RunCallLimitExceeded"

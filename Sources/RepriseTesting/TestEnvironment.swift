@@ -60,11 +60,13 @@ public final class TestEnvironment: Sendable {
     ///   - skipTime: `false` to move the virtual clock only by hand, with ``VirtualClock/advance(by:)``.
     ///   - databaseServer: the Postgres server to create the database on; by default `REPRISE_TEST_DATABASE_URL`.
     ///   - configure: adjusts the worker configuration (the task queue defaults to `test`).
+    ///   - storeActivities: activities that need the environment's database, made once the store exists.
     public static func run<T: Sendable>(
         workflows: [any Workflow.Type], activities: [any Activity] = [], startWorker: Bool = true, skipTime: Bool = true,
         databaseServer: String? = nil,
         logger: Logger = Logger(label: "reprise.test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout Worker.Configuration) -> Void = { _ in },
+        storeActivities: (Store) -> [any Activity] = { _ in [] },
         _ body: (TestEnvironment) async throws -> T
     ) async throws -> T {
         var configuration = Worker.Configuration(taskQueue: "test")
@@ -79,7 +81,7 @@ public final class TestEnvironment: Sendable {
                 defer { outer.cancelAll() }
                 try await store.migrate()
                 let environment = TestEnvironment(
-                    store: store, databaseURL: database.url, workflows: WorkflowRegistry(workflows), activities: ActivityRegistry(activities),
+                    store: store, databaseURL: database.url, workflows: WorkflowRegistry(workflows), activities: ActivityRegistry(activities + storeActivities(store)),
                     configuration: finalConfiguration, logger: logger)
                 return try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await environment.timerService.run() }

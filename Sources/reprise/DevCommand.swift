@@ -66,10 +66,10 @@ struct Dev: AsyncParsableCommand {
             store: store, clock: clock, configuration: .init(insecure: true), metrics: metricsRegistry, gateway: gateway, logger: logger)
         let worker = Worker(
             store: store, configuration: .init(taskQueue: taskQueue), workflows: Registrations.workflows,
-            activities: Registrations.activities(gateway: gateway), clock: clock, logger: logger)
+            activities: Registrations.activities(store: store, gateway: gateway), clock: clock, logger: logger)
         let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
         print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue)")
-        print("Try: reprise workflow list")
+        print("Try: reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")
         try await runServices(services, logger: logger)
     }
 }
@@ -131,7 +131,7 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.maxConcurrentActivities = concurrency
         let worker = Worker(
             store: store, configuration: configuration, workflows: Registrations.workflows,
-            activities: Registrations.activities(gateway: try makeGateway(store: store, logger: logger)), logger: logger)
+            activities: Registrations.activities(store: store, gateway: try makeGateway(store: store, logger: logger)), logger: logger)
         try await runServices([store.client, worker], logger: logger)
     }
 }
@@ -194,8 +194,9 @@ func runServices(_ services: [any Service], logger: Logger) async throws {
 /// What `reprise dev` and `reprise worker` register: the samples and the built-in activities.
 enum Registrations {
     static var workflows: WorkflowRegistry { WorkflowRegistry(Samples.workflows) }
-    static func activities(gateway: Gateway) -> ActivityRegistry {
-        ActivityRegistry(Samples.activities + BuiltInActivities.all(gateway: gateway))
+    static func activities(store: Store, gateway: Gateway) -> ActivityRegistry {
+        let samples = Samples.activities(database: store.client, providers: .fromEnvironment(database: store.client))
+        return ActivityRegistry(samples + BuiltInActivities.all(gateway: gateway))
     }
 }
 

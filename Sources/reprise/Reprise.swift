@@ -7,7 +7,7 @@ struct Reprise: AsyncParsableCommand {
         abstract: "A durable workflow orchestrator on PostgreSQL.",
         subcommands: [
             Dev.self, ServerCommand.self, WorkerCommand.self, Migrate.self, WorkflowCommand.self, DLQCommand.self, NamespaceCommand.self,
-            TokenCommand.self, LLMCommand.self,
+            TokenCommand.self, LLMCommand.self, OutboxCommand.self,
         ]
     )
 }

@@ -6,6 +6,7 @@ import Prometheus
 import Server
 import Store
 import Testing
+import TestSupport
 import Workflow
 
 @Suite("LLM endpoints")

@@ -6,6 +6,7 @@ import PostgresNIO
 import RepriseTesting
 import Store
 import Testing
+import TestSupport
 import Workflow
 
 /// A gateway over a fresh database, pointed at a stand-in provider.
@@ -39,6 +40,31 @@ func message(_ text: String) -> LLMRequest.Message { .init(role: "user", content
 
 @Suite("LLM gateway")
 struct GatewayTests {
+    @Test func anAnthropicModelWithoutAKeyIsSkippedAndARouteWithNoneIsRefused() async throws {
+        let provider = StandInProvider { _, _ in .init(body: StandInProvider.openAI(text: "ok", prompt: 10, cached: 0, completion: 2)) }
+        try await withGateway(
+            provider: provider,
+            configure: { configuration in
+                configuration.providers["anthropic"]?.apiKey = nil
+                configuration.routes["mixed"] = .init(
+                    provider: "anthropic", model: "claude-haiku-4-5", maxTokens: 64, fallbacks: [.init(provider: "openai", model: "gpt-test")])
+            }
+        ) { gateway, _ in
+            do {
+                _ = try await gateway.complete(LLMRequest(taskClass: "icp_score", messages: [message("score")]), caller: caller)
+                Issue.record("a route with no key for any of its models must be refused")
+            } catch let failure as ApplicationFailure {
+                #expect(failure.type == LLMFailure.providerNotConfigured)
+                #expect(failure.nonRetryable)
+                #expect(failure.message.contains("ANTHROPIC_API_KEY"))
+            }
+            #expect(provider.requests.isEmpty, "nothing is sent without a key")
+            let mixed = try await gateway.complete(LLMRequest(taskClass: "mixed", messages: [message("hi")]), caller: caller)
+            #expect(mixed.model == "gpt-test")
+            #expect(mixed.fallbackFrom == "claude-haiku-4-5")
+        }
+    }
+
     @Test func anthropicRequestCarriesHeadersBlocksAndCacheBreakpoints() async throws {
         let provider = StandInProvider { _, _ in .init(body: StandInProvider.anthropic()) }
         try await withGateway(provider: provider) { gateway, _ in

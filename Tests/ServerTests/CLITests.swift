@@ -3,47 +3,15 @@ import RepriseTesting
 import Samples
 import Subprocess
 import Testing
+import TestSupport
 import Workflow
-
-/// Runs the built `reprise` binary against a live server, as a user would.
-struct CLI: Sendable {
-    let port: Int
-    let token: String?
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/reprise").path
-
-    struct Outcome: Sendable {
-        var code: Int32
-        var out: String
-        var err: String
-        var json: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(out.utf8))) ?? .null }
-    }
-
-    /// Runs `reprise ARGS --address … [--token …]`.
-    func callAsFunction(_ arguments: String...) async throws -> Outcome {
-        try await run(arguments, client: true)
-    }
-
-    func run(_ arguments: [String], client: Bool) async throws -> Outcome {
-        var all = arguments
-        if client {
-            all += ["--address", "http://127.0.0.1:\(port)"]
-            if let token { all += ["--token", token] }
-        }
-        let result = try await Subprocess.run(
-            .path(.init(Self.binary)), arguments: Arguments(all), environment: .inherit.updating(["REPRISE_TOKEN": nil, "REPRISE_ADDRESS": nil]),
-            output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
-        let code: Int32 = if case .exited(let code) = result.terminationStatus { code } else { -1 }
-        return Outcome(code: code, out: result.standardOutput, err: result.standardError)
-    }
-}
 
 @Suite("The reprise CLI over real HTTP")
 struct CLITests {
     static let workflows: [any Workflow.Type] = Samples.workflows + [Waiter.self]
-    static let activities: [any Activity] = Samples.activities
+    static let activities: [any Activity] = [DemoCharge()]
 
-    /// The README's five-minute tour, step by step.
+    /// The README tour's last step: a dead letter retried with new input.
     @Test func theReadmeTour() async throws {
         try await APIHarness.run(workflows: Self.workflows, activities: Self.activities, skipTime: true) { api in
             let reprise = CLI(port: api.client.port!, token: api.adminToken)

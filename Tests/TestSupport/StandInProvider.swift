@@ -6,45 +6,57 @@ import NIOCore
 import Synchronization
 import Workflow
 
-/// A local HTTP server speaking the Anthropic Messages and OpenAI chat-completions wire formats,
-/// standing in for the providers: there is no internet here, and no test may need a real key.
-/// Test code only.
-final class StandInProvider: Sendable {
-    struct Received: Sendable {
-        var path: String
-        var headers: [String: String]
-        var body: JSONValue
+/// A local HTTP server speaking a provider's wire format (by default the Anthropic Messages and
+/// OpenAI chat-completions routes), standing in for it: there is no internet here, and no test may
+/// need a real key. Test code only.
+package final class StandInProvider: Sendable {
+    package struct Received: Sendable {
+        package var path: String
+        package var headers: [String: String]
+        /// The body as JSON, or `null` when it is not JSON (a form, say: see ``text``).
+        package var body: JSONValue
+        package var text: String
     }
 
-    struct Reply: Sendable {
-        var status: Int = 200
-        var headers: [String: String] = [:]
-        var body: JSONValue
+    package struct Reply: Sendable {
+        package var status: Int = 200
+        package var headers: [String: String] = [:]
+        package var body: JSONValue
+
+        package init(status: Int = 200, headers: [String: String] = [:], body: JSONValue) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
     }
 
     private let received = Mutex<[Received]>([])
     private let script: @Sendable (Received, Int) -> Reply
     private let port = Mutex<Int?>(nil)
+    private let paths: [String]
 
-    /// - Parameter script: the reply to the n-th request (0-based).
-    init(_ script: @escaping @Sendable (Received, Int) -> Reply) {
+    /// - Parameters:
+    ///   - paths: the POST routes it answers.
+    ///   - script: the reply to the n-th request (0-based).
+    package init(paths: [String] = ["/v1/messages", "/v1/chat/completions"], _ script: @escaping @Sendable (Received, Int) -> Reply) {
+        self.paths = paths
         self.script = script
     }
 
-    var requests: [Received] { received.withLock { $0 } }
-    var baseURL: String { "http://127.0.0.1:\(port.withLock { $0 } ?? 0)" }
+    package var requests: [Received] { received.withLock { $0 } }
+    package var baseURL: String { "http://127.0.0.1:\(port.withLock { $0 } ?? 0)" }
 
     /// Runs the server for the duration of `body`.
-    func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         let router = Router()
-        for path in ["/v1/messages", "/v1/chat/completions"] {
+        for path in paths {
             router.post(RouterPath(path)) { request, _ -> Response in
                 var request = request
                 let buffer = try await request.collectBody(upTo: 1 << 24)
                 let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))) ?? .null
                 var headers: [String: String] = [:]
                 for field in request.headers { headers[field.name.canonicalName] = field.value }
-                let call = Received(path: path, headers: headers, body: json)
+                let call = Received(path: path, headers: headers, body: json, text: String(buffer: buffer))
                 let index = self.received.withLock { received in
                     received.append(call)
                     return received.count - 1
@@ -74,7 +86,7 @@ final class StandInProvider: Sendable {
     }
 
     /// A Messages API answer in Anthropic's exact shape.
-    static func anthropic(
+    package static func anthropic(
         text: String = "ok", model: String = "claude-haiku-4-5", input: Int = 10, output: Int = 5, cacheRead: Int = 0, cacheWrite5m: Int = 0,
         cacheWrite1h: Int = 0
     ) -> JSONValue {
@@ -93,7 +105,7 @@ final class StandInProvider: Sendable {
     }
 
     /// A chat completion in OpenAI's exact shape.
-    static func openAI(text: String = "ok", model: String = "gpt-test", prompt: Int, cached: Int, completion: Int) -> JSONValue {
+    package static func openAI(text: String = "ok", model: String = "gpt-test", prompt: Int, cached: Int, completion: Int) -> JSONValue {
         .object([
             "id": .string("chatcmpl-\(UUID().uuidString.prefix(8))"), "object": .string("chat.completion"), "created": .int(1_700_000_000),
             "model": .string(model),
@@ -110,7 +122,7 @@ final class StandInProvider: Sendable {
         ])
     }
 
-    static func error(_ type: String, _ message: String) -> JSONValue {
+    package static func error(_ type: String, _ message: String) -> JSONValue {
         .object(["type": .string("error"), "error": .object(["type": .string(type), "message": .string(message)])])
     }
 }
