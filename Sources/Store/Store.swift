@@ -44,6 +44,9 @@ public final class Store: Sendable {
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
             password: components.password, database: database.isEmpty ? nil : database, tls: .disable)
         configuration.options.maximumConnections = maximumConnections
+        // Kept open even when idle, so that after Postgres restarts the pool reconnects by itself
+        // rather than on the next request (and the listener and a poll find one at once).
+        configuration.options.minimumConnections = min(2, maximumConnections)
         return configuration
     }
 }

@@ -50,7 +50,7 @@ struct EndToEndTests {
             try await SampleHarness.makeClip(
                 at: directory.appendingPathComponent(".reprise/samples/clip.mp4").path, width: 640, height: 360, seconds: 4)
 
-            let port = 20_000 + Int.random(in: 0..<20_000)
+            let port = 30_000 + Int.random(in: 0..<2_700)  // between the test clusters (10,000–29,999) and the ephemeral range
             let cli = CLI(port: port, token: nil)
             let dev = ["dev", "--database-url", database.url, "--port", String(port)]
 

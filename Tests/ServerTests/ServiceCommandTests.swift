@@ -13,7 +13,7 @@ struct ServiceCommandTests {
 
     @Test func migrateServerAndWorkerRunAWorkflowAndShutDownGracefully() async throws {
         try await TestDatabase.with(logger: Self.logger) { database in
-            let port = 20_000 + Int.random(in: 0..<20_000)
+            let port = 30_000 + Int.random(in: 0..<2_700)  // between the test clusters (10,000–29,999) and the ephemeral range
             let admin = "admin-\(UUID().uuidString)"
             let cli = CLI(port: port, token: admin)
             let migrated = try await cli.run(["migrate", "--database-url", database.url], client: false)
@@ -38,7 +38,7 @@ struct ServiceCommandTests {
 
     @Test func devServesTheAPIAndAWorkerInOneProcess() async throws {
         try await TestDatabase.with(logger: Self.logger) { database in
-            let port = 20_000 + Int.random(in: 0..<20_000)
+            let port = 30_000 + Int.random(in: 0..<2_700)  // between the test clusters (10,000–29,999) and the ephemeral range
             let cli = CLI(port: port, token: nil)
             let status = try await CLI.whileRunning(["dev", "--database-url", database.url, "--port", String(port)]) {
                 try await cli.waitForServer()
