@@ -55,7 +55,7 @@ extension Store {
             unsafeSQL: """
                 WITH appended AS (
                     INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-                    SELECT $1, id, type, time, attributes::jsonb
+                    SELECT $1, id, type, time, attributes::jsonb -> 'attributes'
                     FROM unnest($3::bigint[], $4::text[], $5::timestamptz[], $6::text[]) AS e(id, type, time, attributes)
                 )
                 UPDATE workflow_executions SET next_event_id = $2 WHERE run_id = $1
@@ -65,7 +65,7 @@ extension Store {
         query.binds.append(events.map(\.eventId))
         query.binds.append(events.map(\.eventType.rawValue))
         query.binds.append(events.map(\.eventTime))
-        query.binds.append(try events.map { try JSONColumn.encode($0.attributesJSON) })
+        query.binds.append(try events.map { try $0.wrappedAttributesJSON() })
         try await connection.query(query, logger: logger)
     }
 
@@ -85,11 +85,11 @@ extension Store {
         let ids = events.map(\.event.eventId)
         let types = events.map(\.event.eventType.rawValue)
         let times = events.map(\.event.eventTime)
-        let attributes = try events.map { try JSONColumn.encode($0.event.attributesJSON) }
+        let attributes = try events.map { try $0.event.wrappedAttributesJSON() }
         try await connection.query(
             """
             INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-            SELECT run_id, id, type, time, attributes::jsonb
+            SELECT run_id, id, type, time, attributes::jsonb -> 'attributes'
             FROM unnest(\(runIds)::uuid[], \(ids)::bigint[], \(types)::text[], \(times)::timestamptz[], \(attributes)::text[])
                 AS e(run_id, id, type, time, attributes)
             """, logger: logger)

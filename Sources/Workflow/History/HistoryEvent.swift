@@ -40,7 +40,21 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
         try attributes.encode(to: &container)
     }
 
-    /// The attributes alone, as JSON, for the Store's `jsonb` column and for error messages.
+    /// `{"attributes": {…}}` as JSON text, encoded once: the cheapest way for the Store to its
+    /// `jsonb` column (which takes `->'attributes'`), without a round trip through ``JSONValue``.
+    package func wrappedAttributesJSON() throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(WrappedAttributes(attributes: attributes)), as: UTF8.self)
+    }
+
+    private struct WrappedAttributes: Encodable {
+        let attributes: Attributes
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try attributes.encode(to: &container)
+        }
+    }
+
+    /// The attributes alone, as JSON, for error messages.
     public var attributesJSON: JSONValue {
         let encoded = (try? JSONValue(encoding: self)) ?? .null
         return encoded["attributes"] ?? .null
