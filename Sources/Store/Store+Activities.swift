@@ -57,20 +57,24 @@ struct ActivityRow: Sendable {
         lease_owner, heartbeat_details::text, schedule_to_close_deadline
         """
 
+    typealias Columns = (UUID, String, String, String, String?, String, Int64, Date, Int, String?, String?, Date?)
+
     static func decode(_ rows: PostgresRowSequence) async throws -> [ActivityRow] {
         var result: [ActivityRow] = []
-        for try await (runId, activityId, type, queue, input, options, scheduled, scheduledAt, attempt, owner, details, deadline) in rows.decode(
-            (UUID, String, String, String, String?, String, Int64, Date, Int, String?, String?, Date?).self)
-        {
-            result.append(
-                ActivityRow(
-                    runId: runId, activityId: activityId, activityType: type, taskQueue: queue,
-                    input: try JSONColumn.decode(Payload.self, from: input),
-                    options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(),
-                    scheduledEventId: scheduled, scheduledAt: scheduledAt, attempt: attempt, leaseOwner: owner,
-                    heartbeatDetails: try JSONColumn.decode(Payload.self, from: details), scheduleToCloseDeadline: deadline))
-        }
+        for try await columns in rows.decode(Columns.self) { result.append(try ActivityRow(columns)) }
         return result
+    }
+}
+
+extension ActivityRow {
+    /// A row from its ``columns``.
+    init(_ columns: Columns) throws {
+        let (runId, activityId, type, queue, input, options, scheduled, scheduledAt, attempt, owner, details, deadline) = columns
+        self.init(
+            runId: runId, activityId: activityId, activityType: type, taskQueue: queue, input: try JSONColumn.decode(Payload.self, from: input),
+            options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(), scheduledEventId: scheduled,
+            scheduledAt: scheduledAt, attempt: attempt, leaseOwner: owner, heartbeatDetails: try JSONColumn.decode(Payload.self, from: details),
+            scheduleToCloseDeadline: deadline)
     }
 }
 
@@ -102,16 +106,14 @@ extension Store {
         let leaseExpiry = [scheduled.startToCloseTimeout.map { now.addingTimeInterval($0) }, scheduled.heartbeatTimeout.map { now.addingTimeInterval($0) }, closeDeadline]
             .compactMap { $0 }.min()
         let lease = owner.flatMap { owner in leaseExpiry.map { (owner: owner, token: UUID(), expiresAt: $0) } }
-        try await connection.query(
-            """
-            INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
-                scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
-                lease_owner, lease_token, started_at, lease_expires_at)
-            VALUES (\(run.runId), \(scheduled.activityId), \(run.namespace), \(run.workflowId), \(run.workflowType), \(scheduled.taskQueue),
-                \(scheduled.activityType), \(try JSONColumn.encodeIfPresent(scheduled.input))::jsonb, \(try JSONColumn.encode(options))::jsonb,
-                \(eventId), \(now), \(now), \(scheduled.scheduleToStartTimeout.map { now.addingTimeInterval($0) }), \(closeDeadline),
-                \(lease?.owner), \(lease?.token), \(lease == nil ? nil : now), \(lease?.expiresAt))
-            """, logger: logger)
+        try await connection.run(
+            Prepared.InsertActivityTask(
+                runId: run.runId, activityId: scheduled.activityId, namespace: run.namespace, workflowId: run.workflowId,
+                workflowType: run.workflowType, taskQueue: scheduled.taskQueue, activityType: scheduled.activityType,
+                input: try JSONColumn.encodeIfPresent(scheduled.input), options: try JSONColumn.encode(options), scheduledEventId: eventId,
+                now: now, scheduleToStartDeadline: scheduled.scheduleToStartTimeout.map { now.addingTimeInterval($0) },
+                scheduleToCloseDeadline: closeDeadline, leaseOwner: lease?.owner, leaseToken: lease?.token, startedAt: lease == nil ? nil : now,
+                leaseExpiresAt: lease?.expiresAt), logger: logger)
         guard let lease else { return nil }
         return ActivityTask(
             runId: run.runId, activityId: scheduled.activityId, activityType: scheduled.activityType, input: scheduled.input, options: options,
@@ -187,16 +189,17 @@ extension Store {
     /// row is deleted in the same statement (the attempt's last word on it).
     private func lockLeased(_ task: ActivityTask, delete: Bool = false, on connection: PostgresConnection) async throws -> (LockedRun, ActivityRow) {
         let run = try await lockRun(task.runId, on: connection)
-        let fence = "run_id = $1 AND activity_id = $2 AND attempt = $3 AND lease_token = $4"
-        var query = PostgresQuery(
-            unsafeSQL: delete
-                ? "DELETE FROM activity_tasks WHERE \(fence) RETURNING \(ActivityRow.columns)"
-                : "SELECT \(ActivityRow.columns) FROM activity_tasks WHERE \(fence) FOR UPDATE")
-        query.binds.append(task.runId)
-        query.binds.append(task.activityId)
-        query.binds.append(task.attempt)
-        query.binds.append(task.leaseToken)
-        guard let row = try await ActivityRow.decode(try await connection.query(query, logger: logger)).first, run.status.isOpen else {
+        var row: ActivityRow?
+        if delete {
+            for try await columns in try await connection.execute(Prepared.TakeLeasedActivity(task: task), logger: logger) {
+                row = try ActivityRow(columns)
+            }
+        } else {
+            for try await columns in try await connection.execute(Prepared.LockLeasedActivity(task: task), logger: logger) {
+                row = try ActivityRow(columns)
+            }
+        }
+        guard let row, run.status.isOpen else {
             throw StoreError(
                 .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
         }

@@ -18,13 +18,8 @@ struct LockedRun: Sendable {
 
 extension Store {
     func lockRun(_ runId: UUID, on connection: PostgresConnection) async throws -> LockedRun {
-        let rows = try await connection.query(
-            """
-            SELECT namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested
-            FROM workflow_executions WHERE run_id = \(runId) FOR UPDATE
-            """, logger: logger)
-        for try await (namespace, workflowId, type, queue, status, next, cancel) in rows.decode(
-            (String, String, String, String, String, Int64, Bool).self)
+        for try await (namespace, workflowId, type, queue, status, next, cancel) in try await connection.execute(
+            Prepared.LockRun(runId: runId), logger: logger)
         {
             return LockedRun(
                 runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
@@ -50,23 +45,10 @@ extension Store {
         guard let first = events.first else { return }
         precondition(first.eventId == run.nextEventId, "events must follow the run's history")
         run.nextEventId += Int64(events.count)
-        // One round trip: the events and the run's new next_event_id.
-        var query = PostgresQuery(
-            unsafeSQL: """
-                WITH appended AS (
-                    INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-                    SELECT $1, id, type, time, attributes::jsonb -> 'attributes'
-                    FROM unnest($3::bigint[], $4::text[], $5::timestamptz[], $6::text[]) AS e(id, type, time, attributes)
-                )
-                UPDATE workflow_executions SET next_event_id = $2 WHERE run_id = $1
-                """)
-        query.binds.append(run.runId)
-        query.binds.append(run.nextEventId)
-        query.binds.append(events.map(\.eventId))
-        query.binds.append(events.map(\.eventType.rawValue))
-        query.binds.append(events.map(\.eventTime))
-        query.binds.append(try events.map { try $0.wrappedAttributesJSON() })
-        try await connection.query(query, logger: logger)
+        try await connection.run(
+            Prepared.AppendEvents(
+                runId: run.runId, nextEventId: run.nextEventId, eventIds: events.map(\.eventId), types: events.map(\.eventType.rawValue),
+                times: events.map(\.eventTime), attributes: try events.map { try $0.wrappedAttributesJSON() }), logger: logger)
     }
 
     /// Numbers events densely from `firstEventId`.
