@@ -132,6 +132,117 @@ enum Prepared {
 
         func decodeRow(_ row: PostgresRow) throws -> Row {}
     }
+
+    /// Queues a run's workflow task unless one is pending; returns a row when it did.
+    struct InsertWorkflowTask: PostgresPreparedStatement {
+        static let sql = """
+            INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (run_id) DO NOTHING RETURNING 1
+            """
+        typealias Row = Int
+        var runId: UUID
+        var taskQueue: String
+        var scheduledEventId: Int64
+        var visibleAt: Date
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(runId)
+            bindings.append(taskQueue)
+            bindings.append(scheduledEventId)
+            bindings.append(visibleAt)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+    }
+
+    /// Wakes the listeners of a channel once the transaction commits.
+    struct Notify: PostgresPreparedStatement {
+        static let sql = "SELECT pg_notify($1, '')::text"
+        typealias Row = Void
+        var channel: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(channel)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {}
+    }
+
+    /// Whether a namespace exists.
+    struct NamespaceExists: PostgresPreparedStatement {
+        static let sql = "SELECT 1 FROM namespaces WHERE name = $1"
+        typealias Row = Int
+        var namespace: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(namespace)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+    }
+
+    /// Locks the open run of a workflow id, if there is one.
+    struct LockOpenRun: PostgresPreparedStatement {
+        static let sql = """
+            SELECT run_id FROM workflow_executions
+            WHERE namespace = $1 AND workflow_id = $2 AND status IN ('Running', 'Paused') FOR UPDATE
+            """
+        typealias Row = UUID
+        var namespace: String
+        var workflowId: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(namespace)
+            bindings.append(workflowId)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
+    }
+
+    /// Inserts a new run's execution row.
+    struct InsertRun: PostgresPreparedStatement {
+        static let sql = """
+            INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
+                start_time, execution_deadline, next_event_id, search_attributes, memo)
+            VALUES ($1, $2, $3, $4, $5, 'Running', $6::jsonb, $7, $8, 1, $9::jsonb, $10::jsonb)
+            """
+        typealias Row = Void
+        var runId: UUID
+        var namespace: String
+        var workflowId: String
+        var workflowType: String
+        var taskQueue: String
+        var input: String?
+        var startTime: Date
+        var executionDeadline: Date?
+        var searchAttributes: String?
+        var memo: String?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(runId)
+            bindings.append(namespace)
+            bindings.append(workflowId)
+            bindings.append(workflowType)
+            bindings.append(taskQueue)
+            bindings.append(input)
+            bindings.append(startTime)
+            bindings.append(executionDeadline)
+            bindings.append(searchAttributes)
+            bindings.append(memo)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {}
+    }
 }
 
 extension ActivityTask {

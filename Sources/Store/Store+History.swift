@@ -81,14 +81,13 @@ extension Store {
     /// `WorkflowTaskScheduled` when it does.
     func scheduleWorkflowTask(for run: inout LockedRun, at now: Date, on connection: PostgresConnection) async throws {
         guard run.status == .running else { return }
-        let inserted = try await connection.query(
-            """
-            INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
-            VALUES (\(run.runId), \(run.taskQueue), \(run.nextEventId), \(now))
-            ON CONFLICT (run_id) DO NOTHING RETURNING 1
-            """, logger: logger)
         var didInsert = false
-        for try await _ in inserted { didInsert = true }
+        for try await _ in try await connection.execute(
+            Prepared.InsertWorkflowTask(runId: run.runId, taskQueue: run.taskQueue, scheduledEventId: run.nextEventId, visibleAt: now),
+            logger: logger)
+        {
+            didInsert = true
+        }
         guard didInsert else { return }
         try await append([.workflowTaskScheduled(.init(taskQueue: run.taskQueue))], to: &run, at: now, on: connection)
         try await notify(Channel.workflowTasks(run.taskQueue), on: connection)
@@ -96,7 +95,7 @@ extension Store {
 
     /// Wakes pollers listening on `channel` once the transaction commits.
     func notify(_ channel: String, on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
+        try await connection.run(Prepared.Notify(channel: channel), logger: logger)
     }
 
     /// Reads a run's events after `afterEventId`, in order.

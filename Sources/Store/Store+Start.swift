@@ -90,13 +90,9 @@ extension Store {
         -> StartWorkflowResult
     {
         try await requireNamespace(request.namespace, on: connection)
-        let open = try await connection.query(
-            """
-            SELECT run_id FROM workflow_executions
-            WHERE namespace = \(request.namespace) AND workflow_id = \(request.workflowId) AND status IN ('Running', 'Paused')
-            FOR UPDATE
-            """, logger: logger)
-        for try await openRunId in open.decode(UUID.self) {
+        for try await openRunId in try await connection.execute(
+            Prepared.LockOpenRun(namespace: request.namespace, workflowId: request.workflowId), logger: logger)
+        {
             switch request.idConflictPolicy {
             case .fail:
                 throw StoreError(
@@ -125,14 +121,12 @@ extension Store {
         }
         let runId = UUID()
         let deadline = request.executionTimeout.map { now.addingTimeInterval($0.seconds) }
-        try await connection.query(
-            """
-            INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
-                start_time, execution_deadline, next_event_id, search_attributes, memo)
-            VALUES (\(runId), \(request.namespace), \(request.workflowId), \(request.workflowType), \(request.taskQueue), 'Running',
-                \(try JSONColumn.encodeIfPresent(request.input))::jsonb, \(now), \(deadline), 1,
-                \(try JSONColumn.encodeIfPresent(request.searchAttributes))::jsonb, \(try JSONColumn.encodeIfPresent(request.memo))::jsonb)
-            """, logger: logger)
+        try await connection.run(
+            Prepared.InsertRun(
+                runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
+                taskQueue: request.taskQueue, input: try JSONColumn.encodeIfPresent(request.input), startTime: now, executionDeadline: deadline,
+                searchAttributes: try JSONColumn.encodeIfPresent(request.searchAttributes), memo: try JSONColumn.encodeIfPresent(request.memo)),
+            logger: logger)
         var run = LockedRun(
             runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
             taskQueue: request.taskQueue, status: .running, nextEventId: 1, cancelRequested: false)
@@ -146,8 +140,7 @@ extension Store {
     }
 
     func requireNamespace(_ namespace: String, on connection: PostgresConnection) async throws {
-        let rows = try await connection.query("SELECT 1 FROM namespaces WHERE name = \(namespace)", logger: logger)
-        for try await _ in rows { return }
+        for try await _ in try await connection.execute(Prepared.NamespaceExists(namespace: namespace), logger: logger) { return }
         throw StoreError(.namespaceNotFound, "namespace \"\(namespace)\" does not exist; create it with `reprise namespace create \(namespace)`")
     }
 
