@@ -21,6 +21,7 @@ extension Worker {
     func runEagerActivities(_ stream: AsyncStream<ActivityTask>) async {
         await withDiscardingTaskGroup { group in
             for await task in stream {
+                undeliveredEager.subtract(1, ordering: .sequentiallyConsistent)
                 group.addTask {
                     await self.execute(task)
                     self.activitySlots.end()

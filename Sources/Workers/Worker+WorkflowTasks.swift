@@ -54,6 +54,7 @@ extension Worker {
             if current.isFinished { current.evict() } else { cache.put(task.runId, current, written: completion.events) }
             for activity in completion.eagerActivities {
                 tracker.begin()  // Ended by runEagerActivities when the attempt is done.
+                undeliveredEager.add(1, ordering: .sequentiallyConsistent)
                 eager.yield(activity)
             }
         } catch let error as WorkflowTaskError {

@@ -62,6 +62,9 @@ public final class Worker: Service, Sendable {
     let activitySlots = WorkTracker()
     /// Rung when an activity slot frees, for a poll loop waiting on a full worker.
     let activitySlotFreed = Wakeup()
+    /// Eager activities handed over but not yet taken up; a killed worker drops them (their
+    /// leases expire), and gives back their slots and busy marks.
+    let undeliveredEager = Atomic<Int>(0)
     let counters = Mutex(Statistics())
 
     /// How often the hot path's shortcuts were taken (design §11).
@@ -129,6 +132,10 @@ public final class Worker: Service, Sendable {
                     await self.runEagerActivities(eager.stream)
                     self.logger.debug("Eager activities stopped")
                 }
+            }
+            for _ in 0..<max(0, undeliveredEager.exchange(0, ordering: .sequentiallyConsistent)) {
+                activitySlots.end()
+                tracker.end()
             }
             group.cancelAll()
         }
