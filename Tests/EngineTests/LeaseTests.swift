@@ -111,7 +111,8 @@ struct LeaseTests {
     }
 
     @Test func startingAnOpenWorkflowIdAgainFollowsThePolicies() async throws {
-        try await TestEnvironment.run(workflows: [WaitForApproval.self]) { env in
+        // The clock stays put: a slow machine must not let the run's hour-long wait time out.
+        try await TestEnvironment.run(workflows: [WaitForApproval.self], skipTime: false) { env in
             let first = try await env.start(WaitForApproval.self, id: "dup", input: 3600)
             let again = try await env.start(WaitForApproval.self, id: "dup", input: 3600, idConflictPolicy: .useExisting)
             #expect(again == StartWorkflowResult(runId: first.runId, started: false))
