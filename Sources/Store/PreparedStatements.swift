@@ -10,7 +10,7 @@ enum Prepared {
             SELECT namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested
             FROM workflow_executions WHERE run_id = $1 FOR UPDATE
             """
-        typealias Row = (String, String, String, String, String, Int64, Bool)
+        typealias Row = LockedRun.Columns
         var runId: UUID
 
         func makeBindings() throws -> PostgresBindings {

@@ -237,10 +237,11 @@ extension Store {
                         .workflowTaskScheduled(.init(taskQueue: run.taskQueue)),
                         .workflowTaskStarted(.init(scheduledEventId: scheduledEventId, identity: identity)),
                     ], from: scheduledEventId, at: now)
-                if activated == nil || activated?.nextEventId != run.nextEventId {
-                    guard activated == nil else {
+                if let previous = activated {
+                    guard previous.nextEventId == run.nextEventId else {
                         throw StoreError(.staleTask, "run \(task.runId) changed between two tries of one transaction")
                     }
+                } else {
                     activated = (run.nextEventId, try? inline.activate(outcome + taskEvents))
                 }
                 if let commands = activated?.commands {

@@ -16,14 +16,22 @@ struct LockedRun: Sendable {
     var cancelRequested: Bool
 }
 
+extension LockedRun {
+    /// The columns a lock reads: namespace, workflow id and type, task queue, status, next event id, cancel requested.
+    typealias Columns = (String, String, String, String, String, Int64, Bool)
+
+    init(runId: UUID, _ columns: Columns) {
+        let (namespace, workflowId, type, queue, status, next, cancel) = columns
+        self.init(
+            runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
+            status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel)
+    }
+}
+
 extension Store {
     func lockRun(_ runId: UUID, on connection: PostgresConnection) async throws -> LockedRun {
-        for try await (namespace, workflowId, type, queue, status, next, cancel) in try await connection.execute(
-            Prepared.LockRun(runId: runId), logger: logger)
-        {
-            return LockedRun(
-                runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
-                status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel)
+        for try await columns in try await connection.execute(Prepared.LockRun(runId: runId), logger: logger) {
+            return LockedRun(runId: runId, columns)
         }
         throw StoreError(.workflowNotFound, "no run \(runId)")
     }
@@ -54,11 +62,6 @@ extension Store {
     /// Numbers events densely from `firstEventId`.
     static func events(_ attributes: [HistoryEvent.Attributes], from firstEventId: Int64, at now: Date) -> [HistoryEvent] {
         attributes.enumerated().map { HistoryEvent(eventId: firstEventId + Int64($0.offset), eventTime: now, attributes: $0.element) }
-    }
-
-    /// Inserts events as they are, in one statement.
-    func insert(_ events: [HistoryEvent], runId: UUID, on connection: PostgresConnection) async throws {
-        try await insert(events.map { (runId, $0) }, on: connection)
     }
 
     /// Inserts events of several runs as they are, in one statement.

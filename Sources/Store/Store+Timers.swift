@@ -38,9 +38,7 @@ extension Store {
             FROM workflow_executions WHERE run_id = ANY(\(runIds)::uuid[]) ORDER BY run_id FOR UPDATE
             """, logger: logger
         ).decode((UUID, String, String, String, String, String, Int64, Bool).self) {
-            runs[runId] = LockedRun(
-                runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
-                status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel)
+            runs[runId] = LockedRun(runId: runId, (namespace, workflowId, type, queue, status, next, cancel))
         }
         var timersByRun: [UUID: [(id: String, startedEventId: Int64)]] = [:]
         for try await (runId, timerId, startedEventId) in try await connection.query(

@@ -238,14 +238,13 @@ extension Store {
             }
             let failure = Failure(error)
             if run.nextEventId == task.nextEventId {
-                try await self.insert([started], runId: run.runId, on: connection)
-                run.nextEventId += 1
-                try await self.append(
+                let failed = Self.events(
                     [
                         .workflowTaskFailed(
                             .init(scheduledEventId: task.scheduledEventId, startedEventId: started.eventId, cause: error.code.rawValue,
                                 failure: failure, identity: identity))
-                    ], to: &run, at: now, on: connection)
+                    ], from: started.eventId + 1, at: now)
+                try await self.append([started] + failed, to: &run, on: connection)
             }
             let paused = task.attempt >= maxAttempts
             if paused {

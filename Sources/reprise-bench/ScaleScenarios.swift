@@ -170,17 +170,14 @@ struct MemoryScenario {
 
 /// `reprise-bench worker-process`: a worker alone in its process, for the memory scenario.
 enum WorkerProcess {
-    static func run(arguments: [String]) async throws {
-        func value(_ name: String) -> String? {
-            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-        }
-        guard let url = value("--database-url"), let queue = value("--task-queue") else {
+    static func run() async throws {
+        guard let url = argument("--database-url"), let queue = argument("--task-queue") else {
             throw BenchError("worker-process needs --database-url and --task-queue")
         }
         let logger = Logger(label: "bench-worker", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = try Store(url: url, logger: logger)
         var configuration = Worker.Configuration(taskQueue: queue)
-        configuration.runCacheSize = Int(value("--run-cache") ?? "") ?? 1000
+        configuration.runCacheSize = Int(argument("--run-cache") ?? "") ?? 1000
         let worker = Worker(
             store: store, configuration: configuration, workflows: WorkflowRegistry([Steps.self, Nap.self]),
             activities: ActivityRegistry([NoOp()]), logger: logger)
@@ -191,6 +188,12 @@ enum WorkerProcess {
             group.cancelAll()
         }
     }
+}
+
+/// The value that follows `name` on the command line, if any.
+func argument(_ name: String) -> String? {
+    let arguments = CommandLine.arguments
+    return arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
 }
 
 struct BenchError: Error, CustomStringConvertible {

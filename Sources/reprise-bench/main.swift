@@ -8,19 +8,18 @@ import Workflow
 //   that scripts/postgres.sh starts (run from the repository's root).
 let arguments = CommandLine.arguments
 if arguments.dropFirst().first == "worker-process" {
-    try await WorkerProcess.run(arguments: arguments)
+    try await WorkerProcess.run()
     exit(0)
 }
 let quick = arguments.contains("--quick")
-let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? Set(arguments[$0 + 1].split(separator: ",").map(String.init)) : nil }
+let only = argument("--only").map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ scenario: String) -> Bool { only?.contains(scenario) ?? true }
 
 var lines: [[String: JSONValue]] = []
 if wanted("replay") { lines.append(try ReplayScenario(activities: 10_000, repetitions: quick ? 3 : 10).run()) }
 if wanted("replay_fanout") { lines.append(try ReplayScenario(activities: 10_000, repetitions: quick ? 3 : 10, fanOut: true).run()) }
 if wanted("transcode") { lines.append(try await TranscodeScenario().run()) }
-let givenURL = arguments.firstIndex(of: "--database-url").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-    ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
+let givenURL = argument("--database-url") ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
 try await BenchDatabase.with(serverURL: givenURL) { databaseURL in
     if wanted("gateway") { lines.append(try await GatewayScenario(databaseURL: databaseURL, calls: quick ? 100 : 1000).run()) }
     lines.append(contentsOf: try await EngineScenarios(databaseURL: databaseURL, quick: quick, only: only).run())
