@@ -62,17 +62,30 @@ extension APIServer {
                 throw APIError.badRequest("afterEventId must be a non-negative integer")
             }
             let wait = try Self.flag(query["wait"].map(String.init), name: "wait")
-            let description = try await store.describe(namespace: namespace, workflowId: workflowId, runId: try Self.runId(request))
-            var events = try await store.history(runId: description.runId, afterEventId: after)
-            if wait && events.isEmpty && description.status.isOpen {
+            let closeOnly: Bool
+            switch query["filter"].map(String.init) {
+            case nil: closeOnly = false
+            case "close": closeOnly = true
+            case let other?: throw APIError.badRequest("filter must be close (only the event that closed the run), got \(other)")
+            }
+            let run = try await store.runStatus(namespace: namespace, workflowId: workflowId, runId: try Self.runId(request))
+            @Sendable func read() async throws -> [HistoryEvent] {
+                if closeOnly { return try await store.closeEvent(runId: run.runId).map { [$0] } ?? [] }
+                return try await store.history(runId: run.runId, afterEventId: after)
+            }
+            let events = try await closedRuns.watching(run.runId) { closed in
+                var events = try await read()
+                guard wait, events.isEmpty, run.status.isOpen else { return events }
                 let deadline = ContinuousClock.now + configuration.historyWaitTimeout
-                // Polls soon after the last events, when the next ones are most likely, then every 20 ms.
+                // Polls soon after the last events, when the next ones are most likely, then every
+                // 20 ms; the run's close rings at once.
                 var interval = Duration.milliseconds(1)
                 while events.isEmpty && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: interval)
+                    await closed.wait(timeout: interval)
                     interval = min(interval * 2, .milliseconds(20))
-                    events = try await store.history(runId: description.runId, afterEventId: after)
+                    events = try await read()
                 }
+                return events
             }
             return try JSONBody.response(History(events: events))
         }

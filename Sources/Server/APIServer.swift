@@ -3,6 +3,7 @@ import Gateway
 import Hummingbird
 import Logging
 import Prometheus
+import ServiceLifecycle
 import Store
 import Workflow
 
@@ -39,6 +40,7 @@ public struct APIServer: Sendable {
     let metrics: PrometheusCollectorRegistry
     let gateway: Gateway?
     let logger: Logger
+    let closedRuns = RunCloseWatch()
 
     public init(
         store: Store, clock: any EngineClock = SystemClock(), configuration: Configuration, metrics: PrometheusCollectorRegistry,
@@ -65,9 +67,13 @@ public struct APIServer: Sendable {
         return router
     }
 
-    /// The application serving the router on `host:port`.
+    /// What the routes need running beside them: the listener that wakes history long-polls when
+    /// their run closes. Without it they still answer, by polling.
+    public var services: [any Service] { [closedRuns.listener(store: store, logger: logger)] }
+
+    /// The application serving the router on `host:port`, with ``services``.
     public func application(host: String, port: Int) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port)), services: services, logger: logger)
     }
 
     private func addOperationalRoutes(to router: Router<BasicRequestContext>) {

@@ -23,7 +23,7 @@ public enum OpenAPIDocument {
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows", summary: "Start a workflow (200 for an idempotent repeat)", role: "writer", success: 201),
         .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows", summary: "List runs by status and type", role: "reader", success: 200),
         .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}", summary: "Describe a run", role: "reader", success: 200),
-        .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/history", summary: "A run's events; wait=true long-polls", role: "reader", success: 200),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/history", summary: "A run's events; wait=true long-polls; filter=close returns only the closing event", role: "reader", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/signals/{signalName}", summary: "Signal a run; the body is the payload", role: "writer", success: 202),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/cancel", summary: "Request cancellation", role: "writer", success: 202),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/terminate", summary: "Terminate a run", role: "operator", success: 202),

@@ -1,8 +1,14 @@
 import Foundation
 import PostgresNIO
+import Workflow
 
 /// The hot path's statements, prepared once per connection, so that Postgres parses and plans
 /// them once rather than on every transition: parse and plan were ~40% of its CPU per step.
+///
+/// A statement's parameter types are fixed when a connection first runs it, from that first
+/// run's bindings; a NULL binding carries no type. So every parameter that may be NULL is cast
+/// in the SQL (`$4::text::jsonb`, `$8::timestamptz`): without the cast, a NULL first run left
+/// `$4::jsonb` typed `jsonb`, and every later text value was refused.
 enum Prepared {
     /// Locks a run's execution row (every transition's first statement).
     struct LockRun: PostgresPreparedStatement {
@@ -87,7 +93,8 @@ enum Prepared {
             INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
                 scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
                 lease_owner, lease_token, started_at, lease_expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $11, $12, $13, $14, $15, $16, $17)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::text::jsonb, $10, $11, $11, $12::timestamptz, $13::timestamptz, $14::text,
+                $15::uuid, $16::timestamptz, $17::timestamptz)
             """
         typealias Row = Void
         var runId: UUID
@@ -110,23 +117,166 @@ enum Prepared {
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings()
-            bindings.append(runId)
-            bindings.append(activityId)
-            bindings.append(namespace)
-            bindings.append(workflowId)
-            bindings.append(workflowType)
+            Self.append(self, to: &bindings)
+            return bindings
+        }
+
+        /// Appends a row's values, or as many typed NULLs when there is no row (a prepared
+        /// statement's parameter types come from its first bindings, so they must not vary).
+        static func append(_ row: Self?, to bindings: inout PostgresBindings) {
+            bindings.append(row?.runId)
+            bindings.append(row?.activityId)
+            bindings.append(row?.namespace)
+            bindings.append(row?.workflowId)
+            bindings.append(row?.workflowType)
+            bindings.append(row?.taskQueue)
+            bindings.append(row?.activityType)
+            bindings.append(row?.input)
+            bindings.append(row?.options)
+            bindings.append(row?.scheduledEventId)
+            bindings.append(row?.now)
+            bindings.append(row?.scheduleToStartDeadline)
+            bindings.append(row?.scheduleToCloseDeadline)
+            bindings.append(row?.leaseOwner)
+            bindings.append(row?.leaseToken)
+            bindings.append(row?.startedAt)
+            bindings.append(row?.leaseExpiresAt)
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {}
+    }
+
+    /// A whole step in one round trip and one commit (design §11): an activity's completion,
+    /// the inline workflow task's events, and the next activity row, leased to the completing
+    /// worker. It writes only if the run is where the worker's cache left it (`run`) and the
+    /// attempt still holds its lease (`taken`); every write hangs off `taken`. Returns whether
+    /// each of the two held: (0, 0) the run moved on or closed, (1, 0) the lease was lost.
+    struct CompleteStep: PostgresPreparedStatement {
+        static let sql = """
+            WITH run AS (
+                SELECT run_id FROM workflow_executions
+                WHERE run_id = $1 AND next_event_id = $5 AND status = 'Running' AND task_queue = $6 FOR UPDATE
+            ), taken AS (
+                DELETE FROM activity_tasks
+                WHERE run_id = (SELECT run_id FROM run) AND activity_id = $2 AND attempt = $3 AND lease_token = $4
+                RETURNING run_id
+            ), appended AS (
+                INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
+                SELECT taken.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
+                FROM taken, unnest($7::bigint[], $8::text[], $9::timestamptz[], $10::text[]) AS e(id, type, time, attributes)
+            ), advanced AS (
+                UPDATE workflow_executions SET next_event_id = $5 + cardinality($7::bigint[]) WHERE run_id = (SELECT run_id FROM taken)
+            ), leased AS (
+                INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input,
+                    options, scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
+                    lease_owner, lease_token, started_at, lease_expires_at)
+                SELECT $11::uuid, $12::text, $13::text, $14::text, $15::text, $16::text, $17::text, $18::text::jsonb, $19::text::jsonb, $20::bigint,
+                    $21::timestamptz, $21::timestamptz, $22::timestamptz, $23::timestamptz, $24::text, $25::uuid, $26::timestamptz, $27::timestamptz
+                FROM taken WHERE $12::text IS NOT NULL
+            )
+            SELECT (SELECT count(*) FROM run)::int, (SELECT count(*) FROM taken)::int
+            """
+        typealias Row = (Int, Int)
+        var task: ActivityTask
+        var expectedNextEventId: Int64
+        var taskQueue: String
+        /// From the activity's `ActivityTaskStarted` to the workflow task's last command event.
+        var events: [HistoryEvent]
+        var nextActivity: InsertActivityTask?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = task.fenceBindings
+            bindings.append(expectedNextEventId)
             bindings.append(taskQueue)
-            bindings.append(activityType)
-            bindings.append(input)
-            bindings.append(options)
-            bindings.append(scheduledEventId)
-            bindings.append(now)
-            bindings.append(scheduleToStartDeadline)
-            bindings.append(scheduleToCloseDeadline)
-            bindings.append(leaseOwner)
-            bindings.append(leaseToken)
-            bindings.append(startedAt)
-            bindings.append(leaseExpiresAt)
+            bindings.append(events.map(\.eventId))
+            bindings.append(events.map(\.eventType.rawValue))
+            bindings.append(events.map(\.eventTime))
+            bindings.append(try events.map { try $0.wrappedAttributesJSON() })
+            InsertActivityTask.append(nextActivity, to: &bindings)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode((Int, Int).self) }
+    }
+
+    /// A start in one round trip and one commit: the run, its first events and its first
+    /// workflow task, unless the namespace is unknown or the workflow id has an open run; then
+    /// nothing is written. Returns the new run's id, or else the open run's id, and whether the
+    /// namespace exists.
+    struct StartRun: PostgresPreparedStatement {
+        static let sql = """
+            WITH namespace AS (
+                SELECT 1 FROM namespaces WHERE name = $2
+            ), open AS (
+                SELECT run_id FROM workflow_executions
+                WHERE namespace = $2 AND workflow_id = $3 AND status IN ('Running', 'Paused') FOR UPDATE
+            ), run AS (
+                INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
+                    start_time, execution_deadline, next_event_id, search_attributes, memo)
+                SELECT $1, $2, $3, $4, $5, 'Running', $6::text::jsonb, $7, $8::timestamptz, cardinality($11::text[]) + 1, $9::text::jsonb, $10::text::jsonb
+                WHERE EXISTS (SELECT FROM namespace) AND NOT EXISTS (SELECT FROM open)
+                RETURNING run_id
+            ), appended AS (
+                INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
+                SELECT run.run_id, e.id, e.type, $7, e.attributes::jsonb -> 'attributes'
+                FROM run, unnest($11::text[], $12::text[]) WITH ORDINALITY AS e(type, attributes, id)
+            ), task AS (
+                INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
+                SELECT run_id, $5, cardinality($11::text[]), $7 FROM run
+            )
+            SELECT COALESCE((SELECT run_id FROM run), (SELECT run_id FROM open)), EXISTS (SELECT FROM namespace),
+                (SELECT pg_notify($13, '')::text FROM run)
+            """
+        typealias Row = (UUID?, Bool)
+        var run: InsertRun
+        /// The run's first events, numbered from 1; all at the start time.
+        var events: [HistoryEvent]
+        var channel: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = try run.makeBindings()
+            bindings.append(events.map(\.eventType.rawValue))
+            bindings.append(try events.map { try $0.wrappedAttributesJSON() })
+            bindings.append(channel)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let (runId, namespaceExists, _) = try row.decode((UUID?, Bool, String?).self)
+            return (runId, namespaceExists)
+        }
+    }
+
+    /// Closes a run: its status and outcome, and every task row it still has; tells the waiting
+    /// history long-polls (`Channel.runClosed`, with the run id) once the transaction commits.
+    struct CloseRun: PostgresPreparedStatement {
+        static let sql = """
+            WITH closed AS (
+                UPDATE workflow_executions SET status = $2, close_time = $3, result = $4::text::jsonb, failure = $5::text::jsonb
+                WHERE run_id = $1
+            ), workflow_task AS (
+                DELETE FROM workflow_tasks WHERE run_id = $1
+            ), activities AS (
+                DELETE FROM activity_tasks WHERE run_id = $1
+            ), timers AS (
+                DELETE FROM timers WHERE run_id = $1
+            )
+            SELECT pg_notify('\(Channel.runClosed)', $1::text)::text
+            """
+        typealias Row = Void
+        var runId: UUID
+        var status: String
+        var closeTime: Date
+        var result: String?
+        var failure: String?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(runId)
+            bindings.append(status)
+            bindings.append(closeTime)
+            bindings.append(result)
+            bindings.append(failure)
             return bindings
         }
 
@@ -212,7 +362,7 @@ enum Prepared {
         static let sql = """
             INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
                 start_time, execution_deadline, next_event_id, search_attributes, memo)
-            VALUES ($1, $2, $3, $4, $5, 'Running', $6::jsonb, $7, $8, 1, $9::jsonb, $10::jsonb)
+            VALUES ($1, $2, $3, $4, $5, 'Running', $6::text::jsonb, $7, $8::timestamptz, 1, $9::text::jsonb, $10::text::jsonb)
             """
         typealias Row = Void
         var runId: UUID

@@ -9,6 +9,8 @@ public struct ActivityTask: Sendable {
     public var activityType: String
     public var input: Payload?
     public var options: ActivityOptions
+    /// The `ActivityTaskScheduled` event that created the activity.
+    public var scheduledEventId: Int64
     public var attempt: Int
     /// Proves the lease; completion, failure and heartbeats are fenced by it and the attempt.
     public var leaseToken: UUID
@@ -17,21 +19,28 @@ public struct ActivityTask: Sendable {
     public var info: ActivityContext.Info
 }
 
-/// A workflow task that an activity's completion runs in its own transaction, on the run the
-/// worker has cached (see ``Store/completeActivity(_:result:identity:inline:at:)``).
+/// A workflow task that an activity's completion runs on the run the worker has cached, and
+/// records in its own commit (see ``Store/completeActivity(_:result:identity:inline:at:)``).
 public struct InlineWorkflowTask: Sendable {
     /// The run's next event id as the cached run knows it: its last event id + 1. If the history
     /// has moved past it, the workflow task is queued instead.
     public var expectedNextEventId: Int64
+    /// The run's task queue: the worker's own, which its workflow tasks came from.
+    public var taskQueue: String
     /// Lets the worker take the activities the task schedules.
     public var eager: EagerActivities?
     /// Runs the workflow code on the new events (the activity's started and completed events,
-    /// `WorkflowTaskScheduled`, `WorkflowTaskStarted`) and returns its commands. When it throws,
-    /// the workflow task is queued instead, to fail (and be recorded) on a fresh replay.
+    /// `WorkflowTaskScheduled`, `WorkflowTaskStarted`) and returns its commands. It runs before
+    /// the writes, which drop its commands if the history has moved past `expectedNextEventId`.
+    /// When it throws, the workflow task is queued instead, to fail (and be recorded) on a fresh
+    /// replay.
     public var activate: @Sendable ([HistoryEvent]) throws -> [Command]
 
-    public init(expectedNextEventId: Int64, eager: EagerActivities?, activate: @escaping @Sendable ([HistoryEvent]) throws -> [Command]) {
+    public init(
+        expectedNextEventId: Int64, taskQueue: String, eager: EagerActivities?, activate: @escaping @Sendable ([HistoryEvent]) throws -> [Command]
+    ) {
         self.expectedNextEventId = expectedNextEventId
+        self.taskQueue = taskQueue
         self.eager = eager
         self.activate = activate
     }
@@ -95,6 +104,15 @@ extension Store {
         _ scheduled: HistoryEvent.ActivityTaskScheduledAttributes, eventId: Int64, run: LockedRun, leasedTo owner: String?, at now: Date,
         on connection: PostgresConnection
     ) async throws -> ActivityTask? {
+        let (row, leased) = try Self.activityTaskRow(scheduled, eventId: eventId, run: run, leasedTo: owner, at: now)
+        try await connection.run(row, logger: logger)
+        return leased
+    }
+
+    /// The row that schedules an activity, and its first attempt when the row is leased to `owner`.
+    static func activityTaskRow(
+        _ scheduled: HistoryEvent.ActivityTaskScheduledAttributes, eventId: Int64, run: LockedRun, leasedTo owner: String?, at now: Date
+    ) throws -> (row: Prepared.InsertActivityTask, leased: ActivityTask?) {
         let options = ActivityOptions(
             taskQueue: scheduled.taskQueue, scheduleToCloseTimeout: scheduled.scheduleToCloseTimeout.map { .seconds(fractional: $0) },
             scheduleToStartTimeout: scheduled.scheduleToStartTimeout.map { .seconds(fractional: $0) },
@@ -106,22 +124,22 @@ extension Store {
         let leaseExpiry = [scheduled.startToCloseTimeout.map { now.addingTimeInterval($0) }, scheduled.heartbeatTimeout.map { now.addingTimeInterval($0) }, closeDeadline]
             .compactMap { $0 }.min()
         let lease = owner.flatMap { owner in leaseExpiry.map { (owner: owner, token: UUID(), expiresAt: $0) } }
-        try await connection.run(
-            Prepared.InsertActivityTask(
-                runId: run.runId, activityId: scheduled.activityId, namespace: run.namespace, workflowId: run.workflowId,
-                workflowType: run.workflowType, taskQueue: scheduled.taskQueue, activityType: scheduled.activityType,
-                input: try JSONColumn.encodeIfPresent(scheduled.input), options: try JSONColumn.encode(options), scheduledEventId: eventId,
-                now: now, scheduleToStartDeadline: scheduled.scheduleToStartTimeout.map { now.addingTimeInterval($0) },
-                scheduleToCloseDeadline: closeDeadline, leaseOwner: lease?.owner, leaseToken: lease?.token, startedAt: lease == nil ? nil : now,
-                leaseExpiresAt: lease?.expiresAt), logger: logger)
-        guard let lease else { return nil }
-        return ActivityTask(
+        let row = Prepared.InsertActivityTask(
+            runId: run.runId, activityId: scheduled.activityId, namespace: run.namespace, workflowId: run.workflowId,
+            workflowType: run.workflowType, taskQueue: scheduled.taskQueue, activityType: scheduled.activityType,
+            input: try JSONColumn.encodeIfPresent(scheduled.input), options: try JSONColumn.encode(options), scheduledEventId: eventId,
+            now: now, scheduleToStartDeadline: scheduled.scheduleToStartTimeout.map { now.addingTimeInterval($0) },
+            scheduleToCloseDeadline: closeDeadline, leaseOwner: lease?.owner, leaseToken: lease?.token, startedAt: lease == nil ? nil : now,
+            leaseExpiresAt: lease?.expiresAt)
+        guard let lease else { return (row, nil) }
+        let leased = ActivityTask(
             runId: run.runId, activityId: scheduled.activityId, activityType: scheduled.activityType, input: scheduled.input, options: options,
-            attempt: 1, leaseToken: lease.token, leaseExpiresAt: lease.expiresAt,
+            scheduledEventId: eventId, attempt: 1, leaseToken: lease.token, leaseExpiresAt: lease.expiresAt,
             info: ActivityContext.Info(
                 namespace: run.namespace, workflowId: run.workflowId, runId: run.runId.uuidString.lowercased(), workflowType: run.workflowType,
                 activityId: scheduled.activityId, activityType: scheduled.activityType, taskQueue: scheduled.taskQueue, attempt: 1,
                 heartbeatDetails: nil))
+        return (row, leased)
     }
 
     /// Leases up to `limit` ready activity tasks of a queue, in one statement.
@@ -136,22 +154,24 @@ extension Store {
                 UPDATE activity_tasks a SET lease_owner = $4, lease_token = gen_random_uuid(), started_at = $1,
                     lease_expires_at = \(leaseExpirySQL)
                 FROM picked WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id
-                RETURNING a.run_id, a.activity_id, a.activity_type, a.input::text, a.options::text, a.attempt, a.lease_token,
-                    a.lease_expires_at, a.namespace, a.workflow_id, a.workflow_type, a.task_queue, a.heartbeat_details::text
+                RETURNING a.run_id, a.activity_id, a.activity_type, a.input::text, a.options::text, a.scheduled_event_id, a.attempt,
+                    a.lease_token, a.lease_expires_at, a.namespace, a.workflow_id, a.workflow_type, a.task_queue, a.heartbeat_details::text
                 """)
         query.binds.append(now)
         query.binds.append(taskQueue)
         query.binds.append(limit)
         query.binds.append(owner)
         var tasks: [ActivityTask] = []
-        for try await (runId, activityId, type, input, options, attempt, token, expires, namespace, workflowId, workflowType, queue, details)
-            in try await client.query(query, logger: logger).decode(
-                (UUID, String, String, String?, String, Int, UUID, Date, String, String, String, String, String?).self)
+        for try await (
+            runId, activityId, type, input, options, scheduledEventId, attempt, token, expires, namespace, workflowId, workflowType, queue, details
+        ) in try await client.query(query, logger: logger).decode(
+            (UUID, String, String, String?, String, Int64, Int, UUID, Date, String, String, String, String, String?).self)
         {
             tasks.append(
                 ActivityTask(
                     runId: runId, activityId: activityId, activityType: type, input: try JSONColumn.decode(Payload.self, from: input),
-                    options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(), attempt: attempt,
+                    options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(),
+                    scheduledEventId: scheduledEventId, attempt: attempt,
                     leaseToken: token, leaseExpiresAt: expires,
                     info: ActivityContext.Info(
                         namespace: namespace, workflowId: workflowId, runId: runId.uuidString.lowercased(), workflowType: workflowType,
@@ -208,10 +228,12 @@ extension Store {
 
     /// Completes an attempt: `ActivityTaskStarted`, `ActivityTaskCompleted`, and a workflow task.
     ///
-    /// When the worker holds the run in its cache (`inline`) and nothing else happened to the run
-    /// since, that workflow task runs inside this transaction, on the worker's cached run: the
-    /// whole step, from the activity's result to the next activity leased to the same worker,
-    /// costs one commit and no poll.
+    /// When the worker holds the run in its cache (`inline`), that workflow task runs on the
+    /// cached run first, on the events the completion will write if nothing else happened to the
+    /// run since; the writes check that under the run's lock. Then the whole step, from the
+    /// activity's result to the next activity leased to the same worker, costs one commit and no
+    /// poll; in the common case (at most one new activity, on the worker's queue) it is one
+    /// statement (`Prepared.CompleteStep`).
     ///
     /// - Returns: the inline workflow task's completion, or nil when a workflow task was queued.
     /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease (a stale worker).
@@ -219,41 +241,80 @@ extension Store {
     public func completeActivity(_ task: ActivityTask, result: Payload?, identity: String, inline: InlineWorkflowTask? = nil, at now: Date)
         async throws -> WorkflowTaskCompletion?
     {
-        // Workflow code runs at most once, even if a deadlock retry runs the transaction again.
-        var activated: (nextEventId: Int64, commands: [Command]?)?
+        var activation: (events: [HistoryEvent], commands: [Command])?
+        if let inline {
+            let first = inline.expectedNextEventId
+            let events = Self.events(
+                [
+                    .activityTaskStarted(.init(scheduledEventId: task.scheduledEventId, attempt: task.attempt, identity: identity)),
+                    .activityTaskCompleted(.init(scheduledEventId: task.scheduledEventId, startedEventId: first, result: result, identity: identity)),
+                    .workflowTaskScheduled(.init(taskQueue: inline.taskQueue)),
+                    .workflowTaskStarted(.init(scheduledEventId: first + 2, identity: identity)),
+                ], from: first, at: now)
+            if let commands = try? inline.activate(events) {
+                activation = (events, commands)
+                if let completion = try await completeStep(task, events: events, commands: commands, inline: inline, identity: identity, at: now) {
+                    return completion
+                }
+            }
+        }
         return try await transaction { connection in
             var (run, row) = try await self.lockLeased(task, delete: true, on: connection)
-            let outcome = Self.events(
+            if let inline, let activation, run.status == .running, run.nextEventId == inline.expectedNextEventId,
+                run.taskQueue == inline.taskQueue
+            {
+                return try await self.recordCompletion(
+                    of: inline.expectedNextEventId + 2, after: activation.events, commands: activation.commands, identity: identity, run: &run,
+                    eager: inline.eager, at: now, on: connection)
+            }
+            try await self.append(
                 [
                     .activityTaskStarted(.init(scheduledEventId: row.scheduledEventId, attempt: row.attempt, identity: identity)),
                     .activityTaskCompleted(
                         .init(scheduledEventId: row.scheduledEventId, startedEventId: run.nextEventId, result: result, identity: identity)),
-                ], from: run.nextEventId, at: now)
-            if let inline, run.status == .running, run.nextEventId == inline.expectedNextEventId {
-                // The cached run has seen every event so far, so no other workflow task is pending.
-                let scheduledEventId = run.nextEventId + 2
-                let taskEvents = Self.events(
-                    [
-                        .workflowTaskScheduled(.init(taskQueue: run.taskQueue)),
-                        .workflowTaskStarted(.init(scheduledEventId: scheduledEventId, identity: identity)),
-                    ], from: scheduledEventId, at: now)
-                if let previous = activated {
-                    guard previous.nextEventId == run.nextEventId else {
-                        throw StoreError(.staleTask, "run \(task.runId) changed between two tries of one transaction")
-                    }
-                } else {
-                    activated = (run.nextEventId, try? inline.activate(outcome + taskEvents))
-                }
-                if let commands = activated?.commands {
-                    return try await self.recordCompletion(
-                        of: scheduledEventId, after: outcome + taskEvents, commands: commands, identity: identity, run: &run,
-                        eager: inline.eager, at: now, on: connection)
-                }
-            }
-            try await self.append(outcome, to: &run, on: connection)
+                ], to: &run, at: now, on: connection)
             try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
             return nil
         }
+    }
+
+    /// The common step in one statement (`Prepared.CompleteStep`): the inline workflow task
+    /// scheduled at most one activity, on the worker's own queue, and nothing but markers besides.
+    ///
+    /// - Returns: the completion; nil when the step does not fit or the run moved on, and nothing
+    ///   was written.
+    private func completeStep(
+        _ task: ActivityTask, events: [HistoryEvent], commands: [Command], inline: InlineWorkflowTask, identity: String, at now: Date
+    ) async throws -> WorkflowTaskCompletion? {
+        guard let eager = inline.eager, eager.limit > 0,
+            commands.allSatisfy({ if case .recordMarker = $0 { true } else if case .scheduleActivity = $0 { true } else { false } }),
+            commands.count(where: { if case .scheduleActivity = $0 { true } else { false } }) <= 1, let started = events.last
+        else { return nil }
+        let completed = Self.completionEvents(
+            of: started.eventId - 1, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: inline.taskQueue,
+            at: now)
+        // The run as the worker's cache knows it; the statement checks it under the run's lock.
+        let run = LockedRun(
+            runId: task.runId, namespace: task.info.namespace, workflowId: task.info.workflowId, workflowType: task.info.workflowType,
+            taskQueue: inline.taskQueue, status: .running, nextEventId: inline.expectedNextEventId, cancelRequested: false)
+        var next: (row: Prepared.InsertActivityTask, leased: ActivityTask?)?
+        for event in completed {
+            guard case .activityTaskScheduled(let scheduled) = event.attributes else { continue }
+            guard scheduled.taskQueue == eager.taskQueue else { return nil }
+            next = try Self.activityTaskRow(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now)
+            guard next?.leased != nil else { return nil }  // Without a time limit it is not leased; the queue takes it.
+        }
+        let step = Prepared.CompleteStep(
+            task: task, expectedNextEventId: inline.expectedNextEventId, taskQueue: inline.taskQueue, events: events + completed,
+            nextActivity: next?.row)
+        var held: (run: Int, lease: Int)?
+        for try await row in try await client.execute(step, logger: logger) { held = row }
+        guard held?.run == 1 else { return nil }
+        guard held?.lease == 1 else {
+            throw StoreError(
+                .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
+        }
+        return WorkflowTaskCompletion(events: events + completed, eagerActivities: next?.leased.map { [$0] } ?? [])
     }
 
     /// Fails an attempt. The retry policy decides: another attempt after its backoff (no history

@@ -115,6 +115,34 @@ extension Store {
         return events
     }
 
+    /// The event that closed a run, or nil while it is open.
+    public func closeEvent(runId: UUID) async throws -> HistoryEvent? {
+        let rows = try await client.query(
+            """
+            SELECT event_id, event_time, attributes::text, event_type FROM history_events
+            WHERE run_id = \(runId) ORDER BY event_id DESC LIMIT 1
+            """, logger: logger)
+        for try await (id, time, attributes, type) in rows.decode((Int64, Date, String, String).self) {
+            let event = try Self.event(id: id, time: time, type: type, attributes: attributes)
+            return event.eventType.isClosing ? event : nil
+        }
+        return nil
+    }
+
+    /// A run's id and status: the given run of the workflow, or else its open run, or else its latest.
+    ///
+    /// - Throws: ``StoreError`` `WorkflowNotFound`.
+    public func runStatus(namespace: String, workflowId: String, runId: UUID?) async throws -> (runId: UUID, status: WorkflowStatus) {
+        let rows = try await client.query(
+            """
+            SELECT run_id, status FROM workflow_executions
+            WHERE namespace = \(namespace) AND workflow_id = \(workflowId) AND (\(runId)::uuid IS NULL OR run_id = \(runId))
+            ORDER BY (status IN ('Running', 'Paused')) DESC, start_time DESC LIMIT 1
+            """, logger: logger)
+        for try await (runId, status) in rows.decode((UUID, String).self) { return (runId, WorkflowStatus(rawValue: status) ?? .running) }
+        throw Self.workflowNotFound(namespace: namespace, workflowId: workflowId, runId: runId)
+    }
+
     static func event(id: Int64, time: Date, type: String, attributes: String) throws -> HistoryEvent {
         // The row's columns are reassembled into the API's JSON shape and decoded once.
         let json = "{\"eventId\":\(id),\"eventTime\":\"\(RFC3339.format(time))\",\"eventType\":\"\(type)\",\"attributes\":\(attributes)}"
@@ -127,6 +155,8 @@ public enum Channel {
     public static func workflowTasks(_ queue: String) -> String { "reprise_wt_\(hash(queue))" }
     public static func activityTasks(_ queue: String) -> String { "reprise_at_\(hash(queue))" }
     public static let timers = "reprise_timers"
+    /// Carries the id of each run that closes, for the history long-polls waiting on it.
+    public static let runClosed = "reprise_run_closed"
 
     private static func hash(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

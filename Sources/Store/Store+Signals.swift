@@ -18,7 +18,11 @@ extension Store {
                 """, logger: logger)
             for try await runId in rows.decode(UUID.self) { return runId }
         }
-        throw StoreError(.workflowNotFound, "no workflow \"\(workflowId)\"\(runId.map { " run \($0)" } ?? "") in namespace \"\(namespace)\"")
+        throw Self.workflowNotFound(namespace: namespace, workflowId: workflowId, runId: runId)
+    }
+
+    static func workflowNotFound(namespace: String, workflowId: String, runId: UUID?) -> StoreError {
+        StoreError(.workflowNotFound, "no workflow \"\(workflowId)\"\(runId.map { " run \($0)" } ?? "") in namespace \"\(namespace)\"")
     }
 
     private func requireOpen(_ run: LockedRun, to action: String) throws {
@@ -90,18 +94,10 @@ extension Store {
         _ run: inout LockedRun, status: WorkflowStatus, result: Payload?, failure: Failure?, at now: Date,
         on connection: PostgresConnection
     ) async throws {
-        try await connection.query(
-            """
-            UPDATE workflow_executions SET status = \(status.rawValue), close_time = \(now),
-                result = \(try JSONColumn.encodeIfPresent(result))::jsonb, failure = \(try JSONColumn.encodeIfPresent(failure))::jsonb
-            WHERE run_id = \(run.runId)
-            """, logger: logger)
-        try await connection.query(
-            """
-            WITH workflow_task AS (DELETE FROM workflow_tasks WHERE run_id = \(run.runId)),
-                activities AS (DELETE FROM activity_tasks WHERE run_id = \(run.runId))
-            DELETE FROM timers WHERE run_id = \(run.runId)
-            """, logger: logger)
+        try await connection.run(
+            Prepared.CloseRun(
+                runId: run.runId, status: status.rawValue, closeTime: now, result: try JSONColumn.encodeIfPresent(result),
+                failure: try JSONColumn.encodeIfPresent(failure)), logger: logger)
         run.status = status
     }
 }

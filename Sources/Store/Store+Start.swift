@@ -79,11 +79,55 @@ extension Store {
         while true {
             attempt += 1
             do {
+                // The common policies take one statement; the others a transaction that looks further.
+                if request.idReusePolicy == .allowDuplicate, request.idConflictPolicy != .terminateExisting {
+                    return try await startInOneStatement(request, at: now)
+                }
                 return try await transaction { connection in try await self.start(request, at: now, on: connection) }
             } catch let error as PSQLError where error.sqlState == "23505" && attempt < 3 {
                 continue  // A concurrent start of the same id won; the retry sees its run.
             }
         }
+    }
+
+    /// A start whose id-reuse policy allows any earlier run, in one statement (`Prepared.StartRun`).
+    private func startInOneStatement(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
+        let (row, events) = try Self.newRun(request, at: now)
+        var returned: (runId: UUID?, namespaceExists: Bool)?
+        for try await answer in try await client.execute(
+            Prepared.StartRun(run: row, events: events, channel: Channel.workflowTasks(request.taskQueue)), logger: logger)
+        {
+            returned = answer
+        }
+        guard let returned, returned.namespaceExists, let runId = returned.runId else { throw Self.namespaceNotFound(request.namespace) }
+        if runId == row.runId { return StartWorkflowResult(runId: runId, started: true) }
+        return try Self.openRun(runId, of: request)
+    }
+
+    /// A new run's row and first events: `WorkflowExecutionStarted` and `WorkflowTaskScheduled`.
+    private static func newRun(_ request: StartWorkflowRequest, at now: Date) throws -> (Prepared.InsertRun, [HistoryEvent]) {
+        let runId = UUID()
+        let row = Prepared.InsertRun(
+            runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
+            taskQueue: request.taskQueue, input: try JSONColumn.encodeIfPresent(request.input), startTime: now,
+            executionDeadline: request.executionTimeout.map { now.addingTimeInterval($0.seconds) },
+            searchAttributes: try JSONColumn.encodeIfPresent(request.searchAttributes), memo: try JSONColumn.encodeIfPresent(request.memo))
+        let started = HistoryEvent.WorkflowExecutionStartedAttributes(
+            workflowId: request.workflowId, workflowType: request.workflowType, taskQueue: request.taskQueue, input: request.input,
+            workflowExecutionTimeout: request.executionTimeout?.seconds, originalExecutionRunId: runId.uuidString.lowercased(),
+            searchAttributes: request.searchAttributes, memo: request.memo)
+        let events = Self.events([.workflowExecutionStarted(started), .workflowTaskScheduled(.init(taskQueue: request.taskQueue))], from: 1, at: now)
+        return (row, events)
+    }
+
+    /// The answer to a start that found an open run, under the policies that do not terminate it.
+    private static func openRun(_ runId: UUID, of request: StartWorkflowRequest) throws -> StartWorkflowResult {
+        guard request.idConflictPolicy == .useExisting else {
+            throw StoreError(
+                .workflowAlreadyStarted,
+                "workflow \"\(request.workflowId)\" is already running as run \(runId); use idConflictPolicy UseExisting to get that run")
+        }
+        return StartWorkflowResult(runId: runId, started: false)
     }
 
     private func start(_ request: StartWorkflowRequest, at now: Date, on connection: PostgresConnection) async throws
@@ -93,17 +137,9 @@ extension Store {
         for try await openRunId in try await connection.execute(
             Prepared.LockOpenRun(namespace: request.namespace, workflowId: request.workflowId), logger: logger)
         {
-            switch request.idConflictPolicy {
-            case .fail:
-                throw StoreError(
-                    .workflowAlreadyStarted,
-                    "workflow \"\(request.workflowId)\" is already running as run \(openRunId); use idConflictPolicy UseExisting to get that run")
-            case .useExisting:
-                return StartWorkflowResult(runId: openRunId, started: false)
-            case .terminateExisting:
-                var run = try await lockRun(openRunId, on: connection)
-                try await terminate(&run, reason: "terminated to start a new run of the same workflow id", identity: nil, at: now, on: connection)
-            }
+            guard request.idConflictPolicy == .terminateExisting else { return try Self.openRun(openRunId, of: request) }
+            var run = try await lockRun(openRunId, on: connection)
+            try await terminate(&run, reason: "terminated to start a new run of the same workflow id", identity: nil, at: now, on: connection)
         }
         if request.idReusePolicy != .allowDuplicate {
             let last = try await connection.query(
@@ -119,29 +155,25 @@ extension Store {
                 }
             }
         }
-        let runId = UUID()
-        let deadline = request.executionTimeout.map { now.addingTimeInterval($0.seconds) }
-        try await connection.run(
-            Prepared.InsertRun(
-                runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
-                taskQueue: request.taskQueue, input: try JSONColumn.encodeIfPresent(request.input), startTime: now, executionDeadline: deadline,
-                searchAttributes: try JSONColumn.encodeIfPresent(request.searchAttributes), memo: try JSONColumn.encodeIfPresent(request.memo)),
-            logger: logger)
+        let (row, events) = try Self.newRun(request, at: now)
+        try await connection.run(row, logger: logger)
         var run = LockedRun(
-            runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
+            runId: row.runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
             taskQueue: request.taskQueue, status: .running, nextEventId: 1, cancelRequested: false)
-        let started = HistoryEvent.WorkflowExecutionStartedAttributes(
-            workflowId: request.workflowId, workflowType: request.workflowType, taskQueue: request.taskQueue, input: request.input,
-            workflowExecutionTimeout: request.executionTimeout?.seconds, originalExecutionRunId: runId.uuidString.lowercased(),
-            searchAttributes: request.searchAttributes, memo: request.memo)
-        try await append([.workflowExecutionStarted(started)], to: &run, at: now, on: connection)
-        try await scheduleWorkflowTask(for: &run, at: now, on: connection)
-        return StartWorkflowResult(runId: runId, started: true)
+        try await append(events, to: &run, on: connection)
+        for try await _ in try await connection.execute(
+            Prepared.InsertWorkflowTask(runId: row.runId, taskQueue: request.taskQueue, scheduledEventId: 2, visibleAt: now), logger: logger) {}
+        try await notify(Channel.workflowTasks(request.taskQueue), on: connection)
+        return StartWorkflowResult(runId: row.runId, started: true)
     }
 
     func requireNamespace(_ namespace: String, on connection: PostgresConnection) async throws {
         for try await _ in try await connection.execute(Prepared.NamespaceExists(namespace: namespace), logger: logger) { return }
-        throw StoreError(.namespaceNotFound, "namespace \"\(namespace)\" does not exist; create it with `reprise namespace create \(namespace)`")
+        throw Self.namespaceNotFound(namespace)
+    }
+
+    static func namespaceNotFound(_ namespace: String) -> StoreError {
+        StoreError(.namespaceNotFound, "namespace \"\(namespace)\" does not exist; create it with `reprise namespace create \(namespace)`")
     }
 
     /// Creates a namespace.

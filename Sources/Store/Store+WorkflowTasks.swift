@@ -113,20 +113,30 @@ extension Store {
     ) async throws -> WorkflowTaskCompletion {
         guard let started = preceding.last else { preconditionFailure("a completion follows its WorkflowTaskStarted") }
         let (activityIds, timerIds) = try await referencedEventIds(of: commands, runId: run.runId, on: connection)
-        let completedEventId = started.eventId + 1
+        let events = Self.completionEvents(
+            of: scheduledEventId, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: run.taskQueue,
+            activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds, at: now)
+        try await append(preceding + events, to: &run, on: connection)
+        let leased = try await applyCommandEvents(events, of: &run, eager: eager, at: now, on: connection)
+        return WorkflowTaskCompletion(events: preceding + events, eagerActivities: leased)
+    }
+
+    /// `WorkflowTaskCompleted` and one event per command, numbered after the task's `WorkflowTaskStarted`.
+    static func completionEvents(
+        of scheduledEventId: Int64, startedEventId: Int64, commands: [Command], identity: String, taskQueue: String,
+        activityScheduledEventIds: [String: Int64] = [:], timerStartedEventIds: [String: Int64] = [:], at now: Date
+    ) -> [HistoryEvent] {
+        let completedEventId = startedEventId + 1
         var attributes: [HistoryEvent.Attributes] = [
-            .workflowTaskCompleted(.init(scheduledEventId: scheduledEventId, startedEventId: started.eventId, identity: identity))
+            .workflowTaskCompleted(.init(scheduledEventId: scheduledEventId, startedEventId: startedEventId, identity: identity))
         ]
         for command in commands {
             attributes.append(
                 HistoryBuilder.attributes(
-                    of: command, workflowTaskCompletedEventId: completedEventId, taskQueue: run.taskQueue,
-                    activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds))
+                    of: command, workflowTaskCompletedEventId: completedEventId, taskQueue: taskQueue,
+                    activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds))
         }
-        let events = Self.events(attributes, from: completedEventId, at: now)
-        try await append(preceding + events, to: &run, on: connection)
-        let leased = try await applyCommandEvents(events, of: &run, eager: eager, at: now, on: connection)
-        return WorkflowTaskCompletion(events: preceding + events, eagerActivities: leased)
+        return Self.events(attributes, from: completedEventId, at: now)
     }
 
     /// The scheduled and started event ids that cancel commands refer to.

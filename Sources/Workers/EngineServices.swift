@@ -43,7 +43,7 @@ public struct TimerService: Service {
     }
 
     private func fireTimersUntilCanceled() async {
-        let listener = NotificationListener(store: store, channels: [Channel.timers: wakeup], logger: logger)
+        let listener = NotificationListener(store: store, wakeups: [Channel.timers: wakeup], logger: logger)
         await withDiscardingTaskGroup { group in
             group.addTask { await listener.run() }
             while !Task.isCancelled {

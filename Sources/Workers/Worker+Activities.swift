@@ -132,8 +132,9 @@ extension Worker {
     }
 
     /// Records an attempt's result. When this worker holds the run in its cache, the run's next
-    /// workflow task runs in the same transaction, and its first new activity is leased to this
-    /// worker (design §11: one commit per step, no poll).
+    /// workflow task runs on it and is recorded in the same commit, and its first new activity is
+    /// leased to this worker (design §11: one commit per step, no poll). If the run had moved on,
+    /// what the task decided is dropped and the run is evicted.
     private func complete(_ task: ActivityTask, result: Payload, at now: Date, logger: Logger) async throws -> ActivityTask? {
         guard let cached = cache.take(task.runId) else {
             try await store.completeActivity(task, result: result, identity: configuration.identity, at: now)
@@ -142,7 +143,7 @@ extension Worker {
         let run = cached.run
         let activation = ActivationRecord()
         let inline = InlineWorkflowTask(
-            expectedNextEventId: cached.nextEventId,
+            expectedNextEventId: cached.nextEventId, taskQueue: configuration.taskQueue,
             eager: EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1)
         ) { events in
             activation.record()

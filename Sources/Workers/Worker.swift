@@ -105,7 +105,7 @@ public final class Worker: Service, Sendable {
     public func run() async throws {
         let listener = NotificationListener(
             store: store,
-            channels: [
+            wakeups: [
                 Channel.workflowTasks(configuration.taskQueue): workflowWakeup,
                 Channel.activityTasks(configuration.taskQueue): activityWakeup,
             ], logger: logger)

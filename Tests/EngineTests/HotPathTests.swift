@@ -62,19 +62,73 @@ struct HotPathTests {
             let known = try #require(completion.events.last).eventId + 1
             // A signal arrives while the activity runs, so the worker's cached run is behind.
             try await env.store.signal(namespace: "default", workflowId: "moved", name: "poke", input: nil, at: env.clock.now)
-            let ran = Shared(false)
-            let inline = InlineWorkflowTask(expectedNextEventId: known, eager: nil) { _ in
-                ran.update { $0 = true }
-                return []
-            }
+            // The cached run's code runs on the events the step would have written; what it
+            // decides is not recorded, and the worker evicts the run.
+            let inline = InlineWorkflowTask(
+                expectedNextEventId: known, taskQueue: env.taskQueue, eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1)
+            ) { _ in [schedule(2)] }
             let result = try await env.store.completeActivity(activity, result: .string("done"), identity: "w", inline: inline, at: env.clock.now)
             #expect(result == nil)
-            #expect(!ran.value, "workflow code must not run on a history it has not seen")
             let types = try await env.history("moved").suffix(4).map(\.eventType.rawValue)
             #expect(types == ["WorkflowExecutionSignaled", "WorkflowTaskScheduled", "ActivityTaskStarted", "ActivityTaskCompleted"])
             let queued = try await env.store.pollWorkflowTasks(
                 taskQueue: env.taskQueue, owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
             #expect(queued.count == 1)
+            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, owner: "w", limit: 10, at: env.clock.now)
+            #expect(activities.isEmpty, "the speculative task's activity must not be scheduled")
+        }
+    }
+
+    /// Completes `activity` with an inline task that schedules `commands`, with or without eager
+    /// dispatch: with it the step is one statement, without it a transaction of several.
+    private func step(_ env: TestEnvironment, _ completion: WorkflowTaskCompletion, commands: [Command], eager: Bool) async throws
+        -> WorkflowTaskCompletion?
+    {
+        let activity = try #require(completion.eagerActivities.first)
+        let inline = InlineWorkflowTask(
+            expectedNextEventId: try #require(completion.events.last).eventId + 1, taskQueue: env.taskQueue,
+            eager: eager ? EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1) : nil
+        ) { _ in commands }
+        return try await env.store.completeActivity(activity, result: .string("done"), identity: "w", inline: inline, at: env.clock.now)
+    }
+
+    @Test func theOneStatementStepWritesWhatATransactionWrites() async throws {
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
+            let marker = Command.recordMarker(.init(name: Command.Marker.sideEffectName, details: ["sideEffectId": .int(0), "value": .string("v")]))
+            let one = try await step(env, try await firstTask(env, "one", commands: [schedule(1)], eagerLimit: 1), commands: [marker, schedule(2)], eager: true)
+            let many = try await step(env, try await firstTask(env, "many", commands: [schedule(1)], eagerLimit: 1), commands: [marker, schedule(2)], eager: false)
+            let oneStep = try #require(one)
+            #expect(try #require(many).eagerActivities.isEmpty)
+            // The one-statement step leased activity 2 to this worker, as eager dispatch does.
+            let leased = try #require(oneStep.eagerActivities.first)
+            #expect(leased.activityId == "2" && leased.attempt == 1 && leased.input == .string("x2"))
+            #expect(leased.scheduledEventId == oneStep.events.last?.eventId)
+            // Both wrote the same step, event for event, and the step is what the worker was told.
+            let stepOne = try await env.history("one").suffix(oneStep.events.count)
+            let stepMany = try await env.history("many").suffix(oneStep.events.count)
+            #expect(stepOne.map(\.eventId) == stepMany.map(\.eventId))
+            #expect(stepOne.map(\.attributes) == stepMany.map(\.attributes))
+            #expect(stepOne.map(\.eventId) == oneStep.events.map(\.eventId))
+            #expect(stepOne.map(\.attributes) == oneStep.events.map(\.attributes))
+            // The leased attempt completes like any other: its lease token is the stored one.
+            let next = try await step(env, oneStep, commands: [], eager: true)
+            #expect(try #require(next).eagerActivities.isEmpty)
+            #expect(try await env.history("one").suffix(4).map(\.eventType.rawValue) == [
+                "ActivityTaskCompleted", "WorkflowTaskScheduled", "WorkflowTaskStarted", "WorkflowTaskCompleted",
+            ])
+        }
+    }
+
+    @Test func aStaleAttemptsOneStatementStepWritesNothing() async throws {
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
+            var completion = try await firstTask(env, "stale", commands: [schedule(1)], eagerLimit: 1)
+            let before = try await env.history("stale")
+            // Another worker's lease: this attempt's token no longer matches.
+            completion.eagerActivities[0].leaseToken = UUID()
+            await #expect(throws: StoreError.self) { try await step(env, completion, commands: [schedule(2)], eager: true) }
+            #expect(try await env.history("stale") == before)
+            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, owner: "w", limit: 10, at: env.clock.now)
+            #expect(activities.isEmpty, "activity 1 is still leased, and activity 2 was never scheduled")
         }
     }
 
@@ -82,7 +136,9 @@ struct HotPathTests {
         try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
             let completion = try await firstTask(env, "buggy", commands: [schedule(1)], eagerLimit: 1)
             let activity = try #require(completion.eagerActivities.first)
-            let inline = InlineWorkflowTask(expectedNextEventId: try #require(completion.events.last).eventId + 1, eager: nil) { _ in
+            let inline = InlineWorkflowTask(
+                expectedNextEventId: try #require(completion.events.last).eventId + 1, taskQueue: env.taskQueue, eager: nil
+            ) { _ in
                 throw WorkflowTaskError(code: .nonDeterminism, message: "simulated")
             }
             let result = try await env.store.completeActivity(activity, result: .string("done"), identity: "w", inline: inline, at: env.clock.now)

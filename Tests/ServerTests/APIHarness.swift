@@ -3,13 +3,14 @@ import Hummingbird
 import HummingbirdTesting
 import Prometheus
 import RepriseTesting
-import Server
+@testable import Server
 import Store
 import Workflow
 
 /// A real server on a real port over a real database, with a worker running the test workflows.
 struct APIHarness: Sendable {
     let env: TestEnvironment
+    let server: APIServer
     let client: any TestClientProtocol
     let adminToken: String
 
@@ -49,9 +50,10 @@ struct APIHarness: Sendable {
             let api = APIServer(
                 store: env.store, clock: env.clock, configuration: .init(insecure: insecure, adminToken: adminToken),
                 metrics: PrometheusCollectorRegistry(), logger: env.logger)
-            let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            let app = Application(
+                router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: api.services)
             try await app.test(.live) { client in
-                try await body(APIHarness(env: env, client: client, adminToken: adminToken))
+                try await body(APIHarness(env: env, server: api, client: client, adminToken: adminToken))
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import RepriseTesting
-import Server
+@testable import Server
 import Store
 import Testing
 import Workflow
@@ -8,6 +8,43 @@ import Workflow
 @Suite("HTTP API")
 struct APITests {
     let base = "/api/v1/namespaces/default"
+
+    @Test func aLongPollForTheCloseEventAnswersWhenTheRunCloses() async throws {
+        try await APIHarness.run { api in
+            #expect(try await api.send(.post, "\(base)/workflows", body: #"{"workflowId":"c1","type":"Waiter","input":"x"}"#).status == 201)
+            let open = try await api.send(.get, "\(base)/workflows/c1/history?filter=close")
+            #expect(open.status == 200)
+            #expect(open.json["events"] == .array([]), "an open run has no close event")
+            async let waited = api.send(.get, "\(base)/workflows/c1/history?wait=true&filter=close")
+            #expect(try await api.send(.post, "\(base)/workflows/c1/signals/approve", body: #""yes""#).status == 202)
+            let closed = try await waited
+            guard case .array(let events)? = closed.json["events"] else { throw TestEnvironmentError(message: closed.text) }
+            #expect(events.count == 1)
+            #expect(events.first?["eventType"] == .string("WorkflowExecutionCompleted"))
+            #expect(events.first?["attributes"]?["result"] == .string("x: yes"))
+            let bad = try await api.send(.get, "\(base)/workflows/c1/history?filter=all")
+            #expect(bad.status == 400)
+            #expect(bad.json["error"]?["message"].map { $0.compactDescription.contains("filter must be close") } == true)
+        }
+    }
+
+    @Test func closingARunWakesTheLongPollsWaitingOnIt() async throws {
+        try await APIHarness.run { api in
+            let started = try await api.send(.post, "\(base)/workflows", body: #"{"workflowId":"c2","type":"Waiter","input":"x"}"#)
+            guard case .string(let text)? = started.json["runId"], let runId = UUID(uuidString: text) else {
+                throw TestEnvironmentError(message: started.text)
+            }
+            let begin = ContinuousClock.now
+            let terminated = try await api.server.closedRuns.watching(runId) { (closed: Wakeup) async throws -> Int in
+                let reply = try await api.send(.post, "\(base)/workflows/c2/terminate", body: #"{"reason":"test"}"#)
+                // The engine's NOTIFY rings this wakeup long before its timeout.
+                await closed.wait(timeout: .seconds(120))
+                return reply.status
+            }
+            #expect(terminated == 202)
+            #expect(ContinuousClock.now - begin < .seconds(60))
+        }
+    }
 
     @Test func startDescribeSignalHistoryAndList() async throws {
         try await APIHarness.run { api in

@@ -84,7 +84,8 @@ struct CLITests {
             // `execute` exits non-zero when the run does not complete: terminate it while it follows.
             async let followed = reprise("workflow", "execute", "--type", "Waiter", "--workflow-id", "t-2", "--input", #""x""#)
             try await api.env.waitUntil("t-2 runs") { ((try? await api.env.describe("t-2"))?.historyLength ?? 0) >= 4 }
-            #expect(try await reprise("workflow", "terminate", "t-2", "--reason", "stop").code == 0)
+            let terminated = try await reprise("workflow", "terminate", "t-2", "--reason", "stop")
+            #expect(terminated.code == 0, "\(terminated.err)")
             let outcome = try await followed
             #expect(outcome.code != 0)
             #expect(outcome.out.contains("WorkflowExecutionTerminated"))
