@@ -147,10 +147,12 @@ enum Prepared {
     }
 
     /// A whole step in one round trip and one commit (design §11): an activity's completion,
-    /// the inline workflow task's events, and the next activity row, leased to the completing
-    /// worker. It writes only if the run is where the worker's cache left it (`run`) and the
-    /// attempt still holds its lease (`taken`); every write hangs off `taken`. Returns whether
-    /// each of the two held: (0, 0) the run moved on or closed, (1, 0) the lease was lost.
+    /// the inline workflow task's events, and either the next activity row, leased to the
+    /// completing worker, or the run's close. It writes only if the run is where the worker's
+    /// cache left it (`run`) and the attempt still holds its lease (`taken`); every write hangs
+    /// off `taken`. Returns whether each of the two held: (0, 0) the run moved on or closed,
+    /// (1, 0) the lease was lost. A close deletes the run's task rows and timers and NOTIFYs
+    /// `Channel.runClosed`, as ``CloseRun`` does.
     struct CompleteStep: PostgresPreparedStatement {
         static let sql = """
             WITH run AS (
@@ -165,7 +167,10 @@ enum Prepared {
                 SELECT taken.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
                 FROM taken, unnest($7::bigint[], $8::text[], $9::timestamptz[], $10::text[]) AS e(id, type, time, attributes)
             ), advanced AS (
-                UPDATE workflow_executions SET next_event_id = $5 + cardinality($7::bigint[]) WHERE run_id = (SELECT run_id FROM taken)
+                UPDATE workflow_executions SET next_event_id = $5 + cardinality($7::bigint[]), status = COALESCE($28::text, status),
+                    close_time = COALESCE($29::timestamptz, close_time), result = COALESCE($30::text::jsonb, result),
+                    failure = COALESCE($31::text::jsonb, failure)
+                WHERE run_id = (SELECT run_id FROM taken)
             ), leased AS (
                 INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input,
                     options, scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
@@ -173,8 +178,15 @@ enum Prepared {
                 SELECT $11::uuid, $12::text, $13::text, $14::text, $15::text, $16::text, $17::text, $18::text::jsonb, $19::text::jsonb, $20::bigint,
                     $21::timestamptz, $21::timestamptz, $22::timestamptz, $23::timestamptz, $24::text, $25::uuid, $26::timestamptz, $27::timestamptz
                 FROM taken WHERE $12::text IS NOT NULL
+            ), closed_activities AS (
+                DELETE FROM activity_tasks WHERE run_id = (SELECT run_id FROM taken) AND $28::text IS NOT NULL
+            ), closed_workflow_task AS (
+                DELETE FROM workflow_tasks WHERE run_id = (SELECT run_id FROM taken) AND $28::text IS NOT NULL
+            ), closed_timers AS (
+                DELETE FROM timers WHERE run_id = (SELECT run_id FROM taken) AND $28::text IS NOT NULL
             )
-            SELECT (SELECT count(*) FROM run)::int, (SELECT count(*) FROM taken)::int
+            SELECT (SELECT count(*) FROM run)::int, (SELECT count(*) FROM taken)::int,
+                (SELECT pg_notify('\(Channel.runClosed)', run_id::text)::text FROM taken WHERE $28::text IS NOT NULL)
             """
         typealias Row = (Int, Int)
         var task: ActivityTask
@@ -183,6 +195,8 @@ enum Prepared {
         /// From the activity's `ActivityTaskStarted` to the workflow task's last command event.
         var events: [HistoryEvent]
         var nextActivity: InsertActivityTask?
+        /// The run's close, when the workflow task ended it (its `runId` is not bound).
+        var close: CloseRun?
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = task.fenceBindings
@@ -193,10 +207,17 @@ enum Prepared {
             bindings.append(events.map(\.eventTime))
             bindings.append(try events.map { try $0.wrappedAttributesJSON() })
             InsertActivityTask.append(nextActivity, to: &bindings)
+            bindings.append(close?.status)
+            bindings.append(close?.closeTime)
+            bindings.append(close?.result)
+            bindings.append(close?.failure)
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode((Int, Int).self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let (run, lease, _) = try row.decode((Int, Int, String?).self)
+            return (run, lease)
+        }
     }
 
     /// A start in one round trip and one commit: the run, its first events and its first

@@ -279,16 +279,21 @@ extension Store {
     }
 
     /// The common step in one statement (`Prepared.CompleteStep`): the inline workflow task
-    /// scheduled at most one activity, on the worker's own queue, and nothing but markers besides.
+    /// scheduled at most one activity, on the worker's own queue, or ended the run, and did
+    /// nothing but record markers besides.
     ///
     /// - Returns: the completion; nil when the step does not fit or the run moved on, and nothing
     ///   was written.
     private func completeStep(
         _ task: ActivityTask, events: [HistoryEvent], commands: [Command], inline: InlineWorkflowTask, identity: String, at now: Date
     ) async throws -> WorkflowTaskCompletion? {
-        guard let eager = inline.eager, eager.limit > 0,
-            commands.allSatisfy({ if case .recordMarker = $0 { true } else if case .scheduleActivity = $0 { true } else { false } }),
-            commands.count(where: { if case .scheduleActivity = $0 { true } else { false } }) <= 1, let started = events.last
+        guard let started = events.last,
+            commands.allSatisfy({
+                switch $0 {
+                case .recordMarker, .scheduleActivity, .completeWorkflow, .failWorkflow, .cancelWorkflow: true
+                default: false
+                }
+            })
         else { return nil }
         let completed = Self.completionEvents(
             of: started.eventId - 1, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: inline.taskQueue,
@@ -298,15 +303,23 @@ extension Store {
             runId: task.runId, namespace: task.info.namespace, workflowId: task.info.workflowId, workflowType: task.info.workflowType,
             taskQueue: inline.taskQueue, status: .running, nextEventId: inline.expectedNextEventId, cancelRequested: false)
         var next: (row: Prepared.InsertActivityTask, leased: ActivityTask?)?
+        var close: Prepared.CloseRun?
         for event in completed {
+            if let outcome = Self.closeOutcome(of: event.attributes) {
+                guard close == nil else { return nil }
+                close = Prepared.CloseRun(
+                    runId: task.runId, status: outcome.status.rawValue, closeTime: now, result: try JSONColumn.encodeIfPresent(outcome.result),
+                    failure: try JSONColumn.encodeIfPresent(outcome.failure))
+            }
             guard case .activityTaskScheduled(let scheduled) = event.attributes else { continue }
-            guard scheduled.taskQueue == eager.taskQueue else { return nil }
+            guard next == nil, let eager = inline.eager, eager.limit > 0, scheduled.taskQueue == eager.taskQueue else { return nil }
             next = try Self.activityTaskRow(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now)
             guard next?.leased != nil else { return nil }  // Without a time limit it is not leased; the queue takes it.
         }
+        guard next == nil || close == nil else { return nil }
         let step = Prepared.CompleteStep(
             task: task, expectedNextEventId: inline.expectedNextEventId, taskQueue: inline.taskQueue, events: events + completed,
-            nextActivity: next?.row)
+            nextActivity: next?.row, close: close)
         var held: (run: Int, lease: Int)?
         for try await row in try await client.execute(step, logger: logger) { held = row }
         guard held?.run == 1 else { return nil }

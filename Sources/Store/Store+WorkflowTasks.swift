@@ -197,16 +197,10 @@ extension Store {
                 canceledTimers.append(timer.timerId)
             case .activityTaskCancelRequested(let request):
                 try await cancelActivity(scheduledEventId: request.scheduledEventId, requestEventId: event.eventId, run: &run, at: now, on: connection)
-            case .workflowExecutionCompleted(let completed):
-                try await close(&run, status: .completed, result: completed.result, failure: nil, at: now, on: connection)
-            case .workflowExecutionFailed(let failed):
-                try await close(&run, status: .failed, result: nil, failure: failed.failure, at: now, on: connection)
-            case .workflowExecutionCanceled(let canceled):
-                try await close(
-                    &run, status: .canceled, result: canceled.details, failure: Failure(message: "canceled", type: Failure.Types.canceled),
-                    at: now, on: connection)
             default:
-                break
+                if let outcome = Self.closeOutcome(of: event.attributes) {
+                    try await close(&run, status: outcome.status, result: outcome.result, failure: outcome.failure, at: now, on: connection)
+                }
             }
         }
         guard run.status.isOpen else { return [] }  // The close deleted every task row.
@@ -225,6 +219,16 @@ extension Store {
         }
         for queue in notifiedQueues { try await notify(Channel.activityTasks(queue), on: connection) }
         return leased
+    }
+
+    /// How a closing command event ends the run: its status and outcome; nil for other events.
+    static func closeOutcome(of attributes: HistoryEvent.Attributes) -> (status: WorkflowStatus, result: Payload?, failure: Failure?)? {
+        switch attributes {
+        case .workflowExecutionCompleted(let completed): (.completed, completed.result, nil)
+        case .workflowExecutionFailed(let failed): (.failed, nil, failed.failure)
+        case .workflowExecutionCanceled(let canceled): (.canceled, canceled.details, Failure(message: "canceled", type: Failure.Types.canceled))
+        default: nil
+        }
     }
 
     /// Fails a workflow task: the code is not at fault for the run's outcome, so the task is retried

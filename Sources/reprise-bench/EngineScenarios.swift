@@ -190,10 +190,14 @@ struct EngineScenarios {
     }
 
     /// One-activity workflows one at a time, start → result through the HTTP API (start, then
-    /// long-poll the history until the run closes).
+    /// long-poll the history until the run closes). From each history (read afterwards, untimed),
+    /// also when the first workflow task began and when the activity's completion began, after
+    /// the start: where the time goes.
     func latency(port: Int) async throws -> [String: JSONValue] {
         let count = quick ? 30 : 500
         var samples: [Double] = []
+        var pickedUp: [Double] = []
+        var activityDone: [Double] = []
         let base = "http://127.0.0.1:\(port)/api/v1/namespaces/default/workflows"
         for index in 0..<count {
             let id = "lat-\(UUID().uuidString.prefix(8))-\(index)"
@@ -207,11 +211,22 @@ struct EngineScenarios {
                 for event in list where event["eventType"] == .string("WorkflowExecutionCompleted") { break polling }
             }
             samples.append((ContinuousClock.now - begin).seconds * 1000)
+            let history = try JSONCoding.decoder.decode(History.self, from: Data(try await get("\(base)/\(id)/history").utf8)).events
+            if let started = history.first?.eventTime,
+                let task = history.first(where: { $0.eventType == .workflowTaskStarted })?.eventTime,
+                let done = history.first(where: { $0.eventType == .activityTaskCompleted })?.eventTime
+            {
+                pickedUp.append(task.timeIntervalSince(started) * 1000)
+                activityDone.append(done.timeIntervalSince(started) * 1000)
+            }
         }
         samples.sort()
+        pickedUp.sort()
+        activityDone.sort()
         return [
             "scenario": .string("latency"), "runs": .int(Int64(count)), "p50_ms": .double(percentile(samples, 50)),
             "p99_ms": .double(percentile(samples, 99)), "max_ms": .double(samples.last ?? 0),
+            "first_task_began_p50_ms": .double(percentile(pickedUp, 50)), "activity_done_p50_ms": .double(percentile(activityDone, 50)),
         ]
     }
 

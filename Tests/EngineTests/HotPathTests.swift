@@ -119,6 +119,30 @@ struct HotPathTests {
         }
     }
 
+    @Test func aStepThatEndsTheRunClosesItInOneStatement() async throws {
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
+            // Activity 1 leased here, activity 2 queued, and a timer: the close must remove them all.
+            let first = try await firstTask(
+                env, "closing", commands: [schedule(1), schedule(2), .startTimer(seq: 3, duration: .seconds(3600))], eagerLimit: 1)
+            let closing = try #require(try await step(env, first, commands: [.completeWorkflow(result: .string("r"))], eager: false))
+            #expect(closing.events.last?.eventType == .workflowExecutionCompleted)
+            #expect(closing.eagerActivities.isEmpty)
+            let described = try await env.describe("closing")
+            #expect(described.status == .completed)
+            #expect(described.result == .string("r"))
+            #expect(described.closeTime != nil)
+            #expect(described.pendingActivities.isEmpty && described.pendingTimers.isEmpty)
+            let history = try await env.history("closing")
+            #expect(history.map(\.eventId) == Array(1...Int64(history.count)))
+            #expect(history.suffix(6).map(\.eventType.rawValue) == [
+                "ActivityTaskStarted", "ActivityTaskCompleted", "WorkflowTaskScheduled", "WorkflowTaskStarted", "WorkflowTaskCompleted",
+                "WorkflowExecutionCompleted",
+            ])
+            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, owner: "w", limit: 10, at: env.clock.now)
+            #expect(activities.isEmpty)
+        }
+    }
+
     @Test func aStaleAttemptsOneStatementStepWritesNothing() async throws {
         try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
             var completion = try await firstTask(env, "stale", commands: [schedule(1)], eagerLimit: 1)
