@@ -232,7 +232,7 @@ extension Store {
     /// cached run first, on the events the completion will write if nothing else happened to the
     /// run since; the writes check that under the run's lock. Then the whole step, from the
     /// activity's result to the next activity leased to the same worker, costs one commit and no
-    /// poll; in the common case (at most one new activity, on the worker's queue) it is one
+    /// poll; in the common cases (one new activity on the worker's queue, or the run's end) it is one
     /// statement (`Prepared.CompleteStep`).
     ///
     /// - Returns: the inline workflow task's completion, or nil when a workflow task was queued.
