@@ -343,6 +343,70 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Row {}
     }
 
+    /// A run's events after an event id, in order.
+    struct ReadHistory: PostgresPreparedStatement {
+        static let sql = """
+            SELECT event_id, event_time, attributes::text, event_type FROM history_events
+            WHERE run_id = $1 AND event_id > $2 ORDER BY event_id
+            """
+        typealias Row = EventColumns
+        var runId: UUID
+        var afterEventId: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(runId)
+            bindings.append(afterEventId)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// A run's last event.
+    struct ReadLastEvent: PostgresPreparedStatement {
+        static let sql = """
+            SELECT event_id, event_time, attributes::text, event_type FROM history_events
+            WHERE run_id = $1 ORDER BY event_id DESC LIMIT 1
+            """
+        typealias Row = EventColumns
+        var runId: UUID
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(runId)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// The columns of a history event: id, time, attributes as text, type.
+    typealias EventColumns = (Int64, Date, String, String)
+
+    /// A workflow's given run (`$3`), or else its open run, or else its latest: id and status.
+    struct RunStatus: PostgresPreparedStatement {
+        static let sql = """
+            SELECT run_id, status FROM workflow_executions
+            WHERE namespace = $1 AND workflow_id = $2 AND ($3::uuid IS NULL OR run_id = $3::uuid)
+            ORDER BY (status IN ('Running', 'Paused')) DESC, start_time DESC LIMIT 1
+            """
+        typealias Row = (UUID, String)
+        var namespace: String
+        var workflowId: String
+        var runId: UUID?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(namespace)
+            bindings.append(workflowId)
+            bindings.append(runId)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
     /// Whether a namespace exists.
     struct NamespaceExists: PostgresPreparedStatement {
         static let sql = "SELECT 1 FROM namespaces WHERE name = $1"

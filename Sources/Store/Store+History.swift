@@ -103,13 +103,10 @@ extension Store {
 
     /// Reads a run's events after `afterEventId`, in order.
     public func history(runId: UUID, afterEventId: Int64 = 0) async throws -> [HistoryEvent] {
-        let rows = try await client.query(
-            """
-            SELECT event_id, event_time, attributes::text, event_type FROM history_events
-            WHERE run_id = \(runId) AND event_id > \(afterEventId) ORDER BY event_id
-            """, logger: logger)
         var events: [HistoryEvent] = []
-        for try await (id, time, attributes, type) in rows.decode((Int64, Date, String, String).self) {
+        for try await (id, time, attributes, type) in try await client.execute(
+            Prepared.ReadHistory(runId: runId, afterEventId: afterEventId), logger: logger)
+        {
             events.append(try Self.event(id: id, time: time, type: type, attributes: attributes))
         }
         return events
@@ -117,12 +114,7 @@ extension Store {
 
     /// The event that closed a run, or nil while it is open.
     public func closeEvent(runId: UUID) async throws -> HistoryEvent? {
-        let rows = try await client.query(
-            """
-            SELECT event_id, event_time, attributes::text, event_type FROM history_events
-            WHERE run_id = \(runId) ORDER BY event_id DESC LIMIT 1
-            """, logger: logger)
-        for try await (id, time, attributes, type) in rows.decode((Int64, Date, String, String).self) {
+        for try await (id, time, attributes, type) in try await client.execute(Prepared.ReadLastEvent(runId: runId), logger: logger) {
             let event = try Self.event(id: id, time: time, type: type, attributes: attributes)
             return event.eventType.isClosing ? event : nil
         }
@@ -133,13 +125,11 @@ extension Store {
     ///
     /// - Throws: ``StoreError`` `WorkflowNotFound`.
     public func runStatus(namespace: String, workflowId: String, runId: UUID?) async throws -> (runId: UUID, status: WorkflowStatus) {
-        let rows = try await client.query(
-            """
-            SELECT run_id, status FROM workflow_executions
-            WHERE namespace = \(namespace) AND workflow_id = \(workflowId) AND (\(runId)::uuid IS NULL OR run_id = \(runId))
-            ORDER BY (status IN ('Running', 'Paused')) DESC, start_time DESC LIMIT 1
-            """, logger: logger)
-        for try await (runId, status) in rows.decode((UUID, String).self) { return (runId, WorkflowStatus(rawValue: status) ?? .running) }
+        for try await (found, status) in try await client.execute(
+            Prepared.RunStatus(namespace: namespace, workflowId: workflowId, runId: runId), logger: logger)
+        {
+            return (found, WorkflowStatus(rawValue: status) ?? .running)
+        }
         throw Self.workflowNotFound(namespace: namespace, workflowId: workflowId, runId: runId)
     }
 
