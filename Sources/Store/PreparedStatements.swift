@@ -68,20 +68,23 @@ enum Prepared {
         typealias Row = Void
         var runId: UUID
         var nextEventId: Int64
-        var eventIds: [Int64]
-        var types: [String]
-        var times: [Date]
-        var attributes: [String]
+        var events: [HistoryEvent]
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings()
             bindings.append(runId)
             bindings.append(nextEventId)
-            bindings.append(eventIds)
-            bindings.append(types)
-            bindings.append(times)
-            bindings.append(attributes)
+            try Self.appendColumns(of: events, to: &bindings)
             return bindings
+        }
+
+        /// Binds events as four arrays: ids, types, times, and `{"attributes": …}` text
+        /// (``HistoryEvent/wrappedAttributesJSON()``), for `unnest`.
+        static func appendColumns(of events: [HistoryEvent], to bindings: inout PostgresBindings) throws {
+            bindings.append(events.map(\.eventId))
+            bindings.append(events.map(\.eventType.rawValue))
+            bindings.append(events.map(\.eventTime))
+            bindings.append(try events.map { try $0.wrappedAttributesJSON() })
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {}
@@ -202,10 +205,7 @@ enum Prepared {
             var bindings = task.fenceBindings
             bindings.append(expectedNextEventId)
             bindings.append(taskQueue)
-            bindings.append(events.map(\.eventId))
-            bindings.append(events.map(\.eventType.rawValue))
-            bindings.append(events.map(\.eventTime))
-            bindings.append(try events.map { try $0.wrappedAttributesJSON() })
+            try AppendEvents.appendColumns(of: events, to: &bindings)
             InsertActivityTask.append(nextActivity, to: &bindings)
             bindings.append(close?.status)
             bindings.append(close?.closeTime)
@@ -346,8 +346,7 @@ enum Prepared {
     /// A run's events after an event id, in order.
     struct ReadHistory: PostgresPreparedStatement {
         static let sql = """
-            SELECT event_id, event_time, attributes::text, event_type FROM history_events
-            WHERE run_id = $1 AND event_id > $2 ORDER BY event_id
+            SELECT \(eventColumns) FROM history_events WHERE run_id = $1 AND event_id > $2 ORDER BY event_id
             """
         typealias Row = EventColumns
         var runId: UUID
@@ -366,8 +365,7 @@ enum Prepared {
     /// A run's last event.
     struct ReadLastEvent: PostgresPreparedStatement {
         static let sql = """
-            SELECT event_id, event_time, attributes::text, event_type FROM history_events
-            WHERE run_id = $1 ORDER BY event_id DESC LIMIT 1
+            SELECT \(eventColumns) FROM history_events WHERE run_id = $1 ORDER BY event_id DESC LIMIT 1
             """
         typealias Row = EventColumns
         var runId: UUID
@@ -381,7 +379,8 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// The columns of a history event: id, time, attributes as text, type.
+    /// The columns a history read returns: id, time, attributes as text, type.
+    static let eventColumns = "event_id, event_time, attributes::text, event_type"
     typealias EventColumns = (Int64, Date, String, String)
 
     /// A workflow's given run (`$3`), or else its open run, or else its latest: id and status.

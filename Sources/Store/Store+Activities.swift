@@ -245,12 +245,11 @@ extension Store {
         if let inline {
             let first = inline.expectedNextEventId
             let events = Self.events(
-                [
-                    .activityTaskStarted(.init(scheduledEventId: task.scheduledEventId, attempt: task.attempt, identity: identity)),
-                    .activityTaskCompleted(.init(scheduledEventId: task.scheduledEventId, startedEventId: first, result: result, identity: identity)),
-                    .workflowTaskScheduled(.init(taskQueue: inline.taskQueue)),
-                    .workflowTaskStarted(.init(scheduledEventId: first + 2, identity: identity)),
-                ], from: first, at: now)
+                Self.completedAttempt(scheduledEventId: task.scheduledEventId, attempt: task.attempt, startedEventId: first, result: result, identity: identity)
+                    + [
+                        .workflowTaskScheduled(.init(taskQueue: inline.taskQueue)),
+                        .workflowTaskStarted(.init(scheduledEventId: first + 2, identity: identity)),
+                    ], from: first, at: now)
             if let commands = try? inline.activate(events) {
                 activation = (events, commands)
                 if let completion = try await completeStep(task, events: events, commands: commands, inline: inline, identity: identity, at: now) {
@@ -268,14 +267,22 @@ extension Store {
                     eager: inline.eager, at: now, on: connection)
             }
             try await self.append(
-                [
-                    .activityTaskStarted(.init(scheduledEventId: row.scheduledEventId, attempt: row.attempt, identity: identity)),
-                    .activityTaskCompleted(
-                        .init(scheduledEventId: row.scheduledEventId, startedEventId: run.nextEventId, result: result, identity: identity)),
-                ], to: &run, at: now, on: connection)
+                Self.completedAttempt(
+                    scheduledEventId: row.scheduledEventId, attempt: row.attempt, startedEventId: run.nextEventId, result: result, identity: identity),
+                to: &run, at: now, on: connection)
             try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
             return nil
         }
+    }
+
+    /// A completed attempt's `ActivityTaskStarted` (at `startedEventId`) and `ActivityTaskCompleted`.
+    private static func completedAttempt(scheduledEventId: Int64, attempt: Int, startedEventId: Int64, result: Payload?, identity: String)
+        -> [HistoryEvent.Attributes]
+    {
+        [
+            .activityTaskStarted(.init(scheduledEventId: scheduledEventId, attempt: attempt, identity: identity)),
+            .activityTaskCompleted(.init(scheduledEventId: scheduledEventId, startedEventId: startedEventId, result: result, identity: identity)),
+        ]
     }
 
     /// The common step in one statement (`Prepared.CompleteStep`): the inline workflow task

@@ -53,10 +53,7 @@ extension Store {
         guard let first = events.first else { return }
         precondition(first.eventId == run.nextEventId, "events must follow the run's history")
         run.nextEventId += Int64(events.count)
-        try await connection.run(
-            Prepared.AppendEvents(
-                runId: run.runId, nextEventId: run.nextEventId, eventIds: events.map(\.eventId), types: events.map(\.eventType.rawValue),
-                times: events.map(\.eventTime), attributes: try events.map { try $0.wrappedAttributesJSON() }), logger: logger)
+        try await connection.run(Prepared.AppendEvents(runId: run.runId, nextEventId: run.nextEventId, events: events), logger: logger)
     }
 
     /// Numbers events densely from `firstEventId`.

@@ -3,20 +3,12 @@ import PostgresNIO
 import Workflow
 
 extension Store {
-    /// The open run of a workflow id, or the given run.
+    /// The given run of a workflow, or else its open run, or else its latest (as ``runStatus(namespace:workflowId:runId:)``).
     func resolveRun(namespace: String, workflowId: String, runId: UUID?, on connection: PostgresConnection) async throws -> UUID {
-        if let runId {
-            let rows = try await connection.query(
-                "SELECT 1 FROM workflow_executions WHERE run_id = \(runId) AND namespace = \(namespace) AND workflow_id = \(workflowId)",
-                logger: logger)
-            for try await _ in rows { return runId }
-        } else {
-            let rows = try await connection.query(
-                """
-                SELECT run_id FROM workflow_executions WHERE namespace = \(namespace) AND workflow_id = \(workflowId)
-                ORDER BY (status IN ('Running', 'Paused')) DESC, start_time DESC LIMIT 1
-                """, logger: logger)
-            for try await runId in rows.decode(UUID.self) { return runId }
+        for try await (found, _) in try await connection.execute(
+            Prepared.RunStatus(namespace: namespace, workflowId: workflowId, runId: runId), logger: logger)
+        {
+            return found
         }
         throw Self.workflowNotFound(namespace: namespace, workflowId: workflowId, runId: runId)
     }

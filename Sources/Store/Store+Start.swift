@@ -160,10 +160,9 @@ extension Store {
         var run = LockedRun(
             runId: row.runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
             taskQueue: request.taskQueue, status: .running, nextEventId: 1, cancelRequested: false)
-        try await append(events, to: &run, on: connection)
-        for try await _ in try await connection.execute(
-            Prepared.InsertWorkflowTask(runId: row.runId, taskQueue: request.taskQueue, scheduledEventId: 2, visibleAt: now), logger: logger) {}
-        try await notify(Channel.workflowTasks(request.taskQueue), on: connection)
+        // `WorkflowExecutionStarted`; scheduling the task appends the same `WorkflowTaskScheduled`.
+        try await append(Array(events.prefix(1)), to: &run, on: connection)
+        try await scheduleWorkflowTask(for: &run, at: now, on: connection)
         return StartWorkflowResult(runId: row.runId, started: true)
     }
 
