@@ -34,7 +34,9 @@ public protocol Workflow: Sendable {
 }
 
 extension Workflow {
-    public static var name: String { String(describing: self) }
+    // `_typeName` is what `String(describing:)` prints for a type, without the protocol checks that
+    // made the name a twentieth of a replay.
+    public static var name: String { _typeName(self, qualified: false) }
 }
 
 /// An activity: a unit of I/O that the engine runs at least once, with retries and timeouts.
@@ -58,5 +60,5 @@ public protocol Activity: Sendable {
 }
 
 extension Activity {
-    public static var name: String { String(describing: self) }
+    public static var name: String { _typeName(self, qualified: false) }
 }

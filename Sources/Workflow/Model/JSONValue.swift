@@ -57,8 +57,7 @@ extension JSONValue {
     /// - Throws: ``PayloadError`` when the value cannot be encoded.
     public init(encoding value: some Encodable) throws {
         do {
-            let data = try JSONCoding.encoder.encode(value)
-            self = try JSONCoding.decoder.decode(JSONValue.self, from: data)
+            self = try JSONValueEncoder.encode(value)
         } catch {
             throw PayloadError(
                 message: "cannot encode a value of type \(type(of: value)) as JSON: \(error)"
@@ -70,10 +69,8 @@ extension JSONValue {
     ///
     /// - Throws: ``PayloadError`` naming the expected type when the JSON does not fit it.
     public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
-        if T.self == JSONValue.self, let value = self as? T { return value }
         do {
-            let data = try JSONCoding.encoder.encode(self)
-            return try JSONCoding.decoder.decode(T.self, from: data)
+            return try JSONValueDecoder.decode(T.self, from: self)
         } catch {
             throw PayloadError(message: "cannot decode \(T.self) from payload \(self.compactDescription): \(error)")
         }

@@ -209,17 +209,18 @@ public struct WorkflowContext: Sendable {
 extension WorkflowContext {
     /// Parks the calling task on a new wait of `kind`, after `register` has recorded its command.
     func park(_ kind: WaitKey.Kind, register: (Int, inout RunState) -> Void) async throws -> Payload? {
+        let canceled = Task.isCancelled
         let key = try run.state.withLock { state -> WaitKey in
             if state.evicting { throw WorkflowTaskError.evicted }
             let key = WaitKey(kind: kind, seq: state.takeSeq(kind))
+            if !canceled { register(key.seq, &state) }
             return key
         }
-        if Task.isCancelled {
+        if canceled {
             throw kind == .activity
                 ? ActivityFailure(activityId: String(key.seq), activityType: "", cause: CanceledFailure().failure)
                 : CanceledFailure()
         }
-        run.state.withLock { register(key.seq, &$0) }
         let run = self.run
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

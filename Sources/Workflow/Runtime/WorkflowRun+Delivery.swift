@@ -9,8 +9,13 @@ extension WorkflowRun {
             resolveActivity(scheduledEventId: attributes.scheduledEventId) { .failure($0(attributes.failure)) }
         case .activityTaskTimedOut(let attributes):
             resolveActivity(scheduledEventId: attributes.scheduledEventId) { .failure($0(attributes.failure)) }
-        case .activityTaskCanceled:
-            break  // The await was already resolved as canceled when the cancel was requested.
+        case .activityTaskCanceled(let attributes):
+            // The await was already resolved as canceled when the cancel was requested.
+            state.withLock { state in
+                if let seq = state.activitySeqByScheduledEventId.removeValue(forKey: attributes.scheduledEventId) {
+                    state.activityTypes.removeValue(forKey: seq)
+                }
+            }
         case .timerFired(let attributes):
             if let seq = Int(attributes.timerId) { resolve(WaitKey(kind: .timer, seq: seq), with: .success(nil)) }
         case .workflowExecutionSignaled(let attributes):
@@ -28,9 +33,10 @@ extension WorkflowRun {
     private func resolveActivity(
         scheduledEventId: Int64, _ result: ((Failure) -> ActivityFailure) -> Result<Payload?, any Error>
     ) {
+        // A terminal event ends the activity's bookkeeping, so a long run's cache entry stays small.
         guard let (seq, type) = state.withLock({ state -> (Int, String)? in
-            guard let seq = state.activitySeqByScheduledEventId[scheduledEventId] else { return nil }
-            return (seq, state.activityTypes[seq] ?? "")
+            guard let seq = state.activitySeqByScheduledEventId.removeValue(forKey: scheduledEventId) else { return nil }
+            return (seq, state.activityTypes.removeValue(forKey: seq) ?? "")
         }) else { return }
         let outcome = result { ActivityFailure(activityId: String(seq), activityType: type, cause: $0) }
         resolve(WaitKey(kind: .activity, seq: seq), with: outcome)

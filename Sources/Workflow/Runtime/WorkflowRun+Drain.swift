@@ -15,6 +15,7 @@ extension WorkflowRun {
     @discardableResult
     func flushCancellations() -> Bool {
         let canceled = state.withLock { state -> [(WaitKey, RunState.Continuation)] in
+            guard !state.pendingCancels.isEmpty else { return [] }
             let keys = state.pendingCancels.sorted()
             state.pendingCancels.removeAll()
             return keys.compactMap { key in
@@ -43,7 +44,7 @@ extension WorkflowRun {
     }
 
     private func resumeFirstTrueCondition() -> Bool {
-        let conditions = state.withLock { $0.conditions.sorted { $0.key < $1.key } }
+        let conditions = state.withLock { $0.conditions.isEmpty ? [] : $0.conditions.sorted { $0.key < $1.key } }
         // Predicates run outside the lock: they read workflow state and may call the context.
         guard let (seq, _) = conditions.first(where: { $0.value() }) else { return false }
         resolve(WaitKey(kind: .condition, seq: seq), with: .success(nil))

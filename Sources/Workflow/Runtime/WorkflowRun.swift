@@ -89,22 +89,23 @@ public final class WorkflowRun: Sendable {
 
     private func process(_ events: [HistoryEvent]) throws -> [Command] {
         var liveCommands: [Command] = []
+        // Events are read in place: copying one out of the array showed in the replay profile.
         for index in events.indices {
-            let event = events[index]
+            let eventId = events[index].eventId
             try progress.withLock { progress in
-                guard event.eventId == progress.lastEventId + 1 else {
+                guard eventId == progress.lastEventId + 1 else {
                     throw WorkflowTaskError(
                         code: .invalidHistory,
-                        message: "expected history event \(progress.lastEventId + 1) but got \(event.eventId) (\(event.eventType.rawValue))")
+                        message: "expected history event \(progress.lastEventId + 1) but got \(eventId) (\(events[index].eventType.rawValue))")
                 }
-                progress.lastEventId = event.eventId
+                progress.lastEventId = eventId
             }
-            if event.eventType.isCommandEvent {
-                try match(event)
+            if events[index].eventType.isCommandEvent {
+                try match(events[index])
                 continue
             }
-            try endMatching(at: event)
-            switch event.attributes {
+            try endMatching(at: events[index])
+            switch events[index].attributes {
             case .workflowExecutionStarted(let attributes):
                 progress.withLock { $0.input = attributes.input }
             case .workflowTaskCompleted:
@@ -114,13 +115,13 @@ public final class WorkflowRun: Sendable {
                 case .failed:
                     continue  // A failed attempt's work was discarded; its inputs go to the next one.
                 case .completed(let commandEvents):
-                    _ = try runWorkflowTask(at: event.eventTime, replaying: true, commandEvents: commandEvents)
+                    _ = try runWorkflowTask(at: events[index].eventTime, replaying: true, commandEvents: commandEvents)
                 case .pending:
-                    liveCommands = try runWorkflowTask(at: event.eventTime, replaying: false, commandEvents: [])
+                    liveCommands = try runWorkflowTask(at: events[index].eventTime, replaying: false, commandEvents: [])
                 }
             case .activityTaskCompleted, .activityTaskFailed, .activityTaskTimedOut, .activityTaskCanceled,
                 .timerFired, .workflowExecutionSignaled, .workflowExecutionCancelRequested:
-                progress.withLock { $0.inputs.append(event) }
+                progress.withLock { $0.inputs.append(events[index]) }
             default:
                 break  // Scheduling, attempts, dead letters and closing events carry nothing for the code.
             }
