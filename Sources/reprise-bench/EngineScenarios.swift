@@ -130,13 +130,19 @@ struct EngineScenarios {
         return line
     }
 
-    private func commits(_ store: Store) async throws -> (Int64, Int64) {
+    /// The database's commits, the WAL position, the next transaction id (only a transaction that
+    /// writes takes one) and the WAL fsyncs so far. Reading them takes no transaction id.
+    private func commits(_ store: Store) async throws -> (commits: Int64, wal: Int64, xid: Int64, fsyncs: Int64) {
         for try await row in try await store.client.query(
-            "SELECT xact_commit, (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint FROM pg_stat_database WHERE datname = current_database()"
-        ).decode((Int64, Int64).self) {
+            """
+            SELECT xact_commit, (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint,
+                pg_snapshot_xmax(pg_current_snapshot())::text::bigint, (SELECT wal_sync FROM pg_stat_wal)
+            FROM pg_stat_database WHERE datname = current_database()
+            """
+        ).decode((Int64, Int64, Int64, Int64).self) {
             return row
         }
-        return (0, 0)
+        return (0, 0, 0, 0)
     }
 
     /// Workflows of 10 no-op activities, 64 in flight at a time.
@@ -144,7 +150,7 @@ struct EngineScenarios {
         let total = quick ? 200 : 2000
         let steps = 10
         let watcher = CloseWatcher()
-        let (commitsBefore, walBefore) = try await commits(store)
+        let before = try await commits(store)
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             group.addTask {
@@ -175,16 +181,21 @@ struct EngineScenarios {
             return lanes
         }
         let seconds = (ContinuousClock.now - started).seconds
-        let (commitsAfter, walAfter) = try await commits(store)
+        let after = try await commits(store)
         let stepCount = Double(total * steps)
         let stepsPerSecond = stepCount / seconds
         // The watcher's own reads are transactions too; they are the driver's, not the engine's.
-        let engineCommits = commitsAfter - commitsBefore - watcher.queries - 1
+        // The count also holds read-only ones that write nothing: each NOTIFY wakes every listening
+        // connection of the database, and it reads the queue in a transaction. So the commits that
+        // write (and wait for an fsync) are counted apart, by the transaction ids they took.
+        let engineCommits = after.commits - before.commits - watcher.queries - 1
         return [
             "scenario": .string(label), "workflows": .int(Int64(total)), "workflows_per_s": .double(Double(total) / seconds),
             "steps_per_s": .double(stepsPerSecond), "p50_ms": .double(percentile(latencies, 50)), "p99_ms": .double(percentile(latencies, 99)),
             "commits_per_step": .double(Double(engineCommits) / stepCount),
-            "wal_bytes_per_step": .double(Double(walAfter - walBefore) / stepCount),
+            "write_commits_per_step": .double(Double(after.xid - before.xid) / stepCount),
+            "wal_fsyncs_per_step": .double(Double(after.fsyncs - before.fsyncs) / stepCount),
+            "wal_bytes_per_step": .double(Double(after.wal - before.wal) / stepCount),
             "ratio_to_ceiling_tps_32": .double(ceiling > 0 ? stepsPerSecond / ceiling : 0),
         ]
     }
