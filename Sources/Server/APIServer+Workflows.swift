@@ -12,7 +12,7 @@ extension APIServer {
             let namespace = try context.parameters.require("namespace")
             try await authorize(request, namespace: namespace, needs: .writer)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
-            let result = try await store.startWorkflow(
+            let result = try await starter.startWorkflow(
                 StartWorkflowRequest(
                     namespace: namespace, workflowId: body.workflowId, workflowType: body.type,
                     taskQueue: body.taskQueue ?? configuration.defaultTaskQueue, input: body.input,

@@ -41,12 +41,16 @@ public struct APIServer: Sendable {
     let gateway: Gateway?
     let logger: Logger
     let closedRuns = RunCloseWatch()
+    let starter: any WorkflowStarter
 
+    /// - Parameter starter: what starts runs: by default the store; a worker in the same process
+    ///   runs the first workflow task of its queue's runs inside their start.
     public init(
         store: Store, clock: any EngineClock = SystemClock(), configuration: Configuration, metrics: PrometheusCollectorRegistry,
-        gateway: Gateway? = nil, logger: Logger
+        gateway: Gateway? = nil, starter: (any WorkflowStarter)? = nil, logger: Logger
     ) {
         self.store = store
+        self.starter = starter ?? store
         self.gateway = gateway
         self.clock = clock
         self.configuration = configuration

@@ -224,6 +224,10 @@ enum Prepared {
     /// workflow task, unless the namespace is unknown or the workflow id has an open run; then
     /// nothing is written. Returns the new run's id, or else the open run's id, and whether the
     /// namespace exists.
+    ///
+    /// With ``FirstTask`` (an eager start) the events go on through that task's completion, no
+    /// task row is queued, and the run either has its first activity leased to the starting
+    /// worker or is closed at once (and `Channel.runClosed` told).
     struct StartRun: PostgresPreparedStatement {
         static let sql = """
             WITH namespace AS (
@@ -233,8 +237,9 @@ enum Prepared {
                 WHERE namespace = $2 AND workflow_id = $3 AND status IN ('Running', 'Paused') FOR UPDATE
             ), run AS (
                 INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
-                    start_time, execution_deadline, next_event_id, search_attributes, memo)
-                SELECT $1, $2, $3, $4, $5, 'Running', $6::text::jsonb, $7, $8::timestamptz, cardinality($11::text[]) + 1, $9::text::jsonb, $10::text::jsonb
+                    start_time, execution_deadline, next_event_id, search_attributes, memo, close_time, result, failure)
+                SELECT $1, $2, $3, $4, $5, COALESCE($32::text, 'Running'), $6::text::jsonb, $7, $8::timestamptz, cardinality($11::text[]) + 1,
+                    $9::text::jsonb, $10::text::jsonb, $33::timestamptz, $34::text::jsonb, $35::text::jsonb
                 WHERE EXISTS (SELECT FROM namespace) AND NOT EXISTS (SELECT FROM open)
                 RETURNING run_id
             ), appended AS (
@@ -243,27 +248,50 @@ enum Prepared {
                 FROM run, unnest($11::text[], $12::text[]) WITH ORDINALITY AS e(type, attributes, id)
             ), task AS (
                 INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
-                SELECT run_id, $5, cardinality($11::text[]), $7 FROM run
+                SELECT run_id, $5, cardinality($11::text[]), $7 FROM run WHERE NOT $14::bool
+            ), leased AS (
+                INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input,
+                    options, scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
+                    lease_owner, lease_token, started_at, lease_expires_at)
+                SELECT $15::uuid, $16::text, $17::text, $18::text, $19::text, $20::text, $21::text, $22::text::jsonb, $23::text::jsonb, $24::bigint,
+                    $25::timestamptz, $25::timestamptz, $26::timestamptz, $27::timestamptz, $28::text, $29::uuid, $30::timestamptz, $31::timestamptz
+                FROM run WHERE $16::text IS NOT NULL
             )
             SELECT COALESCE((SELECT run_id FROM run), (SELECT run_id FROM open)), EXISTS (SELECT FROM namespace),
-                (SELECT pg_notify($13, '')::text FROM run)
+                (SELECT pg_notify($13, '')::text FROM run WHERE NOT $14::bool),
+                (SELECT pg_notify('\(Channel.runClosed)', run_id::text)::text FROM run WHERE $32::text IS NOT NULL)
             """
         typealias Row = (UUID?, Bool)
+
+        /// The first workflow task's writes besides its events: the activity it leases to the
+        /// starting worker, or the run's close (whose `runId` is not bound).
+        struct FirstTask {
+            var nextActivity: InsertActivityTask?
+            var close: CloseRun?
+        }
+
         var run: InsertRun
         /// The run's first events, numbered from 1; all at the start time.
         var events: [HistoryEvent]
         var channel: String
+        var firstTask: FirstTask?
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = try run.makeBindings()
             bindings.append(events.map(\.eventType.rawValue))
             bindings.append(try events.map { try $0.wrappedAttributesJSON() })
             bindings.append(channel)
+            bindings.append(firstTask != nil)
+            InsertActivityTask.append(firstTask?.nextActivity, to: &bindings)
+            bindings.append(firstTask?.close?.status)
+            bindings.append(firstTask?.close?.closeTime)
+            bindings.append(firstTask?.close?.result)
+            bindings.append(firstTask?.close?.failure)
             return bindings
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            let (runId, namespaceExists, _) = try row.decode((UUID?, Bool, String?).self)
+            let (runId, namespaceExists, _, _) = try row.decode((UUID?, Bool, String?, String?).self)
             return (runId, namespaceExists)
         }
     }

@@ -294,14 +294,7 @@ extension Store {
     private func completeStep(
         _ task: ActivityTask, events: [HistoryEvent], commands: [Command], inline: InlineWorkflowTask, identity: String, at now: Date
     ) async throws -> WorkflowTaskCompletion? {
-        guard let started = events.last,
-            commands.allSatisfy({
-                switch $0 {
-                case .recordMarker, .scheduleActivity, .completeWorkflow, .failWorkflow, .cancelWorkflow: true
-                default: false
-                }
-            })
-        else { return nil }
+        guard let started = events.last else { return nil }
         let completed = Self.completionEvents(
             of: started.eventId - 1, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: inline.taskQueue,
             at: now)
@@ -309,24 +302,10 @@ extension Store {
         let run = LockedRun(
             runId: task.runId, namespace: task.info.namespace, workflowId: task.info.workflowId, workflowType: task.info.workflowType,
             taskQueue: inline.taskQueue, status: .running, nextEventId: inline.expectedNextEventId, cancelRequested: false)
-        var next: (row: Prepared.InsertActivityTask, leased: ActivityTask?)?
-        var close: Prepared.CloseRun?
-        for event in completed {
-            if let outcome = Self.closeOutcome(of: event.attributes) {
-                guard close == nil else { return nil }
-                close = Prepared.CloseRun(
-                    runId: task.runId, status: outcome.status.rawValue, closeTime: now, result: try JSONColumn.encodeIfPresent(outcome.result),
-                    failure: try JSONColumn.encodeIfPresent(outcome.failure))
-            }
-            guard case .activityTaskScheduled(let scheduled) = event.attributes else { continue }
-            guard next == nil, let eager = inline.eager, eager.limit > 0, scheduled.taskQueue == eager.taskQueue else { return nil }
-            next = try Self.activityTaskRow(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now)
-            guard next?.leased != nil else { return nil }  // Without a time limit it is not leased; the queue takes it.
-        }
-        guard next == nil || close == nil else { return nil }
+        guard let writes = try Self.oneStatementWrites(of: commands, events: completed, run: run, eager: inline.eager, at: now) else { return nil }
         let step = Prepared.CompleteStep(
             task: task, expectedNextEventId: inline.expectedNextEventId, taskQueue: inline.taskQueue, events: events + completed,
-            nextActivity: next?.row, close: close)
+            nextActivity: writes.next?.row, close: writes.close)
         var held: (run: Int, lease: Int)?
         for try await row in try await client.execute(step, logger: logger) { held = row }
         guard held?.run == 1 else { return nil }
@@ -334,7 +313,41 @@ extension Store {
             throw StoreError(
                 .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
         }
-        return WorkflowTaskCompletion(events: events + completed, eagerActivities: next?.leased.map { [$0] } ?? [])
+        return WorkflowTaskCompletion(events: events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [])
+    }
+
+    /// What a workflow task writes besides its events when it fits one statement: at most one
+    /// activity, on the worker's own queue and leased to it, or the run's close, and markers.
+    ///
+    /// - Returns: nil when the task needs more than that (timers, cancellations, several
+    ///   activities, an activity the worker cannot take); then the caller takes the longer path.
+    static func oneStatementWrites(
+        of commands: [Command], events completed: [HistoryEvent], run: LockedRun, eager: EagerActivities?, at now: Date
+    ) throws -> (next: (row: Prepared.InsertActivityTask, leased: ActivityTask)?, close: Prepared.CloseRun?)? {
+        let fits = commands.allSatisfy {
+            switch $0 {
+            case .recordMarker, .scheduleActivity, .completeWorkflow, .failWorkflow, .cancelWorkflow: true
+            default: false
+            }
+        }
+        guard fits else { return nil }
+        var next: (row: Prepared.InsertActivityTask, leased: ActivityTask)?
+        var close: Prepared.CloseRun?
+        for event in completed {
+            if let outcome = closeOutcome(of: event.attributes) {
+                guard close == nil else { return nil }
+                close = Prepared.CloseRun(
+                    runId: run.runId, status: outcome.status.rawValue, closeTime: now, result: try JSONColumn.encodeIfPresent(outcome.result),
+                    failure: try JSONColumn.encodeIfPresent(outcome.failure))
+            }
+            guard case .activityTaskScheduled(let scheduled) = event.attributes else { continue }
+            guard next == nil, let eager, eager.limit > 0, scheduled.taskQueue == eager.taskQueue else { return nil }
+            let (row, leased) = try activityTaskRow(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now)
+            guard let leased else { return nil }  // Without a time limit it is not leased; the queue takes it.
+            next = (row, leased)
+        }
+        guard next == nil || close == nil else { return nil }
+        return (next, close)
     }
 
     /// Fails an attempt. The retry policy decides: another attempt after its backoff (no history

@@ -65,43 +65,120 @@ public struct StartWorkflowResult: Sendable, Equatable {
     }
 }
 
-extension Store {
+/// A run's first workflow task, run by a worker in the starting process before the start is
+/// written, and written with it ("eager start", as in Temporal): the start then needs no task row,
+/// no NOTIFY, no poll and no second commit, and its first activity runs at once.
+public struct FirstWorkflowTask: Sendable {
+    /// The starting worker's identity, recorded in the task's events.
+    public var identity: String
+    /// Lets the worker take the activity the task schedules.
+    public var eager: EagerActivities?
+    /// Runs the workflow code on the new run's first events (`WorkflowExecutionStarted`,
+    /// `WorkflowTaskScheduled`, `WorkflowTaskStarted`) and returns its commands. When it throws,
+    /// or the commands need more than one statement writes, the start is written alone and a
+    /// worker polls the task as usual.
+    public var activate: @Sendable (_ runId: UUID, _ events: [HistoryEvent]) throws -> [Command]
+
+    public init(
+        identity: String, eager: EagerActivities?, activate: @escaping @Sendable (_ runId: UUID, _ events: [HistoryEvent]) throws -> [Command]
+    ) {
+        self.identity = identity
+        self.eager = eager
+        self.activate = activate
+    }
+}
+
+/// Starts runs: the store itself, or a worker in the same process that runs their first workflow
+/// task at once (``FirstWorkflowTask``). The HTTP API starts through one.
+public protocol WorkflowStarter: Sendable {
+    /// Starts a run, idempotent by workflow id under the request's policies.
+    func startWorkflow(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult
+}
+
+extension Store: WorkflowStarter {
     /// Starts a run: `WorkflowExecutionStarted`, `WorkflowTaskScheduled` and the first workflow task,
     /// in one transaction, idempotent by workflow id under the request's policies.
     ///
     /// - Throws: ``StoreError`` `WorkflowExecutionAlreadyStarted` when the policies refuse the start,
     ///   `NamespaceNotFound` for an unknown namespace, `InvalidArgument` for an empty id or type.
     public func startWorkflow(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
+        try await startWorkflow(request, at: now, firstTask: nil).result
+    }
+
+    /// Starts a run, and with `firstTask` runs its first workflow task in the same statement when
+    /// the request's policies and the task's commands allow it (an eager start).
+    ///
+    /// - Returns: the run, and the first task's completion when it was written with the start;
+    ///   nil when the run was started alone, or an open run was returned.
+    /// - Throws: as ``startWorkflow(_:at:)``.
+    public func startWorkflow(_ request: StartWorkflowRequest, at now: Date, firstTask: FirstWorkflowTask?) async throws
+        -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
+    {
         guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
             throw StoreError(.invalidArgument, "workflowId, type and taskQueue must not be empty")
         }
         var attempt = 0
+        var firstTask = firstTask
         while true {
             attempt += 1
             do {
                 // The common policies take one statement; the others a transaction that looks further.
                 if request.idReusePolicy == .allowDuplicate, request.idConflictPolicy != .terminateExisting {
-                    return try await startInOneStatement(request, at: now)
+                    return try await startInOneStatement(request, at: now, firstTask: firstTask)
                 }
-                return try await transaction { connection in try await self.start(request, at: now, on: connection) }
+                return (try await transaction { connection in try await self.start(request, at: now, on: connection) }, nil)
             } catch let error as PSQLError where error.sqlState == "23505" && attempt < 3 {
-                continue  // A concurrent start of the same id won; the retry sees its run.
+                firstTask = nil  // A concurrent start of the same id won; the retry sees its run.
+                continue
             }
         }
     }
 
-    /// A start whose id-reuse policy allows any earlier run, in one statement (`Prepared.StartRun`).
-    private func startInOneStatement(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
-        let (row, events) = try Self.newRun(request, at: now)
+    /// A start whose id-reuse policy allows any earlier run, in one statement (`Prepared.StartRun`),
+    /// with the first workflow task when it fits.
+    private func startInOneStatement(_ request: StartWorkflowRequest, at now: Date, firstTask: FirstWorkflowTask?) async throws
+        -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
+    {
+        var (row, events) = try Self.newRun(request, at: now)
+        var written: (parts: Prepared.StartRun.FirstTask, completion: WorkflowTaskCompletion)?
+        if let firstTask, let first = try Self.firstTaskWrites(firstTask, request: request, runId: row.runId, events: events, at: now) {
+            written = first
+            events = first.completion.events
+        }
         var returned: (runId: UUID?, namespaceExists: Bool)?
         for try await answer in try await client.execute(
-            Prepared.StartRun(run: row, events: events, channel: Channel.workflowTasks(request.taskQueue)), logger: logger)
+            Prepared.StartRun(run: row, events: events, channel: Channel.workflowTasks(request.taskQueue), firstTask: written?.parts),
+            logger: logger)
         {
             returned = answer
         }
         guard let returned, returned.namespaceExists, let runId = returned.runId else { throw Self.namespaceNotFound(request.namespace) }
-        if runId == row.runId { return StartWorkflowResult(runId: runId, started: true) }
-        return try Self.openRun(runId, of: request)
+        if runId == row.runId { return (StartWorkflowResult(runId: runId, started: true), written?.completion) }
+        return (try Self.openRun(runId, of: request), nil)
+    }
+
+    /// Runs the first workflow task on the new run's events and, when its commands fit one
+    /// statement, returns what the start writes for it and the whole history so far.
+    private static func firstTaskWrites(
+        _ firstTask: FirstWorkflowTask, request: StartWorkflowRequest, runId: UUID, events: [HistoryEvent], at now: Date
+    ) throws -> (parts: Prepared.StartRun.FirstTask, completion: WorkflowTaskCompletion)? {
+        guard let scheduled = events.last else { return nil }
+        let started = HistoryEvent(
+            eventId: scheduled.eventId + 1, eventTime: now,
+            attributes: .workflowTaskStarted(.init(scheduledEventId: scheduled.eventId, identity: firstTask.identity)))
+        guard let commands = try? firstTask.activate(runId, events + [started]) else { return nil }
+        let completed = completionEvents(
+            of: scheduled.eventId, startedEventId: started.eventId, commands: commands, identity: firstTask.identity,
+            taskQueue: request.taskQueue, at: now)
+        let run = LockedRun(
+            runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
+            taskQueue: request.taskQueue, status: .running, nextEventId: started.eventId, cancelRequested: false)
+        guard let writes = try oneStatementWrites(of: commands, events: completed, run: run, eager: firstTask.eager, at: now) else { return nil }
+        let history = events + [started] + completed
+        return (
+            Prepared.StartRun.FirstTask(nextActivity: writes.next?.row, close: writes.close),
+            WorkflowTaskCompletion(events: history, eagerActivities: writes.next.map { [$0.leased] } ?? [])
+        )
     }
 
     /// A new run's row and first events: `WorkflowExecutionStarted` and `WorkflowTaskScheduled`.

@@ -22,7 +22,8 @@ public struct WorkflowTask: Sendable {
 
 /// What a completed workflow task wrote, and the activity attempts leased to the completing worker.
 public struct WorkflowTaskCompletion: Sendable {
-    /// The events appended, from the task's `WorkflowTaskStarted` on.
+    /// The events appended, from the task's `WorkflowTaskStarted` on (for an eager start's first
+    /// task, from the run's first event).
     public var events: [HistoryEvent]
     /// Activity attempts leased to the completing worker in the same transaction ("eager
     /// dispatch"): it runs them at once, without a poll.

@@ -110,20 +110,25 @@ extension Worker {
         }
         guard !Task.isCancelled else { return nil }  // The worker itself was killed: record nothing.
         let now = clock.now
+        // A call that hangs is abandoned: the attempt's lease then expires and the reaper retries it.
+        let timeout = configuration.databaseCallTimeout
+        let details = attempt.pendingDetails
         do {
             switch (outcome, attempt.stopReason) {
             case (.success(let result), _):
                 return try await complete(task, result: result, at: now, logger: logger)
             case (.failure, .canceledByWorkflow?):
-                try await store.cancelActivity(task, identity: configuration.identity, at: now)
+                try await abandoning(after: timeout) { try await self.store.cancelActivity(task, identity: self.configuration.identity, at: now) }
             case (.failure, .shutdown?):
-                try await store.releaseActivity(task, heartbeatDetails: attempt.pendingDetails, at: now)
+                try await abandoning(after: timeout) { try await self.store.releaseActivity(task, heartbeatDetails: details, at: now) }
             case (.failure, .leaseLost?), (.failure, .deadline?):
                 break  // The reaper owns the outcome of an attempt past its lease.
             case (.failure(let error), nil):
                 logger.info("Activity attempt failed", metadata: ["error": "\(String(reflecting: error))"])
-                try await store.failActivity(
-                    task, failure: Failure(error), heartbeatDetails: attempt.pendingDetails, identity: configuration.identity, at: now)
+                let failure = Failure(error)
+                try await abandoning(after: timeout) {
+                    try await self.store.failActivity(task, failure: failure, heartbeatDetails: details, identity: self.configuration.identity, at: now)
+                }
             }
         } catch {
             logger.warning("Could not record activity outcome", metadata: ["error": "\(String(reflecting: error))"])
@@ -136,17 +141,20 @@ extension Worker {
     /// leased to this worker (design §11: one commit per step, no poll). If the run had moved on,
     /// what the task decided is dropped and the run is evicted.
     private func complete(_ task: ActivityTask, result: Payload, at now: Date, logger: Logger) async throws -> ActivityTask? {
+        let identity = configuration.identity
+        let timeout = configuration.databaseCallTimeout
         guard let cached = cache.take(task.runId) else {
-            try await store.completeActivity(task, result: result, identity: configuration.identity, at: now)
+            try await abandoning(after: timeout) { try await self.store.completeActivity(task, result: result, identity: identity, at: now) }
             return nil
         }
         let run = cached.run
         let activation = ActivationRecord()
         let inline = InlineWorkflowTask(
             expectedNextEventId: cached.nextEventId, taskQueue: configuration.taskQueue,
-            eager: EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1)
+            eager: EagerActivities(owner: identity, taskQueue: configuration.taskQueue, limit: 1)
         ) { events in
-            activation.record()
+            guard activation.begin() else { throw AbandonedOperationError(timeout: timeout) }
+            defer { if activation.end() { run.evict() } }
             do {
                 return try self.activateWatched(run, with: cached.unseen + events, logger: logger)
             } catch {
@@ -155,7 +163,9 @@ extension Worker {
             }
         }
         do {
-            let completion = try await store.completeActivity(task, result: result, identity: configuration.identity, inline: inline, at: now)
+            let completion = try await abandoning(after: timeout) {
+                try await self.store.completeActivity(task, result: result, identity: identity, inline: inline, at: now)
+            }
             if let completion {
                 counters.withLock {
                     $0.inlineWorkflowTasks += 1
@@ -170,6 +180,10 @@ extension Worker {
                 cache.put(task.runId, run, written: cached.unseen)
             }
             return completion?.eagerActivities.first
+        } catch let error as AbandonedOperationError {
+            // The call may still be running the workflow code: then the run is evicted when it returns.
+            if activation.abandon() { run.evict() }
+            throw error
         } catch {
             if activation.ran { run.evict() } else { cache.put(task.runId, run, written: cached.unseen) }
             throw error
@@ -193,11 +207,46 @@ extension Worker {
     }
 }
 
-/// Whether an inline workflow task ran the workflow code.
+/// Whether an inline workflow task ran the workflow code, and whether its call was abandoned:
+/// the run may be evicted only when its code is not running, so whichever of the two comes last
+/// (the code returning, the abandonment) evicts it.
 final class ActivationRecord: Sendable {
-    private let state = Mutex(false)
-    func record() { state.withLock { $0 = true } }
-    var ran: Bool { state.withLock { $0 } }
+    private struct State {
+        var started = false
+        var running = false
+        var abandoned = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Called before the code runs; false when the call was abandoned first, and the code must not run.
+    func begin() -> Bool {
+        state.withLock { state in
+            guard !state.abandoned else { return false }
+            state.started = true
+            state.running = true
+            return true
+        }
+    }
+
+    /// Called when the code has returned; true when the call was abandoned meanwhile, and the
+    /// caller must now evict the run.
+    func end() -> Bool {
+        state.withLock { state in
+            state.running = false
+            return state.abandoned
+        }
+    }
+
+    /// Marks the call abandoned; true when the code is not running, and the run can be evicted now.
+    func abandon() -> Bool {
+        state.withLock { state in
+            state.abandoned = true
+            return !state.running
+        }
+    }
+
+    var ran: Bool { state.withLock { $0.started } }
 }
 
 /// One attempt's shared state: heartbeat throttling, the latest details, and why it was stopped.

@@ -5,7 +5,7 @@ import Store
 import Workflow
 
 extension Worker {
-    func pollWorkflowTasks(eager: AsyncStream<ActivityTask>.Continuation) async {
+    func pollWorkflowTasks() async {
         await pollLoop(
             slots: configuration.maxConcurrentWorkflowTasks, wakeup: workflowWakeup,
             poll: { limit in
@@ -13,13 +13,13 @@ extension Worker {
                     taskQueue: self.configuration.taskQueue, owner: self.configuration.identity, limit: limit,
                     leaseDuration: self.configuration.workflowTaskLease, at: self.clock.now)
             },
-            handle: { task in await self.process(task, eager: eager) })
+            handle: { task in await self.process(task) })
     }
 
     /// Runs one workflow task on the cached run (or a fresh replay) and records the outcome. The
     /// activities it schedules on this worker's queue are leased to this worker while it has free
-    /// slots, and handed to `eager` to run.
-    func process(_ task: WorkflowTask, eager: AsyncStream<ActivityTask>.Continuation) async {
+    /// slots, and handed to its eager runner.
+    func process(_ task: WorkflowTask) async {
         var logger = self.logger
         logger[metadataKey: "workflow.namespace"] = "\(task.namespace)"
         logger[metadataKey: "workflow.id"] = "\(task.workflowId)"
@@ -29,21 +29,25 @@ extension Worker {
             eventId: task.nextEventId, eventTime: now,
             attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId, identity: configuration.identity)))
         var run: WorkflowRun?
+        // A database call that hangs is abandoned (the task's lease then expires); none of them
+        // runs workflow code, so the run can be evicted at once.
+        let timeout = configuration.databaseCallTimeout
         do {
             let current = try await runForTask(task, logger: logger)
             run = current
-            let events = try await store.history(runId: task.runId, afterEventId: current.lastEventId)
+            let events = try await abandoning(after: timeout) { try await self.store.history(runId: task.runId, afterEventId: current.lastEventId) }
             guard current.lastEventId + Int64(events.count) + 1 == task.nextEventId else {
                 throw StoreError(.staleTask, "history of run \(task.runId) moved on since the task was leased")
             }
             let commands = try activateWatched(current, with: events + [started], logger: logger)
             let reserved = reserveActivitySlots(for: commands, on: task.taskQueue)
+            let eager = reserved > 0 ? EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: reserved) : nil
             let completion: WorkflowTaskCompletion
             do {
-                completion = try await store.completeWorkflowTask(
-                    task, started: started, commands: commands, identity: configuration.identity,
-                    eager: reserved > 0 ? EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: reserved) : nil,
-                    at: now)
+                completion = try await abandoning(after: timeout) {
+                    try await self.store.completeWorkflowTask(
+                        task, started: started, commands: commands, identity: self.configuration.identity, eager: eager, at: now)
+                }
             } catch {
                 for _ in 0..<reserved { activitySlots.end() }
                 throw error
@@ -52,20 +56,18 @@ extension Worker {
             counters.withLock { $0.eagerActivities += completion.eagerActivities.count }
             // Cached before its activities run, so that their completions find it.
             if current.isFinished { current.evict() } else { cache.put(task.runId, current, written: completion.events) }
-            for activity in completion.eagerActivities {
-                tracker.begin()  // Ended by runEagerActivities when the attempt is done.
-                undeliveredEager.add(1, ordering: .sequentiallyConsistent)
-                eager.yield(activity)
-            }
+            handOver(completion.eagerActivities)
         } catch let error as WorkflowTaskError {
             run?.evict()
             logger.error(
                 "Workflow task failed", metadata: ["error.type": "\(error.code)", "error.message": "\(error.message)", "attempt": "\(task.attempt)"])
             do {
                 let delay = min(Duration.seconds(1) * (1 << min(task.attempt - 1, 20)), configuration.maxWorkflowTaskRetryDelay)
-                let paused = try await store.failWorkflowTask(
-                    task, started: started, error: error, identity: configuration.identity, maxAttempts: configuration.maxWorkflowTaskAttempts,
-                    retryDelay: delay, at: clock.now)
+                let (identity, maxAttempts, failedAt) = (configuration.identity, configuration.maxWorkflowTaskAttempts, clock.now)
+                let paused = try await abandoning(after: timeout) {
+                    try await self.store.failWorkflowTask(
+                        task, started: started, error: error, identity: identity, maxAttempts: maxAttempts, retryDelay: delay, at: failedAt)
+                }
                 if paused { logger.error("Run paused after repeated workflow task failures", metadata: ["attempt": "\(task.attempt)"]) }
             } catch {
                 logger.warning("Could not record workflow task failure", metadata: ["error": "\(String(reflecting: error))"])
@@ -74,7 +76,8 @@ extension Worker {
             run?.evict()
             guard !Task.isCancelled else { return }
             logger.debug("Workflow task released", metadata: ["error": "\(String(reflecting: error))"])
-            try? await store.releaseWorkflowTask(task, at: clock.now)
+            let releasedAt = clock.now
+            _ = try? await abandoning(after: timeout) { try await self.store.releaseWorkflowTask(task, at: releasedAt) }
         }
     }
 

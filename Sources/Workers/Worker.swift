@@ -36,8 +36,9 @@ public final class Worker: Service, Sendable {
         public var maxWorkflowTaskRetryDelay: Duration = .seconds(60)
         /// The slow poll used when no notification arrives.
         public var pollInterval: Duration = .seconds(2)
-        /// How long a poll may take before it is abandoned and retried.
-        public var pollTimeout: Duration = .seconds(30)
+        /// How long one of the worker's database calls (a poll, a completion) may take before it
+        /// is abandoned: PostgresNIO can leave a call hanging when Postgres restarts under it.
+        public var databaseCallTimeout: Duration = .seconds(30)
         /// How long an activation may run before the watchdog reports it stuck.
         public var stuckWorkflowTaskThreshold: Duration = .seconds(2)
         /// How long graceful shutdown waits for running activities before releasing them.
@@ -65,6 +66,8 @@ public final class Worker: Service, Sendable {
     /// Eager activities handed over but not yet taken up; a killed worker drops them (their
     /// leases expire), and gives back their slots and busy marks.
     let undeliveredEager = Atomic<Int>(0)
+    /// Where eagerly leased activities go while the worker runs; nil before and after.
+    let eagerActivities = Mutex<AsyncStream<ActivityTask>.Continuation?>(nil)
     let counters = Mutex(Statistics())
 
     /// How often the hot path's shortcuts were taken (design §11).
@@ -73,6 +76,8 @@ public final class Worker: Service, Sendable {
         public var inlineWorkflowTasks = 0
         /// Activity attempts leased to this worker by the transaction that scheduled them.
         public var eagerActivities = 0
+        /// Runs whose first workflow task this worker ran inside their start.
+        public var eagerStarts = 0
     }
 
     /// How often the hot path's shortcuts were taken so far.
@@ -112,6 +117,7 @@ public final class Worker: Service, Sendable {
         defer { cache.evictAll() }
         // Activities that workflow tasks lease to this worker as they schedule them.
         let eager = AsyncStream<ActivityTask>.makeStream()
+        eagerActivities.withLock { $0 = eager.continuation }
         await withDiscardingTaskGroup { group in
             group.addTask {
                 await listener.run()
@@ -120,8 +126,10 @@ public final class Worker: Service, Sendable {
             // The pollers end on graceful shutdown once their tasks are done; then the listener stops.
             await withDiscardingTaskGroup { pollers in
                 pollers.addTask {
-                    await self.pollWorkflowTasks(eager: eager.continuation)
-                    eager.continuation.finish()  // No workflow task runs any more, so none is leased eagerly.
+                    await self.pollWorkflowTasks()
+                    // No workflow task runs any more, so none is leased eagerly; starts go plain.
+                    self.eagerActivities.withLock { $0 = nil }
+                    eager.continuation.finish()
                     self.logger.debug("Workflow task poller stopped")
                 }
                 pollers.addTask {
@@ -160,7 +168,7 @@ public final class Worker: Service, Sendable {
                     // A poll in flight when Postgres drops its connections can hang in the pool and
                     // ignore cancellation; it is abandoned rather than waited for (an abandoned
                     // lease expires like a dead worker's).
-                    tasks = try await abandoning(after: configuration.pollTimeout) { try await poll(free) }
+                    tasks = try await abandoning(after: configuration.databaseCallTimeout) { try await poll(free) }
                 } catch {
                     tracker.end()
                     logger.warning("Poll failed", metadata: ["error": "\(String(reflecting: error))"])

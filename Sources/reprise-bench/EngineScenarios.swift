@@ -56,7 +56,10 @@ struct EngineScenarios {
         let worker = Worker(
             store: store, configuration: configuration, workflows: WorkflowRegistry([Steps.self, Nap.self]),
             activities: ActivityRegistry([NoOp()]), clock: clock, logger: logger)
-        let api = APIServer(store: store, configuration: .init(insecure: true), metrics: PrometheusCollectorRegistry(), logger: logger)
+        // Starts go through the worker, as under `reprise dev`: it runs each run's first workflow
+        // task inside the start (eager start).
+        let api = APIServer(
+            store: store, configuration: .init(insecure: true), metrics: PrometheusCollectorRegistry(), starter: worker, logger: logger)
         let ready = AsyncStream<Int>.makeStream()
         let app = Application(
             router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: api.services,
@@ -76,14 +79,14 @@ struct EngineScenarios {
             }
             var clean: Double?
             if wanted("throughput") {
-                let line = try await throughput(store, ceiling: ceilingTPS)
+                let line = try await throughput(store, starter: worker, ceiling: ceilingTPS)
                 clean = line["steps_per_s"].flatMap { if case .double(let v) = $0 { v } else { nil } }
                 lines.append(line)
             }
             if wanted("latency") { lines.append(try await latency(port: port)) }
             if wanted("timers") { lines.append(contentsOf: try await timers(store)) }
             if wanted("starts") { lines.append(try await starts(port: port)) }
-            if wanted("growth") { lines.append(try await growth(store, ceiling: ceilingTPS, clean: clean)) }
+            if wanted("growth") { lines.append(try await growth(store, starter: worker, ceiling: ceilingTPS, clean: clean)) }
             if wanted("memory") {
                 lines.append(try await MemoryScenario(databaseURL: databaseURL, parkedRuns: quick ? 1000 : 10_000, logger: logger).run(store))
             }
@@ -116,12 +119,12 @@ struct EngineScenarios {
     }
 
     /// Throughput again, on tables grown by closed runs and a backlog on another queue.
-    func growth(_ store: Store, ceiling: Double, clean: Double?) async throws -> [String: JSONValue] {
+    func growth(_ store: Store, starter: any WorkflowStarter, ceiling: Double, clean: Double?) async throws -> [String: JSONValue] {
         let fixture = GrowthFixture(closedRuns: quick ? 10_000 : 1_000_000, queuedTasks: quick ? 1_000 : 100_000)
         let seeding = ContinuousClock.now
         try await fixture.seed(store)
         let seeded = (ContinuousClock.now - seeding).seconds
-        var line = try await throughput(store, ceiling: ceiling, label: "growth")
+        var line = try await throughput(store, starter: starter, ceiling: ceiling, label: "growth")
         line["closed_runs"] = .int(Int64(fixture.closedRuns))
         line["queued_tasks_elsewhere"] = .int(Int64(fixture.queuedTasks))
         line["seed_s"] = .double(seeded)
@@ -146,7 +149,9 @@ struct EngineScenarios {
     }
 
     /// Workflows of 10 no-op activities, 64 in flight at a time.
-    func throughput(_ store: Store, ceiling: Double, label: String = "throughput") async throws -> [String: JSONValue] {
+    func throughput(_ store: Store, starter: any WorkflowStarter, ceiling: Double, label: String = "throughput") async throws
+        -> [String: JSONValue]
+    {
         let total = quick ? 200 : 2000
         let steps = 10
         let watcher = CloseWatcher()
@@ -165,7 +170,7 @@ struct EngineScenarios {
                         while index < total {
                             let begin = ContinuousClock.now
                             let id = "tp-\(UUID().uuidString.prefix(8))-\(index)"
-                            _ = try await store.startWorkflow(
+                            _ = try await starter.startWorkflow(
                                 StartWorkflowRequest(namespace: "default", workflowId: id, workflowType: Steps.name, taskQueue: "bench", input: .int(Int64(steps))),
                                 at: Date())
                             await watcher.waitUntilClosed(id)

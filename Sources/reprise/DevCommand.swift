@@ -62,11 +62,12 @@ struct Dev: AsyncParsableCommand {
         let store = try Store(url: url, logger: logger)
         let clock = SystemClock()
         let gateway = try makeGateway(store: store, logger: logger)
-        let api = APIServer(
-            store: store, clock: clock, configuration: .init(insecure: true), metrics: metricsRegistry, gateway: gateway, logger: logger)
         let worker = Worker(
             store: store, configuration: .init(taskQueue: taskQueue), workflows: Registrations.workflows,
             activities: Registrations.activities(store: store, gateway: gateway), clock: clock, logger: logger)
+        let api = APIServer(
+            store: store, clock: clock, configuration: .init(insecure: true), metrics: metricsRegistry, gateway: gateway, starter: worker,
+            logger: logger)
         let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
         print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue)")
         print("Try: reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")

@@ -39,6 +39,11 @@ struct ThreeSteps: Workflow {
     }
 }
 
+/// Returns its input at once: a run whose first workflow task ends it.
+struct Immediate: Workflow {
+    func run(context: WorkflowContext, input: String) async throws -> String { "done \(input)" }
+}
+
 /// Fails a given number of times, then succeeds; records the virtual time of each attempt.
 struct Flaky: Activity {
     let log: CallLog

@@ -58,7 +58,10 @@ struct PostgresRestartTests {
         let gate = Gate(log: log)
         try await TestEnvironment.run(
             workflows: [GatedSteps.self], activities: [Greet(log: log), gate], databaseServer: server,
-            configure: { $0.pollInterval = .milliseconds(200) }
+            configure: {
+                $0.pollInterval = .milliseconds(200)
+                $0.databaseCallTimeout = .seconds(5)  // A call caught in the restart is given up sooner.
+            }
         ) { env in
             try await env.start(GatedSteps.self, id: "restart", input: "p")
             try await env.waitUntil("the gate runs") { log.count("Gate:p") == 1 }

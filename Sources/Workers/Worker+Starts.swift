@@ -1,0 +1,79 @@
+import Foundation
+import Store
+import Synchronization
+import Workflow
+
+extension Worker: WorkflowStarter {
+    /// Starts a run; when it is for this worker's queue and a registered type, and the worker is
+    /// running, the run's first workflow task runs here and is written with the start, its first
+    /// activity leased to this worker ("eager start", design §11). Otherwise, or when the first
+    /// task does not fit one statement, it is a plain start that a poll picks up.
+    ///
+    /// - Throws: as ``Store/startWorkflow(_:at:)``.
+    public func startWorkflow(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
+        guard request.taskQueue == configuration.taskQueue, let workflow = try? workflows.workflow(named: request.workflowType),
+            acceptsEagerStarts
+        else {
+            return try await store.startWorkflow(request, at: now)
+        }
+        let speculative = Mutex<WorkflowRun?>(nil)
+        let reserved = activitySlots.tryBegin(limit: configuration.maxConcurrentActivities)
+        let firstTask = FirstWorkflowTask(
+            identity: configuration.identity,
+            eager: reserved ? EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1) : nil
+        ) { runId, events in
+            let info = WorkflowInfo(
+                namespace: request.namespace, workflowId: request.workflowId, runId: runId.uuidString.lowercased(),
+                workflowType: request.workflowType, taskQueue: request.taskQueue)
+            var logger = self.logger
+            logger[metadataKey: "workflow.namespace"] = "\(request.namespace)"
+            logger[metadataKey: "workflow.id"] = "\(request.workflowId)"
+            logger[metadataKey: "workflow.run.id"] = "\(info.runId)"
+            let run = WorkflowRun(workflow: workflow, info: info, logger: self.logger)
+            speculative.withLock { $0 = run }
+            return try self.activateWatched(run, with: events, logger: logger)
+        }
+        let started: (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
+        do {
+            started = try await store.startWorkflow(request, at: now, firstTask: firstTask)
+        } catch {
+            if reserved { activitySlots.end() }
+            speculative.withLock { $0 }?.evict()
+            throw error
+        }
+        let run = speculative.withLock { $0 }
+        guard let completion = started.firstTask, let run else {
+            // Written alone, or an open run was returned: the code's work is dropped.
+            if reserved { activitySlots.end() }
+            run?.evict()
+            return started.result
+        }
+        counters.withLock {
+            $0.eagerStarts += 1
+            $0.eagerActivities += completion.eagerActivities.count
+        }
+        if run.isFinished { run.evict() } else { cache.put(started.result.runId, run, written: completion.events) }
+        if reserved && completion.eagerActivities.isEmpty { activitySlots.end() }
+        handOver(completion.eagerActivities)
+        return started.result
+    }
+
+    /// Whether starts can run their first workflow task here: the worker is running.
+    package var acceptsEagerStarts: Bool { eagerActivities.withLock { $0 != nil } }
+
+    /// Hands activities leased to this worker to its eager runner, which holds a slot for each.
+    /// If the worker has stopped meanwhile, their leases expire and the reaper queues them again.
+    func handOver(_ activities: [ActivityTask]) {
+        eagerActivities.withLock { continuation in
+            for activity in activities {
+                guard let continuation else {
+                    activitySlots.end()
+                    continue
+                }
+                tracker.begin()  // Ended by runEagerActivities when the attempt is done.
+                undeliveredEager.add(1, ordering: .sequentiallyConsistent)
+                continuation.yield(activity)
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import RepriseTesting
+import Store
+import Testing
+import Workers
+import Workflow
+
+/// Eager start (design §11): a worker in the starting process runs the run's first workflow task
+/// and writes it with the start, in one statement, leasing the first activity to itself.
+@Suite("Eager start: the first workflow task inside the start")
+struct EagerStartTests {
+    private func request(_ type: any Workflow.Type, id: String, input: Payload, env: TestEnvironment,
+        conflict: WorkflowIdConflictPolicy = .fail) -> StartWorkflowRequest
+    {
+        StartWorkflowRequest(
+            namespace: env.namespace, workflowId: id, workflowType: type.name, taskQueue: env.taskQueue, input: input,
+            idConflictPolicy: conflict)
+    }
+
+    private func runningWorker(_ env: TestEnvironment) async throws -> Worker {
+        let worker = env.launchWorker().worker
+        try await env.waitUntil("the worker runs") { worker.acceptsEagerStarts }
+        return worker
+    }
+
+    @Test func anEagerStartWritesTheFirstTaskAndRunsItsActivityAtOnce() async throws {
+        let log = CallLog()
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], activities: [Greet(log: log)], startWorker: false) { env in
+            let worker = try await runningWorker(env)
+            let started = try await worker.startWorkflow(request(ThreeSteps.self, id: "eager", input: .string("e"), env: env), at: env.clock.now)
+            #expect(started.started)
+            #expect(try await env.result(ThreeSteps.self, id: "eager") == ["hello e-one", "hello e-two", "hello e-three"])
+            #expect(worker.statistics.eagerStarts == 1)
+            // The first task's activity was leased by the start, each later one by the step before.
+            #expect(worker.statistics.eagerActivities == 3)
+            let history = try await env.history("eager")
+            #expect(
+                history.prefix(6).map(\.eventType) == [
+                    .workflowExecutionStarted, .workflowTaskScheduled, .workflowTaskStarted, .workflowTaskCompleted, .activityTaskScheduled,
+                    .activityTaskStarted,
+                ])
+            #expect(history.map(\.eventId) == Array(1...Int64(history.count)), "event ids are dense")
+            // The history replays as the code runs it.
+            try WorkflowReplayer(registry: WorkflowRegistry([ThreeSteps.self])).replay(History(events: history))
+        }
+    }
+
+    @Test func anEagerStartWhoseFirstTaskEndsTheRunClosesIt() async throws {
+        try await TestEnvironment.run(workflows: [Immediate.self], startWorker: false) { env in
+            let worker = try await runningWorker(env)
+            let started = try await worker.startWorkflow(request(Immediate.self, id: "now", input: .string("x"), env: env), at: env.clock.now)
+            // Closed by the start's own statement: no task was queued for a poll.
+            let description = try await env.describe("now")
+            #expect(description.runId == started.runId)
+            #expect(description.status == .completed)
+            #expect(description.result == .string("done x"))
+            #expect(worker.statistics.eagerStarts == 1)
+            let tasks = try await env.store.pollWorkflowTasks(
+                taskQueue: env.taskQueue, owner: "probe", limit: 10, leaseDuration: .seconds(5), at: env.clock.now)
+            #expect(tasks.isEmpty)
+            #expect(try await env.history("now").last?.eventType == .workflowExecutionCompleted)
+        }
+    }
+
+    @Test func anEagerStartOfARunningIdWritesNothingAndFollowsThePolicy() async throws {
+        let log = CallLog()
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], activities: [Greet(log: log)], startWorker: false) { env in
+            let first = try await env.start(ThreeSteps.self, id: "twice", input: "a")
+            let before = try await env.history("twice")
+            let worker = try await runningWorker(env)
+            let refused = await #expect(throws: StoreError.self) {
+                try await worker.startWorkflow(request(ThreeSteps.self, id: "twice", input: .string("b"), env: env), at: env.clock.now)
+            }
+            #expect(refused?.code == .workflowAlreadyStarted)
+            let existing = try await worker.startWorkflow(
+                request(ThreeSteps.self, id: "twice", input: .string("b"), env: env, conflict: .useExisting), at: env.clock.now)
+            #expect(existing == StartWorkflowResult(runId: first.runId, started: false))
+            #expect(worker.statistics.eagerStarts == 0)
+            // The open run goes on with its own input; the speculative runs were dropped.
+            #expect(try await env.result(ThreeSteps.self, id: "twice") == ["hello a-one", "hello a-two", "hello a-three"])
+            #expect(try await env.history("twice").prefix(before.count).map(\.eventType) == before.map(\.eventType))
+        }
+    }
+
+    @Test func aFirstTaskThatNeedsMoreThanOneStatementIsStartedPlain() async throws {
+        try await TestEnvironment.run(workflows: [SleepDays.self, AlwaysBuggy.self], startWorker: false) { env in
+            let worker = try await runningWorker(env)
+            // A timer needs its own row: the start is written alone and a poll runs the task.
+            try await worker.startWorkflow(request(SleepDays.self, id: "sleeper", input: .int(1), env: env), at: env.clock.now)
+            #expect(try await env.result(SleepDays.self, id: "sleeper") == "slept 86400.0")
+            // Code that fails its first task: the start is written alone and the failure recorded as usual.
+            try await worker.startWorkflow(request(AlwaysBuggy.self, id: "buggy", input: .string("x"), env: env), at: env.clock.now)
+            try await env.waitUntil("the buggy task fails") {
+                try await env.history("buggy").contains { $0.eventType == .workflowTaskFailed }
+            }
+            #expect(worker.statistics.eagerStarts == 0)
+        }
+    }
+}
