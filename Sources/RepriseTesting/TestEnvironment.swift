@@ -161,7 +161,10 @@ public final class TestEnvironment: Sendable {
             }
             idleChecks += 1
             guard idleChecks >= 2 else { continue }
-            guard let due = try? await store.nextDue() else { continue }
+            // Abandoned if it hangs (a Postgres restart under a test): a hung call here would stop
+            // the clock and, deaf to cancellation, hold up the environment's shutdown.
+            let store = self.store
+            guard let due = try? await abandoning(after: .seconds(5), { try await store.nextDue() }) else { continue }
             if due > clock.now && tracker.isIdle {
                 // Postgres keeps microseconds; round up to the millisecond so the clock never stops
                 // a hair before what is due.

@@ -10,7 +10,8 @@ extension APIServer {
         workflows.post { request, context in
             var request = request
             let namespace = try context.parameters.require("namespace")
-            try await authorize(request, namespace: namespace, needs: .writer)
+            // The start's own statement answers NamespaceNotFound: one round trip fewer per start.
+            try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
             let result = try await starter.startWorkflow(
                 StartWorkflowRequest(

@@ -26,6 +26,8 @@ public struct TimerService: Service {
     public var pollInterval: Duration = .seconds(2)
     /// Timers fired per round.
     public var batchSize = 2000
+    /// How long a round's database call may take before it is abandoned.
+    public var databaseCallTimeout: Duration = .seconds(30)
 
     public init(store: Store, clock: any EngineClock = SystemClock(), tracker: WorkTracker = WorkTracker(), logger: Logger) {
         self.store = store
@@ -49,13 +51,17 @@ public struct TimerService: Service {
             while !Task.isCancelled {
                 var next: Date?
                 do {
+                    // A call that hangs (Postgres restarting under it) is abandoned, or timers would stop for good.
+                    let (store, clock, batchSize) = (self.store, self.clock, self.batchSize)
                     let fired = try await tracker.track {
-                        let fired = try await store.fireDueTimers(at: clock.now, limit: batchSize)
-                        try await store.timeOutRuns(at: clock.now)
-                        return fired
+                        try await abandoning(after: databaseCallTimeout) {
+                            let fired = try await store.fireDueTimers(at: clock.now, limit: batchSize)
+                            try await store.timeOutRuns(at: clock.now)
+                            return fired
+                        }
                     }
                     if fired >= batchSize { continue }
-                    next = try await store.nextTimerDue()
+                    next = try await abandoning(after: databaseCallTimeout) { try await store.nextTimerDue() }
                 } catch {
                     if Task.isCancelled { break }
                     logger.warning("Timer service round failed", metadata: ["error": "\(String(reflecting: error))"])
@@ -78,6 +84,8 @@ public struct LeaseReaper: Service {
     let wakeup = Wakeup()
     /// The longest time between two rounds.
     public var interval: Duration = .seconds(1)
+    /// How long a round's database call may take before it is abandoned.
+    public var databaseCallTimeout: Duration = .seconds(30)
 
     public init(store: Store, clock: any EngineClock = SystemClock(), tracker: WorkTracker = WorkTracker(), logger: Logger) {
         self.store = store
@@ -97,8 +105,10 @@ public struct LeaseReaper: Service {
         while !Task.isCancelled {
             var next: Date?
             do {
-                try await tracker.track { _ = try await store.reapActivities(at: clock.now) }
-                next = try await store.nextActivityDeadline()
+                // A call that hangs (Postgres restarting under it) is abandoned, or reaping would stop for good.
+                let (store, clock) = (self.store, self.clock)
+                try await tracker.track { _ = try await abandoning(after: databaseCallTimeout) { try await store.reapActivities(at: clock.now) } }
+                next = try await abandoning(after: databaseCallTimeout) { try await store.nextActivityDeadline() }
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("Lease reaper round failed", metadata: ["error": "\(String(reflecting: error))"])

@@ -198,6 +198,10 @@ struct APITests {
             #expect(crossed.json["error"]?["code"] == .string("NamespaceNotFound"))
             #expect(try await api.send(.get, "/api/v1/namespaces/team-b/workflows", token: otherNamespace).status == 200)
             #expect(try await api.send(.get, "/api/v1/namespaces/nowhere/workflows").status == 404)
+            // A start finds out in its own statement.
+            let nowhere = try await api.send(.post, "/api/v1/namespaces/nowhere/workflows", body: #"{"workflowId":"n1","type":"Waiter"}"#)
+            #expect(nowhere.status == 404)
+            #expect(nowhere.json["error"]?["code"] == .string("NamespaceNotFound"))
 
             // Admin routes need the admin role.
             #expect(try await api.send(.post, "/api/v1/namespaces", token: operatorToken, body: #"{"name":"x"}"#).status == 403)
