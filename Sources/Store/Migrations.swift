@@ -391,9 +391,16 @@ extension Migrations {
 extension Migrations {
     /// Every step updates its run's row. With full pages a tenth of those updates could not stay on
     /// their page (HOT) and so inserted into all eight of the table's indexes; free space on each
-    /// page keeps them in place. Applies to pages written from now on.
+    /// page keeps them in place. Applies to pages written from now on. And every step inserts an
+    /// activity row, most often without a schedule-to-close deadline: the deadline index leaves
+    /// those out (the reaper and the next-deadline query only look for set deadlines).
     static let version5 = [
         "ALTER TABLE workflow_executions SET (fillfactor = 80)",
+        "DROP INDEX activity_tasks_close_deadline",
+        """
+        CREATE INDEX activity_tasks_close_deadline ON activity_tasks (schedule_to_close_deadline)
+        WHERE schedule_to_close_deadline IS NOT NULL
+        """,
     ]
 }
 
