@@ -92,13 +92,25 @@ enum Prepared {
 
     /// Inserts an activity task, queued or (with a lease) already leased to a worker.
     struct InsertActivityTask: PostgresPreparedStatement {
-        static let sql = """
-            INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
-                scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
-                lease_owner, lease_token, started_at, lease_expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::text::jsonb, $10, $11, $11, $12::timestamptz, $13::timestamptz, $14::text,
-                $15::uuid, $16::timestamptz, $17::timestamptz)
+        static let sql = "INSERT INTO activity_tasks (\(columns)) VALUES (\(values(from: 1)))"
+
+        /// The row's columns, for this statement and the ones that insert the row among others.
+        static let columns = """
+            run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
+            scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
+            lease_owner, lease_token, started_at, lease_expires_at
             """
+
+        /// The values of ``columns`` as the parameters that ``append(_:to:)`` binds, from `$first`
+        /// on (the scheduling time fills both `scheduled_at` and `visible_at`).
+        static func values(from first: Int) -> String {
+            let types = ["uuid", "text", "text", "text", "text", "text", "text", "text::jsonb", "text::jsonb", "bigint", "timestamptz"]
+                .enumerated().map { "$\(first + $0.offset)::\($0.element)" }
+            let rest = ["timestamptz", "timestamptz", "text", "uuid", "timestamptz", "timestamptz"]
+                .enumerated().map { "$\(first + 11 + $0.offset)::\($0.element)" }
+            return (types + [types[10]] + rest).joined(separator: ", ")
+        }
+
         typealias Row = Void
         var runId: UUID
         var activityId: String
@@ -175,12 +187,8 @@ enum Prepared {
                     failure = COALESCE($31::text::jsonb, failure)
                 WHERE run_id = (SELECT run_id FROM taken)
             ), leased AS (
-                INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input,
-                    options, scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
-                    lease_owner, lease_token, started_at, lease_expires_at)
-                SELECT $11::uuid, $12::text, $13::text, $14::text, $15::text, $16::text, $17::text, $18::text::jsonb, $19::text::jsonb, $20::bigint,
-                    $21::timestamptz, $21::timestamptz, $22::timestamptz, $23::timestamptz, $24::text, $25::uuid, $26::timestamptz, $27::timestamptz
-                FROM taken WHERE $12::text IS NOT NULL
+                INSERT INTO activity_tasks (\(InsertActivityTask.columns))
+                SELECT \(InsertActivityTask.values(from: 11)) FROM taken WHERE $12::text IS NOT NULL
             ), closed_activities AS (
                 DELETE FROM activity_tasks WHERE run_id = (SELECT run_id FROM taken) AND $28::text IS NOT NULL
             ), closed_workflow_task AS (
@@ -250,12 +258,8 @@ enum Prepared {
                 INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
                 SELECT run_id, $5, cardinality($11::text[]), $7 FROM run WHERE NOT $14::bool
             ), leased AS (
-                INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input,
-                    options, scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
-                    lease_owner, lease_token, started_at, lease_expires_at)
-                SELECT $15::uuid, $16::text, $17::text, $18::text, $19::text, $20::text, $21::text, $22::text::jsonb, $23::text::jsonb, $24::bigint,
-                    $25::timestamptz, $25::timestamptz, $26::timestamptz, $27::timestamptz, $28::text, $29::uuid, $30::timestamptz, $31::timestamptz
-                FROM run WHERE $16::text IS NOT NULL
+                INSERT INTO activity_tasks (\(InsertActivityTask.columns))
+                SELECT \(InsertActivityTask.values(from: 15)) FROM run WHERE $16::text IS NOT NULL
             )
             SELECT COALESCE((SELECT run_id FROM run), (SELECT run_id FROM open)), EXISTS (SELECT FROM namespace),
                 (SELECT pg_notify($13, '')::text FROM run WHERE NOT $14::bool),
