@@ -29,18 +29,22 @@ extension WorkflowRun {
 
     /// Called at every event that is not a command event: once the command events of a completed
     /// workflow task have ended, each command the code emitted must have found its event.
-    func endMatching(at event: HistoryEvent?, lastEventId: Int64? = nil) throws {
+    ///
+    /// The event is an autoclosure: it is read only for the error, and a copy per event showed in
+    /// the replay profile.
+    func endMatching(at event: @autoclosure () -> HistoryEvent?, lastEventId: Int64? = nil) throws {
         let leftover = progress.withLock { progress -> Command? in
             guard progress.matching else { return nil }
             progress.matching = false
             defer {
-                progress.unmatched.removeAll()
+                progress.unmatched.removeAll(keepingCapacity: true)
                 progress.unmatchedHead = 0
             }
             guard progress.unmatchedHead < progress.unmatched.count else { return nil }
             return progress.unmatched[progress.unmatchedHead]
         }
         if let leftover {
+            let event = event()
             throw WorkflowTaskError.nonDeterminism(
                 run: info, eventId: event?.eventId ?? lastEventId ?? 0,
                 expected: event.map { "\(Self.describe($0)) (no further command was recorded for that workflow task)" },

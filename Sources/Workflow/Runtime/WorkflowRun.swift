@@ -105,9 +105,12 @@ public final class WorkflowRun: Sendable {
                 continue
             }
             try endMatching(at: events[index])
-            switch events[index].attributes {
-            case .workflowExecutionStarted(let attributes):
-                progress.withLock { $0.input = attributes.input }
+            // By type: a switch over the attributes copied them, for every event.
+            switch events[index].eventType {
+            case .workflowExecutionStarted:
+                if case .workflowExecutionStarted(let attributes) = events[index].attributes {
+                    progress.withLock { $0.input = attributes.input }
+                }
             case .workflowTaskCompleted:
                 progress.withLock { $0.matching = true }
             case .workflowTaskStarted:
