@@ -37,7 +37,7 @@ extension APIServer {
             if let scope = grant.namespace, scope != namespace {
                 throw APIError(.notFound, code: StoreError.Code.namespaceNotFound.rawValue, "namespace \"\(namespace)\" does not exist")
             }
-            guard try namespaceCheckedByStore ? true : await store.namespaceExists(namespace) else {
+            if !namespaceCheckedByStore, try await !store.namespaceExists(namespace) {
                 throw APIError(.notFound, code: StoreError.Code.namespaceNotFound.rawValue, "namespace \"\(namespace)\" does not exist")
             }
         }
