@@ -52,7 +52,6 @@ public struct TimerService: Service {
                 var next: Date?
                 do {
                     // A call that hangs (Postgres restarting under it) is abandoned, or timers would stop for good.
-                    let (store, clock, batchSize) = (self.store, self.clock, self.batchSize)
                     let fired = try await tracker.track {
                         try await abandoning(after: databaseCallTimeout) {
                             let fired = try await store.fireDueTimers(at: clock.now, limit: batchSize)
@@ -106,7 +105,6 @@ public struct LeaseReaper: Service {
             var next: Date?
             do {
                 // A call that hangs (Postgres restarting under it) is abandoned, or reaping would stop for good.
-                let (store, clock) = (self.store, self.clock)
                 try await tracker.track { _ = try await abandoning(after: databaseCallTimeout) { try await store.reapActivities(at: clock.now) } }
                 next = try await abandoning(after: databaseCallTimeout) { try await store.nextActivityDeadline() }
             } catch {

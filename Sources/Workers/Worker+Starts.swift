@@ -25,12 +25,9 @@ extension Worker: WorkflowStarter {
             let info = WorkflowInfo(
                 namespace: request.namespace, workflowId: request.workflowId, runId: runId.uuidString.lowercased(),
                 workflowType: request.workflowType, taskQueue: request.taskQueue)
-            var logger = self.logger
-            logger[metadataKey: "workflow.namespace"] = "\(request.namespace)"
-            logger[metadataKey: "workflow.id"] = "\(request.workflowId)"
-            logger[metadataKey: "workflow.run.id"] = "\(info.runId)"
             let run = WorkflowRun(workflow: workflow, info: info, logger: self.logger)
             speculative.withLock { $0 = run }
+            let logger = self.runLogger(namespace: request.namespace, workflowId: request.workflowId, runId: info.runId)
             return try self.activateWatched(run, with: events, logger: logger)
         }
         let started: (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
@@ -48,13 +45,9 @@ extension Worker: WorkflowStarter {
             run?.evict()
             return started.result
         }
-        counters.withLock {
-            $0.eagerStarts += 1
-            $0.eagerActivities += completion.eagerActivities.count
-        }
-        if run.isFinished { run.evict() } else { cache.put(started.result.runId, run, written: completion.events) }
+        counters.withLock { $0.eagerStarts += 1 }
         if reserved && completion.eagerActivities.isEmpty { activitySlots.end() }
-        handOver(completion.eagerActivities)
+        keep(run, started.result.runId, after: completion)
         return started.result
     }
 

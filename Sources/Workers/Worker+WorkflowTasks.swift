@@ -20,10 +20,7 @@ extension Worker {
     /// activities it schedules on this worker's queue are leased to this worker while it has free
     /// slots, and handed to its eager runner.
     func process(_ task: WorkflowTask) async {
-        var logger = self.logger
-        logger[metadataKey: "workflow.namespace"] = "\(task.namespace)"
-        logger[metadataKey: "workflow.id"] = "\(task.workflowId)"
-        logger[metadataKey: "workflow.run.id"] = "\(task.runId)"
+        let logger = runLogger(namespace: task.namespace, workflowId: task.workflowId, runId: "\(task.runId)")
         let now = clock.now
         let started = HistoryEvent(
             eventId: task.nextEventId, eventTime: now,
@@ -53,10 +50,7 @@ extension Worker {
                 throw error
             }
             for _ in completion.eagerActivities.count..<reserved { activitySlots.end() }
-            counters.withLock { $0.eagerActivities += completion.eagerActivities.count }
-            // Cached before its activities run, so that their completions find it.
-            if current.isFinished { current.evict() } else { cache.put(task.runId, current, written: completion.events) }
-            handOver(completion.eagerActivities)
+            keep(current, task.runId, after: completion)
         } catch let error as WorkflowTaskError {
             run?.evict()
             logger.error(
@@ -79,6 +73,24 @@ extension Worker {
             let releasedAt = clock.now
             _ = try? await abandoning(after: timeout) { try await self.store.releaseWorkflowTask(task, at: releasedAt) }
         }
+    }
+
+    /// After a recorded workflow task: caches the run (evicts it when finished), then hands the
+    /// activities the task leased to this worker to its eager runner. Cached first, so that their
+    /// completions find it.
+    func keep(_ run: WorkflowRun, _ runId: UUID, after completion: WorkflowTaskCompletion) {
+        counters.withLock { $0.eagerActivities += completion.eagerActivities.count }
+        if run.isFinished { run.evict() } else { cache.put(runId, run, written: completion.events) }
+        handOver(completion.eagerActivities)
+    }
+
+    /// The worker's logger with a run's ids as metadata.
+    func runLogger(namespace: String, workflowId: String, runId: String) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "workflow.namespace"] = "\(namespace)"
+        logger[metadataKey: "workflow.id"] = "\(workflowId)"
+        logger[metadataKey: "workflow.run.id"] = "\(runId)"
+        return logger
     }
 
     /// Takes free activity slots for the activities these commands schedule on this worker's queue.
