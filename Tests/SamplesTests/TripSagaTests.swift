@@ -51,10 +51,17 @@ struct TripSagaTests {
     @Test func cancelingATripPartWayCompensatesWhatWasBooked() async throws {
         try await SampleHarness.run(skipTime: false, extraActivities: { database in [HeldHotelBooking(real: BookTripItem(database: database))] }) { env, _ in
             try await env.start(TripSaga.self, id: "trip-cancel", input: .init(tripId: "t3", flight: "RP100", hotel: "NYC-MIDTOWN", car: "JFK-COMPACT"))
+            // The hotel's booking is scheduled only once the workflow has the flight's result; a
+            // pending BookTripItem alone could still be the flight, whose cancel leaves nothing
+            // for the saga to compensate.
             try await env.waitUntil("the flight is booked and the hotel booking is under way", timeout: SampleHarness.patience) {
                 let flights = try await Self.booked(env, "flight", "RP100")
+                let hotelScheduled = try await env.history("trip-cancel").contains { event in
+                    guard case .activityTaskScheduled(let scheduled) = event.attributes else { return false }
+                    return scheduled.input?["kind"] == .string("hotel")
+                }
                 let pending = try await env.describe("trip-cancel").pendingActivities
-                return flights == 1 && pending.contains { $0.activityType == BookTripItem.name }
+                return flights == 1 && hotelScheduled && pending.contains { $0.activityType == BookTripItem.name }
             }
             try await env.cancel("trip-cancel")
             let closed = try await env.waitForClose("trip-cancel", timeout: SampleHarness.patience)
