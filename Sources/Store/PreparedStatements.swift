@@ -161,70 +161,142 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Row {}
     }
 
-    /// A whole step in one round trip and one commit (design §11): an activity's completion,
+    /// Whole steps in one round trip and one commit (design §11), each an activity's completion,
     /// the inline workflow task's events, and either the next activity row, leased to the
-    /// completing worker, or the run's close. It writes only if the run is where the worker's
-    /// cache left it (`run`) and the attempt still holds its lease (`taken`); every write hangs
-    /// off `taken`. Returns whether each of the two held: (0, 0) the run moved on or closed,
-    /// (1, 0) the lease was lost. A close deletes the run's task rows and timers and NOTIFYs
-    /// `Channel.runClosed`, as ``CloseRun`` does.
-    struct CompleteStep: PostgresPreparedStatement {
+    /// completing worker, or the run's close. The steps are independent: each writes only if its
+    /// run is where the worker's cache left it (`run`) and its attempt still holds its lease
+    /// (`taken`), and every write hangs off `taken`. Returns, per step in order, whether each of
+    /// the two held: (false, false) the run moved on or closed, (true, false) the lease was lost.
+    /// A close deletes the run's task rows and timers and NOTIFYs `Channel.runClosed`, as
+    /// ``CloseRun`` does.
+    ///
+    /// Every column is bound as an array (for `unnest`), and PostgresNIO's arrays hold no NULL:
+    /// an absent text is bound as `''` and an absent time as the epoch (``noTime``), which the
+    /// SQL turns back into NULL. No payload is empty JSON, and no deadline falls in 1970.
+    struct CompleteSteps: PostgresPreparedStatement {
         static let sql = """
-            WITH run AS (
-                SELECT run_id FROM workflow_executions
-                WHERE run_id = $1 AND next_event_id = $5 AND status = 'Running' AND task_queue = $6 FOR UPDATE
+            WITH step AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::uuid[], $5::bigint[], $6::bigint[], $7::text[])
+                    WITH ORDINALITY AS s(run_id, activity_id, attempt, lease_token, expected_event_id, next_event_id, task_queue, n)
+            ), run AS (
+                SELECT w.run_id FROM workflow_executions w JOIN step s ON w.run_id = s.run_id
+                WHERE w.next_event_id = s.expected_event_id AND w.status = 'Running' AND w.task_queue = s.task_queue
+                ORDER BY w.run_id FOR UPDATE OF w
             ), taken AS (
-                DELETE FROM activity_tasks
-                WHERE run_id = (SELECT run_id FROM run) AND activity_id = $2 AND attempt = $3 AND lease_token = $4
-                RETURNING run_id
+                DELETE FROM activity_tasks a USING step s
+                WHERE a.run_id = s.run_id AND a.activity_id = s.activity_id AND a.attempt = s.attempt AND a.lease_token = s.lease_token
+                    AND a.run_id IN (SELECT run_id FROM run)
+                RETURNING a.run_id
             ), appended AS (
                 INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-                SELECT taken.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
-                FROM taken, unnest($7::bigint[], $8::text[], $9::timestamptz[], $10::text[]) AS e(id, type, time, attributes)
+                SELECT e.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
+                FROM unnest($8::uuid[], $9::bigint[], $10::text[], $11::timestamptz[], $12::text[]) AS e(run_id, id, type, time, attributes)
+                WHERE e.run_id IN (SELECT run_id FROM taken)
+            ), closing AS (
+                SELECT c.run_id, c.status, c.close_time, NULLIF(c.result, '')::jsonb AS result, NULLIF(c.failure, '')::jsonb AS failure
+                FROM unnest($29::uuid[], $30::text[], $31::timestamptz[], $32::text[], $33::text[]) AS c(run_id, status, close_time, result, failure)
+                WHERE c.run_id IN (SELECT run_id FROM taken)
             ), advanced AS (
-                UPDATE workflow_executions SET next_event_id = $5 + cardinality($7::bigint[]), status = COALESCE($28::text, status),
-                    close_time = COALESCE($29::timestamptz, close_time), result = COALESCE($30::text::jsonb, result),
-                    failure = COALESCE($31::text::jsonb, failure)
-                WHERE run_id = (SELECT run_id FROM taken)
+                UPDATE workflow_executions w SET next_event_id = s.next_event_id, status = COALESCE(c.status, w.status),
+                    close_time = COALESCE(c.close_time, w.close_time), result = COALESCE(c.result, w.result),
+                    failure = COALESCE(c.failure, w.failure)
+                FROM step s LEFT JOIN closing c ON c.run_id = s.run_id
+                WHERE w.run_id = s.run_id AND w.run_id IN (SELECT run_id FROM taken)
             ), leased AS (
                 INSERT INTO activity_tasks (\(InsertActivityTask.columns))
-                SELECT \(InsertActivityTask.values(from: 11)) FROM taken WHERE $12::text IS NOT NULL
+                SELECT n.run_id, n.activity_id, n.namespace, n.workflow_id, n.workflow_type, n.task_queue, n.activity_type,
+                    NULLIF(n.input, '')::jsonb, n.options::jsonb, n.scheduled_event_id, n.now, n.now, NULLIF(n.start_deadline, 'epoch'),
+                    NULLIF(n.close_deadline, 'epoch'), n.lease_owner, n.lease_token, n.now, n.lease_expires_at
+                FROM unnest($13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+                    $21::text[], $22::bigint[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[], $26::text[], $27::uuid[],
+                    $28::timestamptz[])
+                    AS n(run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
+                        scheduled_event_id, now, start_deadline, close_deadline, lease_owner, lease_token, lease_expires_at)
+                WHERE n.run_id IN (SELECT run_id FROM taken)
             ), closed_activities AS (
-                DELETE FROM activity_tasks WHERE run_id = (SELECT run_id FROM taken) AND $28::text IS NOT NULL
-            ), closed_workflow_task AS (
-                DELETE FROM workflow_tasks WHERE run_id = (SELECT run_id FROM taken) AND $28::text IS NOT NULL
+                DELETE FROM activity_tasks WHERE run_id IN (SELECT run_id FROM closing)
+            ), closed_workflow_tasks AS (
+                DELETE FROM workflow_tasks WHERE run_id IN (SELECT run_id FROM closing)
             ), closed_timers AS (
-                DELETE FROM timers WHERE run_id = (SELECT run_id FROM taken) AND $28::text IS NOT NULL
+                DELETE FROM timers WHERE run_id IN (SELECT run_id FROM closing)
             )
-            SELECT (SELECT count(*) FROM run)::int, (SELECT count(*) FROM taken)::int,
-                (SELECT pg_notify('\(Channel.runClosed)', run_id::text)::text FROM taken WHERE $28::text IS NOT NULL)
+            SELECT s.run_id IN (SELECT run_id FROM run), s.run_id IN (SELECT run_id FROM taken),
+                (SELECT count(pg_notify('\(Channel.runClosed)', run_id::text)::text) FROM closing)
+            FROM step s ORDER BY s.n
             """
-        typealias Row = (Int, Int)
-        var task: ActivityTask
-        var expectedNextEventId: Int64
-        var taskQueue: String
-        /// From the activity's `ActivityTaskStarted` to the workflow task's last command event.
-        var events: [HistoryEvent]
-        var nextActivity: InsertActivityTask?
-        /// The run's close, when the workflow task ended it (its `runId` is not bound).
-        var close: CloseRun?
+        typealias Row = Held
+
+        /// Whether a step's run was where the worker's cache left it, and its attempt held its lease.
+        struct Held: Sendable, Equatable {
+            var run: Bool
+            var lease: Bool
+        }
+
+        /// One step: the completed attempt and what its inline workflow task wrote.
+        struct Step: Sendable {
+            var task: ActivityTask
+            var expectedNextEventId: Int64
+            var taskQueue: String
+            /// From the activity's `ActivityTaskStarted` to the workflow task's last command event.
+            var events: [HistoryEvent]
+            /// The next activity's row, leased to the completing worker (its lease columns are set).
+            var nextActivity: InsertActivityTask?
+            /// The run's close, when the workflow task ended it (its `runId` is not bound).
+            var close: CloseRun?
+        }
+
+        /// The time bound for an absent one; the SQL reads it back as NULL.
+        static let noTime = Date(timeIntervalSince1970: 0)
+
+        var steps: [Step]
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = task.fenceBindings
-            bindings.append(expectedNextEventId)
-            bindings.append(taskQueue)
-            try AppendEvents.appendColumns(of: events, to: &bindings)
-            InsertActivityTask.append(nextActivity, to: &bindings)
-            bindings.append(close?.status)
-            bindings.append(close?.closeTime)
-            bindings.append(close?.result)
-            bindings.append(close?.failure)
+            var bindings = PostgresBindings()
+            bindings.append(steps.map(\.task.runId))
+            bindings.append(steps.map(\.task.activityId))
+            bindings.append(steps.map(\.task.attempt))
+            bindings.append(steps.map(\.task.leaseToken))
+            bindings.append(steps.map(\.expectedNextEventId))
+            bindings.append(steps.map { $0.expectedNextEventId + Int64($0.events.count) })
+            bindings.append(steps.map(\.taskQueue))
+            let events = steps.flatMap { step in step.events.map { (step.task.runId, $0) } }
+            bindings.append(events.map(\.0))
+            bindings.append(events.map(\.1.eventId))
+            bindings.append(events.map(\.1.eventType.rawValue))
+            bindings.append(events.map(\.1.eventTime))
+            bindings.append(try events.map { try $0.1.wrappedAttributesJSON() })
+            let next = steps.compactMap(\.nextActivity)
+            guard next.allSatisfy({ $0.leaseOwner != nil && $0.leaseToken != nil && $0.leaseExpiresAt != nil }) else {
+                throw StoreError(.invalidArgument, "a step's next activity must be leased to the completing worker")
+            }
+            bindings.append(next.map(\.runId))
+            bindings.append(next.map(\.activityId))
+            bindings.append(next.map(\.namespace))
+            bindings.append(next.map(\.workflowId))
+            bindings.append(next.map(\.workflowType))
+            bindings.append(next.map(\.taskQueue))
+            bindings.append(next.map(\.activityType))
+            bindings.append(next.map { $0.input ?? "" })
+            bindings.append(next.map(\.options))
+            bindings.append(next.map(\.scheduledEventId))
+            bindings.append(next.map(\.now))
+            bindings.append(next.map { $0.scheduleToStartDeadline ?? Self.noTime })
+            bindings.append(next.map { $0.scheduleToCloseDeadline ?? Self.noTime })
+            bindings.append(next.map { $0.leaseOwner! })
+            bindings.append(next.map { $0.leaseToken! })
+            bindings.append(next.map { $0.leaseExpiresAt! })
+            let closes = steps.compactMap { step in step.close.map { (step.task.runId, $0) } }
+            bindings.append(closes.map(\.0))
+            bindings.append(closes.map(\.1.status))
+            bindings.append(closes.map(\.1.closeTime))
+            bindings.append(closes.map { $0.1.result ?? "" })
+            bindings.append(closes.map { $0.1.failure ?? "" })
             return bindings
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            let (run, lease, _) = try row.decode((Int, Int, String?).self)
-            return (run, lease)
+            let (run, lease, _) = try row.decode((Bool, Bool, Int).self)
+            return Held(run: run, lease: lease)
         }
     }
 

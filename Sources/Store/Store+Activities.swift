@@ -35,13 +35,18 @@ public struct InlineWorkflowTask: Sendable {
     /// When it throws, the workflow task is queued instead, to fail (and be recorded) on a fresh
     /// replay.
     public var activate: @Sendable ([HistoryEvent]) throws -> [Command]
+    /// How long the step's statement may take before it is abandoned (PostgresNIO can leave a
+    /// query hanging when Postgres restarts); the worker passes its `databaseCallTimeout`.
+    public var callTimeout: Duration
 
     public init(
-        expectedNextEventId: Int64, taskQueue: String, eager: EagerActivities?, activate: @escaping @Sendable ([HistoryEvent]) throws -> [Command]
+        expectedNextEventId: Int64, taskQueue: String, eager: EagerActivities?, callTimeout: Duration = .seconds(30),
+        activate: @escaping @Sendable ([HistoryEvent]) throws -> [Command]
     ) {
         self.expectedNextEventId = expectedNextEventId
         self.taskQueue = taskQueue
         self.eager = eager
+        self.callTimeout = callTimeout
         self.activate = activate
     }
 }
@@ -233,7 +238,8 @@ extension Store {
     /// run since; the writes check that under the run's lock. Then the whole step, from the
     /// activity's result to the next activity leased to the same worker, costs one commit and no
     /// poll; in the common cases (one new activity on the worker's queue, or the run's end) it is one
-    /// statement (`Prepared.CompleteStep`).
+    /// statement (`Prepared.CompleteSteps`), shared with the steps of other runs that complete at
+    /// the same time.
     ///
     /// - Returns: the inline workflow task's completion, or nil when a workflow task was queued.
     /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease (a stale worker).
@@ -285,9 +291,10 @@ extension Store {
         ]
     }
 
-    /// The common step in one statement (`Prepared.CompleteStep`): the inline workflow task
+    /// The common step in one statement (`Prepared.CompleteSteps`): the inline workflow task
     /// scheduled at most one activity, on the worker's own queue, or ended the run, and did
-    /// nothing but record markers besides.
+    /// nothing but record markers besides. Steps of several runs that complete at once share
+    /// the statement (``stepWriter``).
     ///
     /// - Returns: the completion; nil when the step does not fit or the run moved on, and nothing
     ///   was written.
@@ -303,17 +310,45 @@ extension Store {
             runId: task.runId, namespace: task.info.namespace, workflowId: task.info.workflowId, workflowType: task.info.workflowType,
             taskQueue: inline.taskQueue, status: .running, nextEventId: inline.expectedNextEventId, cancelRequested: false)
         guard let writes = try Self.oneStatementWrites(of: commands, events: completed, run: run, eager: inline.eager, at: now) else { return nil }
-        let step = Prepared.CompleteStep(
+        let step = Prepared.CompleteSteps.Step(
             task: task, expectedNextEventId: inline.expectedNextEventId, taskQueue: inline.taskQueue, events: events + completed,
             nextActivity: writes.next?.row, close: writes.close)
-        var held: (run: Int, lease: Int)?
-        for try await row in try await client.execute(step, logger: logger) { held = row }
-        guard held?.run == 1 else { return nil }
-        guard held?.lease == 1 else {
+        let held = try await stepWriter.submit(step) { steps in await self.write(steps, timeout: inline.callTimeout) }
+        guard held.run else { return nil }
+        guard held.lease else {
             throw StoreError(
                 .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
         }
         return WorkflowTaskCompletion(events: events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [])
+    }
+
+    /// Writes steps in one statement. When the statement fails in Postgres (a deadlock, or one
+    /// step's conflict), each step is written again alone, so that a failure is only its own step's.
+    /// A statement that does not answer within `timeout` is abandoned (PostgresNIO can leave a
+    /// query hanging when Postgres restarts), which frees its batch slot.
+    func write(_ steps: [Prepared.CompleteSteps.Step], timeout: Duration) async -> [Result<Prepared.CompleteSteps.Held, any Error>] {
+        do {
+            let held = try await abandoning(after: timeout) {
+                var held: [Prepared.CompleteSteps.Held] = []
+                for try await row in try await self.client.execute(Prepared.CompleteSteps(steps: steps), logger: self.logger) {
+                    held.append(row)
+                }
+                return held
+            }
+            guard held.count == steps.count else {
+                throw StoreError(.invalidArgument, "the step statement answered \(held.count) rows for \(steps.count) steps")
+            }
+            return held.map { .success($0) }
+        } catch let error as PSQLError where error.sqlState != nil && steps.count > 1 {
+            logger.debug("A batch of steps failed; writing each alone", metadata: ["error": "\(String(reflecting: error))", "steps": "\(steps.count)"])
+            var outcomes: [Result<Prepared.CompleteSteps.Held, any Error>] = []
+            for step in steps {
+                outcomes += await write([step], timeout: timeout)
+            }
+            return outcomes
+        } catch {
+            return steps.map { _ in .failure(error) }
+        }
     }
 
     /// What a workflow task writes besides its events when it fits one statement: at most one

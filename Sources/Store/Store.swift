@@ -13,6 +13,10 @@ public final class Store: Sendable {
     public let client: PostgresClient
     /// The background logger.
     public let logger: Logger
+    /// Writes the hot path's steps (``completeActivity(_:result:identity:inline:at:)``) that
+    /// complete at the same time in one statement: the steps that arrive while two statements
+    /// are in flight wait, and go together in the next.
+    let stepWriter = Batcher<Prepared.CompleteSteps.Step, Prepared.CompleteSteps.Held>(maxConcurrentBatches: 2, maxBatchSize: 64)
 
     /// Creates a store over a Postgres client.
     public init(client: PostgresClient, logger: Logger) {

@@ -151,7 +151,7 @@ extension Worker {
         let activation = ActivationRecord()
         let inline = InlineWorkflowTask(
             expectedNextEventId: cached.nextEventId, taskQueue: configuration.taskQueue,
-            eager: EagerActivities(owner: identity, taskQueue: configuration.taskQueue, limit: 1)
+            eager: EagerActivities(owner: identity, taskQueue: configuration.taskQueue, limit: 1), callTimeout: timeout
         ) { events in
             guard activation.begin() else { throw AbandonedOperationError(timeout: timeout) }
             defer { if activation.end() { run.evict() } }

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import Workers
+@testable import Store
 
 /// A pool call that hangs deaf to cancellation must not hold up a poll loop or a shutdown.
 @Suite("Abandoning a hung call")

@@ -1,9 +1,12 @@
 import Foundation
+import PostgresNIO
 import RepriseTesting
-import Store
+import Synchronization
 import Testing
 import Workers
 import Workflow
+
+@testable import Store
 
 /// Design §11's shortcuts: an activity's completion runs the cached run's next workflow task in
 /// the same transaction, and a workflow task leases the activities it schedules to its worker.
@@ -156,6 +159,86 @@ struct HotPathTests {
         }
     }
 
+    /// Runs the steps at once while the store's step statements are held by placeholders, so
+    /// that all of them wait and are then written in one batch.
+    private func stepTogether(_ env: TestEnvironment, _ steps: [String: (first: WorkflowTaskCompletion, commands: [Command])]) async throws
+        -> [String: Result<WorkflowTaskCompletion?, any Error>]
+    {
+        let writer = env.store.stepWriter
+        let gate = StatementHold()
+        let placeholder = Prepared.CompleteSteps.Step(
+            task: try #require(steps.values.first?.first.eagerActivities.first), expectedNextEventId: 0, taskQueue: "", events: [])
+        let holders = (0..<writer.maxConcurrentBatches).map { _ in
+            Task {
+                try await writer.submit(placeholder) { batch in
+                    await gate.wait()
+                    return batch.map { _ in .success(.init(run: false, lease: false)) }
+                }
+            }
+        }
+        return try await withThrowingTaskGroup(of: (String, Result<WorkflowTaskCompletion?, any Error>).self) { group in
+            while gate.waiting < holders.count { try await Task.sleep(for: .milliseconds(1)) }
+            for (id, step) in steps {
+                group.addTask {
+                    do { return (id, .success(try await self.step(env, step.first, commands: step.commands, eager: true))) } catch { return (id, .failure(error)) }
+                }
+            }
+            while writer.waitingCount < steps.count { try await Task.sleep(for: .milliseconds(1)) }
+            gate.open()
+            for holder in holders { _ = try await holder.value }
+            var outcomes: [String: Result<WorkflowTaskCompletion?, any Error>] = [:]
+            for try await (id, outcome) in group { outcomes[id] = outcome }
+            return outcomes
+        }
+    }
+
+    @Test func stepsThatCompleteTogetherShareOneStatementAndEachGetsItsOwnOutcome() async throws {
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
+            let nexts = (0..<8).map { "next-\($0)" }
+            var steps: [String: (first: WorkflowTaskCompletion, commands: [Command])] = [:]
+            for id in nexts + ["closing", "stale", "moved"] {
+                let commands = id == "closing" ? [Command.completeWorkflow(result: .string("r"))] : [schedule(2)]
+                steps[id] = (try await firstTask(env, id, commands: [schedule(1)], eagerLimit: 1), commands)
+            }
+            steps["stale"]?.first.eagerActivities[0].leaseToken = UUID()
+            try await env.store.signal(namespace: "default", workflowId: "moved", name: "poke", input: nil, at: env.clock.now)
+            let outcomes = try await stepTogether(env, steps)
+            for id in nexts {
+                let completion = try #require(try outcomes[id]?.get())
+                #expect(completion.eagerActivities.map(\.activityId) == ["2"])
+                #expect(try await env.history(id).suffix(1).map(\.eventType) == [.activityTaskScheduled])
+            }
+            #expect(try await env.describe("closing").status == .completed)
+            #expect(try await env.describe("closing").result == .string("r"))
+            #expect(try outcomes["moved"]?.get() == nil, "history moved on: the workflow task is queued")
+            #expect(try await env.history("moved").suffix(3).map(\.eventType.rawValue) == [
+                "WorkflowTaskScheduled", "ActivityTaskStarted", "ActivityTaskCompleted",
+            ])
+            #expect(throws: StoreError.self) { try outcomes["stale"]?.get() }
+            // The steps that wrote did so in one transaction: their run rows carry its id.
+            let writers = (nexts + ["closing"]).map { "'\($0)'" }.joined(separator: ", ")
+            let transactions = try await env.store.client.query(
+                PostgresQuery(unsafeSQL: "SELECT count(DISTINCT xmin::text)::int FROM workflow_executions WHERE workflow_id IN (\(writers))"))
+            for try await count in transactions.decode(Int.self) { #expect(count == 1) }
+        }
+    }
+
+    @Test func aStepThatFailsInABatchFailsAloneAndTheOthersAreWritten() async throws {
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
+            // "conflict" queues activity 2 in its first task, and its step schedules activity 2 again.
+            let steps: [String: (first: WorkflowTaskCompletion, commands: [Command])] = [
+                "fine": (try await firstTask(env, "fine", commands: [schedule(1)], eagerLimit: 1), [schedule(2)]),
+                "conflict": (try await firstTask(env, "conflict", commands: [schedule(1), schedule(2)], eagerLimit: 1), [schedule(2)]),
+            ]
+            let outcomes = try await stepTogether(env, steps)
+            #expect(try outcomes["fine"]?.get()?.eagerActivities.map(\.activityId) == ["2"])
+            #expect(throws: PSQLError.self) { try outcomes["conflict"]?.get() }
+            #expect(try await env.history("conflict").suffix(3).map(\.eventType) == [
+                .workflowTaskCompleted, .activityTaskScheduled, .activityTaskScheduled,
+            ])
+        }
+    }
+
     @Test func aFailingInlineWorkflowTaskIsQueuedForAFreshReplay() async throws {
         try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
             let completion = try await firstTask(env, "buggy", commands: [schedule(1)], eagerLimit: 1)
@@ -175,5 +258,31 @@ struct HotPathTests {
                 taskQueue: env.taskQueue, owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
             #expect(queued.count == 1)
         }
+    }
+}
+
+/// Holds its callers until opened.
+private final class StatementHold: Sendable {
+    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    var waiting: Int { state.withLock { $0.waiting.count } }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state -> Bool in
+                if !state.open { state.waiting.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }

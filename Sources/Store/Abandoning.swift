@@ -3,6 +3,7 @@ import Synchronization
 /// The operation did not finish in time and was abandoned.
 public struct AbandonedOperationError: Error, CustomStringConvertible, Sendable {
     public var timeout: Duration
+    package init(timeout: Duration) { self.timeout = timeout }
     public var description: String { "abandoned after \(timeout): the database did not answer" }
 }
 

@@ -1,0 +1,102 @@
+import Synchronization
+
+/// Writes items in batches, so that concurrent callers share a round trip and a commit.
+///
+/// An item that finds fewer than `maxConcurrentBatches` batches being written is written at once,
+/// alone: at low load batching adds no wait. One that arrives while that many are being written
+/// waits, and the items that waited go together in the next batch, up to `maxBatchSize`. So the
+/// batches grow with the load, by themselves.
+///
+/// The batcher has no task of its own: the caller whose item opens a batch writes it, then hands
+/// the next batch, if items are waiting, to the first of their callers.
+package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
+    /// Writes a batch and returns one outcome per item, in order.
+    package typealias Write = @Sendable ([Item]) async -> [Result<Outcome, any Error>]
+
+    private struct Waiter: Sendable {
+        var item: Item
+        /// Nil for the caller writing the batch.
+        var continuation: CheckedContinuation<Turn, Never>?
+    }
+
+    private enum Turn: Sendable {
+        case done(Result<Outcome, any Error>)
+        /// Write this batch, whose first item is the caller's own.
+        case write([Waiter])
+    }
+
+    private struct State {
+        var writing = 0
+        var waiting: [Waiter] = []
+    }
+
+    private let state = Mutex(State())
+    package let maxConcurrentBatches: Int
+    package let maxBatchSize: Int
+
+    package init(maxConcurrentBatches: Int, maxBatchSize: Int) {
+        precondition(maxConcurrentBatches > 0 && maxBatchSize > 0)
+        self.maxConcurrentBatches = maxConcurrentBatches
+        self.maxBatchSize = maxBatchSize
+    }
+
+    /// How many items wait for a batch.
+    package var waitingCount: Int { state.withLock { $0.waiting.count } }
+
+    /// Writes `item`, in a batch with whatever else is waiting, and returns its outcome.
+    package func submit(_ item: Item, write: Write) async throws -> Outcome {
+        var batch: [Waiter]
+        if openBatch() {
+            batch = [Waiter(item: item)]
+        } else {
+            let turn = await withCheckedContinuation { continuation in
+                // Checked again under the lock: a batch may have ended since, with nobody waiting.
+                let opened = state.withLock { state -> Bool in
+                    if state.writing < maxConcurrentBatches {
+                        state.writing += 1
+                        return true
+                    }
+                    state.waiting.append(Waiter(item: item, continuation: continuation))
+                    return false
+                }
+                if opened { continuation.resume(returning: .write([Waiter(item: item)])) }
+            }
+            switch turn {
+            case .done(let outcome): return try outcome.get()
+            case .write(let handed): batch = handed
+            }
+        }
+        let outcomes = await write(batch.map(\.item))
+        precondition(outcomes.count == batch.count, "a batch write returns one outcome per item")
+        handOverNextBatch()
+        for (waiter, outcome) in zip(batch.dropFirst(), outcomes.dropFirst()) {
+            waiter.continuation?.resume(returning: .done(outcome))
+        }
+        return try outcomes[0].get()
+    }
+
+    /// Takes a batch slot if one is free.
+    private func openBatch() -> Bool {
+        state.withLock { state in
+            guard state.writing < maxConcurrentBatches else { return false }
+            state.writing += 1
+            return true
+        }
+    }
+
+    /// Gives the slot of a written batch to the items waiting, or frees it.
+    private func handOverNextBatch() {
+        let next = state.withLock { state -> [Waiter]? in
+            guard !state.waiting.isEmpty else {
+                state.writing -= 1
+                return nil
+            }
+            let count = min(maxBatchSize, state.waiting.count)
+            defer { state.waiting.removeFirst(count) }
+            return Array(state.waiting.prefix(count))
+        }
+        guard var next, let writer = next[0].continuation else { return }
+        next[0].continuation = nil
+        writer.resume(returning: .write(next))
+    }
+}
