@@ -92,24 +92,19 @@ enum Prepared {
 
     /// Inserts an activity task, queued or (with a lease) already leased to a worker.
     struct InsertActivityTask: PostgresPreparedStatement {
-        static let sql = "INSERT INTO activity_tasks (\(columns)) VALUES (\(values(from: 1)))"
+        static let sql = """
+            INSERT INTO activity_tasks (\(columns))
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::text::jsonb, $10, $11, $11, $12::timestamptz, $13::timestamptz,
+                $14::text, $15::uuid, $16::timestamptz, $17::timestamptz)
+            """
 
-        /// The row's columns, for this statement and the ones that insert the row among others.
+        /// The row's columns, for this statement and the ones that insert the row among others
+        /// (the scheduling time fills both `scheduled_at` and `visible_at`).
         static let columns = """
             run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
             scheduled_event_id, scheduled_at, visible_at, schedule_to_start_deadline, schedule_to_close_deadline,
             lease_owner, lease_token, started_at, lease_expires_at
             """
-
-        /// The values of ``columns`` as the parameters that ``append(_:to:)`` binds, from `$first`
-        /// on (the scheduling time fills both `scheduled_at` and `visible_at`).
-        static func values(from first: Int) -> String {
-            let types = ["uuid", "text", "text", "text", "text", "text", "text", "text::jsonb", "text::jsonb", "bigint", "timestamptz"]
-                .enumerated().map { "$\(first + $0.offset)::\($0.element)" }
-            let rest = ["timestamptz", "timestamptz", "text", "uuid", "timestamptz", "timestamptz"]
-                .enumerated().map { "$\(first + 11 + $0.offset)::\($0.element)" }
-            return (types + [types[10]] + rest).joined(separator: ", ")
-        }
 
         typealias Row = Void
         var runId: UUID
@@ -132,30 +127,24 @@ enum Prepared {
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings()
-            Self.append(self, to: &bindings)
+            bindings.append(runId)
+            bindings.append(activityId)
+            bindings.append(namespace)
+            bindings.append(workflowId)
+            bindings.append(workflowType)
+            bindings.append(taskQueue)
+            bindings.append(activityType)
+            bindings.append(input)
+            bindings.append(options)
+            bindings.append(scheduledEventId)
+            bindings.append(now)
+            bindings.append(scheduleToStartDeadline)
+            bindings.append(scheduleToCloseDeadline)
+            bindings.append(leaseOwner)
+            bindings.append(leaseToken)
+            bindings.append(startedAt)
+            bindings.append(leaseExpiresAt)
             return bindings
-        }
-
-        /// Appends a row's values, or as many typed NULLs when there is no row (a prepared
-        /// statement's parameter types come from its first bindings, so they must not vary).
-        static func append(_ row: Self?, to bindings: inout PostgresBindings) {
-            bindings.append(row?.runId)
-            bindings.append(row?.activityId)
-            bindings.append(row?.namespace)
-            bindings.append(row?.workflowId)
-            bindings.append(row?.workflowType)
-            bindings.append(row?.taskQueue)
-            bindings.append(row?.activityType)
-            bindings.append(row?.input)
-            bindings.append(row?.options)
-            bindings.append(row?.scheduledEventId)
-            bindings.append(row?.now)
-            bindings.append(row?.scheduleToStartDeadline)
-            bindings.append(row?.scheduleToCloseDeadline)
-            bindings.append(row?.leaseOwner)
-            bindings.append(row?.leaseToken)
-            bindings.append(row?.startedAt)
-            bindings.append(row?.leaseExpiresAt)
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {}
@@ -170,9 +159,7 @@ enum Prepared {
     /// A close deletes the run's task rows and timers and NOTIFYs `Channel.runClosed`, as
     /// ``CloseRun`` does.
     ///
-    /// Every column is bound as an array (for `unnest`), and PostgresNIO's arrays hold no NULL:
-    /// an absent text is bound as `''` and an absent time as the epoch (``noTime``), which the
-    /// SQL turns back into NULL. No payload is empty JSON, and no deadline falls in 1970.
+    /// Every column is bound as an array, for `unnest` (see ``noTime``).
     struct CompleteSteps: PostgresPreparedStatement {
         static let sql = """
             WITH step AS (
@@ -193,9 +180,7 @@ enum Prepared {
                 FROM unnest($8::uuid[], $9::bigint[], $10::text[], $11::timestamptz[], $12::text[]) AS e(run_id, id, type, time, attributes)
                 WHERE e.run_id IN (SELECT run_id FROM taken)
             ), closing AS (
-                SELECT c.run_id, c.status, c.close_time, NULLIF(c.result, '')::jsonb AS result, NULLIF(c.failure, '')::jsonb AS failure
-                FROM unnest($29::uuid[], $30::text[], $31::timestamptz[], $32::text[], $33::text[]) AS c(run_id, status, close_time, result, failure)
-                WHERE c.run_id IN (SELECT run_id FROM taken)
+                \(Closes.select(from: 29)) WHERE c.run_id IN (SELECT run_id FROM taken)
             ), advanced AS (
                 UPDATE workflow_executions w SET next_event_id = s.next_event_id, status = COALESCE(c.status, w.status),
                     close_time = COALESCE(c.close_time, w.close_time), result = COALESCE(c.result, w.result),
@@ -203,16 +188,7 @@ enum Prepared {
                 FROM step s LEFT JOIN closing c ON c.run_id = s.run_id
                 WHERE w.run_id = s.run_id AND w.run_id IN (SELECT run_id FROM taken)
             ), leased AS (
-                INSERT INTO activity_tasks (\(InsertActivityTask.columns))
-                SELECT n.run_id, n.activity_id, n.namespace, n.workflow_id, n.workflow_type, n.task_queue, n.activity_type,
-                    NULLIF(n.input, '')::jsonb, n.options::jsonb, n.scheduled_event_id, n.now, n.now, NULLIF(n.start_deadline, 'epoch'),
-                    NULLIF(n.close_deadline, 'epoch'), n.lease_owner, n.lease_token, n.now, n.lease_expires_at
-                FROM unnest($13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
-                    $21::text[], $22::bigint[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[], $26::text[], $27::uuid[],
-                    $28::timestamptz[])
-                    AS n(run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
-                        scheduled_event_id, now, start_deadline, close_deadline, lease_owner, lease_token, lease_expires_at)
-                WHERE n.run_id IN (SELECT run_id FROM taken)
+                \(LeasedActivities.insert(from: 13)) WHERE n.run_id IN (SELECT run_id FROM taken)
             ), closed_activities AS (
                 DELETE FROM activity_tasks WHERE run_id IN (SELECT run_id FROM closing)
             ), closed_workflow_tasks AS (
@@ -245,9 +221,6 @@ enum Prepared {
             var close: CloseRun?
         }
 
-        /// The time bound for an absent one; the SQL reads it back as NULL.
-        static let noTime = Date(timeIntervalSince1970: 0)
-
         var steps: [Step]
 
         func makeBindings() throws -> PostgresBindings {
@@ -265,32 +238,8 @@ enum Prepared {
             bindings.append(events.map(\.1.eventType.rawValue))
             bindings.append(events.map(\.1.eventTime))
             bindings.append(try events.map { try $0.1.wrappedAttributesJSON() })
-            let next = steps.compactMap(\.nextActivity)
-            guard next.allSatisfy({ $0.leaseOwner != nil && $0.leaseToken != nil && $0.leaseExpiresAt != nil }) else {
-                throw StoreError(.invalidArgument, "a step's next activity must be leased to the completing worker")
-            }
-            bindings.append(next.map(\.runId))
-            bindings.append(next.map(\.activityId))
-            bindings.append(next.map(\.namespace))
-            bindings.append(next.map(\.workflowId))
-            bindings.append(next.map(\.workflowType))
-            bindings.append(next.map(\.taskQueue))
-            bindings.append(next.map(\.activityType))
-            bindings.append(next.map { $0.input ?? "" })
-            bindings.append(next.map(\.options))
-            bindings.append(next.map(\.scheduledEventId))
-            bindings.append(next.map(\.now))
-            bindings.append(next.map { $0.scheduleToStartDeadline ?? Self.noTime })
-            bindings.append(next.map { $0.scheduleToCloseDeadline ?? Self.noTime })
-            bindings.append(next.map { $0.leaseOwner! })
-            bindings.append(next.map { $0.leaseToken! })
-            bindings.append(next.map { $0.leaseExpiresAt! })
-            let closes = steps.compactMap { step in step.close.map { (step.task.runId, $0) } }
-            bindings.append(closes.map(\.0))
-            bindings.append(closes.map(\.1.status))
-            bindings.append(closes.map(\.1.closeTime))
-            bindings.append(closes.map { $0.1.result ?? "" })
-            bindings.append(closes.map { $0.1.failure ?? "" })
+            try LeasedActivities.append(steps.compactMap(\.nextActivity), to: &bindings)
+            Closes.append(steps.compactMap { step in step.close.map { (step.task.runId, $0) } }, to: &bindings)
             return bindings
         }
 
@@ -300,77 +249,190 @@ enum Prepared {
         }
     }
 
-    /// A start in one round trip and one commit: the run, its first events and its first
-    /// workflow task, unless the namespace is unknown or the workflow id has an open run; then
-    /// nothing is written. Returns the new run's id, or else the open run's id, and whether the
-    /// namespace exists.
+    /// Starts in one round trip and one commit: each the run, its first events and its first
+    /// workflow task, unless its namespace is unknown or its workflow id has an open run; then
+    /// nothing is written for it. Returns per start, in order, the new run's id, or else the
+    /// open run's id, and whether the namespace exists.
     ///
-    /// With ``FirstTask`` (an eager start) the events go on through that task's completion, no
+    /// With a ``FirstTask`` (an eager start) the events go on through that task's completion, no
     /// task row is queued, and the run either has its first activity leased to the starting
-    /// worker or is closed at once (and `Channel.runClosed` told).
-    struct StartRun: PostgresPreparedStatement {
+    /// worker or is closed at once (and `Channel.runClosed` told). Every column is bound as an
+    /// array, for `unnest` (see ``noTime``).
+    struct StartRuns: PostgresPreparedStatement {
         static let sql = """
-            WITH namespace AS (
-                SELECT 1 FROM namespaces WHERE name = $2
+            WITH start AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
+                    $8::timestamptz[], $9::text[], $10::text[], $11::bigint[], $12::bool[], $13::text[])
+                    WITH ORDINALITY AS s(run_id, namespace, workflow_id, workflow_type, task_queue, input, start_time, execution_deadline,
+                        search_attributes, memo, next_event_id, eager, channel, n)
+            ), namespace AS (
+                SELECT name FROM namespaces WHERE name IN (SELECT namespace FROM start)
             ), open AS (
-                SELECT run_id FROM workflow_executions
-                WHERE namespace = $2 AND workflow_id = $3 AND status IN ('Running', 'Paused') FOR UPDATE
+                -- Looked up per start: a join let the planner read every open run's index entry.
+                SELECT w.run_id, w.namespace, w.workflow_id FROM start s CROSS JOIN LATERAL (
+                    SELECT run_id, namespace, workflow_id FROM workflow_executions
+                    WHERE namespace = s.namespace AND workflow_id = s.workflow_id AND status IN ('Running', 'Paused') FOR UPDATE
+                ) w
+            ), closing AS (
+                \(Closes.select(from: 35))
             ), run AS (
                 INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
                     start_time, execution_deadline, next_event_id, search_attributes, memo, close_time, result, failure)
-                SELECT $1, $2, $3, $4, $5, COALESCE($32::text, 'Running'), $6::text::jsonb, $7, $8::timestamptz, cardinality($11::text[]) + 1,
-                    $9::text::jsonb, $10::text::jsonb, $33::timestamptz, $34::text::jsonb, $35::text::jsonb
-                WHERE EXISTS (SELECT FROM namespace) AND NOT EXISTS (SELECT FROM open)
+                SELECT s.run_id, s.namespace, s.workflow_id, s.workflow_type, s.task_queue, COALESCE(c.status, 'Running'),
+                    NULLIF(s.input, '')::jsonb, s.start_time, NULLIF(s.execution_deadline, 'epoch'), s.next_event_id,
+                    NULLIF(s.search_attributes, '')::jsonb, NULLIF(s.memo, '')::jsonb, c.close_time, c.result, c.failure
+                FROM start s LEFT JOIN closing c ON c.run_id = s.run_id
+                WHERE s.namespace IN (SELECT name FROM namespace)
+                    AND NOT EXISTS (SELECT FROM open o WHERE o.namespace = s.namespace AND o.workflow_id = s.workflow_id)
                 RETURNING run_id
             ), appended AS (
                 INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-                SELECT run.run_id, e.id, e.type, $7, e.attributes::jsonb -> 'attributes'
-                FROM run, unnest($11::text[], $12::text[]) WITH ORDINALITY AS e(type, attributes, id)
+                SELECT e.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
+                FROM unnest($14::uuid[], $15::bigint[], $16::text[], $17::timestamptz[], $18::text[]) AS e(run_id, id, type, time, attributes)
+                WHERE e.run_id IN (SELECT run_id FROM run)
             ), task AS (
                 INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
-                SELECT run_id, $5, cardinality($11::text[]), $7 FROM run WHERE NOT $14::bool
+                SELECT s.run_id, s.task_queue, s.next_event_id - 1, s.start_time FROM start s
+                WHERE NOT s.eager AND s.run_id IN (SELECT run_id FROM run)
             ), leased AS (
-                INSERT INTO activity_tasks (\(InsertActivityTask.columns))
-                SELECT \(InsertActivityTask.values(from: 15)) FROM run WHERE $16::text IS NOT NULL
+                \(LeasedActivities.insert(from: 19)) WHERE n.run_id IN (SELECT run_id FROM run)
             )
-            SELECT COALESCE((SELECT run_id FROM run), (SELECT run_id FROM open)), EXISTS (SELECT FROM namespace),
-                (SELECT pg_notify($13, '')::text FROM run WHERE NOT $14::bool),
-                (SELECT pg_notify('\(Channel.runClosed)', run_id::text)::text FROM run WHERE $32::text IS NOT NULL)
+            SELECT COALESCE((SELECT r.run_id FROM run r WHERE r.run_id = s.run_id),
+                    (SELECT o.run_id FROM open o WHERE o.namespace = s.namespace AND o.workflow_id = s.workflow_id LIMIT 1)),
+                s.namespace IN (SELECT name FROM namespace),
+                (SELECT count(pg_notify(t.channel, '')::text) FROM start t WHERE NOT t.eager AND t.run_id IN (SELECT run_id FROM run)),
+                (SELECT count(pg_notify('\(Channel.runClosed)', c.run_id::text)::text) FROM closing c WHERE c.run_id IN (SELECT run_id FROM run))
+            FROM start s ORDER BY s.n
             """
-        typealias Row = (UUID?, Bool)
+        typealias Row = Answer
+
+        /// The run a start resolved to: the new one, or an open one of the same workflow id
+        /// (nil when the namespace does not exist).
+        struct Answer: Sendable, Equatable {
+            var runId: UUID?
+            var namespaceExists: Bool
+        }
 
         /// The first workflow task's writes besides its events: the activity it leases to the
         /// starting worker, or the run's close (whose `runId` is not bound).
-        struct FirstTask {
+        struct FirstTask: Sendable {
             var nextActivity: InsertActivityTask?
             var close: CloseRun?
         }
 
-        var run: InsertRun
-        /// The run's first events, numbered from 1; all at the start time.
-        var events: [HistoryEvent]
-        var channel: String
-        var firstTask: FirstTask?
+        /// One start.
+        struct Start: Sendable {
+            var run: InsertRun
+            /// The run's first events, numbered from 1; all at the start time.
+            var events: [HistoryEvent]
+            var channel: String
+            var firstTask: FirstTask?
+        }
+
+        var starts: [Start]
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = try run.makeBindings()
-            bindings.append(events.map(\.eventType.rawValue))
-            bindings.append(try events.map { try $0.wrappedAttributesJSON() })
-            bindings.append(channel)
-            bindings.append(firstTask != nil)
-            InsertActivityTask.append(firstTask?.nextActivity, to: &bindings)
-            bindings.append(firstTask?.close?.status)
-            bindings.append(firstTask?.close?.closeTime)
-            bindings.append(firstTask?.close?.result)
-            bindings.append(firstTask?.close?.failure)
+            var bindings = PostgresBindings()
+            let runs = starts.map(\.run)
+            bindings.append(runs.map(\.runId))
+            bindings.append(runs.map(\.namespace))
+            bindings.append(runs.map(\.workflowId))
+            bindings.append(runs.map(\.workflowType))
+            bindings.append(runs.map(\.taskQueue))
+            bindings.append(runs.map { $0.input ?? "" })
+            bindings.append(runs.map(\.startTime))
+            bindings.append(runs.map { $0.executionDeadline ?? noTime })
+            bindings.append(runs.map { $0.searchAttributes ?? "" })
+            bindings.append(runs.map { $0.memo ?? "" })
+            bindings.append(starts.map { Int64($0.events.count) + 1 })
+            bindings.append(starts.map { $0.firstTask != nil })
+            bindings.append(starts.map(\.channel))
+            let events = starts.flatMap { start in start.events.map { (start.run.runId, $0) } }
+            bindings.append(events.map(\.0))
+            bindings.append(events.map(\.1.eventId))
+            bindings.append(events.map(\.1.eventType.rawValue))
+            bindings.append(events.map(\.1.eventTime))
+            bindings.append(try events.map { try $0.1.wrappedAttributesJSON() })
+            try LeasedActivities.append(starts.compactMap { $0.firstTask?.nextActivity }, to: &bindings)
+            Closes.append(starts.compactMap { start in start.firstTask?.close.map { (start.run.runId, $0) } }, to: &bindings)
             return bindings
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            let (runId, namespaceExists, _, _) = try row.decode((UUID?, Bool, String?, String?).self)
-            return (runId, namespaceExists)
+            let (runId, namespaceExists, _, _) = try row.decode((UUID?, Bool, Int, Int).self)
+            return Answer(runId: runId, namespaceExists: namespaceExists)
         }
     }
+
+    /// The activity rows that batched statements insert already leased to the worker that
+    /// scheduled them (``CompleteSteps``, ``StartRuns``): bound as 16 arrays, for `unnest`.
+    enum LeasedActivities {
+        /// The insert, from the arrays bound at `$first` on, as `n`; the caller adds a `WHERE`.
+        static func insert(from first: Int) -> String {
+            let types = ["uuid", "text", "text", "text", "text", "text", "text", "text", "text", "bigint", "timestamptz", "timestamptz",
+                "timestamptz", "text", "uuid", "timestamptz"]
+            let arrays = types.enumerated().map { "$\(first + $0.offset)::\($0.element)[]" }.joined(separator: ", ")
+            return """
+                INSERT INTO activity_tasks (\(InsertActivityTask.columns))
+                SELECT n.run_id, n.activity_id, n.namespace, n.workflow_id, n.workflow_type, n.task_queue, n.activity_type,
+                    NULLIF(n.input, '')::jsonb, n.options::jsonb, n.scheduled_event_id, n.now, n.now, NULLIF(n.start_deadline, 'epoch'),
+                    NULLIF(n.close_deadline, 'epoch'), n.lease_owner, n.lease_token, n.now, n.lease_expires_at
+                FROM unnest(\(arrays))
+                    AS n(run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, input, options,
+                        scheduled_event_id, now, start_deadline, close_deadline, lease_owner, lease_token, lease_expires_at)
+                """
+        }
+
+        /// Binds the rows; each must be leased (its lease columns set).
+        static func append(_ rows: [InsertActivityTask], to bindings: inout PostgresBindings) throws {
+            guard rows.allSatisfy({ $0.leaseOwner != nil && $0.leaseToken != nil && $0.leaseExpiresAt != nil }) else {
+                throw StoreError(.invalidArgument, "an activity written in a batch must be leased to the worker that scheduled it")
+            }
+            bindings.append(rows.map(\.runId))
+            bindings.append(rows.map(\.activityId))
+            bindings.append(rows.map(\.namespace))
+            bindings.append(rows.map(\.workflowId))
+            bindings.append(rows.map(\.workflowType))
+            bindings.append(rows.map(\.taskQueue))
+            bindings.append(rows.map(\.activityType))
+            bindings.append(rows.map { $0.input ?? "" })
+            bindings.append(rows.map(\.options))
+            bindings.append(rows.map(\.scheduledEventId))
+            bindings.append(rows.map(\.now))
+            bindings.append(rows.map { $0.scheduleToStartDeadline ?? noTime })
+            bindings.append(rows.map { $0.scheduleToCloseDeadline ?? noTime })
+            bindings.append(rows.map { $0.leaseOwner! })
+            bindings.append(rows.map { $0.leaseToken! })
+            bindings.append(rows.map { $0.leaseExpiresAt! })
+        }
+    }
+
+    /// The runs that batched statements close (``CompleteSteps``, ``StartRuns``): bound as five
+    /// arrays, for `unnest`.
+    enum Closes {
+        /// The closes, from the arrays bound at `$first` on, as `c(run_id, status, close_time,
+        /// result, failure)`.
+        static func select(from first: Int) -> String {
+            """
+            SELECT c.run_id, c.status, c.close_time, NULLIF(c.result, '')::jsonb AS result, NULLIF(c.failure, '')::jsonb AS failure
+            FROM unnest($\(first)::uuid[], $\(first + 1)::text[], $\(first + 2)::timestamptz[], $\(first + 3)::text[], $\(first + 4)::text[])
+                AS c(run_id, status, close_time, result, failure)
+            """
+        }
+
+        static func append(_ closes: [(runId: UUID, close: CloseRun)], to bindings: inout PostgresBindings) {
+            bindings.append(closes.map(\.runId))
+            bindings.append(closes.map(\.close.status))
+            bindings.append(closes.map(\.close.closeTime))
+            bindings.append(closes.map { $0.close.result ?? "" })
+            bindings.append(closes.map { $0.close.failure ?? "" })
+        }
+    }
+
+    /// The time that batched statements bind for an absent one (PostgresNIO's arrays hold no
+    /// NULL); the SQL reads it back as NULL, as it reads an absent text bound as `''`. No
+    /// payload is empty JSON, and no deadline falls in 1970.
+    static let noTime = Date(timeIntervalSince1970: 0)
 
     /// Closes a run: its status and outcome, and every task row it still has; tells the waiting
     /// history long-polls (`Channel.runClosed`, with the run id) once the transaction commits.

@@ -313,42 +313,15 @@ extension Store {
         let step = Prepared.CompleteSteps.Step(
             task: task, expectedNextEventId: inline.expectedNextEventId, taskQueue: inline.taskQueue, events: events + completed,
             nextActivity: writes.next?.row, close: writes.close)
-        let held = try await stepWriter.submit(step) { steps in await self.write(steps, timeout: inline.callTimeout) }
+        let held = try await stepWriter.submit(step) { steps in
+            await self.writeBatch(steps, timeout: inline.callTimeout) { Prepared.CompleteSteps(steps: $0) }
+        }
         guard held.run else { return nil }
         guard held.lease else {
             throw StoreError(
                 .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
         }
         return WorkflowTaskCompletion(events: events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [])
-    }
-
-    /// Writes steps in one statement. When the statement fails in Postgres (a deadlock, or one
-    /// step's conflict), each step is written again alone, so that a failure is only its own step's.
-    /// A statement that does not answer within `timeout` is abandoned (PostgresNIO can leave a
-    /// query hanging when Postgres restarts), which frees its batch slot.
-    func write(_ steps: [Prepared.CompleteSteps.Step], timeout: Duration) async -> [Result<Prepared.CompleteSteps.Held, any Error>] {
-        do {
-            let held = try await abandoning(after: timeout) {
-                var held: [Prepared.CompleteSteps.Held] = []
-                for try await row in try await self.client.execute(Prepared.CompleteSteps(steps: steps), logger: self.logger) {
-                    held.append(row)
-                }
-                return held
-            }
-            guard held.count == steps.count else {
-                throw StoreError(.invalidArgument, "the step statement answered \(held.count) rows for \(steps.count) steps")
-            }
-            return held.map { .success($0) }
-        } catch let error as PSQLError where error.sqlState != nil && steps.count > 1 {
-            logger.debug("A batch of steps failed; writing each alone", metadata: ["error": "\(String(reflecting: error))", "steps": "\(steps.count)"])
-            var outcomes: [Result<Prepared.CompleteSteps.Held, any Error>] = []
-            for step in steps {
-                outcomes += await write([step], timeout: timeout)
-            }
-            return outcomes
-        } catch {
-            return steps.map { _ in .failure(error) }
-        }
     }
 
     /// What a workflow task writes besides its events when it fits one statement: at most one

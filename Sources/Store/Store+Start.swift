@@ -134,25 +134,24 @@ extension Store: WorkflowStarter {
         }
     }
 
-    /// A start whose id-reuse policy allows any earlier run, in one statement (`Prepared.StartRun`),
-    /// with the first workflow task when it fits.
+    /// A start whose id-reuse policy allows any earlier run, in one statement (`Prepared.StartRuns`),
+    /// with the first workflow task when it fits. Starts that arrive together share the statement
+    /// (``startWriter``).
     private func startInOneStatement(_ request: StartWorkflowRequest, at now: Date, firstTask: FirstWorkflowTask?) async throws
         -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
     {
         var (row, events) = try Self.newRun(request, at: now)
-        var written: (parts: Prepared.StartRun.FirstTask, completion: WorkflowTaskCompletion)?
+        var written: (parts: Prepared.StartRuns.FirstTask, completion: WorkflowTaskCompletion)?
         if let firstTask, let first = try Self.firstTaskWrites(firstTask, request: request, runId: row.runId, events: events, at: now) {
             written = first
             events = first.completion.events
         }
-        var returned: (runId: UUID?, namespaceExists: Bool)?
-        for try await answer in try await client.execute(
-            Prepared.StartRun(run: row, events: events, channel: Channel.workflowTasks(request.taskQueue), firstTask: written?.parts),
-            logger: logger)
-        {
-            returned = answer
+        let start = Prepared.StartRuns.Start(
+            run: row, events: events, channel: Channel.workflowTasks(request.taskQueue), firstTask: written?.parts)
+        let returned = try await startWriter.submit(start) { starts in
+            await self.writeBatch(starts, timeout: .seconds(30)) { Prepared.StartRuns(starts: $0) }
         }
-        guard let returned, returned.namespaceExists, let runId = returned.runId else { throw Self.namespaceNotFound(request.namespace) }
+        guard returned.namespaceExists, let runId = returned.runId else { throw Self.namespaceNotFound(request.namespace) }
         if runId == row.runId { return (StartWorkflowResult(runId: runId, started: true), written?.completion) }
         return (try Self.openRun(runId, of: request), nil)
     }
@@ -161,7 +160,7 @@ extension Store: WorkflowStarter {
     /// statement, returns what the start writes for it and the whole history so far.
     private static func firstTaskWrites(
         _ firstTask: FirstWorkflowTask, request: StartWorkflowRequest, runId: UUID, events: [HistoryEvent], at now: Date
-    ) throws -> (parts: Prepared.StartRun.FirstTask, completion: WorkflowTaskCompletion)? {
+    ) throws -> (parts: Prepared.StartRuns.FirstTask, completion: WorkflowTaskCompletion)? {
         guard let scheduled = events.last else { return nil }
         let started = HistoryEvent(
             eventId: scheduled.eventId + 1, eventTime: now,
@@ -176,7 +175,7 @@ extension Store: WorkflowStarter {
         guard let writes = try oneStatementWrites(of: commands, events: completed, run: run, eager: firstTask.eager, at: now) else { return nil }
         let history = events + [started] + completed
         return (
-            Prepared.StartRun.FirstTask(nextActivity: writes.next?.row, close: writes.close),
+            Prepared.StartRuns.FirstTask(nextActivity: writes.next?.row, close: writes.close),
             WorkflowTaskCompletion(events: history, eagerActivities: writes.next.map { [$0.leased] } ?? [])
         )
     }

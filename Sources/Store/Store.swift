@@ -17,6 +17,9 @@ public final class Store: Sendable {
     /// complete at the same time in one statement: the steps that arrive while two statements
     /// are in flight wait, and go together in the next.
     let stepWriter = Batcher<Prepared.CompleteSteps.Step, Prepared.CompleteSteps.Held>(maxConcurrentBatches: 2, maxBatchSize: 64)
+    /// Writes the starts under the default id policies that arrive at the same time in one
+    /// statement, as ``stepWriter`` does steps.
+    let startWriter = Batcher<Prepared.StartRuns.Start, Prepared.StartRuns.Answer>(maxConcurrentBatches: 2, maxBatchSize: 64)
 
     /// Creates a store over a Postgres client.
     public init(client: PostgresClient, logger: Logger) {
@@ -105,6 +108,38 @@ extension Store {
                 }
                 throw underlying ?? error
             }
+        }
+    }
+}
+
+extension Store {
+    /// Runs a statement that writes a batch of items and answers one row per item, in order
+    /// (``stepWriter``, ``startWriter``). When it fails in Postgres (a deadlock, or one item's
+    /// conflict), each item is written again alone, so that a failure is only its own item's.
+    /// A statement that does not answer within `timeout` is abandoned (PostgresNIO can leave a
+    /// query hanging when Postgres restarts), which frees its batch slot.
+    func writeBatch<Item: Sendable, Statement: PostgresPreparedStatement>(
+        _ items: [Item], timeout: Duration, _ statement: @escaping @Sendable ([Item]) -> Statement
+    ) async -> [Result<Statement.Row, any Error>] where Statement.Row: Sendable {
+        do {
+            let rows = try await abandoning(after: timeout) {
+                var rows: [Statement.Row] = []
+                for try await row in try await self.client.execute(statement(items), logger: self.logger) { rows.append(row) }
+                return rows
+            }
+            guard rows.count == items.count else {
+                throw StoreError(.invalidArgument, "a batched statement answered \(rows.count) rows for \(items.count) items")
+            }
+            return rows.map { .success($0) }
+        } catch let error as PSQLError where error.sqlState != nil && items.count > 1 {
+            logger.debug("A batched statement failed; writing each item alone", metadata: ["error": "\(String(reflecting: error))"])
+            var outcomes: [Result<Statement.Row, any Error>] = []
+            for item in items {
+                outcomes += await writeBatch([item], timeout: timeout, statement)
+            }
+            return outcomes
+        } catch {
+            return items.map { _ in .failure(error) }
         }
     }
 }

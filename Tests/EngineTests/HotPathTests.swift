@@ -1,7 +1,6 @@
 import Foundation
 import PostgresNIO
 import RepriseTesting
-import Synchronization
 import Testing
 import Workers
 import Workflow
@@ -159,37 +158,19 @@ struct HotPathTests {
         }
     }
 
-    /// Runs the steps at once while the store's step statements are held by placeholders, so
-    /// that all of them wait and are then written in one batch.
+    /// Completes the activities at once, as steps that go in one batch.
     private func stepTogether(_ env: TestEnvironment, _ steps: [String: (first: WorkflowTaskCompletion, commands: [Command])]) async throws
         -> [String: Result<WorkflowTaskCompletion?, any Error>]
     {
-        let writer = env.store.stepWriter
-        let gate = StatementHold()
         let placeholder = Prepared.CompleteSteps.Step(
             task: try #require(steps.values.first?.first.eagerActivities.first), expectedNextEventId: 0, taskQueue: "", events: [])
-        let holders = (0..<writer.maxConcurrentBatches).map { _ in
-            Task {
-                try await writer.submit(placeholder) { batch in
-                    await gate.wait()
-                    return batch.map { _ in .success(.init(run: false, lease: false)) }
-                }
+        var calls: [String: @Sendable () async -> Result<WorkflowTaskCompletion?, any Error>] = [:]
+        for (id, step) in steps {
+            calls[id] = {
+                do { return .success(try await self.step(env, step.first, commands: step.commands, eager: true)) } catch { return .failure(error) }
             }
         }
-        return try await withThrowingTaskGroup(of: (String, Result<WorkflowTaskCompletion?, any Error>).self) { group in
-            while gate.waiting < holders.count { try await Task.sleep(for: .milliseconds(1)) }
-            for (id, step) in steps {
-                group.addTask {
-                    do { return (id, .success(try await self.step(env, step.first, commands: step.commands, eager: true))) } catch { return (id, .failure(error)) }
-                }
-            }
-            while writer.waitingCount < steps.count { try await Task.sleep(for: .milliseconds(1)) }
-            gate.open()
-            for holder in holders { _ = try await holder.value }
-            var outcomes: [String: Result<WorkflowTaskCompletion?, any Error>] = [:]
-            for try await (id, outcome) in group { outcomes[id] = outcome }
-            return outcomes
-        }
+        return try await inOneBatch(env.store.stepWriter, placeholder: placeholder, placeholderOutcome: .init(run: false, lease: false), calls: calls)
     }
 
     @Test func stepsThatCompleteTogetherShareOneStatementAndEachGetsItsOwnOutcome() async throws {
@@ -261,28 +242,3 @@ struct HotPathTests {
     }
 }
 
-/// Holds its callers until opened.
-private final class StatementHold: Sendable {
-    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
-
-    var waiting: Int { state.withLock { $0.waiting.count } }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let open = state.withLock { state -> Bool in
-                if !state.open { state.waiting.append(continuation) }
-                return state.open
-            }
-            if open { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiting = [] }
-            return state.waiting
-        }
-        for continuation in waiting { continuation.resume() }
-    }
-}
