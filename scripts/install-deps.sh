@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the tests and `reprise dev` need from Debian's packages, when it is missing.
+# Installs what the tests, the benchmark and `reprise dev` need from Debian's packages, when it is
+# missing: wrk is the benchmark's HTTP load generator (reprise-bench's starts scenario).
 set -euo pipefail
 
 missing=()
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -297,12 +297,12 @@ enum Prepared {
             ), leased AS (
                 \(LeasedActivities.insert(from: 19)) WHERE n.run_id IN (SELECT run_id FROM run)
             )
-            SELECT COALESCE((SELECT r.run_id FROM run r WHERE r.run_id = s.run_id),
-                    (SELECT o.run_id FROM open o WHERE o.namespace = s.namespace AND o.workflow_id = s.workflow_id LIMIT 1)),
-                s.namespace IN (SELECT name FROM namespace),
+            SELECT COALESCE(r.run_id, o.run_id), s.namespace IN (SELECT name FROM namespace),
                 (SELECT count(pg_notify(t.channel, '')::text) FROM start t WHERE NOT t.eager AND t.run_id IN (SELECT run_id FROM run)),
                 (SELECT count(pg_notify('\(Channel.runClosed)', c.run_id::text)::text) FROM closing c WHERE c.run_id IN (SELECT run_id FROM run))
-            FROM start s ORDER BY s.n
+            FROM start s LEFT JOIN run r ON r.run_id = s.run_id
+                LEFT JOIN (SELECT DISTINCT run_id, namespace, workflow_id FROM open) o ON o.namespace = s.namespace AND o.workflow_id = s.workflow_id
+            ORDER BY s.n
             """
         typealias Row = Answer
 

@@ -144,7 +144,7 @@ extension Worker {
         let identity = configuration.identity
         let timeout = configuration.databaseCallTimeout
         guard let cached = cache.take(task.runId) else {
-            try await abandoning(after: timeout) { try await self.store.completeActivity(task, result: result, identity: identity, at: now) }
+            _ = try await abandoning(after: timeout) { try await self.store.completeActivity(task, result: result, identity: identity, at: now) }
             return nil
         }
         let run = cached.run

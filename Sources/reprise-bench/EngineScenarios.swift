@@ -85,7 +85,7 @@ struct EngineScenarios {
             }
             if wanted("latency") { lines.append(try await latency(port: port)) }
             if wanted("timers") { lines.append(contentsOf: try await timers(store)) }
-            if wanted("starts") { lines.append(try await starts(port: port)) }
+            if wanted("starts") { lines.append(try await starts(port: port, store: store)) }
             if wanted("growth") { lines.append(try await growth(store, starter: worker, ceiling: ceilingTPS, clean: clean)) }
             if wanted("memory") {
                 lines.append(try await MemoryScenario(databaseURL: databaseURL, parkedRuns: quick ? 1000 : 10_000, logger: logger).run(store))
@@ -309,10 +309,20 @@ struct EngineScenarios {
         return [lateness, ["scenario": .string("timer_burst"), "timers": .int(Int64(burst)), "all_fired_after_due_ms": .double(allFired)]]
     }
 
-    /// HTTP starts from 32 concurrent clients.
-    func starts(port: Int) async throws -> [String: JSONValue] {
+    /// HTTP starts from 32 concurrent connections, for 10 s. The load comes from `wrk` when it is
+    /// installed (`scripts/install-deps.sh` installs it): a load generator in C, in a process of
+    /// its own, so that the figure is the server's. Without it, from 32 clients in this process,
+    /// whose HTTP client then takes a large share of the two cores; the line says which.
+    func starts(port: Int, store: Store) async throws -> [String: JSONValue] {
         let duration: Duration = quick ? .seconds(2) : .seconds(10)
         let url = "http://127.0.0.1:\(port)/api/v1/namespaces/default/workflows"
+        if var line = try await startsFromWrk(url: url, duration: duration) {
+            // What wrk counted, checked against what was written.
+            for try await runs in try await store.client.query("SELECT count(*)::int FROM workflow_executions WHERE task_queue = 'idle'").decode(Int.self) {
+                line["runs_written"] = .int(Int64(runs))
+            }
+            return line
+        }
         let deadline = ContinuousClock.now + duration
         let samples = try await withThrowingTaskGroup(of: [Double].self) { group in
             for client in 0..<32 {
@@ -332,9 +342,67 @@ struct EngineScenarios {
         }
         return [
             "scenario": .string("starts"), "starts_per_s": .double(Double(samples.count) / duration.seconds),
-            "p50_ms": .double(percentile(samples, 50)), "p99_ms": .double(percentile(samples, 99)),
+            "p50_ms": .double(percentile(samples, 50)), "p99_ms": .double(percentile(samples, 99)), "load_generator": .string("in-process"),
         ]
     }
+
+    /// The starts scenario's load from `wrk`: each request starts a run with a workflow id of its
+    /// own, and the script prints the figures as JSON when it is done. Nil when `wrk` is not installed.
+    private func startsFromWrk(url: String, duration: Duration) async throws -> [String: JSONValue]? {
+        guard (try? await Subprocess.run(.name("wrk"), arguments: ["--version"], output: .discarded, error: .discarded)) != nil else {
+            return nil
+        }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("reprise-starts-\(UUID().uuidString.prefix(6)).lua")
+        try Data(Self.wrkStartsScript.utf8).write(to: script)
+        defer { try? FileManager.default.removeItem(at: script) }
+        let result = try await Subprocess.run(
+            .name("wrk"),
+            arguments: Arguments([
+                "-t2", "-c32", "-d\(Int(duration.seconds))s", "--timeout", "10s", "-s", script.path, url, "--", String(UUID().uuidString.prefix(8)),
+            ]),
+            output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+        let output = result.standardOutput
+        guard let json = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+            case .object(let figures) = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)),
+            case .int(let requests)? = figures["requests"], case .int(let micros)? = figures["duration_us"],
+            case .int(let refused)? = figures["non_2xx"], case .int(let socketErrors)? = figures["socket_errors"],
+            case .int(let p50)? = figures["p50_us"], case .int(let p99)? = figures["p99_us"]
+        else {
+            throw BenchError("wrk gave no figures: \(output) \(result.standardError)")
+        }
+        guard refused == 0, socketErrors == 0, requests > 0 else {
+            throw BenchError("\(refused) of \(requests) starts were refused and \(socketErrors) failed on the socket")
+        }
+        return [
+            "scenario": .string("starts"), "starts_per_s": .double(Double(requests) / (Double(micros) / 1e6)),
+            "p50_ms": .double(Double(p50) / 1000), "p99_ms": .double(Double(p99) / 1000), "load_generator": .string("wrk"),
+            "requests": .int(requests),
+        ]
+    }
+
+    /// Each thread numbers its requests; the first script argument keeps ids apart across runs.
+    private static let wrkStartsScript = """
+        local threads = 0
+        function setup(thread)
+          threads = threads + 1
+          thread:set("tid", threads)
+        end
+        function init(args)
+          prefix = "st-" .. args[1] .. "-" .. tid .. "-"
+          counter = 0
+        end
+        function request()
+          counter = counter + 1
+          return wrk.format("POST", nil, {["Content-Type"] = "application/json"},
+            '{"workflowId":"' .. prefix .. counter .. '","type":"Nap","taskQueue":"idle","input":0}')
+        end
+        function done(summary, latency, requests)
+          local errors = summary.errors
+          io.write(string.format('{"requests":%d,"duration_us":%d,"non_2xx":%d,"socket_errors":%d,"p50_us":%d,"p99_us":%d}\\n',
+            summary.requests, summary.duration, errors.status, errors.connect + errors.read + errors.write + errors.timeout,
+            latency:percentile(50), latency:percentile(99)))
+        end
+        """
 
     private func post(_ url: String, body: String) async throws -> String {
         var request = HTTPClientRequest(url: url)
