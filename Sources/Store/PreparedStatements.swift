@@ -9,6 +9,16 @@ import Workflow
 /// run's bindings; a NULL binding carries no type. So every parameter that may be NULL is cast
 /// in the SQL (`$4::text::jsonb`, `$8::timestamptz`): without the cast, a NULL first run left
 /// `$4::jsonb` typed `jsonb`, and every later text value was refused.
+/// The batched hot-path statements' SQL, for the benchmark to show their plans on grown tables.
+package enum HotPathStatements {
+    /// Name, SQL, and the number of parameters.
+    package static var all: [(name: String, sql: String, parameters: Int)] {
+        [("step (Prepared.CompleteSteps)", Prepared.CompleteSteps.sql), ("start (Prepared.StartRuns)", Prepared.StartRuns.sql)].map { name, sql in
+            (name, sql, sql.matches(of: /\$(\d+)/).compactMap { Int($0.1) }.max() ?? 0)
+        }
+    }
+}
+
 enum Prepared {
     /// Locks a run's execution row (every transition's first statement).
     struct LockRun: PostgresPreparedStatement {
@@ -166,9 +176,14 @@ enum Prepared {
                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::uuid[], $5::bigint[], $6::bigint[], $7::text[])
                     WITH ORDINALITY AS s(run_id, activity_id, attempt, lease_token, expected_event_id, next_event_id, task_queue, n)
             ), run AS (
-                SELECT w.run_id FROM workflow_executions w JOIN step s ON w.run_id = s.run_id
+                -- Locked per step by primary key, in run-id order (the order the timer service locks
+                -- in), and checked after; OFFSET 0 keeps the checks out of the lookup. With them in
+                -- it, or as a join, the planner could read every open run's entry in the partial
+                -- open-run index instead.
+                SELECT w.run_id FROM (SELECT * FROM step ORDER BY run_id) s CROSS JOIN LATERAL (
+                    SELECT run_id, next_event_id, status, task_queue FROM workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
+                ) w
                 WHERE w.next_event_id = s.expected_event_id AND w.status = 'Running' AND w.task_queue = s.task_queue
-                ORDER BY w.run_id FOR UPDATE OF w
             ), taken AS (
                 DELETE FROM activity_tasks a USING step s
                 WHERE a.run_id = s.run_id AND a.activity_id = s.activity_id AND a.attempt = s.attempt AND a.lease_token = s.lease_token
@@ -268,7 +283,7 @@ enum Prepared {
             ), namespace AS (
                 SELECT name FROM namespaces WHERE name IN (SELECT namespace FROM start)
             ), open AS (
-                -- Looked up per start: a join let the planner read every open run's index entry.
+                -- Looked up per start by the open-run index: as a join, the planner could read all of it.
                 SELECT w.run_id, w.namespace, w.workflow_id FROM start s CROSS JOIN LATERAL (
                     SELECT run_id, namespace, workflow_id FROM workflow_executions
                     WHERE namespace = s.namespace AND workflow_id = s.workflow_id AND status IN ('Running', 'Paused') FOR UPDATE

@@ -84,18 +84,44 @@ struct GrowthFixture {
         ),
     ]
 
-    /// EXPLAIN of each hot query; prints the plans to standard error.
+    /// The tables that grow; a sequential scan of any of them is a plan that will not scale.
+    static let grownTables = ["workflow_executions", "history_events", "workflow_tasks", "activity_tasks", "timers"]
+
+    /// EXPLAIN of each hot query, and the generic plan (the one a prepared statement settles on)
+    /// of the batched step and start statements; prints the plans to standard error.
     ///
-    /// - Returns: the names of the queries whose plan scans a table sequentially.
+    /// - Returns: the names of the queries whose plan scans a grown table sequentially.
     static func sequentialScans(_ store: Store) async throws -> [String] {
-        var offenders: [String] = []
+        var plans: [(name: String, plan: [String])] = []
         for (name, sql) in hotQueries {
             var plan: [String] = []
             for try await line in try await store.client.query(PostgresQuery(unsafeSQL: "EXPLAIN \(sql)")).decode(String.self) {
                 plan.append(line)
             }
+            plans.append((name, plan))
+        }
+        try await store.client.withConnection { connection in
+            try await connection.query("SET plan_cache_mode = force_generic_plan", logger: store.logger)
+            for statement in HotPathStatements.all {
+                try await connection.query(PostgresQuery(unsafeSQL: "PREPARE bench_plan AS \(statement.sql)"), logger: store.logger)
+                let nulls = Array(repeating: "NULL", count: statement.parameters).joined(separator: ", ")
+                var plan: [String] = []
+                for try await line in try await connection.query(PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE bench_plan(\(nulls))"), logger: store.logger)
+                    .decode(String.self)
+                {
+                    plan.append(line)
+                }
+                try await connection.query("DEALLOCATE bench_plan", logger: store.logger)
+                plans.append((statement.name, plan))
+            }
+            try await connection.query("RESET plan_cache_mode", logger: store.logger)
+        }
+        var offenders: [String] = []
+        for (name, plan) in plans {
             FileHandle.standardError.write(Data("-- \(name)\n\(plan.joined(separator: "\n"))\n".utf8))
-            if plan.contains(where: { $0.contains("Seq Scan") }) { offenders.append(name) }
+            if plan.contains(where: { line in grownTables.contains { line.contains("Seq Scan on \($0) ") || line.hasSuffix("Seq Scan on \($0)") } }) {
+                offenders.append(name)
+            }
         }
         return offenders
     }
