@@ -190,10 +190,7 @@ enum Prepared {
                     AND a.run_id IN (SELECT run_id FROM run)
                 RETURNING a.run_id
             ), appended AS (
-                INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-                SELECT e.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
-                FROM unnest($8::uuid[], $9::bigint[], $10::text[], $11::timestamptz[], $12::text[]) AS e(run_id, id, type, time, attributes)
-                WHERE e.run_id IN (SELECT run_id FROM taken)
+                \(RunEvents.insert(from: 8)) WHERE e.run_id IN (SELECT run_id FROM taken)
             ), closing AS (
                 \(Closes.select(from: 29)) WHERE c.run_id IN (SELECT run_id FROM taken)
             ), advanced AS (
@@ -247,12 +244,7 @@ enum Prepared {
             bindings.append(steps.map(\.expectedNextEventId))
             bindings.append(steps.map { $0.expectedNextEventId + Int64($0.events.count) })
             bindings.append(steps.map(\.taskQueue))
-            let events = steps.flatMap { step in step.events.map { (step.task.runId, $0) } }
-            bindings.append(events.map(\.0))
-            bindings.append(events.map(\.1.eventId))
-            bindings.append(events.map(\.1.eventType.rawValue))
-            bindings.append(events.map(\.1.eventTime))
-            bindings.append(try events.map { try $0.1.wrappedAttributesJSON() })
+            try RunEvents.append(steps.flatMap { step in step.events.map { (step.task.runId, $0) } }, to: &bindings)
             try LeasedActivities.append(steps.compactMap(\.nextActivity), to: &bindings)
             Closes.append(steps.compactMap { step in step.close.map { (step.task.runId, $0) } }, to: &bindings)
             return bindings
@@ -301,10 +293,7 @@ enum Prepared {
                     AND NOT EXISTS (SELECT FROM open o WHERE o.namespace = s.namespace AND o.workflow_id = s.workflow_id)
                 RETURNING run_id
             ), appended AS (
-                INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-                SELECT e.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
-                FROM unnest($14::uuid[], $15::bigint[], $16::text[], $17::timestamptz[], $18::text[]) AS e(run_id, id, type, time, attributes)
-                WHERE e.run_id IN (SELECT run_id FROM run)
+                \(RunEvents.insert(from: 14)) WHERE e.run_id IN (SELECT run_id FROM run)
             ), task AS (
                 INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
                 SELECT s.run_id, s.task_queue, s.next_event_id - 1, s.start_time FROM start s
@@ -362,12 +351,7 @@ enum Prepared {
             bindings.append(starts.map { Int64($0.events.count) + 1 })
             bindings.append(starts.map { $0.firstTask != nil })
             bindings.append(starts.map(\.channel))
-            let events = starts.flatMap { start in start.events.map { (start.run.runId, $0) } }
-            bindings.append(events.map(\.0))
-            bindings.append(events.map(\.1.eventId))
-            bindings.append(events.map(\.1.eventType.rawValue))
-            bindings.append(events.map(\.1.eventTime))
-            bindings.append(try events.map { try $0.1.wrappedAttributesJSON() })
+            try RunEvents.append(starts.flatMap { start in start.events.map { (start.run.runId, $0) } }, to: &bindings)
             try LeasedActivities.append(starts.compactMap { $0.firstTask?.nextActivity }, to: &bindings)
             Closes.append(starts.compactMap { start in start.firstTask?.close.map { (start.run.runId, $0) } }, to: &bindings)
             return bindings
@@ -376,6 +360,28 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Row {
             let (runId, namespaceExists, _, _) = try row.decode((UUID?, Bool, Int, Int).self)
             return Answer(runId: runId, namespaceExists: namespaceExists)
+        }
+    }
+
+    /// The history events that batched statements append, of several runs: bound as five arrays,
+    /// for `unnest`; the attributes as `{"attributes": …}` text (``HistoryEvent/wrappedAttributesJSON()``).
+    enum RunEvents {
+        /// The insert, from the arrays bound at `$first` on, as `e`; the caller adds a `WHERE`.
+        static func insert(from first: Int) -> String {
+            """
+            INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
+            SELECT e.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
+            FROM unnest($\(first)::uuid[], $\(first + 1)::bigint[], $\(first + 2)::text[], $\(first + 3)::timestamptz[], $\(first + 4)::text[])
+                AS e(run_id, id, type, time, attributes)
+            """
+        }
+
+        static func append(_ events: [(runId: UUID, event: HistoryEvent)], to bindings: inout PostgresBindings) throws {
+            bindings.append(events.map(\.runId))
+            bindings.append(events.map(\.event.eventId))
+            bindings.append(events.map(\.event.eventType.rawValue))
+            bindings.append(events.map(\.event.eventTime))
+            bindings.append(try events.map { try $0.event.wrappedAttributesJSON() })
         }
     }
 

@@ -63,18 +63,9 @@ extension Store {
 
     /// Inserts events of several runs as they are, in one statement.
     func insert(_ events: [(runId: UUID, event: HistoryEvent)], on connection: PostgresConnection) async throws {
-        let runIds = events.map(\.runId)
-        let ids = events.map(\.event.eventId)
-        let types = events.map(\.event.eventType.rawValue)
-        let times = events.map(\.event.eventTime)
-        let attributes = try events.map { try $0.event.wrappedAttributesJSON() }
-        try await connection.query(
-            """
-            INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-            SELECT run_id, id, type, time, attributes::jsonb -> 'attributes'
-            FROM unnest(\(runIds)::uuid[], \(ids)::bigint[], \(types)::text[], \(times)::timestamptz[], \(attributes)::text[])
-                AS e(run_id, id, type, time, attributes)
-            """, logger: logger)
+        var bindings = PostgresBindings()
+        try Prepared.RunEvents.append(events, to: &bindings)
+        try await connection.query(PostgresQuery(unsafeSQL: Prepared.RunEvents.insert(from: 1), binds: bindings), logger: logger)
     }
 
     /// Schedules a workflow task for the run unless one is already pending or running, appending
