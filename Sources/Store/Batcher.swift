@@ -7,8 +7,9 @@ import Synchronization
 /// waits, and the items that waited go together in the next batch, up to `maxBatchSize`. So the
 /// batches grow with the load, by themselves.
 ///
-/// The batcher has no task of its own: the caller whose item opens a batch writes it, then hands
-/// the next batch, if items are waiting, to the first of their callers.
+/// The batcher has no task of its own: the caller whose item opens a batch writes it (in a task
+/// shielded from that caller's cancellation), then hands the next batch, if items are
+/// waiting, to the first of their callers.
 package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
     /// Writes a batch and returns one outcome per item, in order.
     package typealias Write = @Sendable ([Item]) async -> [Result<Outcome, any Error>]
@@ -44,7 +45,7 @@ package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
     package var waitingCount: Int { state.withLock { $0.waiting.count } }
 
     /// Writes `item`, in a batch with whatever else is waiting, and returns its outcome.
-    package func submit(_ item: Item, write: Write) async throws -> Outcome {
+    package func submit(_ item: Item, write: @escaping Write) async throws -> Outcome {
         var batch: [Waiter]
         if openBatch() {
             batch = [Waiter(item: item)]
@@ -66,7 +67,10 @@ package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
             case .write(let handed): batch = handed
             }
         }
-        let outcomes = await write(batch.map(\.item))
+        // In a task of its own: the batch holds other callers' items, and must not be canceled
+        // with the caller that happens to write it.
+        let items = batch.map(\.item)
+        let outcomes = await Task { await write(items) }.value
         precondition(outcomes.count == batch.count, "a batch write returns one outcome per item")
         handOverNextBatch()
         for (waiter, outcome) in zip(batch.dropFirst(), outcomes.dropFirst()) {

@@ -109,6 +109,30 @@ struct BatcherTests {
         }
         #expect(writes.batches.count == 2)
     }
+
+    /// A write that fails every item when its task is canceled, as an abandoned store call does.
+    private static func cancellable(_ items: [Int], writes: Writes, hold: Bool) async -> [Result<Int, any Error>] {
+        let outcomes = await writes.write(items, hold: hold)
+        return Task.isCancelled ? items.map { _ in .failure(CancellationError()) } : outcomes
+    }
+
+    @Test func aCanceledCallerWritesTheOthersItemsOfItsBatch() async throws {
+        let batcher = Batcher<Int, Int>(maxConcurrentBatches: 1, maxBatchSize: 8)
+        let writes = Writes()
+        let first = Task { try await batcher.submit(0) { await Self.cancellable($0, writes: writes, hold: true) } }
+        while writes.batches.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+        // Items 1 and 2 wait; the first of them to arrive writes the next batch for both.
+        let waiting = (1...2).map { item in Task { try await batcher.submit(item) { await Self.cancellable($0, writes: writes, hold: true) } } }
+        try await waitForWaiting(batcher, count: 2)
+        try await writes.open()
+        while writes.batches.count < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        for task in waiting { task.cancel() }  // The writer among them is canceled mid-write.
+        try await writes.open()
+        #expect(try await first.value == 0)
+        for (item, task) in zip(1...2, waiting) {
+            #expect(try await task.value == item * 10, "item \(item) was written")
+        }
+    }
 }
 
 extension Result where Failure == any Error {
