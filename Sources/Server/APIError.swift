@@ -30,7 +30,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     static func badRequest(_ message: String) -> APIError { APIError(.badRequest, code: "BadRequest", message) }
 
     /// The API form of an error from below: store errors keep their code, with the fitting status;
-    /// HTTP errors from the router keep their status; anything else is a 500 without details.
+    /// HTTP errors from the router keep their status; an unreachable database is a 503; anything
+    /// else is a 500 without details.
     static func from(_ error: any Error) -> APIError {
         switch error {
         case let error as APIError:
@@ -54,6 +55,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             case .contentTooLarge: return APIError(.contentTooLarge, code: "PayloadTooLarge", error.body ?? "request body too large")
             default: return APIError(error.status, code: "HTTPError", error.body ?? error.status.reasonPhrase)
             }
+        case let error where Store.isUnavailable(error):
+            return APIError(
+                .serviceUnavailable, code: "DatabaseUnavailable",
+                "the database is unavailable or did not answer in time; retry. A start may have been recorded: "
+                    + "retry it with the same workflowId (idConflictPolicy UseExisting returns that run)")
         default:
             return APIError(.internalServerError, code: "InternalError", "internal error; see the server log")
         }
@@ -69,6 +75,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let apiError = APIError.from(error)
             if apiError.status == .internalServerError {
                 context.logger.error("Request failed", metadata: ["error": "\(String(reflecting: error))"])
+            } else if apiError.status == .serviceUnavailable {
+                context.logger.warning("Request failed: the database is unavailable", metadata: ["error": "\(String(reflecting: error))"])
             }
             return try apiError.response(from: request, context: context)
         }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Workflow
+import _ConnectionPoolModule
 
 /// Reprise's durable state in PostgreSQL. Every state transition is one transaction: it locks the
 /// run's execution row, appends history events, changes task rows, and notifies waiting pollers.
@@ -140,6 +141,24 @@ extension Store {
             return outcomes
         } catch {
             return items.map { _ in .failure(error) }
+        }
+    }
+}
+
+extension Store {
+    /// Whether `error` says that the database could not be reached or did not answer, rather than
+    /// that it refused the request: Postgres down or restarting, the pool failing to connect, a
+    /// call abandoned after its timeout. The request may be retried.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        switch error {
+        case is AbandonedOperationError, is ConnectionPoolError:
+            return true
+        case let error as PSQLError:
+            // Class 08: connection exceptions; 57P: the server shutting down or starting up.
+            if let state = error.sqlState { return state.hasPrefix("08") || state.hasPrefix("57P") }
+            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed].contains(error.code)
+        default:
+            return false
         }
     }
 }

@@ -4,10 +4,28 @@ import RepriseTesting
 import Store
 import Testing
 import Workflow
+import _ConnectionPoolModule
 
 @Suite("HTTP API")
 struct APITests {
     let base = "/api/v1/namespaces/default"
+
+    /// With Postgres down, a start waits for its statement's timeout and other requests for the
+    /// pool to give up connecting; both must reach the client as a 503 that says to retry, not
+    /// as an internal error (as they did, seen by stopping `reprise dev`'s Postgres).
+    @Test func anUnreachableDatabaseIsA503ThatSaysToRetry() {
+        let unavailable: [any Error] = [
+            AbandonedOperationError(timeout: .seconds(30)), ConnectionPoolError.connectionCreationCircuitBreakerTripped,
+        ]
+        for error in unavailable {
+            let answer = APIError.from(error)
+            #expect(answer.status == .serviceUnavailable, "\(error)")
+            #expect(answer.code == "DatabaseUnavailable")
+            #expect(answer.message.contains("retry"))
+        }
+        #expect(APIError.from(StoreError(.workflowNotFound, "gone")).status == .notFound)
+        #expect(APIError.from(CancellationError()).status == .internalServerError)
+    }
 
     @Test func aLongPollForTheCloseEventAnswersWhenTheRunCloses() async throws {
         try await APIHarness.run { api in
