@@ -27,7 +27,8 @@ struct EagerStartTests {
 
     @Test func anEagerStartWritesTheFirstTaskAndRunsItsActivityAtOnce() async throws {
         let log = CallLog()
-        try await TestEnvironment.run(workflows: [ThreeSteps.self], activities: [Greet(log: log)], startWorker: false) { env in
+        // No timer here: the virtual clock stays put, so no lease can pass while a step runs.
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], activities: [Greet(log: log)], startWorker: false, skipTime: false) { env in
             let worker = try await runningWorker(env)
             let started = try await worker.startWorkflow(request(ThreeSteps.self, id: "eager", input: .string("e"), env: env), at: env.clock.now)
             #expect(started.started)
