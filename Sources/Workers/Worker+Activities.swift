@@ -51,10 +51,7 @@ extension Worker {
     /// - Returns: the next attempt leased to this worker when the completion ran the run's next
     ///   workflow task inline.
     private func attempt(_ task: ActivityTask) async -> ActivityTask? {
-        var logger = self.logger
-        logger[metadataKey: "workflow.namespace"] = "\(task.info.namespace)"
-        logger[metadataKey: "workflow.id"] = "\(task.info.workflowId)"
-        logger[metadataKey: "workflow.run.id"] = "\(task.runId)"
+        var logger = runLogger(namespace: task.info.namespace, workflowId: task.info.workflowId, runId: "\(task.runId)")
         logger[metadataKey: "activity.id"] = "\(task.activityId)"
         logger[metadataKey: "activity.name"] = "\(task.activityType)"
         logger[metadataKey: "activity.attempt"] = "\(task.attempt)"
