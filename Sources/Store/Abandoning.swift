@@ -7,6 +7,10 @@ public struct AbandonedOperationError: Error, CustomStringConvertible, Sendable 
     public var description: String { "abandoned after \(timeout): the database did not answer" }
 }
 
+/// How long a database call may take before it is abandoned, unless configured otherwise: the
+/// worker's, the timer service's and the reaper's `databaseCallTimeout`, and a batched start's.
+public let defaultDatabaseCallTimeout: Duration = .seconds(30)
+
 /// Runs `operation` in a task of its own and returns its result, unless `timeout` passes or the
 /// caller is canceled first: then the operation is canceled and left to end on its own.
 ///

@@ -40,7 +40,7 @@ public struct InlineWorkflowTask: Sendable {
     public var callTimeout: Duration
 
     public init(
-        expectedNextEventId: Int64, taskQueue: String, eager: EagerActivities?, callTimeout: Duration = .seconds(30),
+        expectedNextEventId: Int64, taskQueue: String, eager: EagerActivities?, callTimeout: Duration = defaultDatabaseCallTimeout,
         activate: @escaping @Sendable ([HistoryEvent]) throws -> [Command]
     ) {
         self.expectedNextEventId = expectedNextEventId

@@ -149,7 +149,7 @@ extension Store: WorkflowStarter {
         let start = Prepared.StartRuns.Start(
             run: row, events: events, channel: Channel.workflowTasks(request.taskQueue), firstTask: written?.parts)
         let returned = try await startWriter.submit(start) { starts in
-            await self.writeBatch(starts, timeout: .seconds(30)) { Prepared.StartRuns(starts: $0) }
+            await self.writeBatch(starts, timeout: defaultDatabaseCallTimeout) { Prepared.StartRuns(starts: $0) }
         }
         guard returned.namespaceExists, let runId = returned.runId else { throw Self.namespaceNotFound(request.namespace) }
         if runId == row.runId { return (StartWorkflowResult(runId: runId, started: true), written?.completion) }

@@ -27,7 +27,7 @@ public struct TimerService: Service {
     /// Timers fired per round.
     public var batchSize = 2000
     /// How long a round's database call may take before it is abandoned.
-    public var databaseCallTimeout: Duration = .seconds(30)
+    public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
 
     public init(store: Store, clock: any EngineClock = SystemClock(), tracker: WorkTracker = WorkTracker(), logger: Logger) {
         self.store = store
@@ -84,7 +84,7 @@ public struct LeaseReaper: Service {
     /// The longest time between two rounds.
     public var interval: Duration = .seconds(1)
     /// How long a round's database call may take before it is abandoned.
-    public var databaseCallTimeout: Duration = .seconds(30)
+    public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
 
     public init(store: Store, clock: any EngineClock = SystemClock(), tracker: WorkTracker = WorkTracker(), logger: Logger) {
         self.store = store

@@ -38,7 +38,7 @@ public final class Worker: Service, Sendable {
         public var pollInterval: Duration = .seconds(2)
         /// How long one of the worker's database calls (a poll, a completion) may take before it
         /// is abandoned: PostgresNIO can leave a call hanging when Postgres restarts under it.
-        public var databaseCallTimeout: Duration = .seconds(30)
+        public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
         /// How long an activation may run before the watchdog reports it stuck.
         public var stuckWorkflowTaskThreshold: Duration = .seconds(2)
         /// How long graceful shutdown waits for running activities before releasing them.
