@@ -64,16 +64,14 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// Appends a run's events and advances its `next_event_id`, in one round trip. The attributes
-    /// come as `{"attributes": …}` text (``HistoryEvent/wrappedAttributesJSON()``).
+    /// Appends a run's events and advances its `next_event_id`, in one round trip (the events bound
+    /// as ``RunEvents`` binds them).
     struct AppendEvents: PostgresPreparedStatement {
         static let sql = """
             WITH appended AS (
-                INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
-                SELECT $1, id, type, time, attributes::jsonb -> 'attributes'
-                FROM unnest($3::bigint[], $4::text[], $5::timestamptz[], $6::text[]) AS e(id, type, time, attributes)
+                \(RunEvents.insert(from: 3))
             )
-            UPDATE workflow_executions SET next_event_id = $2 WHERE run_id = $1
+            UPDATE workflow_executions SET next_event_id = $2::bigint WHERE run_id = $1::uuid
             """
         typealias Row = Void
         var runId: UUID
@@ -84,17 +82,8 @@ enum Prepared {
             var bindings = PostgresBindings()
             bindings.append(runId)
             bindings.append(nextEventId)
-            try Self.appendColumns(of: events, to: &bindings)
+            try RunEvents.append(events.map { (runId, $0) }, to: &bindings)
             return bindings
-        }
-
-        /// Binds events as four arrays: ids, types, times, and `{"attributes": …}` text
-        /// (``HistoryEvent/wrappedAttributesJSON()``), for `unnest`.
-        static func appendColumns(of events: [HistoryEvent], to bindings: inout PostgresBindings) throws {
-            bindings.append(events.map(\.eventId))
-            bindings.append(events.map(\.eventType.rawValue))
-            bindings.append(events.map(\.eventTime))
-            bindings.append(try events.map { try $0.wrappedAttributesJSON() })
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {}
