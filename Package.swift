@@ -169,6 +169,7 @@ let package = Package(
             dependencies: [
                 "Workflow", "Store", "Workers", "Server", "RepriseTesting", "Samples", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
