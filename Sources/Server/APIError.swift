@@ -36,6 +36,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         switch error {
         case let error as APIError:
             return error
+        case let error as StoreError where error.code == .overloaded:
+            return APIError(.serviceUnavailable, code: error.code.rawValue, error.message)
         case let error as StoreError:
             let status: HTTPResponse.Status =
                 switch error.code {

@@ -78,6 +78,12 @@ enum API {
         }
     }
 
+    /// A page of a run's history: `nextPageToken` is there when more events follow.
+    struct HistoryPage: Encodable {
+        var events: [HistoryEvent]
+        var nextPageToken: String?
+    }
+
     struct TerminateRequest: Decodable {
         var reason: String?
     }
@@ -167,32 +173,31 @@ enum API {
     }
 }
 
-/// A duration given as seconds (`30`) or as text (`"30s"`, `"5m"`, `"2h"`, `"7d"`).
+/// A duration given as seconds (`30`) or as text (`"30s"`, `"5m"`, `"2h"`, `"7d"`). Decoding only
+/// reads the number; the route checks its range against ``Limits``, so that no size of number
+/// reaches a `Duration` unchecked.
 struct DurationValue: Decodable {
-    var duration: Duration
+    var seconds: Double
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let seconds = try? container.decode(Double.self) {
-            guard seconds > 0, seconds.isFinite else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a duration must be positive")
-            }
-            duration = .seconds(fractional: seconds)
+            self.seconds = seconds
             return
         }
         let text = try container.decode(String.self)
         guard let parsed = Self.parse(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "\"\(text)\" is not a duration; use seconds or a number with s, m, h or d")
+                in: container, debugDescription: "\"\(text.prefix(40))\" is not a duration; use seconds or a number with s, m, h or d")
         }
-        duration = parsed
+        seconds = parsed
     }
 
-    static func parse(_ text: String) -> Duration? {
+    /// The seconds in `text`, or nil when it is not a finite number with an optional unit.
+    static func parse(_ text: String) -> Double? {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()), value > 0, value.isFinite else {
-            return Double(text).flatMap { $0 > 0 ? .seconds(fractional: $0) : nil }
-        }
-        return .seconds(fractional: value * scale)
+        let (number, scale) = text.last.flatMap { units[$0] }.map { (text.dropLast(), $0) } ?? (Substring(text), 1)
+        guard let value = Double(number), value.isFinite, (value * scale).isFinite else { return nil }
+        return value * scale
     }
 }

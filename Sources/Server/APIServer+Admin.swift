@@ -75,7 +75,7 @@ extension APIServer {
             let body = try await JSONBody.decode(API.TokenRequest.self, from: &request, limit: configuration.maxBodySize)
             let token = try await store.createToken(namespace: namespace, role: body.role)
             return try JSONBody.response(
-                API.TokenResponse(token: token, namespace: body.role == .admin ? nil : namespace, role: body.role), status: .created)
+                API.TokenResponse(token: token, namespace: body.role.isGlobal ? nil : namespace, role: body.role), status: .created)
         }
     }
 

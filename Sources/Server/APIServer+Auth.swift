@@ -25,7 +25,9 @@ extension APIServer {
             else {
                 throw APIError(.unauthorized, code: "Unauthorized", "this route needs an Authorization: Bearer <token> header")
             }
-            if let admin = configuration.adminToken, !admin.isEmpty, token == admin {
+            if let admin = configuration.adminToken, admin.utf8.count >= Configuration.minimumAdminTokenLength,
+                Self.constantTimeEqual(token, admin)
+            {
                 grant = TokenGrant(role: .admin, namespace: nil)
             } else if let stored = try await store.grant(forToken: token) {
                 grant = stored
@@ -34,6 +36,7 @@ extension APIServer {
             }
         }
         if let namespace {
+            try configuration.limits.checkIdentifier(namespace, field: "namespace")
             if let scope = grant.namespace, scope != namespace {
                 throw APIError(.notFound, code: StoreError.Code.namespaceNotFound.rawValue, "namespace \"\(namespace)\" does not exist")
             }
@@ -41,9 +44,17 @@ extension APIServer {
                 throw APIError(.notFound, code: StoreError.Code.namespaceNotFound.rawValue, "namespace \"\(namespace)\" does not exist")
             }
         }
-        guard grant.role >= role, namespace != nil || grant.role == .admin else {
+        guard grant.role.includes(role) else {
             throw APIError(.forbidden, code: "Forbidden", "this route needs the \(role.rawValue) role; the token has \(grant.role.rawValue)")
         }
         return configuration.insecure ? "insecure" : "token:\(grant.role.rawValue)"
+    }
+
+    /// Compares a presented token with the admin token in time that does not depend on where they
+    /// differ: both are hashed first, so the comparison runs over the same 64 hex digits whatever their lengths.
+    static func constantTimeEqual(_ presented: String, _ expected: String) -> Bool {
+        let lhs = Array(Store.hash(token: presented).utf8)
+        let rhs = Array(Store.hash(token: expected).utf8)
+        return zip(lhs, rhs).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

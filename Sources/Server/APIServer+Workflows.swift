@@ -13,13 +13,7 @@ extension APIServer {
             // The start's own statement answers NamespaceNotFound: one round trip fewer per start.
             try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
-            let result = try await starter.startWorkflow(
-                StartWorkflowRequest(
-                    namespace: namespace, workflowId: body.workflowId, workflowType: body.type,
-                    taskQueue: body.taskQueue ?? configuration.defaultTaskQueue, input: body.input,
-                    idReusePolicy: body.idReusePolicy ?? .allowDuplicate, idConflictPolicy: body.idConflictPolicy ?? .fail,
-                    executionTimeout: body.executionTimeout?.duration, searchAttributes: body.searchAttributes, memo: body.memo),
-                at: clock.now)
+            let result = try await starter.startWorkflow(try startRequest(body, namespace: namespace), at: clock.now)
             if result.started {
                 metrics.makeCounter(
                     descriptor: .init(namespace: "reprise", metricName: "workflows_started", unitName: "total", helpText: "Runs started"),
@@ -49,54 +43,63 @@ extension APIServer {
         }
 
         workflows.get(":workflowId") { request, context in
-            let (namespace, workflowId) = try Self.workflowParameters(context)
+            let (namespace, workflowId) = try workflowParameters(context)
             try await authorize(request, namespace: namespace, needs: .reader)
             let description = try await store.describe(namespace: namespace, workflowId: workflowId, runId: try Self.runId(request))
             return try JSONBody.response(API.DescribeResponse(description))
         }
 
         workflows.get(":workflowId/history") { request, context in
-            let (namespace, workflowId) = try Self.workflowParameters(context)
+            let (namespace, workflowId) = try workflowParameters(context)
             try await authorize(request, namespace: namespace, needs: .reader)
             let query = request.uri.queryParameters
-            guard let after = Int64(query["afterEventId"].map(String.init) ?? "0"), after >= 0 else {
-                throw APIError.badRequest("afterEventId must be a non-negative integer")
+            // A page token is the last event id of the page before: afterEventId under another name.
+            let cursor = query["pageToken"] ?? query["afterEventId"]
+            guard let after = Int64(cursor.map(String.init) ?? "0"), after >= 0 else {
+                throw APIError.badRequest("afterEventId (or pageToken) must be a non-negative integer")
             }
+            let pageSize = try Self.integer(
+                query["pageSize"].map(String.init), name: "pageSize", in: 1...configuration.limits.maxHistoryPageSize,
+                default: configuration.limits.maxHistoryPageSize)
             let wait = try Self.flag(query["wait"].map(String.init), name: "wait")
             let closeOnly: Bool
             switch query["filter"].map(String.init) {
             case nil: closeOnly = false
             case "close": closeOnly = true
-            case let other?: throw APIError.badRequest("filter must be close (only the event that closed the run), got \(other)")
+            case let other?: throw APIError.badRequest("filter must be close (only the event that closed the run), got \(other.prefix(40))")
             }
             let run = try await store.runStatus(namespace: namespace, workflowId: workflowId, runId: try Self.runId(request))
+            // One more than a page, to know whether another follows.
             @Sendable func read() async throws -> [HistoryEvent] {
                 if closeOnly { return try await store.closeEvent(runId: run.runId).map { [$0] } ?? [] }
-                return try await store.history(runId: run.runId, afterEventId: after)
+                return try await store.history(runId: run.runId, afterEventId: after, limit: pageSize + 1)
             }
-            let events = try await closedRuns.watching(run.runId) { closed in
+            var events = try await historyWatch.watching(run.runId, after: wait && run.status.isOpen ? after : nil) { wakeup in
                 var events = try await read()
                 guard wait, events.isEmpty, run.status.isOpen else { return events }
                 let deadline = ContinuousClock.now + configuration.historyWaitTimeout
-                // Polls soon after the last events, when the next ones are most likely, then every
-                // 20 ms; the run's close rings at once.
-                var interval = Duration.milliseconds(1)
                 while events.isEmpty && ContinuousClock.now < deadline {
-                    await closed.wait(timeout: interval)
-                    interval = min(interval * 2, .milliseconds(20))
+                    // Rung by the run's close or its growth (HistoryWatch); the second is a fallback
+                    // for a watch whose service is not running.
+                    await wakeup.wait(timeout: min(deadline - ContinuousClock.now, .seconds(1)))
                     events = try await read()
                 }
                 return events
             }
-            return try JSONBody.response(History(events: events))
+            let more = events.count > pageSize
+            if more { events.removeLast(events.count - pageSize) }
+            return try JSONBody.response(
+                API.HistoryPage(events: events, nextPageToken: more ? events.last.map { String($0.eventId) } : nil))
         }
 
         workflows.post(":workflowId/signals/:signalName") { request, context in
             var request = request
-            let (namespace, workflowId) = try Self.workflowParameters(context)
+            let (namespace, workflowId) = try workflowParameters(context)
             let name = try context.parameters.require("signalName")
+            try configuration.limits.checkIdentifier(name, field: "signal name")
             let identity = try await authorize(request, namespace: namespace, needs: .writer)
             let payload = try await JSONBody.payload(from: &request, limit: configuration.maxBodySize)
+            try configuration.limits.checkPayload(payload, field: "signal input")
             try await store.signal(
                 namespace: namespace, workflowId: workflowId, runId: try Self.runId(request), name: name, input: payload, identity: identity,
                 at: clock.now)
@@ -104,7 +107,7 @@ extension APIServer {
         }
 
         workflows.post(":workflowId/cancel") { request, context in
-            let (namespace, workflowId) = try Self.workflowParameters(context)
+            let (namespace, workflowId) = try workflowParameters(context)
             let identity = try await authorize(request, namespace: namespace, needs: .writer)
             try await store.requestCancel(
                 namespace: namespace, workflowId: workflowId, runId: try Self.runId(request), identity: identity, at: clock.now)
@@ -113,7 +116,7 @@ extension APIServer {
 
         workflows.post(":workflowId/terminate") { request, context in
             var request = request
-            let (namespace, workflowId) = try Self.workflowParameters(context)
+            let (namespace, workflowId) = try workflowParameters(context)
             let identity = try await authorize(request, namespace: namespace, needs: .operator)
             let body = try await JSONBody.decode(API.TerminateRequest.self, from: &request, limit: configuration.maxBodySize, allowEmpty: true)
             try await store.terminate(
@@ -123,15 +126,35 @@ extension APIServer {
         }
 
         workflows.post(":workflowId/resume") { request, context in
-            let (namespace, workflowId) = try Self.workflowParameters(context)
+            let (namespace, workflowId) = try workflowParameters(context)
             try await authorize(request, namespace: namespace, needs: .operator)
             try await store.resume(namespace: namespace, workflowId: workflowId, runId: try Self.runId(request), at: clock.now)
             return try JSONBody.response(API.Accepted(), status: .accepted)
         }
     }
 
-    static func workflowParameters(_ context: BasicRequestContext) throws -> (String, String) {
-        (try context.parameters.require("namespace"), try context.parameters.require("workflowId"))
+    /// A start request checked against the limits: identifiers, payloads and the timeout.
+    func startRequest(_ body: API.StartRequest, namespace: String) throws -> StartWorkflowRequest {
+        let limits = configuration.limits
+        let taskQueue = body.taskQueue ?? configuration.defaultTaskQueue
+        try limits.checkIdentifier(body.workflowId, field: "workflowId")
+        try limits.checkIdentifier(body.type, field: "type")
+        try limits.checkIdentifier(taskQueue, field: "taskQueue")
+        try limits.checkPayload(body.input, field: "input")
+        try limits.checkPayload(body.searchAttributes, field: "searchAttributes")
+        try limits.checkPayload(body.memo, field: "memo")
+        return StartWorkflowRequest(
+            namespace: namespace, workflowId: body.workflowId, workflowType: body.type, taskQueue: taskQueue, input: body.input,
+            idReusePolicy: body.idReusePolicy ?? .allowDuplicate, idConflictPolicy: body.idConflictPolicy ?? .fail,
+            executionTimeout: try body.executionTimeout.map { try limits.checkDuration(seconds: $0.seconds, field: "executionTimeout") },
+            searchAttributes: body.searchAttributes, memo: body.memo)
+    }
+
+    /// The namespace and workflow id of a per-run route; the namespace is checked by ``authorize``.
+    func workflowParameters(_ context: BasicRequestContext) throws -> (String, String) {
+        let workflowId = try context.parameters.require("workflowId")
+        try configuration.limits.checkIdentifier(workflowId, field: "workflowId")
+        return (try context.parameters.require("namespace"), workflowId)
     }
 
     static func runId(_ request: Request) throws -> UUID? {
@@ -141,9 +164,15 @@ extension APIServer {
     }
 
     static func limit(_ text: String?) throws -> Int {
-        guard let text else { return 100 }
-        guard let limit = Int(text), (1...1000).contains(limit) else { throw APIError.badRequest("limit must be an integer from 1 to 1000") }
-        return limit
+        try integer(text, name: "limit", in: 1...1000, default: 100)
+    }
+
+    static func integer(_ text: String?, name: String, in range: ClosedRange<Int>, default value: Int) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError.badRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 
     static func flag(_ text: String?, name: String) throws -> Bool {

@@ -20,13 +20,28 @@ public struct APIServer: Sendable {
         /// Serve without tokens (`reprise dev` on loopback, or `reprise server --insecure`).
         public var insecure = false
         /// A token accepted as an admin token, from `REPRISE_ADMIN_TOKEN`, to bootstrap a deployment.
+        /// Ignored when shorter than ``minimumAdminTokenLength`` (`reprise server` refuses to start).
         public var adminToken: String?
+        /// The shortest admin token accepted: 32 characters, as long as the tokens Reprise makes
+        /// carry random bytes.
+        public static let minimumAdminTokenLength = 32
         /// The largest request body accepted. Default 2 MiB.
         public var maxBodySize = 2 * 1024 * 1024
         /// The task queue of a start request that names none.
         public var defaultTaskQueue = "main"
         /// How long `GET …/history?wait=true` waits for new events.
         public var historyWaitTimeout: Duration = .seconds(20)
+        /// How long a connection may stay silent before it is closed: between requests, and while
+        /// a request's head or body is being sent (so a client that trickles its headers is cut
+        /// off). A long-poll that the server holds is not silence.
+        public var idleTimeout: Duration = .seconds(30)
+        /// The lengths, sizes and counts accepted from requests.
+        public var limits = Limits()
+        /// Serve only loopback clients that are not a web page: `reprise dev`. Every request must
+        /// name a loopback `Host`, carry no foreign `Origin`, and a write must be
+        /// `application/json`, so that neither a cross-site request nor DNS rebinding from a page
+        /// the developer has open can reach the API.
+        public var loopbackOnly = false
 
         public init(insecure: Bool = false, adminToken: String? = nil) {
             self.insecure = insecure
@@ -40,7 +55,7 @@ public struct APIServer: Sendable {
     let metrics: PrometheusCollectorRegistry
     let gateway: Gateway?
     let logger: Logger
-    let closedRuns = RunCloseWatch()
+    let historyWatch: HistoryWatch
     let starter: any WorkflowStarter
 
     /// - Parameter starter: what starts runs: by default the store; a worker in the same process
@@ -54,6 +69,7 @@ public struct APIServer: Sendable {
         self.gateway = gateway
         self.clock = clock
         self.configuration = configuration
+        self.historyWatch = HistoryWatch(capacity: configuration.limits.maxConcurrentLongPolls)
         self.metrics = metrics
         self.logger = logger
     }
@@ -62,6 +78,7 @@ public struct APIServer: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
+        if configuration.loopbackOnly { router.add(middleware: LoopbackOnlyMiddleware()) }
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         addOperationalRoutes(to: router)
         addWorkflowRoutes(to: router)
@@ -71,13 +88,15 @@ public struct APIServer: Sendable {
         return router
     }
 
-    /// What the routes need running beside them: the listener that wakes history long-polls when
-    /// their run closes. Without it they still answer, by polling.
-    public var services: [any Service] { [closedRuns.listener(store: store, logger: logger)] }
+    /// What the routes need running beside them: the watch that wakes history long-polls when their
+    /// run closes or grows. Without it they still answer, by polling once a second.
+    public var services: [any Service] { [historyWatch.service(store: store, logger: logger)] }
 
     /// The application serving the router on `host:port`, with ``services``.
     public func application(host: String, port: Int) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port)), services: services, logger: logger)
+        Application(
+            router: router(), server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.seconds * 1e9)))),
+            configuration: .init(address: .hostname(host, port: port)), services: services, logger: logger)
     }
 
     private func addOperationalRoutes(to router: Router<BasicRequestContext>) {
@@ -90,7 +109,9 @@ public struct APIServer: Sendable {
                 throw APIError(.serviceUnavailable, code: "DatabaseUnavailable", "the database is not reachable")
             }
         }
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { request, _ in
+            // Series span every namespace, so only a metrics or admin token reads them.
+            try await authorize(request, namespace: nil, needs: .metrics)
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)
             return Response(
@@ -107,12 +128,14 @@ public struct APIServer: Sendable {
 /// Counts requests by method and status for `/metrics`.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: PrometheusCollectorRegistry
+    /// A label takes no value the caller chooses: any other method token counts as `other`.
+    static var knownMethods: Set<HTTPRequest.Method> { [.get, .head, .post, .put, .patch, .delete, .options] }
 
     func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let response = try await next(request, context)
         metrics.makeCounter(
             descriptor: .init(namespace: "reprise", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by method and status"),
-            labels: [("method", request.method.rawValue), ("status", String(response.status.code))]
+            labels: [("method", Self.knownMethods.contains(request.method) ? request.method.rawValue : "other"), ("status", String(response.status.code))]
         ).increment()
         return response
     }

@@ -34,17 +34,24 @@ package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
     private let state = Mutex(State())
     package let maxConcurrentBatches: Int
     package let maxBatchSize: Int
+    /// The most items that may wait; one more is refused rather than queued without bound while
+    /// the database is slow.
+    package let maxWaiting: Int
 
-    package init(maxConcurrentBatches: Int, maxBatchSize: Int) {
-        precondition(maxConcurrentBatches > 0 && maxBatchSize > 0)
+    package init(maxConcurrentBatches: Int, maxBatchSize: Int, maxWaiting: Int = .max) {
+        precondition(maxConcurrentBatches > 0 && maxBatchSize > 0 && maxWaiting >= 0)
         self.maxConcurrentBatches = maxConcurrentBatches
         self.maxBatchSize = maxBatchSize
+        self.maxWaiting = maxWaiting
     }
 
     /// How many items wait for a batch.
     package var waitingCount: Int { state.withLock { $0.waiting.count } }
 
     /// Writes `item`, in a batch with whatever else is waiting, and returns its outcome.
+    ///
+    /// - Throws: ``StoreError`` `Overloaded` when ``maxWaiting`` items wait already; else what the
+    ///   write gave for the item.
     package func submit(_ item: Item, write: @escaping Write) async throws -> Outcome {
         var batch: [Waiter]
         if openBatch() {
@@ -52,15 +59,20 @@ package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
         } else {
             let turn = await withCheckedContinuation { continuation in
                 // Checked again under the lock: a batch may have ended since, with nobody waiting.
-                let opened = state.withLock { state -> Bool in
+                let opened = state.withLock { state -> Bool? in
                     if state.writing < maxConcurrentBatches {
                         state.writing += 1
                         return true
                     }
+                    guard state.waiting.count < maxWaiting else { return nil }
                     state.waiting.append(Waiter(item: item, continuation: continuation))
                     return false
                 }
-                if opened { continuation.resume(returning: .write([Waiter(item: item)])) }
+                switch opened {
+                case true?: continuation.resume(returning: .write([Waiter(item: item)]))
+                case nil: continuation.resume(returning: .done(.failure(StoreError(.overloaded, "\(maxWaiting) writes wait already; retry shortly"))))
+                case false?: break
+                }
             }
             switch turn {
             case .done(let outcome): return try outcome.get()

@@ -522,16 +522,34 @@ enum Prepared {
     /// A run's events after an event id, in order.
     struct ReadHistory: PostgresPreparedStatement {
         static let sql = """
-            SELECT \(eventColumns) FROM history_events WHERE run_id = $1 AND event_id > $2 ORDER BY event_id
+            SELECT \(eventColumns) FROM history_events WHERE run_id = $1 AND event_id > $2 ORDER BY event_id LIMIT $3
             """
         typealias Row = EventColumns
         var runId: UUID
         var afterEventId: Int64
+        /// At most this many; nil (`LIMIT NULL`) reads them all.
+        var limit: Int64?
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings()
             bindings.append(runId)
             bindings.append(afterEventId)
+            bindings.append(limit)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// The next event id of each of several runs.
+    struct NextEventIds: PostgresPreparedStatement {
+        static let sql = "SELECT run_id, next_event_id FROM workflow_executions WHERE run_id = ANY($1)"
+        typealias Row = (UUID, Int64)
+        var runIds: [UUID]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(runIds)
             return bindings
         }
 

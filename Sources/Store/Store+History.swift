@@ -89,15 +89,25 @@ extension Store {
         try await connection.run(Prepared.Notify(channel: channel), logger: logger)
     }
 
-    /// Reads a run's events after `afterEventId`, in order.
-    public func history(runId: UUID, afterEventId: Int64 = 0) async throws -> [HistoryEvent] {
+    /// Reads a run's events after `afterEventId`, in order: all of them, or the first `limit`.
+    public func history(runId: UUID, afterEventId: Int64 = 0, limit: Int? = nil) async throws -> [HistoryEvent] {
         var events: [HistoryEvent] = []
         for try await (id, time, attributes, type) in try await client.execute(
-            Prepared.ReadHistory(runId: runId, afterEventId: afterEventId), logger: logger)
+            Prepared.ReadHistory(runId: runId, afterEventId: afterEventId, limit: limit.map(Int64.init)), logger: logger)
         {
             events.append(try Self.event(id: id, time: time, type: type, attributes: attributes))
         }
         return events
+    }
+
+    /// The next event id of each of these runs (one more than its last event's): how far each
+    /// history has grown. Runs that do not exist are left out.
+    public func nextEventIds(runIds: [UUID]) async throws -> [UUID: Int64] {
+        var next: [UUID: Int64] = [:]
+        for try await (runId, nextEventId) in try await client.execute(Prepared.NextEventIds(runIds: runIds), logger: logger) {
+            next[runId] = nextEventId
+        }
+        return next
     }
 
     /// The event that closed a run, or nil while it is open.

@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import PostgresNIO
 
-/// What an API token may do. Each role includes the ones before it.
-public enum TokenRole: String, Sendable, Codable, CaseIterable, Comparable {
+/// What an API token may do. Each namespace role includes the ones before it; `metrics` stands
+/// apart: it reads `/metrics` and nothing else.
+public enum TokenRole: String, Sendable, Codable, CaseIterable {
     /// List, describe, read history.
     case reader
     /// Also start, signal, cancel.
@@ -12,10 +13,19 @@ public enum TokenRole: String, Sendable, Codable, CaseIterable, Comparable {
     case `operator`
     /// Everything, in every namespace.
     case admin
+    /// Scrapes `/metrics`, which spans every namespace; valid in none. For a Prometheus server.
+    case metrics
 
-    public static func < (lhs: TokenRole, rhs: TokenRole) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    /// Whether a token with this role may use a route that needs `needed`.
+    public func includes(_ needed: TokenRole) -> Bool {
+        let ladder: [TokenRole] = [.reader, .writer, .operator, .admin]
+        if self == .admin || self == needed { return true }
+        guard let held = ladder.firstIndex(of: self), let wanted = ladder.firstIndex(of: needed) else { return false }
+        return held >= wanted
     }
+
+    /// Whether the role spans every namespace rather than one.
+    public var isGlobal: Bool { self == .admin || self == .metrics }
 }
 
 /// A token's grant: its role, and its namespace (`nil` for an admin token, valid everywhere).
@@ -42,7 +52,7 @@ extension Store {
         }
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let token = "rp_" + bytes.map { String(format: "%02x", $0) }.joined()
-        let scope = role == .admin ? nil : namespace
+        let scope = role.isGlobal ? nil : namespace
         try await client.query(
             "INSERT INTO api_tokens (token_hash, namespace, role) VALUES (\(Self.hash(token: token)), \(scope), \(role.rawValue))",
             logger: logger)

@@ -20,19 +20,26 @@ public final class Store: Sendable {
     let stepWriter = Batcher<Prepared.CompleteSteps.Step, Prepared.CompleteSteps.Held>(maxConcurrentBatches: 2, maxBatchSize: 64)
     /// Writes the starts under the default id policies that arrive at the same time in one
     /// statement, as ``stepWriter`` does steps.
-    let startWriter = Batcher<Prepared.StartRuns.Start, Prepared.StartRuns.Answer>(maxConcurrentBatches: 2, maxBatchSize: 64)
+    /// Starts wait here while the database is slow, up to `maxQueuedStarts`; more are refused
+    /// with `Overloaded` (a 503 from the API) rather than held without bound.
+    let startWriter: Batcher<Prepared.StartRuns.Start, Prepared.StartRuns.Answer>
 
     /// Creates a store over a Postgres client.
-    public init(client: PostgresClient, logger: Logger) {
+    ///
+    /// - Parameter maxQueuedStarts: the most starts that wait for a batch at once (see ``startWriter``).
+    public init(client: PostgresClient, maxQueuedStarts: Int = 10_000, logger: Logger) {
         self.client = client
         self.logger = logger
+        self.startWriter = Batcher(maxConcurrentBatches: 2, maxBatchSize: 64, maxWaiting: maxQueuedStarts)
     }
 
     /// Creates a store from a URL of the form `postgres://user[:password]@host[:port]/database`.
     ///
     /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
-    public convenience init(url: String, maximumConnections: Int = 20, logger: Logger) throws {
-        self.init(client: PostgresClient(configuration: try Self.configuration(url: url, maximumConnections: maximumConnections), backgroundLogger: logger), logger: logger)
+    public convenience init(url: String, maximumConnections: Int = 20, maxQueuedStarts: Int = 10_000, logger: Logger) throws {
+        self.init(
+            client: PostgresClient(configuration: try Self.configuration(url: url, maximumConnections: maximumConnections), backgroundLogger: logger),
+            maxQueuedStarts: maxQueuedStarts, logger: logger)
     }
 
     /// Runs the connection pool until the task is canceled.
@@ -78,6 +85,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let deadLetterNotFound = Code("DeadLetterNotFound")
         public static let deadLetterClosed = Code("DeadLetterAlreadyHandled")
         public static let invalidArgument = Code("InvalidArgument")
+        /// Too much work waits already (a bounded queue is full): retry shortly.
+        public static let overloaded = Code("Overloaded")
     }
 
     public var code: Code

@@ -65,9 +65,10 @@ struct Dev: AsyncParsableCommand {
         let worker = Worker(
             store: store, configuration: .init(taskQueue: taskQueue), workflows: Registrations.workflows,
             activities: Registrations.activities(store: store, gateway: gateway), clock: clock, logger: logger)
+        var configuration = APIServer.Configuration(insecure: true)
+        configuration.loopbackOnly = true
         let api = APIServer(
-            store: store, clock: clock, configuration: .init(insecure: true), metrics: metricsRegistry, gateway: gateway, starter: worker,
-            logger: logger)
+            store: store, clock: clock, configuration: configuration, metrics: metricsRegistry, gateway: gateway, starter: worker, logger: logger)
         let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
         print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue)")
         print("Try: reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")
@@ -97,6 +98,10 @@ struct ServerCommand: AsyncParsableCommand {
         let adminToken = ProcessInfo.processInfo.environment["REPRISE_ADMIN_TOKEN"]
         if !insecure && (adminToken ?? "").isEmpty {
             logger.notice("Auth is on and REPRISE_ADMIN_TOKEN is unset: create tokens with `reprise token create --database-url …`")
+        }
+        if let adminToken, !adminToken.isEmpty, adminToken.utf8.count < APIServer.Configuration.minimumAdminTokenLength {
+            throw ValidationError(
+                "REPRISE_ADMIN_TOKEN is \(adminToken.utf8.count) characters; it must have at least \(APIServer.Configuration.minimumAdminTokenLength) (try: openssl rand -hex 32)")
         }
         try await Migrate.apply(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)

@@ -51,6 +51,24 @@ struct BatcherTests {
         #expect(writes.batches == [[1], [2]])
     }
 
+    @Test func anItemBeyondTheWaitingBoundIsRefusedAsOverloaded() async throws {
+        let batcher = Batcher<Int, Int>(maxConcurrentBatches: 1, maxBatchSize: 8, maxWaiting: 2)
+        let writes = Writes()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask { try await batcher.submit(0) { await writes.write($0, hold: $0 == [0]) } }
+            while writes.batches.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+            for item in 1...2 { group.addTask { try await batcher.submit(item) { await writes.write($0, hold: false) } } }
+            try await waitForWaiting(batcher, count: 2)
+            let refused = await #expect(throws: StoreError.self) { try await batcher.submit(3) { await writes.write($0, hold: false) } }
+            #expect(refused?.code == .overloaded)
+            try await writes.open()
+            var results: [Int] = []
+            for try await result in group { results.append(result) }
+            #expect(results.sorted() == [0, 10, 20])
+        }
+        #expect(writes.batches == [[0], [1, 2]])
+    }
+
     @Test func itemsThatArriveWhileABatchIsWrittenGoTogetherInTheNext() async throws {
         let batcher = Batcher<Int, Int>(maxConcurrentBatches: 1, maxBatchSize: 8)
         let writes = Writes()

@@ -22,11 +22,14 @@ struct APIHarness: Sendable {
 
     /// Sends a request; `token: nil` sends none, the default sends the admin token.
     @discardableResult
-    func send(_ method: HTTPRequest.Method, _ path: String, token: String?? = .none, body: String? = nil) async throws -> Reply {
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, token: String?? = .none, body: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers: HTTPFields = [:]
         let bearer: String? = token ?? adminToken
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         if body != nil { headers[.contentType] = "application/json" }
+        for field in extra { headers[field.name] = field.value }
         let response = try await client.executeRequest(
             uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         let text = String(buffer: response.body)
@@ -43,12 +46,15 @@ struct APIHarness: Sendable {
 
     static func run(
         workflows: [any Workflow.Type] = [Waiter.self, Charger.self], activities: [any Activity] = [Charge()], skipTime: Bool = false,
-        insecure: Bool = false, _ body: @Sendable (APIHarness) async throws -> Void
+        insecure: Bool = false, configure: @Sendable (inout APIServer.Configuration) -> Void = { _ in },
+        _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         let adminToken = "admin-" + UUID().uuidString
         try await TestEnvironment.run(workflows: workflows, activities: activities, skipTime: skipTime, configure: { $0.taskQueue = "main" }) { env in
+            var configuration = APIServer.Configuration(insecure: insecure, adminToken: adminToken)
+            configure(&configuration)
             let api = APIServer(
-                store: env.store, clock: env.clock, configuration: .init(insecure: insecure, adminToken: adminToken),
+                store: env.store, clock: env.clock, configuration: configuration,
                 metrics: PrometheusCollectorRegistry(), logger: env.logger)
             let app = Application(
                 router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: api.services)

@@ -55,7 +55,7 @@ struct APITests {
                 throw TestEnvironmentError(message: started.text)
             }
             let begin = ContinuousClock.now
-            let terminated = try await api.server.closedRuns.watching(runId) { (closed: Wakeup) async throws -> Int in
+            let terminated = try await api.server.historyWatch.watching(runId) { (closed: Wakeup) async throws -> Int in
                 let reply = try await api.send(.post, "\(base)/workflows/c2/terminate", body: #"{"reason":"test"}"#)
                 // The engine's NOTIFY rings this wakeup long before its timeout.
                 await closed.wait(timeout: .seconds(120))
@@ -235,7 +235,7 @@ struct APITests {
             #expect(try await api.send(.get, "/healthz", token: .some(nil)).json["status"] == .string("ok"))
             #expect(try await api.send(.get, "/readyz", token: .some(nil)).status == 200)
             _ = try await api.send(.get, "\(base)/workflows")
-            let metrics = try await api.send(.get, "/metrics", token: .some(nil))
+            let metrics = try await api.send(.get, "/metrics")
             #expect(metrics.status == 200)
             #expect(metrics.text.contains("reprise_http_requests_total"))
             let document = try await api.send(.get, "/openapi.json", token: .some(nil))

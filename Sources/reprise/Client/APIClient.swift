@@ -59,10 +59,10 @@ struct APIClient {
         var request = HTTPClientRequest(url: address + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
+        // Every write says it is JSON, even without a body: `reprise dev` refuses writes that do
+        // not, since a web page could send those cross-site.
+        if method != .GET { request.headers.add(name: "Content-Type", value: "application/json") }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .seconds(Int64(timeout.seconds)))

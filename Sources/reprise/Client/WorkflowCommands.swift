@@ -119,13 +119,14 @@ struct WorkflowCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await client.withClient { api in
-                let query = runId.map { "?runId=\(segment($0))" } ?? ""
-                let path = "\(client.namespacePath)/workflows/\(segment(workflowId))/history\(query)"
-                let (json, text) = try await api.json(.GET, path)
                 let resolvedRunId = try await runIdOf(api, client: client, workflowId: workflowId, runId: runId)
-                if client.output == .json && !follow { return print(text) }
-                let events = json["events"]?.arrayValue ?? []
-                if client.output == .json { print(text) } else { Output.events(events, header: true) }
+                let events = try await history(api, client: client, workflowId: workflowId, runId: resolvedRunId)
+                if client.output == .json {
+                    print(JSONValue.object(["events": .array(events)]).compactDescription)
+                    if !follow { return }
+                } else {
+                    Output.events(events, header: true)
+                }
                 if follow {
                     try await WorkflowCommand.follow(
                         api, client: client, workflowId: workflowId, runId: resolvedRunId, printEvents: true,
@@ -239,6 +240,20 @@ struct WorkflowCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    /// A run's whole history, page by page.
+    static func history(_ api: APIClient, client: ClientOptions, workflowId: String, runId: String) async throws -> [JSONValue] {
+        var events: [JSONValue] = []
+        var token: String?
+        repeat {
+            let page = token.map { "&pageToken=\(segment($0))" } ?? ""
+            let (json, _) = try await api.json(
+                .GET, "\(client.namespacePath)/workflows/\(segment(workflowId))/history?runId=\(segment(runId))\(page)")
+            events += json["events"]?.arrayValue ?? []
+            token = json["nextPageToken"].map(Output.plain)
+        } while token != nil
+        return events
     }
 
     static func runIdOf(_ api: APIClient, client: ClientOptions, workflowId: String, runId: String?) async throws -> String {

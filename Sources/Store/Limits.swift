@@ -1,0 +1,73 @@
+import Foundation
+import Workflow
+
+/// The sizes, lengths and counts Reprise accepts from outside. Each is checked where input arrives,
+/// before it reaches Postgres or workflow code, and `docs/api.md` lists them with their defaults.
+public struct Limits: Sendable, Equatable {
+    /// The longest identifier, in UTF-8 bytes: a workflow id, workflow or activity type, task queue,
+    /// signal name or namespace. Temporal's default is 1,000 bytes too.
+    public var maxIdentifierBytes = 1000
+    /// The longest execution timeout a start may ask for: 100 years, well inside what a `Duration`
+    /// in nanoseconds and a Postgres timestamp can hold.
+    public var maxDuration: Duration = .seconds(100 * 365 * 86_400)
+    /// The most history events one page of `GET …/history` answers.
+    public var maxHistoryPageSize = 1000
+    /// The most history long-polls (`wait=true`) one server holds at once; more are answered 429.
+    public var maxConcurrentLongPolls = 1000
+
+    public init() {}
+
+    /// Checks an identifier: not empty, at most ``maxIdentifierBytes`` bytes, and no control
+    /// characters (U+0000–U+001F, U+007F–U+009F), which Postgres cannot store (NUL) or which
+    /// would let a name forge lines in logs and tables.
+    ///
+    /// - Throws: ``StoreError`` `InvalidArgument`, naming `field`.
+    public func checkIdentifier(_ value: String, field: String) throws {
+        guard !value.isEmpty else { throw StoreError(.invalidArgument, "\(field) must not be empty") }
+        guard value.utf8.count <= maxIdentifierBytes else {
+            throw StoreError(.invalidArgument, "\(field) is \(value.utf8.count) bytes long; the limit is \(maxIdentifierBytes)")
+        }
+        if let bad = value.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw StoreError(
+                .invalidArgument, "\(field) contains the control character U+\(String(format: "%04X", bad.value)); identifiers are printable text")
+        }
+    }
+
+    /// Checks a duration given from outside: positive and at most ``maxDuration``.
+    ///
+    /// - Throws: ``StoreError`` `InvalidArgument`, naming `field`.
+    public func checkDuration(seconds: Double, field: String) throws -> Duration {
+        guard seconds.isFinite, seconds > 0 else { throw StoreError(.invalidArgument, "\(field) must be a positive number of seconds") }
+        guard seconds <= maxDuration.seconds else {
+            throw StoreError(.invalidArgument, "\(field) is \(seconds) seconds; the limit is \(maxDuration.seconds) seconds")
+        }
+        return .seconds(seconds)
+    }
+
+    /// Checks that no string in a payload holds U+0000, which a `jsonb` column cannot store. Other
+    /// control characters are ordinary JSON escapes (a newline in an e-mail body) and are kept.
+    ///
+    /// - Throws: ``StoreError`` `InvalidArgument`, naming `field` and the path to the string.
+    public func checkPayload(_ payload: Payload?, field: String) throws {
+        guard let payload, let path = Self.pathToNUL(in: payload, path: field) else { return }
+        throw StoreError(.invalidArgument, "\(path) contains U+0000, which cannot be stored; remove it or encode the bytes (base64)")
+    }
+
+    private static func pathToNUL(in value: JSONValue, path: String) -> String? {
+        switch value {
+        case .string(let text): return text.utf8.contains(0) ? path : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = pathToNUL(in: item, path: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let fields):
+            for (key, item) in fields {
+                if key.utf8.contains(0) { return "\(path) (a key)" }
+                if let found = pathToNUL(in: item, path: "\(path).\(key)") { return found }
+            }
+            return nil
+        case .null, .bool, .int, .double: return nil
+        }
+    }
+}
