@@ -65,7 +65,7 @@ extension Duration {
 
     /// A duration from fractional seconds that Reprise computed itself (a backoff, a provider's
     /// retry-after), rounded to nanoseconds. It never traps: not a number is zero, and the value is
-    /// clamped to `0...`\(``maximumAccepted``). For input, use ``seconds(checked:field:)``.
+    /// clamped from zero to ``maximumAccepted``. For input, use ``seconds(checked:field:)``.
     public static func seconds(fractional value: Double) -> Duration {
         guard value > 0 else { return .zero }
         guard value < maximumAccepted.seconds else { return maximumAccepted }
