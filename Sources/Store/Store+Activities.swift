@@ -118,22 +118,27 @@ extension Store {
     static func activityTaskRow(
         _ scheduled: HistoryEvent.ActivityTaskScheduledAttributes, eventId: Int64, run: LockedRun, leasedTo owner: String?, at now: Date
     ) throws -> (row: Prepared.InsertActivityTask, leased: ActivityTask?) {
+        // Checked again here: history is input to the store too, and a date past PostgresNIO's
+        // range would trap as it is encoded.
+        func timeout(_ seconds: Double?, _ field: String) throws -> Duration? {
+            try seconds.map { try Duration.seconds(checked: $0, field: "ActivityTaskScheduled.\(field)") }
+        }
         let options = ActivityOptions(
-            taskQueue: scheduled.taskQueue, scheduleToCloseTimeout: scheduled.scheduleToCloseTimeout.map { .seconds(fractional: $0) },
-            scheduleToStartTimeout: scheduled.scheduleToStartTimeout.map { .seconds(fractional: $0) },
-            startToCloseTimeout: scheduled.startToCloseTimeout.map { .seconds(fractional: $0) },
-            heartbeatTimeout: scheduled.heartbeatTimeout.map { .seconds(fractional: $0) }, retryPolicy: scheduled.retryPolicy,
+            taskQueue: scheduled.taskQueue, scheduleToCloseTimeout: try timeout(scheduled.scheduleToCloseTimeout, "scheduleToCloseTimeout"),
+            scheduleToStartTimeout: try timeout(scheduled.scheduleToStartTimeout, "scheduleToStartTimeout"),
+            startToCloseTimeout: try timeout(scheduled.startToCloseTimeout, "startToCloseTimeout"),
+            heartbeatTimeout: try timeout(scheduled.heartbeatTimeout, "heartbeatTimeout"), retryPolicy: scheduled.retryPolicy,
             deadLetter: scheduled.deadLetter)
-        let closeDeadline = scheduled.scheduleToCloseTimeout.map { now.addingTimeInterval($0) }
+        func fromNow(_ timeout: Duration?) -> Date? { timeout.map { now.addingTimeInterval($0.seconds) } }
+        let closeDeadline = fromNow(options.scheduleToCloseTimeout)
         // The same expiry as a poll's lease (leaseExpirySQL): the earliest of the attempt's limits.
-        let leaseExpiry = [scheduled.startToCloseTimeout.map { now.addingTimeInterval($0) }, scheduled.heartbeatTimeout.map { now.addingTimeInterval($0) }, closeDeadline]
-            .compactMap { $0 }.min()
+        let leaseExpiry = [fromNow(options.startToCloseTimeout), fromNow(options.heartbeatTimeout), closeDeadline].compactMap { $0 }.min()
         let lease = owner.flatMap { owner in leaseExpiry.map { (owner: owner, token: UUID(), expiresAt: $0) } }
         let row = Prepared.InsertActivityTask(
             runId: run.runId, activityId: scheduled.activityId, namespace: run.namespace, workflowId: run.workflowId,
             workflowType: run.workflowType, taskQueue: scheduled.taskQueue, activityType: scheduled.activityType,
             input: try JSONColumn.encodeIfPresent(scheduled.input), options: try JSONColumn.encode(options), scheduledEventId: eventId,
-            now: now, scheduleToStartDeadline: scheduled.scheduleToStartTimeout.map { now.addingTimeInterval($0) },
+            now: now, scheduleToStartDeadline: fromNow(options.scheduleToStartTimeout),
             scheduleToCloseDeadline: closeDeadline, leaseOwner: lease?.owner, leaseToken: lease?.token, startedAt: lease == nil ? nil : now,
             leaseExpiresAt: lease?.expiresAt)
         guard let lease else { return (row, nil) }

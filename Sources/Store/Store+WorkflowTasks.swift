@@ -18,6 +18,9 @@ public struct WorkflowTask: Sendable {
     /// The history's next event id when the task was leased. Completion is fenced by it: if any
     /// event arrived meanwhile, the completion is refused and the task runs again on the new history.
     public var nextEventId: Int64
+    /// Set when this poll took the task over from a lease that expired without a result: the
+    /// previous holder crashed, hung in workflow code or lost its database. Names that holder.
+    public var expiredLeaseOwner: String?
 }
 
 /// What a completed workflow task wrote, and the activity attempts leased to the completing worker.
@@ -48,7 +51,8 @@ public struct EagerActivities: Sendable {
 }
 
 extension Store {
-    /// Leases up to `limit` ready workflow tasks of a queue, in one statement.
+    /// Leases up to `limit` ready workflow tasks of a queue, in one statement. A task whose lease
+    /// expired is ready again, with its ``WorkflowTask/expiredLeaseOwner`` set.
     public func pollWorkflowTasks(taskQueue: String, owner: String, limit: Int, leaseDuration: Duration, at now: Date) async throws
         -> [WorkflowTask]
     {
@@ -56,23 +60,23 @@ extension Store {
         let rows = try await client.query(
             """
             WITH picked AS (
-                SELECT run_id FROM workflow_tasks WHERE task_queue = \(taskQueue) AND visible_at <= \(now)
+                SELECT run_id, lease_owner FROM workflow_tasks WHERE task_queue = \(taskQueue) AND visible_at <= \(now)
                 ORDER BY visible_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
             )
             UPDATE workflow_tasks t SET visible_at = \(leaseUntil), lease_owner = \(owner), lease_token = gen_random_uuid()
             FROM picked, workflow_executions e
             WHERE t.run_id = picked.run_id AND e.run_id = t.run_id
             RETURNING t.run_id, e.namespace, e.workflow_id, e.workflow_type, t.task_queue, t.attempt, t.lease_token,
-                t.scheduled_event_id, e.next_event_id
+                t.scheduled_event_id, e.next_event_id, picked.lease_owner
             """, logger: logger)
         var tasks: [WorkflowTask] = []
-        for try await (runId, namespace, workflowId, type, queue, attempt, token, scheduled, next) in rows.decode(
-            (UUID, String, String, String, String, Int, UUID, Int64, Int64).self)
+        for try await (runId, namespace, workflowId, type, queue, attempt, token, scheduled, next, expiredOwner) in rows.decode(
+            (UUID, String, String, String, String, Int, UUID, Int64, Int64, String?).self)
         {
             tasks.append(
                 WorkflowTask(
                     runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue, attempt: attempt,
-                    leaseToken: token, scheduledEventId: scheduled, nextEventId: next))
+                    leaseToken: token, scheduledEventId: scheduled, nextEventId: next, expiredLeaseOwner: expiredOwner))
         }
         return tasks
     }
@@ -192,7 +196,8 @@ extension Store {
                 }
             case .timerStarted(let timer):
                 timerIds.append(timer.timerId)
-                timerFireAts.append(now.addingTimeInterval(timer.startToFireTimeout))
+                let timeout = try Duration.seconds(checked: timer.startToFireTimeout, field: "TimerStarted.startToFireTimeout")
+                timerFireAts.append(now.addingTimeInterval(timeout.seconds))
                 timerEventIds.append(event.eventId)
             case .timerCanceled(let timer):
                 canceledTimers.append(timer.timerId)
@@ -282,15 +287,18 @@ extension Store {
         }
     }
 
-    /// Gives a leased workflow task back at once, for another attempt on a fresh view of history.
-    public func releaseWorkflowTask(_ task: WorkflowTask, at now: Date) async throws {
+    /// Gives a leased workflow task back without counting an attempt: at once, for another attempt
+    /// on a fresh view of history, or after `delay`. A task no longer leased by `task` is left alone.
+    public func releaseWorkflowTask(_ task: WorkflowTask, after delay: Duration = .zero, at now: Date) async throws {
         try await transaction { connection in
             let rows = try await connection.query(
                 """
-                UPDATE workflow_tasks SET visible_at = \(now), lease_owner = NULL, lease_token = NULL
+                UPDATE workflow_tasks SET visible_at = \(now.addingTimeInterval(delay.seconds)), lease_owner = NULL, lease_token = NULL
                 WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) RETURNING task_queue
                 """, logger: self.logger)
-            for try await queue in rows.decode(String.self) { try await self.notify(Channel.workflowTasks(queue), on: connection) }
+            for try await queue in rows.decode(String.self) where delay == .zero {
+                try await self.notify(Channel.workflowTasks(queue), on: connection)
+            }
         }
     }
 

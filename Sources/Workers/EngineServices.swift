@@ -74,7 +74,8 @@ public struct TimerService: Service {
 
 /// Times out activity attempts whose lease expired (their worker died, or missed heartbeats) and
 /// activities past their schedule-to-start or schedule-to-close deadline. A workflow task whose
-/// worker died needs no reaping: its lease expiry is its visibility time.
+/// worker died needs no reaping: its lease expiry is its visibility time, and the poll that takes
+/// it over counts the lost attempt (``WorkflowTask/expiredLeaseOwner``).
 public struct LeaseReaper: Service {
     let store: Store
     let clock: any EngineClock

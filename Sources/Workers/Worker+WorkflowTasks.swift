@@ -25,15 +25,27 @@ extension Worker {
         let started = HistoryEvent(
             eventId: task.nextEventId, eventTime: now,
             attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId, identity: configuration.identity)))
+        if let owner = task.expiredLeaseOwner {
+            // The previous attempt never answered: it counts, and the task waits out its backoff.
+            await recordExpiredLease(of: task, owner: owner, started: started, logger: logger)
+            return
+        }
         var run: WorkflowRun?
-        // A database call that hangs is abandoned (the task's lease then expires); none of them
-        // runs workflow code, so the run can be evicted at once.
+        // A database call that hangs is abandoned (the database counts as unavailable); none of
+        // them runs workflow code, so the run can be evicted at once.
         let timeout = configuration.databaseCallTimeout
         do {
             let current = try await runForTask(task, logger: logger)
             run = current
             let events = try await abandoning(after: timeout) { try await self.store.history(runId: task.runId, afterEventId: current.lastEventId) }
-            guard current.lastEventId + Int64(events.count) + 1 == task.nextEventId else {
+            let seen = current.lastEventId + Int64(events.count) + 1
+            guard seen == task.nextEventId else {
+                // Longer: events arrived since the poll; run again on them. Shorter cannot happen
+                // (events and next_event_id are written together), so it counts as a failure.
+                guard seen > task.nextEventId else {
+                    throw WorkflowTaskError(
+                        code: .invalidHistory, message: "the history of run \(task.runId) ends at event \(seen - 1), short of the run's next event \(task.nextEventId)")
+                }
                 throw StoreError(.staleTask, "history of run \(task.runId) moved on since the task was leased")
             }
             let commands = try activateWatched(current, with: events + [started], logger: logger)
@@ -51,27 +63,10 @@ extension Worker {
             }
             for _ in completion.eagerActivities.count..<reserved { activitySlots.end() }
             keep(current, task.runId, after: completion)
-        } catch let error as WorkflowTaskError {
-            run?.evict()
-            logger.error(
-                "Workflow task failed", metadata: ["error.type": "\(error.code)", "error.message": "\(error.message)", "attempt": "\(task.attempt)"])
-            do {
-                let delay = min(Duration.seconds(1) * (1 << min(task.attempt - 1, 20)), configuration.maxWorkflowTaskRetryDelay)
-                let (identity, maxAttempts, failedAt) = (configuration.identity, configuration.maxWorkflowTaskAttempts, clock.now)
-                let paused = try await abandoning(after: timeout) {
-                    try await self.store.failWorkflowTask(
-                        task, started: started, error: error, identity: identity, maxAttempts: maxAttempts, retryDelay: delay, at: failedAt)
-                }
-                if paused { logger.error("Run paused after repeated workflow task failures", metadata: ["attempt": "\(task.attempt)"]) }
-            } catch {
-                logger.warning("Could not record workflow task failure", metadata: ["error": "\(String(reflecting: error))"])
-            }
         } catch {
             run?.evict()
             guard !Task.isCancelled else { return }
-            logger.debug("Workflow task released", metadata: ["error": "\(String(reflecting: error))"])
-            let releasedAt = clock.now
-            _ = try? await abandoning(after: timeout) { try await self.store.releaseWorkflowTask(task, at: releasedAt) }
+            await settleFailedTask(task, started: started, error: error, logger: logger)
         }
     }
 

@@ -55,7 +55,10 @@ public struct SubscriptionDunning: Workflow {
     public init() {}
 
     public func run(context: WorkflowContext, input: Input) async throws -> Outcome {
-        let schedule = input.retryScheduleSeconds ?? Self.defaultSchedule
+        // Checked before the first charge: a wait out of range fails the run at once, naming it.
+        let schedule = try (input.retryScheduleSeconds ?? Self.defaultSchedule).enumerated().map { index, seconds in
+            try Duration.seconds(checked: seconds, field: "retryScheduleSeconds[\(index)]")
+        }
         var source = input.paymentSource
         var attempts = 0
         while true {
@@ -72,7 +75,7 @@ public struct SubscriptionDunning: Workflow {
             }
             if attempts == 1 { try await setStatus("past_due", context: context, input: input) }
             guard attempts <= schedule.count else { break }
-            let wait = Duration.seconds(fractional: schedule[attempts - 1])
+            let wait = schedule[attempts - 1]
             try await email(
                 "Your payment did not go through",
                 "We could not charge your card for subscription \(input.subscriptionId) (\(charge.declineCode ?? "declined")). "

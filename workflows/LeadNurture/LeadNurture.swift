@@ -59,6 +59,8 @@ public struct LeadNurture: Workflow {
     public init() {}
 
     public func run(context: WorkflowContext, input: Input) async throws -> Outcome {
+        // Checked before any work: a bad window fails the run at once, naming the field.
+        let window = try Duration.seconds(checked: input.replyWindowSeconds ?? 3 * 86_400, field: "replyWindowSeconds")
         let agent = Agent(context: context, input: input)
         _ = try await context.execute(EnrichLead.self, .init(leadId: agent.leadId, lead: input.lead), options: SampleSupport.local)
 
@@ -79,7 +81,6 @@ public struct LeadNurture: Workflow {
         sent += 1
 
         var followUps = 0
-        let window = Duration.seconds(fractional: input.replyWindowSeconds ?? 3 * 86_400)
         while true {
             guard let reply = try await context.waitForSignal("reply", as: Reply.self, timeout: window) else {
                 guard followUps < (input.maxFollowUps ?? 2) else {

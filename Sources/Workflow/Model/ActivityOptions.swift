@@ -32,6 +32,19 @@ public struct ActivityOptions: Sendable, Hashable, Codable {
         self.deadLetter = deadLetter
     }
 
+    /// Refuses timeouts and retry intervals out of range (``Duration/checked(_:)``), as
+    /// ``WorkflowContext/execute(_:_:options:)`` does before it schedules the activity.
+    ///
+    /// - Throws: ``InvalidArgumentFailure`` naming the option.
+    public func validate() throws {
+        let timeouts = [
+            ("scheduleToCloseTimeout", scheduleToCloseTimeout), ("scheduleToStartTimeout", scheduleToStartTimeout),
+            ("startToCloseTimeout", startToCloseTimeout), ("heartbeatTimeout", heartbeatTimeout),
+        ]
+        for case (let name, let timeout?) in timeouts { _ = try timeout.checked("ActivityOptions.\(name)") }
+        try retryPolicy.validate(as: "ActivityOptions.retryPolicy")
+    }
+
     private enum CodingKeys: String, CodingKey {
         case taskQueue, scheduleToCloseTimeout, scheduleToStartTimeout, startToCloseTimeout, heartbeatTimeout
         case retryPolicy, deadLetter

@@ -156,9 +156,4 @@ extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
-
-    /// A duration from fractional seconds, rounded to nanoseconds.
-    public static func seconds(fractional value: Double) -> Duration {
-        .nanoseconds(Int64((value * 1e9).rounded()))
-    }
 }

@@ -27,6 +27,19 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     /// The default policy: unlimited attempts, 1 s growing ×2 up to 100 s.
     public static let `default` = RetryPolicy()
 
+    /// Refuses intervals out of range (``Duration/checked(_:)``) and a coefficient that is not a
+    /// finite number of at least 1.
+    ///
+    /// - Throws: ``InvalidArgumentFailure`` naming the field, under `prefix`.
+    public func validate(as prefix: String = "retryPolicy") throws {
+        _ = try initialInterval.checked("\(prefix).initialInterval")
+        _ = try maximumInterval?.checked("\(prefix).maximumInterval")
+        guard backoffCoefficient.isFinite, backoffCoefficient >= 1 else {
+            throw InvalidArgumentFailure(
+                field: "\(prefix).backoffCoefficient", message: "\(prefix).backoffCoefficient must be a number of at least 1, got \(backoffCoefficient)")
+        }
+    }
+
     /// The delay after the given failed attempt (1-based), or `nil` when no attempt remains or the
     /// failure must not be retried.
     public func delay(afterAttempt attempt: Int, failure: Failure) -> Duration? {
@@ -72,7 +85,14 @@ extension KeyedEncodingContainer {
 }
 
 extension KeyedDecodingContainer {
+    /// A duration written as fractional seconds, checked: a value out of range is a decoding error
+    /// at its key (an API answers 400 naming it), never a trap.
     func decodeSecondsIfPresent(forKey key: Key) throws -> Duration? {
-        try decodeIfPresent(Double.self, forKey: key).map { Duration.seconds(fractional: $0) }
+        guard let value = try decodeIfPresent(Double.self, forKey: key) else { return nil }
+        do {
+            return try Duration.seconds(checked: value, field: key.stringValue)
+        } catch let error as InvalidArgumentFailure {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: error.message)
+        }
     }
 }

@@ -1,5 +1,6 @@
 /// Why a workflow task failed without failing the workflow: non-determinism, an escape from the
-/// deterministic runtime, a decode error or another bug in the workflow code.
+/// deterministic runtime, a decode error or another bug in the workflow code; or, outside the
+/// code, a lease that expired without a result or a worker that could not run the task.
 ///
 /// The engine retries such a task with capped backoff and, after a bounded number of attempts,
 /// marks the run `Paused` with this error on it, so an operator can deploy a fix and resume it.
@@ -21,6 +22,12 @@ public struct WorkflowTaskError: Error, CustomStringConvertible, Sendable {
         public static let invalidHistory = Code(rawValue: "InvalidHistory")
         /// The run was evicted from the cache; its tasks are unwinding.
         public static let evicted = Code(rawValue: "Evicted")
+        /// The task's lease expired without a result: its worker crashed, hung in workflow code or
+        /// lost its database.
+        public static let leaseExpired = Code(rawValue: "LeaseExpired")
+        /// The worker failed outside the workflow code: history or a payload did not decode, or a
+        /// database statement was refused.
+        public static let workerFailure = Code(rawValue: "WorkerFailure")
     }
 
     /// The kind of failure.
@@ -76,6 +83,21 @@ public struct WorkflowTaskError: Error, CustomStringConvertible, Sendable {
     }
 
     static let evicted = Self(code: .evicted, message: "the run was evicted from the worker's cache")
+
+    /// The previous attempt's lease ran out without a result.
+    public static func leaseExpired(owner: String, attempt: Int) -> Self {
+        Self(
+            code: .leaseExpired,
+            message: """
+                the lease on attempt \(attempt) of the workflow task expired without a result: worker \(owner) crashed, \
+                hung in workflow code (a loop that never awaits) or lost its database
+                """)
+    }
+
+    /// An error from outside the workflow code, as the task's failure.
+    public static func workerFailure(_ error: any Error) -> Self {
+        Self(code: .workerFailure, message: "the worker could not run the workflow task: \(String(reflecting: error))")
+    }
 }
 
 extension WorkflowTaskError: FailureConvertible {

@@ -63,7 +63,9 @@ public struct WorkflowContext: Sendable {
     ///   - activity: the activity type; its ``Activity/name`` is recorded.
     ///   - input: the input, encoded as JSON.
     ///   - options: timeouts (start-to-close or schedule-to-close is required), retries, queue.
-    /// - Throws: ``ActivityFailure`` when the activity failed for good or was canceled.
+    /// - Throws: ``ActivityFailure`` when the activity failed for good or was canceled;
+    ///   ``InvalidArgumentFailure`` when a timeout or retry interval is negative or longer than
+    ///   ``Duration/maximumAccepted`` (it fails the workflow unless caught).
     public func execute<A: Activity>(_ activity: A.Type, _ input: A.Input, options: ActivityOptions) async throws
         -> A.Output
     {
@@ -73,6 +75,7 @@ public struct WorkflowContext: Sendable {
                 code: .workflowBug,
                 message: "activity \(A.name) needs startToCloseTimeout or scheduleToCloseTimeout in its ActivityOptions")
         }
+        try options.validate()
         let payload = try Payload(encoding: input)
         let name = A.name  // Computed once: the default name reflects on the type.
         let result = try await park(.activity) { seq, state in
@@ -86,12 +89,12 @@ public struct WorkflowContext: Sendable {
     /// Waits for a duration of workflow time, with a durable timer. A zero duration still records
     /// a timer, as Temporal does.
     ///
-    /// - Throws: ``CanceledFailure`` when the workflow is canceled first.
+    /// - Throws: ``CanceledFailure`` when the workflow is canceled first; ``InvalidArgumentFailure``
+    ///   when `duration` is negative or longer than ``Duration/maximumAccepted`` (it fails the
+    ///   workflow unless caught).
     public func sleep(for duration: Duration) async throws {
         try checkOnWorkflowThread("sleep")
-        _ = try await park(.timer) { seq, state in
-            state.commands.append(.startTimer(seq: seq, duration: max(duration, .zero)))
-        }
+        try await startTimer(try duration.checked("sleep(for:)"))
     }
 
     /// Waits for a signal and decodes its payload.
@@ -100,10 +103,13 @@ public struct WorkflowContext: Sendable {
     /// ``setSignalHandler(_:as:_:)`` takes precedence over waiting.
     ///
     /// - Returns: the payload, or `nil` when `timeout` passed first.
+    /// - Throws: ``InvalidArgumentFailure`` when `timeout` is negative or longer than
+    ///   ``Duration/maximumAccepted``.
     public func waitForSignal<T: Decodable & Sendable>(_ name: String, as type: T.Type = T.self, timeout: Duration? = nil)
         async throws -> T?
     {
         try checkOnWorkflowThread("waitForSignal")
+        _ = try timeout?.checked("waitForSignal(timeout:)")
         let buffered = run.state.withLock { state -> Payload? in
             guard var queue = state.signalBuffer[name], !queue.isEmpty else { return nil }
             let first = queue.removeFirst()
@@ -135,9 +141,12 @@ public struct WorkflowContext: Sendable {
     /// blocked, in the order the waits began; each round resumes at most one waiter.
     ///
     /// - Returns: `true` when the predicate held, `false` when `timeout` passed first.
+    /// - Throws: ``InvalidArgumentFailure`` when `timeout` is negative or longer than
+    ///   ``Duration/maximumAccepted``.
     @discardableResult
     public func condition(timeout: Duration? = nil, _ predicate: @escaping @Sendable () -> Bool) async throws -> Bool {
         try checkOnWorkflowThread("condition")
+        _ = try timeout?.checked("condition(timeout:)")
         if predicate() { return true }
         let wait: @Sendable () async throws -> Payload? = {
             try await park(.condition) { seq, state in state.conditions[seq] = predicate }
@@ -231,6 +240,11 @@ extension WorkflowContext {
         }
     }
 
+    /// Records a durable timer and waits for it; the duration is already checked.
+    private func startTimer(_ duration: Duration) async throws {
+        _ = try await park(.timer) { seq, state in state.commands.append(.startTimer(seq: seq, duration: duration)) }
+    }
+
     private enum RaceResult { case value(Payload?), timedOut }
 
     /// Races a wait against a durable timer; the loser is canceled (a timer by `CancelTimer`).
@@ -238,7 +252,7 @@ extension WorkflowContext {
         try await withThrowingTaskGroup(of: RaceResult.self) { group in
             group.addTask { .value(try await wait()) }
             group.addTask {
-                try await sleep(for: timeout)
+                try await startTimer(timeout)
                 return .timedOut
             }
             defer { group.cancelAll() }

@@ -237,7 +237,7 @@ public final class WorkflowRun: Sendable {
         case let failure as ActivityFailure where failure.cause.type == Failure.Types.canceled:
             // An activity canceled by the workflow's cancellation ends the run canceled, as in Temporal.
             return state.withLock { $0.cancelRequested } ? .canceled : .failed(Failure(error))
-        case is ApplicationFailure, is ActivityFailure:
+        case is ApplicationFailure, is ActivityFailure, is InvalidArgumentFailure:
             return .failed(Failure(error))
         case is CanceledFailure, is CancellationError:
             return state.withLock { $0.cancelRequested } ? .canceled : .failed(Failure(error))
@@ -247,7 +247,7 @@ public final class WorkflowRun: Sendable {
                     code: .workflowBug,
                     message: """
                         workflow code threw \(String(reflecting: error)). Only ApplicationFailure (and the \
-                        ActivityFailure and CanceledFailure that Reprise throws) fail a workflow; any other \
+                        ActivityFailure, CanceledFailure and InvalidArgumentFailure that Reprise throws) fail a workflow; any other \
                         error is treated as a bug and retried as a workflow task
                         """))
         }
