@@ -13,7 +13,8 @@ import Workflow
 /// Runs the API in front of a gateway, over real HTTP, and hands `body` a POST to a namespace's
 /// `llm/complete` that answers the status and the JSON body.
 func withLLMEndpoint(
-    gateway: Gateway, store: Store, _ body: (_ post: (String, String) async throws -> (HTTPResponse.Status, JSONValue)) async throws -> Void
+    gateway: Gateway, store: Store,
+    _ body: @escaping @Sendable (_ post: @Sendable (String, String) async throws -> (HTTPResponse.Status, JSONValue)) async throws -> Void
 ) async throws {
     let api = APIServer(
         store: store, configuration: .init(insecure: true), metrics: PrometheusCollectorRegistry(), gateway: gateway, logger: store.logger)
