@@ -51,6 +51,16 @@ public struct GatewayConfiguration: Sendable, Codable {
         }
 
         var targets: [Target] { [Target(provider: provider, model: model)] + fallbacks }
+
+        /// The longest attempt a route may configure, in seconds.
+        public static let maximumTimeoutSeconds: Double = 3600
+
+        /// The attempt's timeout: `timeoutSeconds`, 120 s by default, kept within
+        /// `0.001...maximumTimeoutSeconds` so that no configuration can make it trap.
+        var attemptTimeoutSeconds: Double {
+            guard let seconds = timeoutSeconds, seconds.isFinite, seconds > 0 else { return 120 }
+            return min(max(seconds, 0.001), Self.maximumTimeoutSeconds)
+        }
     }
 
     /// Extended thinking: a token budget, or adaptive (the model decides).
@@ -99,8 +109,14 @@ public struct GatewayConfiguration: Sendable, Codable {
             self.date = date
         }
 
+        /// The highest price per million tokens a configuration may name, in USD: with token
+        /// counts bounded as the gateway bounds them, no call's cost leaves `Int64`.
+        public static let maximum: Decimal = 10_000
+
         /// The cost of a call's usage, exactly, in nano-USD.
-        public func nanoUSD(for usage: Usage) -> Int64 {
+        ///
+        /// - Throws: ``GatewayError`` when the cost is negative or does not fit in `Int64`.
+        public func nanoUSD(for usage: Usage) throws(GatewayError) -> Int64 {
             // Price per million tokens × tokens ÷ 10^6 USD = price × tokens × 1000 nano-USD.
             var total = Decimal(0)
             total += input * Decimal(usage.inputTokens)
@@ -111,7 +127,14 @@ public struct GatewayConfiguration: Sendable, Codable {
             var nanos = total * 1000
             var rounded = Decimal()
             NSDecimalRound(&rounded, &nanos, 0, .up)
+            guard !rounded.isNaN, rounded >= 0, rounded <= Decimal(Int64.max) else {
+                throw GatewayError("a cost of \(rounded) nano-USD is out of range")
+            }
             return NSDecimalNumber(decimal: rounded).int64Value
+        }
+
+        var all: [(name: String, value: Decimal)] {
+            [("input", input), ("output", output), ("cacheRead", cacheRead), ("cacheWrite5m", cacheWrite5m), ("cacheWrite1h", cacheWrite1h)]
         }
     }
 
@@ -151,11 +174,48 @@ public struct GatewayConfiguration: Sendable, Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw GatewayError("cannot read the gateway configuration \(path)")
         }
+        let configuration: GatewayConfiguration
         do {
-            return try JSONDecoder().decode(GatewayConfiguration.self, from: data)
+            configuration = try JSONDecoder().decode(GatewayConfiguration.self, from: data)
         } catch {
             throw GatewayError("the gateway configuration \(path) is invalid: \(error)")
         }
+        do {
+            try configuration.validate()
+        } catch {
+            throw GatewayError("the gateway configuration \(path) is invalid: \(error.message)")
+        }
+        return configuration
+    }
+
+    /// The longest an exact-cache entry may live: a year.
+    public static let maximumCacheTTLSeconds: Double = 366 * 86_400
+
+    /// Checks every number against the bounds the gateway computes with.
+    ///
+    /// - Throws: ``GatewayError`` naming the route, model or field that is out of range.
+    public func validate() throws(GatewayError) {
+        guard exactCacheTTLSeconds.isFinite, (0...Self.maximumCacheTTLSeconds).contains(exactCacheTTLSeconds) else {
+            throw GatewayError("exactCacheTTLSeconds must be between 0 and \(Self.maximumCacheTTLSeconds)")
+        }
+        for (name, route) in routes.sorted(by: { $0.key < $1.key }) {
+            guard (1...LLMLimits.maxTokens).contains(route.maxTokens) else {
+                throw GatewayError("routes.\(name).maxTokens must be between 1 and \(LLMLimits.maxTokens)")
+            }
+            if let seconds = route.timeoutSeconds, !(seconds.isFinite && seconds > 0 && seconds <= Route.maximumTimeoutSeconds) {
+                throw GatewayError("routes.\(name).timeoutSeconds must be above 0 and at most \(Route.maximumTimeoutSeconds)")
+            }
+        }
+        for (model, price) in prices.sorted(by: { $0.key < $1.key }) {
+            for (field, value) in price.all where value.isNaN || value < 0 || value > Price.maximum {
+                throw GatewayError("prices.\(model).\(field) must be between 0 and \(Price.maximum) USD per million tokens")
+            }
+        }
+    }
+
+    /// How long an exact-cache entry lives, kept within `0...maximumCacheTTLSeconds`.
+    var cacheLifetimeSeconds: Double {
+        exactCacheTTLSeconds.isFinite ? min(max(exactCacheTTLSeconds, 0), Self.maximumCacheTTLSeconds) : 0
     }
 
     /// The provider settings, with the conventional environment variables as defaults.

@@ -46,7 +46,9 @@ public struct LLMRequest: Sendable, Codable, Hashable {
     /// `exact` to use the exact-response cache, `off` to skip it; by default it is used when
     /// the temperature is 0.
     public var cache: String?
-    /// The tenant the call is charged to; the namespace by default.
+    /// The tenant the call is charged to, which is always the caller's namespace (the HTTP
+    /// route's, or the calling run's). Kept so that callers that send their namespace keep
+    /// working; any other value is refused with `TenantMismatch`.
     public var tenant: String?
     /// The end user, passed to the provider as `metadata.user_id`.
     public var userId: String?
@@ -124,4 +126,6 @@ public enum LLMFailure {
     public static let unknownTaskClass = "UnknownTaskClass"
     public static let modelNotPriced = "ModelNotPriced"
     public static let invalidRequest = "InvalidLLMRequest"
+    /// The request named a tenant other than the caller's namespace.
+    public static let tenantMismatch = "TenantMismatch"
 }

@@ -29,13 +29,15 @@ extension APIServer {
         }
     }
 
-    /// A gateway failure as an HTTP error: the caller's mistakes are 4xx, the provider's 502.
+    /// A gateway failure as an HTTP error: the caller's mistakes are 4xx (a tenant other than the
+    /// route's namespace is 403), the provider's 502.
     static func apiError(for failure: ApplicationFailure) -> APIError {
         let status: HTTPResponse.Status =
             switch failure.type {
             case LLMFailure.unknownTaskClass, LLMFailure.invalidRequest, LLMFailure.modelNotPriced, LLMFailure.badRequest: .badRequest
             case LLMFailure.budgetExceeded, LLMFailure.runCostCeiling, LLMFailure.runCallLimit, LLMFailure.spendLimit:
                 .init(code: 402, reasonPhrase: "Payment Required")
+            case LLMFailure.tenantMismatch: .forbidden
             case LLMFailure.rateLimited: .tooManyRequests
             default: .badGateway
             }

@@ -2,6 +2,7 @@ import Foundation
 import Activities
 import Gateway
 import Logging
+import Prometheus
 import PostgresNIO
 import RepriseTesting
 import Store
@@ -11,7 +12,8 @@ import Workflow
 
 /// A gateway over a fresh database, pointed at a stand-in provider.
 func withGateway<T: Sendable>(
-    provider: StandInProvider, configure: (inout GatewayConfiguration) -> Void = { _ in }, _ body: (Gateway, Store) async throws -> T
+    provider: StandInProvider, configure: (inout GatewayConfiguration) -> Void = { _ in }, metricsFactory: PrometheusMetricsFactory? = nil,
+    sweepInterval: Duration = .seconds(60), _ body: (Gateway, Store) async throws -> T
 ) async throws -> T {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     return try await TestDatabase.with(logger: logger) { database in
@@ -28,7 +30,10 @@ func withGateway<T: Sendable>(
                 ]
                 configuration.prices["gpt-test"] = .init(input: 1, output: 5, cacheRead: Decimal(string: "0.1")!, cacheWrite5m: 0, cacheWrite1h: 0)
                 configure(&configuration)
-                return try await body(Gateway(configuration: configuration, store: store, environment: [:], logger: logger), store)
+                let gateway = Gateway(
+                    configuration: configuration, store: store, environment: [:], metricsFactory: metricsFactory, sweepInterval: sweepInterval,
+                    logger: logger)
+                return try await body(gateway, store)
             }
         }
     }
@@ -200,13 +205,13 @@ struct GatewayTests {
         let provider = StandInProvider { _, _ in .init(body: StandInProvider.anthropic(input: 10, output: 100)) }
         try await withGateway(provider: provider, configure: { $0.routes["icp_score"]?.maxTokens = 100 }) { gateway, store in
             let cap = Decimal(string: "0.01")!
-            try await gateway.setBudget(tenant: "acme", model: "claude-haiku-4-5", period: "day", maxTokens: nil, maxUSD: cap)
+            try await gateway.setBudget(namespace: "default", model: "claude-haiku-4-5", period: "day", maxTokens: nil, maxUSD: cap)
             let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<50 {
                     group.addTask {
                         do {
                             _ = try await gateway.complete(
-                                LLMRequest(taskClass: "icp_score", messages: [message("lead \(index)")], cache: "off", tenant: "acme"),
+                                LLMRequest(taskClass: "icp_score", messages: [message("lead \(index)")], cache: "off"),
                                 caller: LLMCaller(namespace: "default"))
                             return "ok"
                         } catch let failure as ApplicationFailure {
@@ -220,16 +225,14 @@ struct GatewayTests {
             #expect(succeeded > 0 && succeeded < 50)
             #expect(outcomes.allSatisfy { $0 == "ok" || $0 == LLMFailure.budgetExceeded })
             var used: Int64 = -1
-            var reserved: Int64 = -1
-            for try await (u, r) in try await store.client.query(
-                "SELECT usd_used_nanos, usd_reserved_nanos FROM llm_budget_usage WHERE tenant = 'acme'"
-            ).decode((Int64, Int64).self) {
+            for try await u in try await store.client.query(
+                "SELECT usd_used_nanos FROM llm_budget_usage WHERE namespace = 'default' AND period = 'day'"
+            ).decode(Int64.self) {
                 used = u
-                reserved = r
             }
             #expect(used == Int64(succeeded) * 510_000)
             #expect(used <= 10_000_000, "the cap of $0.01 is never overshot")
-            #expect(reserved == 0)
+            #expect(try await reservationCount(store) == 0)
         }
     }
 
@@ -329,4 +332,11 @@ struct LLMCompleteActivityTests {
             #expect(row?.0 == "lead-9" && row?.1 == "run-9" && row?.2 == "4")
         }
     }
+}
+
+func reservationCount(_ store: Store) async throws -> Int {
+    for try await count in try await store.client.query("SELECT count(*)::int FROM llm_reservations").decode(Int.self) {
+        return count
+    }
+    return -1
 }

@@ -22,11 +22,14 @@ package final class StandInProvider: Sendable {
         package var status: Int = 200
         package var headers: [String: String] = [:]
         package var body: JSONValue
+        /// How long to wait before answering: a slow provider, a call to cancel mid-flight.
+        package var delay: Duration = .zero
 
-        package init(status: Int = 200, headers: [String: String] = [:], body: JSONValue) {
+        package init(status: Int = 200, headers: [String: String] = [:], body: JSONValue, delay: Duration = .zero) {
             self.status = status
             self.headers = headers
             self.body = body
+            self.delay = delay
         }
     }
 
@@ -62,6 +65,7 @@ package final class StandInProvider: Sendable {
                     return received.count - 1
                 }
                 let reply = self.script(call, index)
+                if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
                 var fields = HTTPFields()
                 fields[.contentType] = "application/json"
                 for (name, value) in reply.headers { fields[HTTPField.Name(name)!] = value }

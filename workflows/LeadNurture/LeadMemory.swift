@@ -183,7 +183,7 @@ public struct PromptLead: Activity {
             .compactMap { $0 }.joined(separator: "\n\n")
         return LLMRequest(
             taskClass: input.purpose.taskClass, system: input.purpose.instructions, messages: [.init(role: "user", content: context)],
-            temperature: input.purpose.temperature, cachePrefix: 0, tenant: input.tenant, userId: input.leadId,
+            temperature: input.purpose.temperature, cachePrefix: 0, userId: input.leadId,
             maxRunUSD: input.maxRunUSD)
     }
 }

@@ -15,7 +15,7 @@ public struct LeadNurture: Workflow {
 
     public struct Input: Codable, Sendable {
         public var lead: Lead
-        /// The tenant whose LLM budget pays.
+        /// The customer the lead belongs to, a label. Its LLM calls are charged to the run's namespace (docs/gateway.md).
         public var tenant: String
         /// How long to wait for each reply; 3 days by default.
         public var replyWindowSeconds: Double?

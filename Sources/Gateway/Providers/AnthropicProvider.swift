@@ -57,10 +57,7 @@ struct AnthropicProvider: LLMProvider {
             return text
         }.joined()
         let usage = json["usage"]
-        func count(_ value: JSONValue?) -> Int {
-            if case .int(let number)? = value { return Int(number) }
-            return 0
-        }
+        let count = ProviderNumbers.tokenCount
         let creation = count(usage?["cache_creation_input_tokens"])
         let fiveMinutes = usage?["cache_creation"]?["ephemeral_5m_input_tokens"]
         let oneHour = count(usage?["cache_creation"]?["ephemeral_1h_input_tokens"])
@@ -69,7 +66,7 @@ struct AnthropicProvider: LLMProvider {
             usage: Usage(
                 inputTokens: count(usage?["input_tokens"]), outputTokens: count(usage?["output_tokens"]),
                 cacheReadTokens: count(usage?["cache_read_input_tokens"]),
-                cacheWrite5mTokens: fiveMinutes != nil ? count(fiveMinutes) : creation - oneHour, cacheWrite1hTokens: oneHour),
+                cacheWrite5mTokens: fiveMinutes != nil ? count(fiveMinutes) : max(creation - oneHour, 0), cacheWrite1hTokens: oneHour),
             requestId: requestId ?? { if case .string(let id)? = json["id"] { return id } else { return nil } }())
     }
 }

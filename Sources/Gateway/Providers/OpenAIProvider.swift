@@ -30,10 +30,7 @@ struct OpenAIProvider: LLMProvider {
         guard case .array(let choices)? = json["choices"], let first = choices.first else {
             throw ProviderFailure(kind: .unavailable, message: "the chat completion has no choices", requestId: requestId)
         }
-        func count(_ value: JSONValue?) -> Int {
-            if case .int(let number)? = value { return Int(number) }
-            return 0
-        }
+        let count = ProviderNumbers.tokenCount
         let usage = json["usage"]
         let prompt = count(usage?["prompt_tokens"])
         let cached = count(usage?["prompt_tokens_details"]?["cached_tokens"])
@@ -42,7 +39,7 @@ struct OpenAIProvider: LLMProvider {
         let id: String? = if case .string(let text)? = json["id"] { text } else { nil }
         return ProviderResult(
             content: content, stopReason: reason,
-            usage: Usage(inputTokens: prompt - cached, outputTokens: count(usage?["completion_tokens"]), cacheReadTokens: cached),
+            usage: Usage(inputTokens: max(prompt - cached, 0), outputTokens: count(usage?["completion_tokens"]), cacheReadTokens: cached),
             requestId: requestId ?? id)
     }
 }

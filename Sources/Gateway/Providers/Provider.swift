@@ -87,8 +87,7 @@ extension LLMProvider {
         case 429 where spend, 400 where spend, 402:
             return ProviderFailure(kind: .spendLimit, message: message, requestId: requestId)
         case 429:
-            let delay = retryAfter.flatMap(Double.init).map { Duration.seconds(fractional: $0) }
-            return ProviderFailure(kind: .rateLimited(retryAfter: delay), message: message, requestId: requestId)
+            return ProviderFailure(kind: .rateLimited(retryAfter: ProviderNumbers.retryAfter(retryAfter)), message: message, requestId: requestId)
         case 408, 500...599:
             return ProviderFailure(kind: .unavailable, message: message, requestId: requestId)
         default:

@@ -176,10 +176,10 @@ struct LLMCommand: AsyncParsableCommand {
 
     struct Budget: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a per-(tenant, model) budget, per day or month, straight in the database.",
-            discussion: "Leave out --max-usd or --max-tokens to lift that limit.")
+            abstract: "Set a per-(namespace, model) budget, per day or month, straight in the database.",
+            discussion: "The namespace is the tenant: every LLM call made in it is charged to it. Leave out --max-usd or --max-tokens to lift that limit.")
         @Option(help: "The database.") var databaseURL: String
-        @Option(help: "The tenant.") var tenant: String
+        @Option(name: [.short, .long], help: "The namespace whose calls the budget limits.") var namespace = "default"
         @Option(help: "The model id.") var model: String
         @Option(help: "day or month.") var period = "day"
         @Option(help: "The most USD per period.") var maxUsd: String?
@@ -196,9 +196,9 @@ struct LLMCommand: AsyncParsableCommand {
                 group.addTask { await store.run() }
                 defer { group.cancelAll() }
                 try await Gateway(configuration: .default, store: store, logger: logger).setBudget(
-                    tenant: tenant, model: model, period: period, maxTokens: maxTokens, maxUSD: maxUSD)
+                    namespace: namespace, model: model, period: period, maxTokens: maxTokens, maxUSD: maxUSD)
             }
-            print("Budget set: \(tenant) \(model) per \(period): \(maxUsd.map { "$" + $0 } ?? "no USD limit"), \(maxTokens.map { "\($0) tokens" } ?? "no token limit")")
+            print("Budget set: \(namespace) \(model) per \(period): \(maxUsd.map { "$" + $0 } ?? "no USD limit"), \(maxTokens.map { "\($0) tokens" } ?? "no token limit")")
         }
     }
 
