@@ -106,7 +106,7 @@ public final class Gateway: Sendable {
             }
             let call = ProviderCall(
                 target: target, request: request, maxTokens: maxTokens, thinking: route.thinking, baseURL: baseURL, apiKey: apiKey,
-                timeout: .seconds(fractional: route.timeoutSeconds ?? 120))
+                timeout: .seconds(fractional: route.timeoutSeconds ?? 120), egress: configuration.egress)
             do {
                 let result = try await provider(named: target.provider).send(call, client: http)
                 let cost = price.nanoUSD(for: result.usage)
