@@ -36,6 +36,23 @@ struct VideoMediaRootTests {
             #expect(closed.failure?.cause?.nonRetryable == true)
             #expect(closed.failure?.cause?.message.contains("outputDirectory") == true)
             #expect(FileManager.default.fileExists(atPath: kept.path), "the worker removed a folder outside its media roots")
+
+            // media.publish on its own: it removes {publishDirectory}/{videoId} before the move.
+            let staged = root.appendingPathComponent("work/x")
+            try FileManager.default.createDirectory(at: staged, withIntermediateDirectories: true)
+            let media = MediaConfiguration(roots: try MediaRoots([root.path]))
+            for (publishDirectory, videoId, type) in [
+                (victim.path, "x", "PathOutsideMediaRoot"), (root.path + "/../" + victim.lastPathComponent, "x", "PathOutsideMediaRoot"),
+                (root.path, "../" + victim.lastPathComponent + "/x", "InvalidMediaName"),
+            ] {
+                let failure = await #expect(throws: ApplicationFailure.self) {
+                    try await PublishVideo(database: env.store.client, media: media).run(
+                        input: .init(videoId: videoId, stagedDirectory: staged.path, publishDirectory: publishDirectory, durationSeconds: 1, rungs: []))
+                }
+                #expect(failure?.type == type && failure?.nonRetryable == true, "\(publishDirectory) \(videoId): \(String(describing: failure))")
+                #expect(FileManager.default.fileExists(atPath: kept.path))
+                #expect(FileManager.default.fileExists(atPath: staged.path))
+            }
         }
     }
 }

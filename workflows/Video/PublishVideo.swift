@@ -36,7 +36,12 @@ public struct PublishVideo: Activity {
         let files = FileManager.default
         try MediaName.check(input.videoId, field: "videoId")
         let staged = try media.roots.resolve(input.stagedDirectory, field: "stagedDirectory", strictlyInside: true)
-        let target = try media.roots.resolve(input.publishDirectory, field: "publishDirectory").appendingPathComponent(input.videoId)
+        // The folder itself is resolved too: a symlink planted at {publishDirectory}/{videoId} is followed, not trusted.
+        let published = try media.roots.resolve(input.publishDirectory, field: "publishDirectory").appendingPathComponent(input.videoId)
+        let target = try media.roots.resolve(published.path, field: "publishDirectory", strictlyInside: true)
+        guard staged != target else {
+            throw ApplicationFailure("stagedDirectory is the published folder itself", type: MediaRoots.failureType, nonRetryable: true)
+        }
         let stagedExists = files.fileExists(atPath: staged.path)
         guard stagedExists || files.fileExists(atPath: target.appendingPathComponent("master.m3u8").path) else {
             throw ApplicationFailure("nothing to publish: \(staged.path) does not exist", type: "NothingToPublish", nonRetryable: true)
