@@ -1,6 +1,7 @@
 import Activities
 import AsyncHTTPClient
 import Foundation
+import Gateway
 import PostgresNIO
 import Workflow
 
@@ -12,15 +13,15 @@ public enum Samples {
     ]
 
     /// Every sample activity, on the samples' tables in `database` and with the providers that
-    /// `environment` configures (see ``Providers``). `llm.complete` and the media activities are
-    /// built-ins, registered beside these.
-    public static func activities(database: PostgresClient, providers: Providers) -> [any Activity] {
+    /// `environment` configures (see ``Providers``); `media.publish` moves folders under `media`'s
+    /// roots only. `llm.complete` and the media activities are built-ins, registered beside these.
+    public static func activities(database: PostgresClient, providers: Providers, media: MediaConfiguration) -> [any Activity] {
         [
             DemoCharge(), EnrichLead(database: database), RememberLead(database: database), PromptLead(database: database),
             SendEmail(database: database, delivery: providers.email), BookMeeting(database: database),
             ChargePayment(provider: providers.payments), SetSubscriptionStatus(database: database),
             BookTripItem(database: database), CancelTripItem(database: database),
-            PublishVideo(database: database), HTTPRequest(http: providers.http),
+            PublishVideo(database: database, media: media), HTTPRequest(egress: providers.egress),
         ]
     }
 
@@ -31,11 +32,14 @@ public enum Samples {
         /// Sends e-mail; `nil` keeps every message in the outbox.
         public var email: (any EmailDelivery)?
         public var http: HTTPClient
+        /// Where `http.request` may call: internet addresses only unless the worker's allow-list says more.
+        public var egress: EgressPolicy
 
-        public init(payments: any PaymentsProvider, email: (any EmailDelivery)?, http: HTTPClient = .shared) {
+        public init(payments: any PaymentsProvider, email: (any EmailDelivery)?, http: HTTPClient = .shared, egress: EgressPolicy = EgressPolicy()) {
             self.payments = payments
             self.email = email
             self.http = http
+            self.egress = egress
         }
 
         /// The providers the environment asks for:
@@ -43,7 +47,8 @@ public enum Samples {
         /// - `REPRISE_EMAIL_API_KEY` (with `REPRISE_EMAIL_API_URL`, default `https://api.resend.com`,
         ///   and `REPRISE_EMAIL_FROM`): an HTTP e-mail API; otherwise the outbox only.
         public static func fromEnvironment(
-            database: PostgresClient, environment: [String: String] = ProcessInfo.processInfo.environment, http: HTTPClient = .shared
+            database: PostgresClient, egress: EgressPolicy, environment: [String: String] = ProcessInfo.processInfo.environment,
+            http: HTTPClient = .shared
         ) -> Providers {
             let payments: any PaymentsProvider =
                 if let key = environment["STRIPE_API_KEY"], !key.isEmpty {
@@ -58,7 +63,7 @@ public enum Samples {
                         baseURL: environment["REPRISE_EMAIL_API_URL"] ?? "https://api.resend.com", apiKey: key,
                         from: environment["REPRISE_EMAIL_FROM"] ?? "Reprise samples <samples@example.com>", http: http)
             }
-            return Providers(payments: payments, email: email, http: http)
+            return Providers(payments: payments, email: email, http: http, egress: egress)
         }
     }
 }

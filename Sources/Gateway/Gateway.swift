@@ -103,7 +103,7 @@ public final class Gateway: Sendable {
             entry.model = target.model
             let call = ProviderCall(
                 target: target, request: request, maxTokens: checked.maxTokens, thinking: route.thinking, baseURL: baseURL, apiKey: apiKey,
-                timeout: .milliseconds(Int64(route.attemptTimeoutSeconds * 1000)))
+                timeout: .milliseconds(Int64(route.attemptTimeoutSeconds * 1000)), egress: configuration.egress)
             switch try await attempt(call, checked: checked, fallbackFrom: index == 0 ? nil : route.model, entry: &entry, started: started) {
             case .answered(let response):
                 if let cacheKey {

@@ -10,6 +10,11 @@ public struct GatewayConfiguration: Sendable, Codable {
     public var prices: [String: Price]
     /// How long an exact-cache entry lives, in seconds.
     public var exactCacheTTLSeconds: Double
+    /// Which provider base URLs may be called: internet addresses only unless the allow-list names
+    /// more. Set by the process (`REPRISE_EGRESS_ALLOW`), not read from the file.
+    public var egress = EgressPolicy()
+
+    private enum CodingKeys: String, CodingKey { case routes, providers, prices, exactCacheTTLSeconds }
 
     public init(routes: [String: Route], providers: [String: ProviderSettings] = [:], prices: [String: Price], exactCacheTTLSeconds: Double = 86_400) {
         self.routes = routes

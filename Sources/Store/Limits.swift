@@ -7,9 +7,9 @@ public struct Limits: Sendable, Equatable {
     /// The longest identifier, in UTF-8 bytes: a workflow id, workflow or activity type, task queue,
     /// signal name or namespace. Temporal's default is 1,000 bytes too.
     public var maxIdentifierBytes = 1000
-    /// The longest execution timeout a start may ask for: 100 years, well inside what a `Duration`
-    /// in nanoseconds and a Postgres timestamp can hold.
-    public var maxDuration: Duration = .seconds(100 * 365 * 86_400)
+    /// The longest execution timeout a start may ask for: by default the longest duration the
+    /// engine accepts anywhere (`Duration.maximumAccepted`, 100 years).
+    public var maxDuration: Duration = .maximumAccepted
     /// The most history events one page of `GET …/history` answers.
     public var maxHistoryPageSize = 1000
     /// The most history long-polls (`wait=true`) one server holds at once; more are answered 429.

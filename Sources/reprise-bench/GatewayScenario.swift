@@ -41,6 +41,7 @@ struct GatewayScenario {
             }
             var configuration = GatewayConfiguration.default
             configuration.providers["anthropic"] = .init(baseURL: "http://127.0.0.1:\(port)", apiKey: "bench")
+            configuration.egress = try EgressPolicy(allowList: "127.0.0.1")
             let gateway = Gateway(configuration: configuration, store: store, environment: [:], logger: logger)
             try await gateway.setBudget(namespace: "bench", model: "claude-haiku-4-5", period: "day", maxTokens: nil, maxUSD: 1_000_000)
             let request = LLMRequest(taskClass: "icp_score", messages: [.init(role: "user", content: "score")], cache: "off")

@@ -21,7 +21,8 @@ struct TranscodeScenario {
                 "-shortest", source,
             ], output: .discarded, error: .string(limit: 1 << 20))
         guard made.terminationStatus.isSuccess else { throw ApplicationFailure("making the clip failed: \(made.standardError)") }
-        let output = try await TranscodeHLS().run(input: .init(source: source, outputDirectory: directory.appendingPathComponent("hls").path))
+        let media = MediaConfiguration(roots: try MediaRoots([directory.path]))
+        let output = try await TranscodeHLS(media: media).run(input: .init(source: source, outputDirectory: directory.appendingPathComponent("hls").path))
         return [
             "scenario": .string("transcode"),
             "source_seconds": .double(output.durationSeconds),

@@ -61,16 +61,18 @@ struct Dev: AsyncParsableCommand {
     private func serve(url: String, logger: Logger) async throws {
         let store = try Store(url: url, logger: logger)
         let clock = SystemClock()
-        let gateway = try makeGateway(store: store, logger: logger)
+        let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: true)
+        let gateway = try makeGateway(store: store, egress: confinement.egress, logger: logger)
         let worker = Worker(
             store: store, configuration: .init(taskQueue: taskQueue), workflows: Registrations.workflows,
-            activities: Registrations.activities(store: store, gateway: gateway), clock: clock, logger: logger)
+            activities: Registrations.activities(store: store, gateway: gateway, confinement: confinement), clock: clock, logger: logger)
         var configuration = APIServer.Configuration(insecure: true)
         configuration.loopbackOnly = true
         let api = APIServer(
             store: store, clock: clock, configuration: configuration, metrics: metricsRegistry, gateway: gateway, starter: worker, logger: logger)
         let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
         print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue)")
+        print("The worker allows loopback (dev only): \(confinement.summary)")
         print("Try: reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")
         try await runServices(services, logger: logger)
     }
@@ -108,7 +110,7 @@ struct ServerCommand: AsyncParsableCommand {
         let clock = SystemClock()
         let api = APIServer(
             store: store, clock: clock, configuration: .init(insecure: insecure, adminToken: adminToken), metrics: metricsRegistry,
-            gateway: try makeGateway(store: store, logger: logger), logger: logger)
+            gateway: try makeGateway(store: store, egress: try WorkerConfinement.egress(allowLoopback: false), logger: logger), logger: logger)
         try await runServices(
             [store.client, api.application(host: String(parts[0]), port: port)] + engineServices(store: store, clock: clock, logger: logger),
             logger: logger)
@@ -135,9 +137,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let store = try Store(url: url, logger: logger)
         var configuration = Worker.Configuration(taskQueue: taskQueue)
         configuration.maxConcurrentActivities = concurrency
+        let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
+        logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
         let worker = Worker(
             store: store, configuration: configuration, workflows: Registrations.workflows,
-            activities: Registrations.activities(store: store, gateway: try makeGateway(store: store, logger: logger)), logger: logger)
+            activities: Registrations.activities(
+                store: store, gateway: try makeGateway(store: store, egress: confinement.egress, logger: logger), confinement: confinement),
+            logger: logger)
         try await runServices([store.client, worker], logger: logger)
     }
 }
@@ -200,16 +206,19 @@ func runServices(_ services: [any Service], logger: Logger) async throws {
 /// What `reprise dev` and `reprise worker` register: the samples and the built-in activities.
 enum Registrations {
     static var workflows: WorkflowRegistry { WorkflowRegistry(Samples.workflows) }
-    static func activities(store: Store, gateway: Gateway) -> ActivityRegistry {
-        let samples = Samples.activities(database: store.client, providers: .fromEnvironment(database: store.client))
-        return ActivityRegistry(samples + BuiltInActivities.all(gateway: gateway))
+    static func activities(store: Store, gateway: Gateway, confinement: WorkerConfinement) -> ActivityRegistry {
+        let providers = Samples.Providers.fromEnvironment(database: store.client, egress: confinement.egress)
+        let samples = Samples.activities(database: store.client, providers: providers, media: confinement.media)
+        return ActivityRegistry(samples + BuiltInActivities.all(gateway: gateway, media: confinement.media))
     }
 }
 
 /// The gateway every command shares: its configuration comes from `REPRISE_GATEWAY_CONFIG`
-/// (a JSON file, see docs/gateway.md), or the defaults.
-func makeGateway(store: Store, logger: Logger) throws -> Gateway {
-    let configuration = try ProcessInfo.processInfo.environment["REPRISE_GATEWAY_CONFIG"].map(GatewayConfiguration.load(path:)) ?? .default
+/// (a JSON file, see docs/gateway.md), or the defaults; its providers may be called only where
+/// `egress` allows.
+func makeGateway(store: Store, egress: EgressPolicy, logger: Logger) throws -> Gateway {
+    var configuration = try ProcessInfo.processInfo.environment["REPRISE_GATEWAY_CONFIG"].map(GatewayConfiguration.load(path:)) ?? .default
+    configuration.egress = egress
     return Gateway(configuration: configuration, store: store, logger: logger)
 }
 

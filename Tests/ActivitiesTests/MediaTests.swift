@@ -6,13 +6,16 @@ import Synchronization
 import Testing
 import Workflow
 
-/// Test clips made with ffmpeg's lavfi sources, in a directory whose name has spaces and quotes.
+/// Test clips made with ffmpeg's lavfi sources, in a directory whose name has spaces and quotes,
+/// which is also the media activities' one root.
 struct Clips {
     let directory: URL
+    let media: MediaConfiguration
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("reprise media 'tests' \"\(UUID().uuidString.prefix(6))\"")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        media = MediaConfiguration(roots: try MediaRoots([directory.path]))
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -48,8 +51,8 @@ final class Heartbeats: Sendable {
     }
 }
 
-func probeResolution(_ path: String) async throws -> (Int, Int) {
-    let probe = try await MediaProbe().run(input: .init(path: path))
+func probeResolution(_ path: String, media: MediaConfiguration) async throws -> (Int, Int) {
+    let probe = try await MediaProbe(media: media).run(input: .init(path: path))
     return (probe.video?.width ?? 0, probe.video?.height ?? 0)
 }
 
@@ -60,14 +63,14 @@ struct MediaTests {
     @Test func probeReadsStreamsAndTheAbsenceOfAudio() async throws {
         let clips = try Clips()
         defer { clips.remove() }
-        let withAudio = try await MediaProbe().run(input: .init(path: try await clips.make("a.mp4", width: 1280, height: 720, seconds: 2, audio: true)))
+        let withAudio = try await MediaProbe(media: clips.media).run(input: .init(path: try await clips.make("a.mp4", width: 1280, height: 720, seconds: 2, audio: true)))
         #expect(withAudio.hasAudio)
         #expect(withAudio.video?.width == 1280 && withAudio.video?.height == 720)
         #expect(withAudio.video?.codec == "h264")
         #expect(withAudio.video?.frameRate == 10)
         #expect(abs(withAudio.durationSeconds - 2) < 0.2)
         #expect(withAudio.container.contains("mp4"))
-        let silent = try await MediaProbe().run(input: .init(path: try await clips.make("b.mp4", width: 640, height: 360, seconds: 1, audio: false)))
+        let silent = try await MediaProbe(media: clips.media).run(input: .init(path: try await clips.make("b.mp4", width: 640, height: 360, seconds: 1, audio: false)))
         #expect(!silent.hasAudio)
     }
 
@@ -85,7 +88,7 @@ struct MediaTests {
         defer { clips.remove() }
         let path = clips.output("broken.mp4")
         try Data((0..<4096).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: path))
-        let failure = await #expect(throws: ApplicationFailure.self) { try await MediaProbe().run(input: .init(path: path)) }
+        let failure = await #expect(throws: ApplicationFailure.self) { try await MediaProbe(media: clips.media).run(input: .init(path: path)) }
         #expect(failure?.nonRetryable == true)
         #expect(failure?.type == "MediaUnreadable")
         #expect(failure?.message.contains("Invalid data found when processing input") == true)
@@ -97,7 +100,7 @@ struct MediaTests {
         let source = try await clips.make("source 1080p.mp4", width: 1920, height: 1080, seconds: 5, audio: true)
         let heartbeats = Heartbeats()
         let output = try await ActivityContext.$current.withValue(heartbeats.context()) {
-            try await TranscodeHLS().run(
+            try await TranscodeHLS(media: clips.media).run(
                 input: .init(source: source, outputDirectory: clips.output("out 1080"), segmentSeconds: fast.segment, preset: fast.preset))
         }
         #expect(output.rungs.map(\.name) == ["360p", "480p", "720p", "1080p"])
@@ -109,7 +112,7 @@ struct MediaTests {
         #expect(master.contains("mp4a"))
         for rung in output.rungs {
             let segment = URL(fileURLWithPath: rung.playlist).deletingLastPathComponent().appendingPathComponent("segment_00000.ts").path
-            let (width, height) = try await probeResolution(segment)
+            let (width, height) = try await probeResolution(segment, media: clips.media)
             #expect(width == rung.width && height == rung.height, "\(rung.name)")
         }
         let percents = heartbeats.all.compactMap { try? $0?.decode(as: TranscodeHLS.Progress.self).percent }
@@ -126,7 +129,7 @@ struct MediaTests {
         let leftover = URL(fileURLWithPath: clips.output("out 720")).appendingPathComponent("720p/segment_00099.ts")
         try FileManager.default.createDirectory(at: leftover.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data("half-written".utf8).write(to: leftover)
-        let output = try await TranscodeHLS().run(
+        let output = try await TranscodeHLS(media: clips.media).run(
             input: .init(source: source, outputDirectory: clips.output("out 720"), segmentSeconds: fast.segment, preset: fast.preset))
         #expect(!FileManager.default.fileExists(atPath: leftover.path))
         #expect(output.rungs.map(\.name) == ["360p", "480p", "720p"])
@@ -138,13 +141,13 @@ struct MediaTests {
         let clips = try Clips()
         defer { clips.remove() }
         let source = try await clips.make("odd.mkv", width: 854, height: 481, seconds: 3, audio: true)
-        let output = try await TranscodeHLS().run(
+        let output = try await TranscodeHLS(media: clips.media).run(
             input: .init(source: source, outputDirectory: clips.output("out odd"), segmentSeconds: fast.segment, preset: fast.preset))
         #expect(output.rungs.map(\.name) == ["360p", "480p"])
         for rung in output.rungs {
             #expect(rung.width % 2 == 0 && rung.height % 2 == 0)
             let segment = URL(fileURLWithPath: rung.playlist).deletingLastPathComponent().appendingPathComponent("segment_00000.ts").path
-            let (width, height) = try await probeResolution(segment)
+            let (width, height) = try await probeResolution(segment, media: clips.media)
             #expect(width == rung.width && height == rung.height)
         }
     }
@@ -157,7 +160,7 @@ struct MediaTests {
         let heartbeats = Heartbeats()
         let task = Task {
             try await ActivityContext.$current.withValue(heartbeats.context()) {
-                try await TranscodeHLS().run(input: .init(source: source, outputDirectory: outputDirectory, segmentSeconds: 2, preset: "veryfast"))
+                try await TranscodeHLS(media: clips.media).run(input: .init(source: source, outputDirectory: outputDirectory, segmentSeconds: 2, preset: "veryfast"))
             }
         }
         let deadline = ContinuousClock.now + .seconds(60)

@@ -29,6 +29,8 @@ func withGateway<T: Sendable>(
                     "openai": .init(baseURL: provider.baseURL, apiKey: "test-openai-key"),
                 ]
                 configuration.prices["gpt-test"] = .init(input: 1, output: 5, cacheRead: Decimal(string: "0.1")!, cacheWrite5m: 0, cacheWrite1h: 0)
+                // The stand-in listens on loopback, which only an allow-list opens.
+                configuration.egress = try EgressPolicy(allowList: "127.0.0.1")
                 configure(&configuration)
                 let gateway = Gateway(
                     configuration: configuration, store: store, environment: [:], metricsFactory: metricsFactory, sweepInterval: sweepInterval,

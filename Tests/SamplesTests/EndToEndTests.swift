@@ -44,11 +44,11 @@ struct EndToEndTests {
     @Test(.timeLimit(.minutes(5))) func everySampleRunsFromItsExampleUnderRepriseDev() async throws {
         try await TestDatabase.with(logger: SampleHarness.logger) { database in
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reprise-e2e-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent(".reprise/samples"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(".reprise/media"), withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            // The clip the VideoTranscode example names, relative to where `reprise dev` runs.
+            // The clip the VideoTranscode example names, relative to the default media root under where `reprise dev` runs.
             try await SampleHarness.makeClip(
-                at: directory.appendingPathComponent(".reprise/samples/clip.mp4").path, width: 640, height: 360, seconds: 4)
+                at: directory.appendingPathComponent(".reprise/media/clip.mp4").path, width: 640, height: 360, seconds: 4)
 
             let port = 30_000 + Int.random(in: 0..<2_700)  // between the test clusters (10,000–29,999) and the ephemeral range
             let cli = CLI(port: port, token: nil)
@@ -87,7 +87,7 @@ struct EndToEndTests {
                 let video = try await cli(
                     "workflow", "execute", "--type", "VideoTranscode", "--workflow-id", "video-demo", "--input-file", Self.example("video-transcode.json"))
                 #expect(video.code == 0, "\(video.err)\(video.out)")
-                #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".reprise/samples/published/demo-clip/master.m3u8").path))
+                #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".reprise/media/published/demo-clip/master.m3u8").path))
 
                 // The lead's first LLM call cannot reach a model, so after its retries it waits for a human.
                 try await waitUntil("LeadNurture dead-letters its first LLM call") { try await pendingLLMDeadLetter(cli) != nil }

@@ -23,9 +23,10 @@ enum SampleHarness {
     ///   - anthropicKey: the key the gateway sends; `nil` for a gateway with none configured.
     ///   - llm: the stand-in's answer to each LLM call; by default an enthusiastic lead.
     ///   - providers: the payment and e-mail providers; by default the sandbox and the outbox.
+    ///   - mediaRoot: the media activities' one root; by default the system's temporary directory.
     static func run<T: Sendable>(
         skipTime: Bool = true, anthropicKey: String? = "sk-ant-test", llm: @escaping @Sendable (LLMCall) -> String = LLMCall.enthusiastic,
-        providers: (@Sendable (PostgresClient) -> Samples.Providers)? = nil,
+        providers: (@Sendable (PostgresClient) -> Samples.Providers)? = nil, mediaRoot: URL = FileManager.default.temporaryDirectory,
         extraActivities: @escaping @Sendable (PostgresClient) -> [any Activity] = { _ in [] },
         _ body: (TestEnvironment, StandInProvider) async throws -> T
     ) async throws -> T {
@@ -35,16 +36,21 @@ enum SampleHarness {
         return try await standIn.run {
             var configuration = GatewayConfiguration.default
             configuration.providers = ["anthropic": .init(baseURL: standIn.baseURL, apiKey: anthropicKey)]
+            // The stand-ins listen on loopback, which only an allow-list opens.
+            let egress = try EgressPolicy(allowList: "127.0.0.1")
+            configuration.egress = egress
             let gatewayConfiguration = configuration
+            let media = MediaConfiguration(roots: try MediaRoots([mediaRoot.path]))
             return try await TestEnvironment.run(
                 workflows: Samples.workflows, skipTime: skipTime,
                 storeActivities: { store in
                     let gateway = Gateway(configuration: gatewayConfiguration, store: store, environment: [:], logger: logger)
-                    let chosen = providers?(store.client) ?? Samples.Providers(payments: SandboxPayments(database: store.client), email: nil)
+                    let chosen = providers?(store.client) ?? Samples.Providers(payments: SandboxPayments(database: store.client), email: nil, egress: egress)
                     // Test doubles given in `extraActivities` replace the sample of the same name.
                     let doubles = extraActivities(store.client)
                     let replaced = Set(doubles.map { type(of: $0).name })
-                    return (Samples.activities(database: store.client, providers: chosen) + BuiltInActivities.all(gateway: gateway))
+                    return (Samples.activities(database: store.client, providers: chosen, media: media)
+                        + BuiltInActivities.all(gateway: gateway, media: media))
                         .filter { !replaced.contains(type(of: $0).name) } + doubles
                 }
             ) { env in try await body(env, standIn) }

@@ -1,5 +1,6 @@
 import Activities
 import Foundation
+import Gateway
 import RepriseTesting
 @testable import Samples
 import Store
@@ -18,7 +19,7 @@ struct VideoAndEmailTests {
 
         let hook = StandInProvider(paths: ["/hooks/video"]) { _, _ in .init(body: .object(["ok": .bool(true)])) }
         try await hook.run {
-            try await SampleHarness.run { env, _ in
+            try await SampleHarness.run(mediaRoot: directory) { env, _ in
                 let input = VideoTranscode.Input(
                     videoId: "clip-1", source: clip, workDirectory: directory.appendingPathComponent("work").path,
                     publishDirectory: directory.appendingPathComponent("published").path, webhookURL: hook.baseURL + "/hooks/video",
@@ -44,16 +45,17 @@ struct VideoAndEmailTests {
         let server = StandInProvider(paths: ["/500", "/404"]) { received, _ in
             .init(status: received.path == "/500" ? 503 : 404, body: .object(["error": .string("no")]))
         }
+        let http = HTTPRequest(egress: try EgressPolicy(allowList: "127.0.0.1"))
         try await server.run {
             for (path, retryable) in [("/500", true), ("/404", false)] {
                 do {
-                    _ = try await HTTPRequest().run(input: .init(url: server.baseURL + path, body: "{}"))
+                    _ = try await http.run(input: .init(url: server.baseURL + path, body: "{}"))
                     Issue.record("\(path) should have failed")
                 } catch let failure as ApplicationFailure {
                     #expect(failure.nonRetryable == !retryable, "\(path)")
                 }
             }
-            await #expect(throws: ApplicationFailure.self) { try await HTTPRequest().run(input: .init(method: "BREW", url: server.baseURL)) }
+            await #expect(throws: ApplicationFailure.self) { try await http.run(input: .init(method: "BREW", url: server.baseURL)) }
         }
     }
 

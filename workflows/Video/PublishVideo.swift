@@ -5,7 +5,9 @@ import Workflow
 
 /// `media.publish`: moves a staged HLS folder to `{publishDirectory}/{videoId}` and records it in
 /// `published_videos`. Publishing again replaces the earlier version; a retry after the move
-/// finds the folder already in place and only records it.
+/// finds the folder already in place and only records it. Both folders must resolve under the
+/// worker's media roots and `videoId` must be a plain name; otherwise it fails non-retryably
+/// (`PathOutsideMediaRoot`, `InvalidMediaName`) before anything is moved or removed.
 public struct PublishVideo: Activity {
     public static let name = "media.publish"
 
@@ -23,13 +25,23 @@ public struct PublishVideo: Activity {
     }
 
     let database: PostgresClient
+    let media: MediaConfiguration
 
-    public init(database: PostgresClient) { self.database = database }
+    public init(database: PostgresClient, media: MediaConfiguration) {
+        self.database = database
+        self.media = media
+    }
 
     public func run(input: Input) async throws -> Output {
         let files = FileManager.default
-        let staged = URL(fileURLWithPath: input.stagedDirectory).standardizedFileURL
-        let target = URL(fileURLWithPath: input.publishDirectory).standardizedFileURL.appendingPathComponent(input.videoId)
+        try MediaName.check(input.videoId, field: "videoId")
+        let staged = try media.roots.resolve(input.stagedDirectory, field: "stagedDirectory", strictlyInside: true)
+        // The folder itself is resolved too: a symlink planted at {publishDirectory}/{videoId} is followed, not trusted.
+        let published = try media.roots.resolve(input.publishDirectory, field: "publishDirectory").appendingPathComponent(input.videoId)
+        let target = try media.roots.resolve(published.path, field: "publishDirectory", strictlyInside: true)
+        guard staged != target else {
+            throw ApplicationFailure("stagedDirectory is the published folder itself", type: MediaRoots.failureType, nonRetryable: true)
+        }
         let stagedExists = files.fileExists(atPath: staged.path)
         guard stagedExists || files.fileExists(atPath: target.appendingPathComponent("master.m3u8").path) else {
             throw ApplicationFailure("nothing to publish: \(staged.path) does not exist", type: "NothingToPublish", nonRetryable: true)

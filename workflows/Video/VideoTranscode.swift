@@ -10,11 +10,12 @@ public struct VideoTranscode: Workflow {
 
     public struct Input: Codable, Sendable {
         public var videoId: String
-        /// The source file, as the worker sees it.
+        /// The source file, under the worker's media roots (`REPRISE_MEDIA_ROOT`); a relative path
+        /// is relative to the first root.
         public var source: String
-        /// Where the transcode is staged; `.reprise/samples/work` by default.
+        /// Where the transcode is staged, under a media root; `work` (in the first root) by default.
         public var workDirectory: String?
-        /// Where published videos go, one folder each; `.reprise/samples/published` by default.
+        /// Where published videos go, one folder each, under a media root; `published` by default.
         public var publishDirectory: String?
         /// Told `{"videoId","master","durationSeconds","rungs"}` by a POST once the video is published.
         public var webhookURL: String?
@@ -52,14 +53,13 @@ public struct VideoTranscode: Workflow {
     public init() {}
 
     public func run(context: WorkflowContext, input: Input) async throws -> Outcome {
-        guard !input.videoId.isEmpty, !input.videoId.contains("/"), input.videoId != "..", input.videoId != "." else {
-            throw ApplicationFailure("videoId must be a plain name (it names a folder), got \"\(input.videoId)\"", type: "InvalidVideoId", nonRetryable: true)
-        }
+        // It names a folder: a plain name only. The media activities check their paths again.
+        try MediaName.check(input.videoId, field: "videoId")
         let probe = try await context.execute(MediaProbe.self, .init(path: input.source), options: SampleSupport.local)
         guard probe.video != nil else {
             throw ApplicationFailure("\(input.source) has no video stream", type: "NoVideoStream", nonRetryable: true)
         }
-        let staged = (input.workDirectory ?? ".reprise/samples/work") + "/" + input.videoId
+        let staged = (input.workDirectory ?? "work") + "/" + input.videoId
         let transcode = try await context.execute(
             TranscodeHLS.self,
             .init(source: input.source, outputDirectory: staged, ladder: input.ladder, segmentSeconds: input.segmentSeconds, preset: input.preset),
@@ -69,7 +69,7 @@ public struct VideoTranscode: Workflow {
         let published = try await context.execute(
             PublishVideo.self,
             .init(
-                videoId: input.videoId, stagedDirectory: staged, publishDirectory: input.publishDirectory ?? ".reprise/samples/published",
+                videoId: input.videoId, stagedDirectory: staged, publishDirectory: input.publishDirectory ?? "published",
                 durationSeconds: transcode.durationSeconds, rungs: transcode.rungs),
             options: SampleSupport.local)
         var outcome = Outcome(

@@ -36,19 +36,24 @@ public struct MediaProbe: Activity {
         public var video: Stream? { streams.first { $0.type == "video" } }
     }
 
-    public init() {}
+    let media: MediaConfiguration
+
+    /// - Parameter media: the roots `path` must lie under, and the tools.
+    public init(media: MediaConfiguration) { self.media = media }
 
     /// Probes a file.
     ///
-    /// - Throws: a non-retryable ``ApplicationFailure`` (`MediaUnreadable`) with ffprobe's message
-    ///   for a file that is not media; `FFmpegNotInstalled` when ffprobe is missing.
+    /// - Throws: a non-retryable ``ApplicationFailure``: `PathOutsideMediaRoot` for a path outside
+    ///   the media roots, `MediaNotFound`, `MediaUnreadable` with ffprobe's message for a file that
+    ///   is not media, `FFmpegNotInstalled` when ffprobe is missing.
     public func run(input: Input) async throws -> Output {
-        guard FileManager.default.fileExists(atPath: input.path) else {
+        let path = try media.roots.resolve(input.path, field: "path").path
+        guard FileManager.default.fileExists(atPath: path) else {
             throw ApplicationFailure("no such file: \(input.path)", type: "MediaNotFound", nonRetryable: true)
         }
         let json = try await FFmpegTool.run(
-            "ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "--", input.path],
-            nonRetryableFailureType: "MediaUnreadable")
+            .ffprobe, ["-v", "error"] + FFmpegTool.protocolWhitelist + ["-print_format", "json", "-show_format", "-show_streams", "--", path],
+            media: media, nonRetryableFailureType: "MediaUnreadable")
         return try Self.parse(json)
     }
 

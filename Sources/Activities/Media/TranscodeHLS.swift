@@ -2,16 +2,14 @@ import Foundation
 import Subprocess
 import Workflow
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `media.transcodeHLS`: one ffmpeg run that writes an adaptive-bitrate HLS ladder (a variant
 /// playlist per rung, `master.m3u8`, the segments), reporting progress as heartbeats.
 ///
-/// A retried attempt starts from an empty output directory. Cancellation and timeouts stop ffmpeg
-/// (SIGTERM, then SIGKILL after 5 s) and remove the partial output. The output is validated
-/// before the activity succeeds.
+/// `source` and `outputDirectory` must resolve under the media roots (the output directory
+/// strictly inside one, and not around the source), and rung names must be plain names; anything
+/// else fails non-retryably before a file is touched. A retried attempt starts from an empty
+/// output directory. Cancellation and timeouts stop ffmpeg's process group (SIGTERM, then SIGKILL
+/// after 5 s) and remove the partial output. The output is validated before the activity succeeds.
 public struct TranscodeHLS: Activity {
     public static let name = "media.transcodeHLS"
 
@@ -68,24 +66,27 @@ public struct TranscodeHLS: Activity {
         public var outTimeSeconds: Double
     }
 
-    public init() {}
+    let media: MediaConfiguration
+
+    /// - Parameter media: the roots every path must lie under, and the tools.
+    public init(media: MediaConfiguration) { self.media = media }
 
     public func run(input: Input) async throws -> Output {
         let started = ContinuousClock.now
-        let probe = try await MediaProbe().run(input: .init(path: input.source))
+        let (source, directory) = try checked(input)
+        let probe = try await MediaProbe(media: media).run(input: .init(path: source.path))
         guard let video = probe.video, let sourceWidth = video.width, let sourceHeight = video.height else {
             throw ApplicationFailure("the source has no video stream", type: "MediaUnreadable", nonRetryable: true)
         }
         let segmentSeconds = input.segmentSeconds ?? 6
         let rungs = HLSRung.rungs(for: sourceHeight, from: input.ladder ?? HLSRung.defaultLadder)
-        let directory = URL(fileURLWithPath: input.outputDirectory)
         // A retried attempt never appends to a half-written directory.
         try? FileManager.default.removeItem(at: directory)
         for rung in rungs {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(rung.name), withIntermediateDirectories: true)
         }
         let arguments = Self.arguments(
-            input: input, rungs: rungs, sourceWidth: sourceWidth, sourceHeight: sourceHeight, hasAudio: probe.hasAudio,
+            input: input, source: source.path, rungs: rungs, sourceWidth: sourceWidth, sourceHeight: sourceHeight, hasAudio: probe.hasAudio,
             segmentSeconds: segmentSeconds, directory: directory)
         do {
             try await runFFmpeg(arguments, duration: probe.durationSeconds)
@@ -108,7 +109,7 @@ public struct TranscodeHLS: Activity {
 
     /// The ffmpeg argument vector: one decode, a split per rung, a scale per rung, one HLS muxer.
     static func arguments(
-        input: Input, rungs: [HLSRung], sourceWidth: Int, sourceHeight: Int, hasAudio: Bool, segmentSeconds: Double, directory: URL
+        input: Input, source: String, rungs: [HLSRung], sourceWidth: Int, sourceHeight: Int, hasAudio: Bool, segmentSeconds: Double, directory: URL
     ) -> [String] {
         let splits = rungs.indices.map { "[v\($0)]" }.joined()
         var filter = "[0:v:0]split=\(rungs.count)\(splits)"
@@ -116,7 +117,7 @@ public struct TranscodeHLS: Activity {
             filter += ";[v\(index)]scale=\(rung.width(forSourceWidth: sourceWidth, height: sourceHeight)):\(rung.height),setsar=1[out\(index)]"
         }
         let keyframes = input.keyframeInterval ?? segmentSeconds
-        var arguments = ["-hide_banner", "-nostdin", "-y", "-i", input.source, "-filter_complex", filter]
+        var arguments = ["-hide_banner", "-nostdin", "-y"] + FFmpegTool.protocolWhitelist + ["-i", source, "-filter_complex", filter]
         for (index, rung) in rungs.enumerated() {
             arguments += [
                 "-map", "[out\(index)]", "-c:v:\(index)", input.videoCodec ?? "libx264", "-b:v:\(index)", String(rung.videoBitrate),
@@ -132,7 +133,7 @@ public struct TranscodeHLS: Activity {
         let streamMap = rungs.enumerated().map { index, rung in
             hasAudio ? "v:\(index),a:\(index),name:\(rung.name)" : "v:\(index),name:\(rung.name)"
         }.joined(separator: " ")
-        arguments += [
+        arguments += FFmpegTool.protocolWhitelist + [
             "-f", "hls", "-hls_time", String(segmentSeconds), "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
             "-hls_segment_filename", directory.appendingPathComponent("%v/segment_%05d.ts").path,
             "-master_pl_name", "master.m3u8", "-var_stream_map", streamMap,
@@ -142,48 +143,31 @@ public struct TranscodeHLS: Activity {
         return arguments
     }
 
-    /// Runs ffmpeg, turning `-progress` output into heartbeats; on cancellation, stops ffmpeg.
+    /// Runs ffmpeg, turning `-progress` output into heartbeats. Cancellation, or a heartbeat refused
+    /// (lease lost), stops ffmpeg's process group through swift-subprocess's teardown.
     private func runFFmpeg(_ arguments: [String], duration: Double) async throws {
         let context = ActivityContext.current
         let result = try await Subprocess.run(
-            .path(.init(try FFmpegTool.path(of: "ffmpeg"))), arguments: Arguments(arguments), input: .none, output: .sequence,
+            .path(.init(try FFmpegTool.executable(.ffmpeg, media: media))), arguments: Arguments(arguments),
+            environment: .custom(FFmpegTool.environment), platformOptions: FFmpegTool.platformOptions, input: .none, output: .sequence,
             error: .string(limit: 1 << 20)
         ) { execution in
-            let pid = execution.processIdentifier.value
-            try await withTaskCancellationHandler {
-                var fields: [String: String] = [:]
-                do {
-                for try await line in execution.standardOutput.strings() {
-                    let parts = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "=", maxSplits: 1)
-                    guard parts.count == 2 else { continue }
-                    fields[String(parts[0])] = String(parts[1])
-                    guard parts[0] == "progress" else { continue }
-                    let outTime = Double(fields["out_time_us"] ?? fields["out_time_ms"] ?? "0").map { $0 / 1_000_000 } ?? 0
-                    let speed = fields["speed"].flatMap { Double($0.replacingOccurrences(of: "x", with: "")) }
-                    let percent = duration > 0 ? min(100, max(0, outTime / duration * 100)) : 0
-                    try await context?.heartbeat(Progress(percent: parts[1] == "end" ? 100 : percent, speed: speed, outTimeSeconds: outTime))
-                }
-                } catch {
-                    // A heartbeat refused (canceled, lease lost): ffmpeg must not outlive the attempt.
-                    Self.stop(pid: pid)
-                    throw error
-                }
-            } onCancel: {
-                Self.stop(pid: pid)
+            var fields: [String: String] = [:]
+            for try await line in execution.standardOutput.strings() {
+                let parts = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else { continue }
+                fields[String(parts[0])] = String(parts[1])
+                guard parts[0] == "progress" else { continue }
+                let outTime = Double(fields["out_time_us"] ?? fields["out_time_ms"] ?? "0").map { $0 / 1_000_000 } ?? 0
+                let speed = fields["speed"].flatMap { Double($0.replacingOccurrences(of: "x", with: "")) }
+                let percent = duration > 0 ? min(100, max(0, outTime / duration * 100)) : 0
+                try await context?.heartbeat(Progress(percent: parts[1] == "end" ? 100 : percent, speed: speed, outTimeSeconds: outTime))
             }
         }
         try Task.checkCancellation()
         guard result.terminationStatus.isSuccess else {
             throw ApplicationFailure(
                 "ffmpeg failed: \(FFmpegTool.lastLines(result.standardError, fallback: "\(result.terminationStatus)"))", type: "TranscodeFailed")
-        }
-    }
-
-    /// SIGTERM, then SIGKILL if ffmpeg has not exited within 5 seconds.
-    private static func stop(pid: pid_t) {
-        kill(pid, SIGTERM)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
-            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         }
     }
 

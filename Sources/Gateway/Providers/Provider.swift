@@ -13,6 +13,8 @@ struct ProviderCall: Sendable {
     var baseURL: String
     var apiKey: String?
     var timeout: Duration
+    /// Where the call may go: checked against `baseURL` before any connection.
+    var egress: EgressPolicy
 }
 
 /// What a provider answered, normalised.
@@ -54,6 +56,7 @@ extension LLMProvider {
     /// Sends one attempt with the shared HTTP client. The client never retries by itself: the
     /// engine's retry policy owns retries, the gateway owns fallbacks.
     func send(_ call: ProviderCall, client: HTTPClient) async throws -> ProviderResult {
+        try await checkEgress(call)
         var request = HTTPClientRequest(url: call.baseURL + path)
         request.method = .POST
         request.headers = headers(for: call)
@@ -76,6 +79,16 @@ extension LLMProvider {
             throw ProviderFailure(kind: .unavailable, message: "\(call.target.provider) answered with a body that is not JSON", requestId: requestId)
         }
         return try parse(json, requestId: requestId)
+    }
+
+    /// A base URL the egress policy refuses is a configuration error: retrying cannot help, so the
+    /// call is rejected (a name that does not resolve yet is unavailable, as a refused connection is).
+    private func checkEgress(_ call: ProviderCall) async throws {
+        do {
+            try await call.egress.check(url: call.baseURL)
+        } catch let refusal as EgressRefusal {
+            throw ProviderFailure(kind: refusal.reason == .unresolvable ? .unavailable : .rejected, message: "\(call.target.provider): \(refusal)")
+        }
     }
 
     /// Maps an HTTP error to what the gateway does next.
