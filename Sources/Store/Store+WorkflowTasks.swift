@@ -31,6 +31,10 @@ public struct WorkflowTaskCompletion: Sendable {
     /// Activity attempts leased to the completing worker in the same transaction ("eager
     /// dispatch"): it runs them at once, without a poll.
     public var eagerActivities: [ActivityTask]
+
+    /// Whether the task closed its run: by its code's own command, or because a limit turned its
+    /// commands into a failure (``Limits``), when the code's copy of the run does not know it.
+    public var closesRun: Bool { events.contains { Store.closeOutcome(of: $0.attributes) != nil } }
 }
 
 /// Lets a completing worker take the activities its workflow task schedules, in the same

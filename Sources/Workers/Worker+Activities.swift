@@ -176,9 +176,9 @@ extension Worker {
                     $0.eagerActivities += completion.eagerActivities.count
                 }
             }
-            if let completion, !run.isFinished {
+            if let completion, !run.isFinished, !completion.closesRun {
                 cache.put(task.runId, run, written: completion.events)
-            } else if run.isFinished || activation.ran {
+            } else if run.isFinished || activation.ran || completion?.closesRun == true {
                 run.evict()  // Finished, or its code ran on a task that was not recorded.
             } else {
                 cache.put(task.runId, run, written: cached.unseen)

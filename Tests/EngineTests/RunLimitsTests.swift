@@ -192,7 +192,8 @@ struct RunLimitsTests {
 
     @Test func signalsBeyondThePendingLimitAreRefusedUntilAWorkflowTaskSeesThem() async throws {
         try await TestEnvironment.run(
-            workflows: [WaitForApproval.self], startWorker: false, limits: Self.limits { $0.maxPendingSignals = 3 }
+            // Time moves only by hand: skipped, the run's signal timeout would end it first.
+            workflows: [WaitForApproval.self], startWorker: false, skipTime: false, limits: Self.limits { $0.maxPendingSignals = 3 }
         ) { env in
             try await env.start(WaitForApproval.self, id: "waiting", input: 3600)
             for index in 0..<3 { try await env.signal("waiting", "ping", index) }
