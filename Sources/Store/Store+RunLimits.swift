@@ -7,14 +7,19 @@ import Workflow
 extension Store {
     /// The commands to record for a workflow task: its own, or, when they would pass a limit
     /// (history length or size, pending activities, the result's size), one that fails the run
-    /// with the reason, as Temporal terminates such a run. Counting pending activities costs a
-    /// query, made only when the task schedules any.
+    /// with the reason, as Temporal terminates such a run. Counting pending activities (queued,
+    /// running or dead-lettered, as `describe` lists them) costs a query, made only when the task
+    /// schedules any.
     func limitedCommands(_ commands: [Command], startedEventId: Int64, run: LockedRun, on connection: PostgresConnection) async throws
         -> [Command]
     {
         var pending = 0
         if commands.contains(where: { if case .scheduleActivity = $0 { true } else { false } }) {
-            let rows = try await connection.query("SELECT count(*)::int FROM activity_tasks WHERE run_id = \(run.runId)", logger: logger)
+            let rows = try await connection.query(
+                """
+                SELECT (SELECT count(*) FROM activity_tasks WHERE run_id = \(run.runId))::int
+                    + (SELECT count(*) FROM dead_letters WHERE run_id = \(run.runId) AND state = 'Pending')::int
+                """, logger: logger)
             for try await count in rows.decode(Int.self) { pending = count }
         }
         // WorkflowTaskCompleted, then one event per command.

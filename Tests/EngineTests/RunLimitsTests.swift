@@ -30,6 +30,18 @@ struct ManyAtOnce: Workflow {
     }
 }
 
+/// Runs `input` gates at once, then, on the signal "more", greets twice more while they wait.
+struct GatesThenMore: Workflow {
+    func run(context: WorkflowContext, input: Int) async throws -> Int {
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for step in 0..<input { group.addTask { try await context.execute(Gate.self, "\(step)", options: tenSeconds) } }
+            _ = try await context.waitForSignal("more", as: Int.self)
+            for step in 0..<2 { group.addTask { try await context.execute(Greet.self, "\(step)", options: tenSeconds) } }
+            return try await group.reduce(0) { count, _ in count + 1 }
+        }
+    }
+}
+
 /// Greets once, then returns `input` bytes: a large result after a step of the hot path.
 struct LargeResult: Workflow {
     func run(context: WorkflowContext, input: Int) async throws -> String {
@@ -187,6 +199,22 @@ struct RunLimitsTests {
             #expect(closed.failure?.type == "PendingActivitiesLimitExceeded")
             #expect(closed.failure?.message.contains("schedules 8 activities with 0 pending; the limit is 5") == true)
             #expect(try await env.history("eight").filter { $0.eventType == .activityTaskScheduled }.isEmpty)
+        }
+    }
+
+    @Test func theActivitiesAlreadyPendingCountTowardTheLimit() async throws {
+        let gate = Gate(log: CallLog())
+        try await TestEnvironment.run(
+            workflows: [GatesThenMore.self], activities: [gate, Greet(log: CallLog())], skipTime: false,
+            limits: Self.limits { $0.maxPendingActivities = 5 }
+        ) { env in
+            defer { gate.open.update { $0 = true } }
+            try await env.start(GatesThenMore.self, id: "gates", input: 4)
+            try await env.waitUntil("four activities are pending") { try await env.describe("gates").pendingActivities.count == 4 }
+            try await env.signal("gates", "more", 1)
+            let closed = try await env.waitForClose("gates")
+            #expect(closed.failure?.type == "PendingActivitiesLimitExceeded")
+            #expect(closed.failure?.message.contains("schedules 2 activities with 4 pending; the limit is 5") == true)
         }
     }
 
