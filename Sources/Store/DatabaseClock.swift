@@ -25,11 +25,6 @@ public final class DatabaseClock: EngineClock {
     /// How far the database's clock is ahead of this process's, in seconds.
     public var offsetSeconds: TimeInterval { offset.withLock { $0 } }
 
-    public func sleep(until deadline: Date) async throws {
-        let interval = deadline.timeIntervalSince(now)
-        if interval > 0 { try await Task.sleep(for: .milliseconds(Int64(min(interval, 86_400) * 1000))) }
-    }
-
     /// Measures the offset once: the database's time against the midpoint of the round trip that
     /// read it.
     public func synchronize(with store: Store) async throws {

@@ -55,11 +55,11 @@ public struct Limits: Sendable, Equatable {
     ///
     /// - Throws: ``StoreError`` `InvalidArgument`, naming `field`.
     public func checkDuration(seconds: Double, field: String) throws -> Duration {
-        guard seconds.isFinite, seconds > 0 else { throw StoreError(.invalidArgument, "\(field) must be a positive number of seconds") }
-        guard seconds <= maxDuration.seconds else {
-            throw StoreError(.invalidArgument, "\(field) is \(seconds) seconds; the limit is \(maxDuration.seconds) seconds")
+        // The conversion itself is the one checked conversion, `Duration.seconds(checked:field:)`.
+        guard seconds > 0, let duration = try? Duration.seconds(checked: seconds, field: field), duration <= maxDuration else {
+            throw StoreError(.invalidArgument, "\(field) must be a positive number of seconds up to \(maxDuration.seconds), got \(seconds)")
         }
-        return .seconds(seconds)
+        return duration
     }
 
     /// Checks that no string in a payload holds U+0000, which a `jsonb` column cannot store. Other

@@ -192,11 +192,7 @@ struct HostileRequestTests {
     static func send(
         _ http: HTTPClient, port: Int, _ method: HTTPMethod, _ path: String, body: String? = nil, _ headers: [(String, String)]
     ) async throws -> (Int, String) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await http.execute(request, timeout: .seconds(30))
-        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        let answer = try await RealHTTP(http, port: port).send(method, path, headers: headers, body: body.map { Array($0.utf8) })
+        return (answer.code, String(buffer: answer.body))
     }
 }

@@ -50,7 +50,7 @@ struct FuzzTests {
                 configuration.timeout.connect = .seconds(2)
                 configuration.connectionPool.retryConnectionEstablishment = false
                 try await HTTPClient.withHTTPClient(configuration: configuration) { http in
-                    let client = Client(http: http, base: "http://127.0.0.1:\(port)")
+                    let client = Client(http: RealHTTP(http, port: port))
                     let vault = try await client.seedVault(admin: admin)
                     let tokens = [admin, try await client.token(admin: admin, role: "writer"), try await client.token(admin: admin, role: "reader"), nil, "rp_forged"]
                     let tallies = Tallies()
@@ -99,21 +99,14 @@ struct FuzzTests {
     struct Client: Sendable {
         enum Outcome { case answered(Int), noAnswer(String) }
 
-        let http: HTTPClient
-        let base: String
+        let http: RealHTTP
 
         func send(_ request: FuzzRequests.Request, token: String?) async -> Outcome {
-            var http = HTTPClientRequest(url: base + request.path)
-            http.method = HTTPMethod(rawValue: request.method)
-            if let token { http.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            if let body = request.body {
-                http.headers.add(name: "Content-Type", value: "application/json")
-                http.body = .bytes(ByteBuffer(bytes: body))
-            }
             do {
-                let response = try await self.http.execute(http, timeout: .seconds(5))
-                _ = try await response.body.collect(upTo: 64 << 20)
-                return .answered(Int(response.status.code))
+                let answer = try await http.send(
+                    HTTPMethod(rawValue: request.method), request.path, headers: Self.headers(token: token, body: request.body != nil),
+                    body: request.body, timeout: .seconds(5))
+                return .answered(answer.code)
             } catch {
                 return .noAnswer("\(error)")
             }
@@ -124,16 +117,14 @@ struct FuzzTests {
         }
 
         func call(_ method: String, _ path: String, token: String?, body: String?) async throws -> (code: Int, json: JSONValue) {
-            var request = HTTPClientRequest(url: base + path)
-            request.method = HTTPMethod(rawValue: method)
-            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(string: body))
-            }
-            let response = try await http.execute(request, timeout: .seconds(10))
-            let bytes = try await response.body.collect(upTo: 64 << 20)
-            return (Int(response.status.code), (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))) ?? .null)
+            let answer = try await http.send(
+                HTTPMethod(rawValue: method), path, headers: Self.headers(token: token, body: body != nil), body: body.map { Array($0.utf8) },
+                timeout: .seconds(10))
+            return (answer.code, (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: answer.body))) ?? .null)
+        }
+
+        private static func headers(token: String?, body: Bool) -> [(String, String)] {
+            (token.map { [("Authorization", "Bearer \($0)")] } ?? []) + (body ? [("Content-Type", "application/json")] : [])
         }
 
         func token(admin: String, role: String) async throws -> String {
