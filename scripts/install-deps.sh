@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests, the benchmark and `reprise dev` need from Debian's packages, when it is
-# missing: wrk is the benchmark's HTTP load generator (reprise-bench's starts scenario).
+# missing: wrk is the benchmark's HTTP load generator (reprise-bench's starts scenario), faketime
+# runs a worker whose clock is skewed (ClockSkewTests).
 set -euo pipefail
 
 missing=()
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -59,11 +59,12 @@ public final class TestEnvironment: Sendable {
     ///   - startWorker: `false` to start workers yourself with ``launchWorker(identity:)``.
     ///   - skipTime: `false` to move the virtual clock only by hand, with ``VirtualClock/advance(by:)``.
     ///   - databaseServer: the Postgres server to create the database on; by default `REPRISE_TEST_DATABASE_URL`.
+    ///   - limits: what runs may grow to (small ones keep a limit's test fast).
     ///   - configure: adjusts the worker configuration (the task queue defaults to `test`).
     ///   - storeActivities: activities that need the environment's database, made once the store exists.
     public static func run<T: Sendable>(
         workflows: [any Workflow.Type], activities: [any Activity] = [], startWorker: Bool = true, skipTime: Bool = true,
-        databaseServer: String? = nil,
+        databaseServer: String? = nil, limits: Limits = Limits(),
         logger: Logger = Logger(label: "reprise.test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout Worker.Configuration) -> Void = { _ in },
         storeActivities: (Store) -> [any Activity] = { _ in [] },
@@ -74,7 +75,7 @@ public final class TestEnvironment: Sendable {
         configure(&configuration)
         let finalConfiguration = configuration
         return try await TestDatabase.with(server: databaseServer, logger: logger) { database in
-            let store = try Store(url: database.url, maximumConnections: 10, logger: logger)
+            let store = try Store(url: database.url, maximumConnections: 10, limits: limits, logger: logger)
             // The store stops last: a loop still querying a closed pool would wait forever.
             return try await withThrowingTaskGroup(of: Void.self) { outer in
                 outer.addTask { await store.run() }

@@ -38,6 +38,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             return error
         case let error as StoreError where error.code == .overloaded:
             return APIError(.serviceUnavailable, code: error.code.rawValue, error.message)
+        case let error as StoreError where error.code == .tooManyPendingSignals:
+            return APIError(.tooManyRequests, code: error.code.rawValue, error.message)
         case let error as StoreError:
             let status: HTTPResponse.Status =
                 switch error.code {

@@ -48,6 +48,9 @@ enum API {
         var result: Payload?
         var failure: Failure?
         var historyLength: Int64
+        var historyBytes: Int64
+        /// What the run is close to (a long or large history); empty when nothing.
+        var warnings: [String]
         var pendingActivities: [PendingActivityBody]
         var pendingTimers: [PendingTimer]
         var taskFailure: TaskFailureRecord?
@@ -66,6 +69,8 @@ enum API {
             result = description.result
             failure = description.failure
             historyLength = description.historyLength
+            historyBytes = description.historyBytes
+            warnings = description.warnings
             pendingActivities = description.pendingActivities.map {
                 PendingActivityBody(
                     activityId: $0.activityId, type: $0.activityType, state: $0.state, attempt: $0.attempt, lastFailure: $0.lastFailure,

@@ -36,6 +36,7 @@ extension APIServer {
                 return status
             }
             let limit = try Self.limit(query["limit"].map(String.init))
+            if let type = query["type"] { try configuration.limits.checkIdentifier(String(type), field: "type") }
             let page = try await store.listWorkflows(
                 namespace: namespace, status: status, type: query["type"].map(String.init), limit: limit,
                 pageToken: query["pageToken"].map(String.init))

@@ -14,6 +14,24 @@ public struct Limits: Sendable, Equatable {
     public var maxHistoryPageSize = 1000
     /// The most history long-polls (`wait=true`) one server holds at once; more are answered 429.
     public var maxConcurrentLongPolls = 1000
+    /// A run's history length at which `describe` warns (Temporal warns at 10,000 events too).
+    public var historyWarningEvents: Int64 = 10_000
+    /// A run's history size, in bytes of stored event JSON, at which `describe` warns (10 MB, as Temporal).
+    public var historyWarningBytes: Int64 = 10 * 1024 * 1024
+    /// The longest history a run may grow: the workflow task that would reach it fails the run
+    /// with `HistoryLimitExceeded` instead (Temporal's default is 50,000 events too).
+    public var maxHistoryEvents: Int64 = 50_000
+    /// The largest history a run may grow, in bytes of stored event JSON: a workflow task after
+    /// the history has reached it fails the run with `HistoryLimitExceeded` (Temporal: 50 MB).
+    public var maxHistoryBytes: Int64 = 50 * 1024 * 1024
+    /// The largest workflow result, activity result and heartbeat details, in bytes of JSON
+    /// (the API's 2 MiB body limit caps inputs and signals the same way).
+    public var maxPayloadBytes = 2 * 1024 * 1024
+    /// The most activities one run may have scheduled and not yet finished (Temporal: 2,000).
+    public var maxPendingActivities = 2000
+    /// The most signals one run may have received that no workflow task has seen yet; more are
+    /// refused with `TooManyPendingSignals` (429).
+    public var maxPendingSignals = 1000
 
     public init() {}
 

@@ -13,6 +13,7 @@ enum Migrations {
         (5, version5),
         (7, version7),
         (9, version9),
+        (10, version10),
     ]
 
     /// An arbitrary constant that names Reprise's migration lock.
@@ -521,4 +522,36 @@ extension Store {
 
     /// The newest schema version this code knows.
     public static var schemaVersion: Int { Migrations.all.last?.version ?? 0 }
+}
+
+extension Migrations {
+    /// History size (issue 15): each run's stored history size in bytes of event JSON, kept by a
+    /// statement trigger on every append however it is written (one statement's events of several
+    /// runs included), so that the limit needs no sum over the history. Open runs are counted
+    /// from what they have; closed runs never grow again.
+    static let version10 = [
+        "ALTER TABLE workflow_executions ADD COLUMN history_bytes bigint NOT NULL DEFAULT 0",
+        """
+        UPDATE workflow_executions e SET history_bytes = h.bytes
+        FROM (
+            SELECT run_id, sum(octet_length(attributes::text)) AS bytes FROM history_events
+            WHERE run_id IN (SELECT run_id FROM workflow_executions WHERE status IN ('Running', 'Paused')) GROUP BY run_id
+        ) h
+        WHERE e.run_id = h.run_id
+        """,
+        """
+        CREATE FUNCTION reprise_count_history_bytes() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE workflow_executions e SET history_bytes = e.history_bytes + n.bytes
+            FROM (SELECT run_id, sum(octet_length(attributes::text)) AS bytes FROM appended GROUP BY run_id) n
+            WHERE e.run_id = n.run_id;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER history_events_count_bytes AFTER INSERT ON history_events REFERENCING NEW TABLE AS appended
+        FOR EACH STATEMENT EXECUTE FUNCTION reprise_count_history_bytes()
+        """,
+    ]
 }

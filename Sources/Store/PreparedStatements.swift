@@ -23,7 +23,7 @@ enum Prepared {
     /// Locks a run's execution row (every transition's first statement).
     struct LockRun: PostgresPreparedStatement {
         static let sql = """
-            SELECT namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested
+            SELECT namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes
             FROM workflow_executions WHERE run_id = $1 FOR UPDATE
             """
         typealias Row = LockedRun.Columns
@@ -154,7 +154,8 @@ enum Prepared {
     /// completing worker, or the run's close. The steps are independent: each writes only if its
     /// run is where the worker's cache left it (`run`) and its attempt still holds its lease
     /// (`taken`), and every write hangs off `taken`. Returns, per step in order, whether each of
-    /// the two held: (false, false) the run moved on or closed, (true, false) the lease was lost.
+    /// the two held: (false, false) the run moved on, closed or reached ``Limits/maxHistoryBytes``
+    /// (`$34`; the longer path then fails it), (true, false) the lease was lost.
     /// A close deletes the run's task rows and timers and NOTIFYs `Channel.runClosed`, as
     /// ``CloseRun`` does.
     ///
@@ -170,9 +171,10 @@ enum Prepared {
                 -- it, or as a join, the planner could read every open run's entry in the partial
                 -- open-run index instead.
                 SELECT w.run_id FROM (SELECT * FROM step ORDER BY run_id) s CROSS JOIN LATERAL (
-                    SELECT run_id, next_event_id, status, task_queue FROM workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
+                    SELECT run_id, next_event_id, status, task_queue, history_bytes FROM workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
                 ) w
                 WHERE w.next_event_id = s.expected_event_id AND w.status = 'Running' AND w.task_queue = s.task_queue
+                    AND w.history_bytes < $34::bigint
             ), taken AS (
                 DELETE FROM activity_tasks a USING step s
                 WHERE a.run_id = s.run_id AND a.activity_id = s.activity_id AND a.attempt = s.attempt AND a.lease_token = s.lease_token
@@ -223,6 +225,7 @@ enum Prepared {
         }
 
         var steps: [Step]
+        var maxHistoryBytes: Int64
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings()
@@ -236,6 +239,7 @@ enum Prepared {
             try RunEvents.append(steps.flatMap { step in step.events.map { (step.task.runId, $0) } }, to: &bindings)
             try LeasedActivities.append(steps.compactMap(\.nextActivity), to: &bindings)
             Closes.append(steps.compactMap { step in step.close.map { (step.task.runId, $0) } }, to: &bindings)
+            bindings.append(maxHistoryBytes)
             return bindings
         }
 

@@ -316,12 +316,15 @@ extension Store {
         let run = LockedRun(
             runId: task.runId, namespace: task.info.namespace, workflowId: task.info.workflowId, workflowType: task.info.workflowType,
             taskQueue: inline.taskQueue, status: .running, nextEventId: inline.expectedNextEventId, cancelRequested: false)
-        guard let writes = try Self.oneStatementWrites(of: commands, events: completed, run: run, eager: inline.eager, at: now) else { return nil }
+        // A task the limits refuse takes the longer path, which fails the run.
+        guard limits.workflowTaskFailure(commands: commands, lastEventId: started.eventId + Int64(completed.count), historyBytes: 0, pendingActivities: 0) == nil,
+            let writes = try Self.oneStatementWrites(of: commands, events: completed, run: run, eager: inline.eager, at: now)
+        else { return nil }
         let step = Prepared.CompleteSteps.Step(
             task: task, expectedNextEventId: inline.expectedNextEventId, taskQueue: inline.taskQueue, events: events + completed,
             nextActivity: writes.next?.row, close: writes.close)
         let held = try await stepWriter.submit(step) { steps in
-            await self.writeBatch(steps, timeout: inline.callTimeout) { Prepared.CompleteSteps(steps: $0) }
+            await self.writeBatch(steps, timeout: inline.callTimeout) { Prepared.CompleteSteps(steps: $0, maxHistoryBytes: self.limits.maxHistoryBytes) }
         }
         guard held.run else { return nil }
         guard held.lease else {

@@ -14,17 +14,20 @@ struct LockedRun: Sendable {
     var status: WorkflowStatus
     var nextEventId: Int64
     var cancelRequested: Bool
+    /// The stored size of the run's history, in bytes of event JSON (kept by a trigger).
+    var historyBytes: Int64 = 0
 }
 
 extension LockedRun {
-    /// The columns a lock reads: namespace, workflow id and type, task queue, status, next event id, cancel requested.
-    typealias Columns = (String, String, String, String, String, Int64, Bool)
+    /// The columns a lock reads: namespace, workflow id and type, task queue, status, next event
+    /// id, cancel requested, history bytes.
+    typealias Columns = (String, String, String, String, String, Int64, Bool, Int64)
 
     init(runId: UUID, _ columns: Columns) {
-        let (namespace, workflowId, type, queue, status, next, cancel) = columns
+        let (namespace, workflowId, type, queue, status, next, cancel, bytes) = columns
         self.init(
             runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
-            status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel)
+            status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel, historyBytes: bytes)
     }
 }
 

@@ -36,6 +36,7 @@ extension Store {
             var run = try await self.lockRun(
                 try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
             try self.requireOpen(run, to: "signal")
+            try await self.checkPendingSignals(run, on: connection)
             try await self.append(
                 [.workflowExecutionSignaled(.init(signalName: name, input: input, identity: identity))], to: &run, at: now, on: connection)
             try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)

@@ -142,7 +142,7 @@ extension Store: WorkflowStarter {
     {
         var (row, events) = try Self.newRun(request, at: now)
         var written: (parts: Prepared.StartRuns.FirstTask, completion: WorkflowTaskCompletion)?
-        if let firstTask, let first = try Self.firstTaskWrites(firstTask, request: request, runId: row.runId, events: events, at: now) {
+        if let firstTask, let first = try Self.firstTaskWrites(firstTask, request: request, runId: row.runId, events: events, limits: limits, at: now) {
             written = first
             events = first.completion.events
         }
@@ -159,7 +159,7 @@ extension Store: WorkflowStarter {
     /// Runs the first workflow task on the new run's events and, when its commands fit one
     /// statement, returns what the start writes for it and the whole history so far.
     private static func firstTaskWrites(
-        _ firstTask: FirstWorkflowTask, request: StartWorkflowRequest, runId: UUID, events: [HistoryEvent], at now: Date
+        _ firstTask: FirstWorkflowTask, request: StartWorkflowRequest, runId: UUID, events: [HistoryEvent], limits: Limits, at now: Date
     ) throws -> (parts: Prepared.StartRuns.FirstTask, completion: WorkflowTaskCompletion)? {
         guard let scheduled = events.last else { return nil }
         let started = HistoryEvent(
@@ -172,7 +172,10 @@ extension Store: WorkflowStarter {
         let run = LockedRun(
             runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
             taskQueue: request.taskQueue, status: .running, nextEventId: started.eventId, cancelRequested: false)
-        guard let writes = try oneStatementWrites(of: commands, events: completed, run: run, eager: firstTask.eager, at: now) else { return nil }
+        // A first task the limits refuse is left to a polled task, which fails the run.
+        guard limits.workflowTaskFailure(commands: commands, lastEventId: started.eventId + Int64(completed.count), historyBytes: 0, pendingActivities: 0) == nil,
+            let writes = try oneStatementWrites(of: commands, events: completed, run: run, eager: firstTask.eager, at: now)
+        else { return nil }
         let history = events + [started] + completed
         return (
             Prepared.StartRuns.FirstTask(nextActivity: writes.next?.row, close: writes.close),

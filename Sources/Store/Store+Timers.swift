@@ -32,13 +32,13 @@ extension Store {
     private func fireTimers(ofRuns runIds: [UUID], at now: Date, on connection: PostgresConnection) async throws -> Int {
         // Locks in id order, as every multi-run transaction does, so two services cannot deadlock.
         var runs: [UUID: LockedRun] = [:]
-        for try await (runId, namespace, workflowId, type, queue, status, next, cancel) in try await connection.query(
+        for try await (runId, namespace, workflowId, type, queue, status, next, cancel, bytes) in try await connection.query(
             """
-            SELECT run_id, namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested
+            SELECT run_id, namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes
             FROM workflow_executions WHERE run_id = ANY(\(runIds)::uuid[]) ORDER BY run_id FOR UPDATE
             """, logger: logger
-        ).decode((UUID, String, String, String, String, String, Int64, Bool).self) {
-            runs[runId] = LockedRun(runId: runId, (namespace, workflowId, type, queue, status, next, cancel))
+        ).decode((UUID, String, String, String, String, String, Int64, Bool, Int64).self) {
+            runs[runId] = LockedRun(runId: runId, (namespace, workflowId, type, queue, status, next, cancel, bytes))
         }
         var timersByRun: [UUID: [(id: String, startedEventId: Int64)]] = [:]
         for try await (runId, timerId, startedEventId) in try await connection.query(

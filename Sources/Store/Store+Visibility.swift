@@ -22,6 +22,10 @@ public struct WorkflowExecutionDescription: Sendable, Codable, Hashable {
     public var taskFailure: TaskFailureRecord?
     public var searchAttributes: Payload?
     public var memo: Payload?
+    /// The stored size of the history, in bytes of event JSON.
+    public var historyBytes: Int64 = 0
+    /// What the run is close to: a history past ``Limits/historyWarningEvents`` or ``Limits/historyWarningBytes``.
+    public var warnings: [String] = []
 }
 
 /// An activity of an open run that has no outcome yet.
@@ -61,11 +65,11 @@ extension Store {
         let rows = try await client.query(
             """
             SELECT workflow_type, task_queue, status, start_time, close_time, input::text, result::text, failure::text, next_event_id,
-                task_failure::text, search_attributes::text, memo::text
+                task_failure::text, search_attributes::text, memo::text, history_bytes
             FROM workflow_executions WHERE run_id = \(resolved)
             """, logger: logger)
-        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo) in rows.decode(
-            (String, String, String, Date, Date?, String?, String?, String?, Int64, String?, String?, String?).self)
+        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes) in rows.decode(
+            (String, String, String, Date, Date?, String?, String?, String?, Int64, String?, String?, String?, Int64).self)
         {
             return WorkflowExecutionDescription(
                 namespace: namespace, workflowId: workflowId, runId: resolved, type: type, taskQueue: queue,
@@ -74,7 +78,8 @@ extension Store {
                 failure: try JSONColumn.decode(Failure.self, from: failure), historyLength: next - 1,
                 pendingActivities: try await pendingActivities(of: resolved), pendingTimers: try await pendingTimers(of: resolved),
                 taskFailure: try JSONColumn.decode(TaskFailureRecord.self, from: taskFailure),
-                searchAttributes: try JSONColumn.decode(Payload.self, from: attributes), memo: try JSONColumn.decode(Payload.self, from: memo))
+                searchAttributes: try JSONColumn.decode(Payload.self, from: attributes), memo: try JSONColumn.decode(Payload.self, from: memo),
+                historyBytes: bytes, warnings: limits.historyWarnings(events: next - 1, bytes: bytes))
         }
         throw StoreError(.workflowNotFound, "no run \(resolved)")
     }

@@ -31,6 +31,10 @@ public struct WorkflowTaskCompletion: Sendable {
     /// Activity attempts leased to the completing worker in the same transaction ("eager
     /// dispatch"): it runs them at once, without a poll.
     public var eagerActivities: [ActivityTask]
+
+    /// Whether the task closed its run: by its code's own command, or because a limit turned its
+    /// commands into a failure (``Limits``), when the code's copy of the run does not know it.
+    public var closesRun: Bool { events.contains { Store.closeOutcome(of: $0.attributes) != nil } }
 }
 
 /// Lets a completing worker take the activities its workflow task schedules, in the same
@@ -124,6 +128,7 @@ extension Store {
         eager: EagerActivities?, at now: Date, on connection: PostgresConnection
     ) async throws -> WorkflowTaskCompletion {
         guard let started = preceding.last else { preconditionFailure("a completion follows its WorkflowTaskStarted") }
+        let commands = try await limitedCommands(commands, startedEventId: started.eventId, run: run, on: connection)
         let (activityIds, timerIds) = try await referencedEventIds(of: commands, runId: run.runId, on: connection)
         let events = Self.completionEvents(
             of: scheduledEventId, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: run.taskQueue,

@@ -23,23 +23,28 @@ public final class Store: Sendable {
     /// Starts wait here while the database is slow, up to `maxQueuedStarts`; more are refused
     /// with `Overloaded` (a 503 from the API) rather than held without bound.
     let startWriter: Batcher<Prepared.StartRuns.Start, Prepared.StartRuns.Answer>
+    /// What runs may grow to: history, pending activities and signals, payloads (``Limits``).
+    public let limits: Limits
 
     /// Creates a store over a Postgres client.
     ///
-    /// - Parameter maxQueuedStarts: the most starts that wait for a batch at once (see ``startWriter``).
-    public init(client: PostgresClient, maxQueuedStarts: Int = 10_000, logger: Logger) {
+    /// - Parameters:
+    ///   - maxQueuedStarts: the most starts that wait for a batch at once (see ``startWriter``).
+    ///   - limits: what runs may grow to; workers on this store enforce them too.
+    public init(client: PostgresClient, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) {
         self.client = client
         self.logger = logger
+        self.limits = limits
         self.startWriter = Batcher(maxConcurrentBatches: 2, maxBatchSize: 64, maxWaiting: maxQueuedStarts)
     }
 
     /// Creates a store from a URL of the form `postgres://user[:password]@host[:port]/database`.
     ///
     /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
-    public convenience init(url: String, maximumConnections: Int = 20, maxQueuedStarts: Int = 10_000, logger: Logger) throws {
+    public convenience init(url: String, maximumConnections: Int = 20, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) throws {
         self.init(
             client: PostgresClient(configuration: try Self.configuration(url: url, maximumConnections: maximumConnections), backgroundLogger: logger),
-            maxQueuedStarts: maxQueuedStarts, logger: logger)
+            maxQueuedStarts: maxQueuedStarts, limits: limits, logger: logger)
     }
 
     /// Runs the connection pool until the task is canceled.
@@ -87,6 +92,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let invalidArgument = Code("InvalidArgument")
         /// Too much work waits already (a bounded queue is full): retry shortly.
         public static let overloaded = Code("Overloaded")
+        /// A run has as many signals waiting for a workflow task as ``Limits/maxPendingSignals``.
+        public static let tooManyPendingSignals = Code("TooManyPendingSignals")
     }
 
     public var code: Code

@@ -114,6 +114,13 @@ extension Worker {
         do {
             switch (outcome, attempt.stopReason) {
             case (.success(let result), _):
+                if let failure = store.limits.payloadFailure(result, of: "the result of activity \(task.activityType)") {
+                    logger.error("Activity result refused", metadata: ["error.type": "\(failure.type)", "error.message": "\(failure.message)"])
+                    try await abandoning(after: timeout) {
+                        try await self.store.failActivity(task, failure: failure, heartbeatDetails: details, identity: self.configuration.identity, at: now)
+                    }
+                    return nil
+                }
                 return try await complete(task, result: result, at: now, logger: logger)
             case (.failure, .canceledByWorkflow?):
                 try await abandoning(after: timeout) { try await self.store.cancelActivity(task, identity: self.configuration.identity, at: now) }
@@ -170,9 +177,9 @@ extension Worker {
                     $0.eagerActivities += completion.eagerActivities.count
                 }
             }
-            if let completion, !run.isFinished {
+            if let completion, !run.isFinished, !completion.closesRun {
                 cache.put(task.runId, run, written: completion.events)
-            } else if run.isFinished || activation.ran {
+            } else if run.isFinished || activation.ran || completion?.closesRun == true {
                 run.evict()  // Finished, or its code ran on a task that was not recorded.
             } else {
                 cache.put(task.runId, run, written: cached.unseen)
@@ -191,6 +198,10 @@ extension Worker {
     /// Sends a heartbeat unless one was sent within the throttle interval, and turns a cancel
     /// request or a lost lease into cancellation of the attempt.
     private func heartbeat(_ task: ActivityTask, details: Payload?, attempt: AttemptState) async throws {
+        // Refused before it is kept as the attempt's pending details, which a retry would inherit.
+        if let failure = store.limits.payloadFailure(details, of: "the heartbeat details of activity \(task.activityType)") {
+            throw ApplicationFailure(failure.message, type: failure.type, nonRetryable: true)
+        }
         guard attempt.shouldSend(details: details, throttle: configuration.heartbeatThrottle) else { return }
         do {
             if try await store.heartbeat(task, details: details, at: clock.now) {

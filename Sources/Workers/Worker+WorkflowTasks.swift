@@ -76,7 +76,7 @@ extension Worker {
     /// completions find it.
     func keep(_ run: WorkflowRun, _ runId: UUID, after completion: WorkflowTaskCompletion) {
         counters.withLock { $0.eagerActivities += completion.eagerActivities.count }
-        if run.isFinished { run.evict() } else { cache.put(runId, run, written: completion.events) }
+        if run.isFinished || completion.closesRun { run.evict() } else { cache.put(runId, run, written: completion.events) }
         handOver(completion.eagerActivities)
     }
 

@@ -59,10 +59,10 @@ struct Dev: AsyncParsableCommand {
     }
 
     private func serve(url: String, logger: Logger) async throws {
+        let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
-        let clock = SystemClock()
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: true)
-        let gateway = try makeGateway(store: store, egress: confinement.egress, logger: logger)
+        let gateway = try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger)
         let worker = Worker(
             store: store, configuration: .init(taskQueue: taskQueue), workflows: Registrations.workflows,
             activities: Registrations.activities(store: store, gateway: gateway, confinement: confinement), clock: clock, logger: logger)
@@ -106,11 +106,11 @@ struct ServerCommand: AsyncParsableCommand {
                 "REPRISE_ADMIN_TOKEN is \(adminToken.utf8.count) characters; it must have at least \(APIServer.Configuration.minimumAdminTokenLength) (try: openssl rand -hex 32)")
         }
         try await Migrate.apply(url: url, logger: logger)
+        let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
-        let clock = SystemClock()
         let api = APIServer(
             store: store, clock: clock, configuration: .init(insecure: insecure, adminToken: adminToken), metrics: metricsRegistry,
-            gateway: try makeGateway(store: store, egress: try WorkerConfinement.egress(allowLoopback: false), logger: logger), logger: logger)
+            gateway: try makeGateway(store: store, clock: clock, egress: try WorkerConfinement.egress(allowLoopback: false), logger: logger), logger: logger)
         try await runServices(
             [store.client, api.application(host: String(parts[0]), port: port)] + engineServices(store: store, clock: clock, logger: logger),
             logger: logger)
@@ -139,17 +139,20 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = bootstrapLogging(label: "reprise.worker")
         let url = try databaseURL ?? requiredDatabaseURL()
+        let served = try Self.served(namespaces)
+        let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
-        var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: try Self.served(namespaces))
+        var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
         configuration.maxConcurrentActivities = concurrency
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
         logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
         let worker = Worker(
             store: store, configuration: configuration, workflows: Registrations.workflows,
             activities: Registrations.activities(
-                store: store, gateway: try makeGateway(store: store, egress: confinement.egress, logger: logger), confinement: confinement),
-            logger: logger)
-        try await runServices([store.client, worker], logger: logger)
+                store: store, gateway: try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger),
+                confinement: confinement),
+            clock: clock, logger: logger)
+        try await runServices([store.client, ClockSync(clock: clock, store: store, logger: logger), worker], logger: logger)
     }
 }
 
@@ -207,8 +210,9 @@ func bootstrapLogging(label: String) -> Logger {
     return Logger(label: label)
 }
 
-func engineServices(store: Store, clock: any EngineClock, logger: Logger) -> [any Service] {
+func engineServices(store: Store, clock: DatabaseClock, logger: Logger) -> [any Service] {
     [
+        ClockSync(clock: clock, store: store, logger: logger),
         TimerService(store: store, clock: clock, logger: logger), LeaseReaper(store: store, clock: clock, logger: logger),
         RetentionService(store: store, clock: clock, logger: logger),
     ]
@@ -234,10 +238,39 @@ enum Registrations {
 /// The gateway every command shares: its configuration comes from `REPRISE_GATEWAY_CONFIG`
 /// (a JSON file, see docs/gateway.md), or the defaults; its providers may be called only where
 /// `egress` allows.
-func makeGateway(store: Store, egress: EgressPolicy, logger: Logger) throws -> Gateway {
+func makeGateway(store: Store, clock: any EngineClock, egress: EgressPolicy, logger: Logger) throws -> Gateway {
     var configuration = try ProcessInfo.processInfo.environment["REPRISE_GATEWAY_CONFIG"].map(GatewayConfiguration.load(path:)) ?? .default
     configuration.egress = egress
-    return Gateway(configuration: configuration, store: store, logger: logger)
+    return Gateway(configuration: configuration, store: store, clock: clock, logger: logger)
+}
+
+/// The database's clock, measured once before any service starts (so that no poll ever runs on
+/// this process's own clock), then kept in step by ``ClockSync``.
+func databaseClock(url: String, logger: Logger) async throws -> DatabaseClock {
+    let clock = DatabaseClock()
+    let store = try Store(url: url, maximumConnections: 1, logger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await store.run() }
+        defer { group.cancelAll() }
+        try await clock.synchronize(with: store)
+    }
+    if abs(clock.offsetSeconds) > 1 {
+        logger.warning(
+            "This machine's clock is off from the database's; Reprise keeps time by the database",
+            metadata: ["clock.offset.seconds": "\(clock.offsetSeconds)"])
+    }
+    return clock
+}
+
+/// Measures the database clock's offset again every `DatabaseClock.resyncInterval`.
+struct ClockSync: Service {
+    let clock: DatabaseClock
+    let store: Store
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await clock.run(store: store, logger: logger) }
+    }
 }
 
 /// Prometheus: one registry for the API's `/metrics`, and the backend of swift-metrics (the gateway's counters).

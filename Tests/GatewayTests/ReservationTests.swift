@@ -40,15 +40,17 @@ struct ReservationTests {
         let provider = StandInProvider { _, _ in .init(body: StandInProvider.anthropic(input: 10, output: 10)) }
         try await withGateway(provider: provider, configure: Self.soloRoute, sweepInterval: .zero) { gateway, store in
             try await gateway.setBudget(namespace: "default", model: "claude-haiku-4-5", period: "day", maxTokens: nil, maxUSD: Self.cap)
-            // A worker reserved a worst case for one second and died: no settle will ever come.
+            // A worker reserved a worst case for an hour and died: no settle will ever come.
             try await store.client.query(
                 """
                 SELECT llm_reserve('default', 'claude-haiku-4-5', 118, 518000, 'dead-run', NULL, NULL,
-                    (now() AT TIME ZONE 'UTC')::date, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 1.0)
+                    (now() AT TIME ZONE 'UTC')::date, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 3600.0)
                 """)
             let refused = await #expect(throws: ApplicationFailure.self) { try await gateway.complete(Self.request, caller: caller) }
             #expect(refused?.type == LLMFailure.budgetExceeded, "until it expires, the abandoned reservation counts")
-            try await Task.sleep(for: .milliseconds(1500))
+            // Its hour passes (on the database's clock, which the expiry is measured on): no sleep, so
+            // a slow machine cannot let it lapse before the refusal above.
+            try await store.client.query("UPDATE llm_reservations SET expires_at = now() - interval '1 second' WHERE run_id = 'dead-run'")
             let admitted = try await gateway.complete(Self.request, caller: caller)
             #expect(admitted.usd == Decimal(string: "0.00006")!, "after its expiry the budget is whole again")
             #expect(try await reservationCount(store) == 0, "the expired reservation is swept")

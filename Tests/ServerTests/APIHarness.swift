@@ -46,12 +46,17 @@ struct APIHarness: Sendable {
 
     static func run(
         workflows: [any Workflow.Type] = [Waiter.self, Charger.self], activities: [any Activity] = [Charge()], skipTime: Bool = false,
-        insecure: Bool = false, configure: @Sendable (inout APIServer.Configuration) -> Void = { _ in },
+        insecure: Bool = false, startWorker: Bool = true, limits: Limits = Limits(),
+        configure: @Sendable (inout APIServer.Configuration) -> Void = { _ in },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         let adminToken = "admin-" + UUID().uuidString
-        try await TestEnvironment.run(workflows: workflows, activities: activities, skipTime: skipTime, configure: { $0.taskQueue = "main" }) { env in
+        try await TestEnvironment.run(
+            workflows: workflows, activities: activities, startWorker: startWorker, skipTime: skipTime, limits: limits,
+            configure: { $0.taskQueue = "main" }
+        ) { env in
             var configuration = APIServer.Configuration(insecure: insecure, adminToken: adminToken)
+            configuration.limits = limits
             configure(&configuration)
             let api = APIServer(
                 store: env.store, clock: env.clock, configuration: configuration,

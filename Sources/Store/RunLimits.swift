@@ -1,0 +1,73 @@
+import Foundation
+import Workflow
+
+/// The limits on what workflow and activity code can grow (issue 15): a run's history, its
+/// pending activities and signals, and the payloads it writes. The failures name the size and
+/// the limit, so that the run's author knows what to change.
+extension Limits {
+    /// The failure types these limits end a run or an attempt with.
+    public enum FailureTypes {
+        public static let historyLimitExceeded = "HistoryLimitExceeded"
+        public static let pendingActivitiesLimitExceeded = "PendingActivitiesLimitExceeded"
+        public static let payloadTooLarge = "PayloadTooLarge"
+    }
+
+    /// The size of a payload as history stores it: its JSON, in bytes.
+    public static func size(of payload: Payload?) -> Int {
+        guard let payload, let data = try? JSONCoding.encoder.encode(payload) else { return 0 }
+        return data.count
+    }
+
+    /// A non-retryable `PayloadTooLarge` failure when `payload` is over ``maxPayloadBytes``.
+    public func payloadFailure(_ payload: Payload?, of what: String) -> Failure? {
+        let size = Self.size(of: payload)
+        guard size > maxPayloadBytes else { return nil }
+        return Failure(
+            message: "\(what): \(size) bytes of JSON; the limit is \(maxPayloadBytes) (Limits.maxPayloadBytes): store large data elsewhere and pass a reference",
+            type: FailureTypes.payloadTooLarge, nonRetryable: true)
+    }
+
+    /// Why a workflow task with these commands must fail its run instead of being recorded, or nil.
+    ///
+    /// - Parameters:
+    ///   - lastEventId: the id of the last event the task would write.
+    ///   - historyBytes: the run's stored history size before the task.
+    ///   - pendingActivities: the run's activities scheduled and not finished before the task.
+    func workflowTaskFailure(commands: [Command], lastEventId: Int64, historyBytes: Int64, pendingActivities: Int) -> Failure? {
+        if lastEventId >= maxHistoryEvents || historyBytes >= maxHistoryBytes {
+            let what = lastEventId >= maxHistoryEvents
+                ? "\(lastEventId) events; the limit is \(maxHistoryEvents) (Limits.maxHistoryEvents)"
+                : "\(historyBytes) bytes; the limit is \(maxHistoryBytes) (Limits.maxHistoryBytes)"
+            return Failure(
+                message: "the run's history has reached \(what): the run is failed rather than grown further; split the work into shorter runs",
+                type: FailureTypes.historyLimitExceeded, nonRetryable: true)
+        }
+        var scheduled = 0
+        for command in commands {
+            switch command {
+            case .scheduleActivity: scheduled += 1
+            case .completeWorkflow(let result):
+                if let failure = payloadFailure(result, of: "the workflow's result") { return failure }
+            default: break
+            }
+        }
+        if scheduled > 0, pendingActivities + scheduled > maxPendingActivities {
+            return Failure(
+                message: "the workflow task schedules \(scheduled) activities with \(pendingActivities) pending; the limit is \(maxPendingActivities) pending activities per run (Limits.maxPendingActivities)",
+                type: FailureTypes.pendingActivitiesLimitExceeded, nonRetryable: true)
+        }
+        return nil
+    }
+
+    /// The warnings `describe` shows for a run's history.
+    func historyWarnings(events: Int64, bytes: Int64) -> [String] {
+        var warnings: [String] = []
+        if events >= historyWarningEvents {
+            warnings.append("the history has \(events) events; at \(maxHistoryEvents) the run fails with \(FailureTypes.historyLimitExceeded)")
+        }
+        if bytes >= historyWarningBytes {
+            warnings.append("the history is \(bytes) bytes; at \(maxHistoryBytes) the run fails with \(FailureTypes.historyLimitExceeded)")
+        }
+        return warnings
+    }
+}

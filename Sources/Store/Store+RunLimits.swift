@@ -1,0 +1,60 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+/// Where the Store enforces ``Limits`` on what a run grows: every recorded workflow task passes
+/// ``limitedCommands(_:startedEventId:run:on:)``, and every signal ``checkPendingSignals(_:on:)``.
+extension Store {
+    /// The commands to record for a workflow task: its own, or, when they would pass a limit
+    /// (history length or size, pending activities, the result's size), one that fails the run
+    /// with the reason, as Temporal terminates such a run. Counting pending activities (queued,
+    /// running or dead-lettered, as `describe` lists them) costs a query, made only when the task
+    /// schedules any.
+    func limitedCommands(_ commands: [Command], startedEventId: Int64, run: LockedRun, on connection: PostgresConnection) async throws
+        -> [Command]
+    {
+        var pending = 0
+        if commands.contains(where: { if case .scheduleActivity = $0 { true } else { false } }) {
+            let rows = try await connection.query(
+                """
+                SELECT (SELECT count(*) FROM activity_tasks WHERE run_id = \(run.runId))::int
+                    + (SELECT count(*) FROM dead_letters WHERE run_id = \(run.runId) AND state = 'Pending')::int
+                """, logger: logger)
+            for try await count in rows.decode(Int.self) { pending = count }
+        }
+        // WorkflowTaskCompleted, then one event per command.
+        let lastEventId = startedEventId + 1 + Int64(commands.count)
+        guard
+            let failure = limits.workflowTaskFailure(
+                commands: commands, lastEventId: lastEventId, historyBytes: run.historyBytes, pendingActivities: pending)
+        else { return commands }
+        logger.warning(
+            "A workflow task passes a limit; the run fails",
+            metadata: [
+                "workflow.namespace": "\(run.namespace)", "workflow.id": "\(run.workflowId)", "workflow.run.id": "\(run.runId)",
+                "error.type": "\(failure.type)", "error.message": "\(failure.message)",
+            ])
+        return [.failWorkflow(failure: failure)]
+    }
+
+    /// Refuses a signal to a run that has ``Limits/maxPendingSignals`` signals no workflow task has
+    /// seen yet (those after its last `WorkflowTaskStarted`).
+    ///
+    /// - Throws: ``StoreError`` `TooManyPendingSignals`.
+    func checkPendingSignals(_ run: LockedRun, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT count(*)::int FROM history_events WHERE run_id = \(run.runId) AND event_type = 'WorkflowExecutionSignaled'
+                AND event_id > COALESCE((
+                    SELECT event_id FROM history_events WHERE run_id = \(run.runId) AND event_type = 'WorkflowTaskStarted'
+                    ORDER BY event_id DESC LIMIT 1), 0)
+            """, logger: logger)
+        var pending = 0
+        for try await count in rows.decode(Int.self) { pending = count }
+        guard pending < limits.maxPendingSignals else {
+            throw StoreError(
+                .tooManyPendingSignals,
+                "workflow \"\(run.workflowId)\" has \(pending) signals no workflow task has seen yet; the limit is \(limits.maxPendingSignals) (Limits.maxPendingSignals): retry once its worker catches up")
+        }
+    }
+}
