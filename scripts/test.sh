@@ -30,7 +30,7 @@ swift test --skip-build --filter SamplesTests
 # The quick benchmark: CI checks that every scenario ran, not its timings.
 bench="$(mktemp)"
 swift run --skip-build reprise-bench --quick --database-url "$REPRISE_TEST_DATABASE_URL" | tee "$bench"
-for scenario in replay replay_fanout transcode gateway ceiling throughput latency timers timer_burst starts growth memory; do
+for scenario in replay replay_fanout transcode gateway ceiling throughput latency timers timer_burst starts growth memory fairness; do
     grep -q "^{.*\"scenario\":\"$scenario\"" "$bench" || { echo "reprise-bench: scenario $scenario did not run" >&2; exit 1; }
 done
 rm -f "$bench"

@@ -132,11 +132,13 @@ public final class TestEnvironment: Sendable {
         }
     }
 
-    /// Starts another worker on the environment's task queue.
+    /// Starts another worker on the environment's task queue; for `namespaces` when given, else
+    /// for the configured ones.
     @discardableResult
-    public func launchWorker(identity: String? = nil) -> RunningWorker {
+    public func launchWorker(identity: String? = nil, namespaces: [String]? = nil) -> RunningWorker {
         var configuration = workerConfiguration
         if let identity { configuration.identity = identity }
+        if let namespaces { configuration.namespaces = namespaces }
         let worker = Worker(
             store: store, configuration: configuration, workflows: workflows, activities: activities, clock: clock, tracker: tracker,
             logger: logger)

@@ -288,8 +288,8 @@ enum Prepared {
             ), appended AS (
                 \(RunEvents.insert(from: 14)) WHERE e.run_id IN (SELECT run_id FROM run)
             ), task AS (
-                INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
-                SELECT s.run_id, s.task_queue, s.next_event_id - 1, s.start_time FROM start s
+                INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
+                SELECT s.run_id, s.namespace, s.task_queue, s.next_event_id - 1, s.start_time FROM start s
                 WHERE NOT s.eager AND s.run_id IN (SELECT run_id FROM run)
             ), leased AS (
                 \(LeasedActivities.insert(from: 19)) WHERE n.run_id IN (SELECT run_id FROM run)
@@ -487,11 +487,12 @@ enum Prepared {
     /// Queues a run's workflow task unless one is pending; returns a row when it did.
     struct InsertWorkflowTask: PostgresPreparedStatement {
         static let sql = """
-            INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at) VALUES ($1, $2, $3, $4)
+            INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at, namespace) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (run_id) DO NOTHING RETURNING 1
             """
         typealias Row = Int
         var runId: UUID
+        var namespace: String
         var taskQueue: String
         var scheduledEventId: Int64
         var visibleAt: Date
@@ -502,6 +503,7 @@ enum Prepared {
             bindings.append(taskQueue)
             bindings.append(scheduledEventId)
             bindings.append(visibleAt)
+            bindings.append(namespace)
             return bindings
         }
 

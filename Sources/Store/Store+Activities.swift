@@ -152,16 +152,17 @@ extension Store {
         return (row, leased)
     }
 
-    /// Leases up to `limit` ready activity tasks of a queue, in one statement.
-    public func pollActivityTasks(taskQueue: String, owner: String, limit: Int, at now: Date) async throws -> [ActivityTask] {
+    /// Leases up to `limit` ready activity tasks of a queue in the given namespaces, in one
+    /// statement, shared fairly among the namespaces (``FairDequeue``).
+    ///
+    /// - Throws: ``StoreError`` `InvalidArgument` when `namespaces` is empty.
+    public func pollActivityTasks(taskQueue: String, namespaces: [String] = ["default"], owner: String, limit: Int, at now: Date) async throws
+        -> [ActivityTask]
+    {
         var query = PostgresQuery(
             unsafeSQL: """
-                WITH picked AS (
-                    SELECT run_id, activity_id FROM activity_tasks
-                    WHERE task_queue = $2 AND lease_owner IS NULL AND visible_at <= $1
-                    ORDER BY visible_at LIMIT $3 FOR UPDATE SKIP LOCKED
-                )
-                UPDATE activity_tasks a SET lease_owner = $4, lease_token = gen_random_uuid(), started_at = $1,
+                WITH \(FairDequeue.picked(from: "activity_tasks", keys: "run_id, activity_id", ready: "lease_owner IS NULL"))
+                UPDATE activity_tasks a SET lease_owner = $5, lease_token = gen_random_uuid(), started_at = $1,
                     lease_expires_at = \(leaseExpirySQL)
                 FROM picked WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id
                 RETURNING a.run_id, a.activity_id, a.activity_type, a.input::text, a.options::text, a.scheduled_event_id, a.attempt,
@@ -169,6 +170,7 @@ extension Store {
                 """)
         query.binds.append(now)
         query.binds.append(taskQueue)
+        query.binds.append(try FairDequeue.served(namespaces))
         query.binds.append(limit)
         query.binds.append(owner)
         var tasks: [ActivityTask] = []
@@ -403,7 +405,7 @@ extension Store {
                         schedule_to_start_deadline = \(row.options.scheduleToStartTimeout.map { visibleAt.addingTimeInterval($0.seconds) })
                     WHERE run_id = \(row.runId) AND activity_id = \(row.activityId)
                     """, logger: logger)
-                try await notify(Channel.activityTasks(row.taskQueue), on: connection)
+                try await notify(Channel.activityTasks(namespace: run.namespace, queue: row.taskQueue), on: connection)
                 return
             }
         }
@@ -520,9 +522,11 @@ extension Store {
                 UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, started_at = NULL,
                     visible_at = \(now), heartbeat_details = COALESCE(\(try JSONColumn.encodeIfPresent(heartbeatDetails))::jsonb, heartbeat_details)
                 WHERE run_id = \(task.runId) AND activity_id = \(task.activityId) AND lease_token = \(task.leaseToken)
-                RETURNING task_queue
+                RETURNING namespace, task_queue
                 """, logger: self.logger)
-            for try await queue in rows.decode(String.self) { try await self.notify(Channel.activityTasks(queue), on: connection) }
+            for try await (namespace, queue) in rows.decode((String, String).self) {
+                try await self.notify(Channel.activityTasks(namespace: namespace, queue: queue), on: connection)
+            }
         }
     }
 

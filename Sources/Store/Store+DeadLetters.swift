@@ -140,7 +140,7 @@ extension Store {
                         .init(scheduledEventId: row.scheduledEventId, deadLetterId: id.uuidString.lowercased(), input: input, identity: identity))
                 ], to: &run, at: now, on: connection)
             try await self.markHandled(id, state: "Retried", identity: identity, at: now, on: connection)
-            try await self.notify(Channel.activityTasks(row.taskQueue), on: connection)
+            try await self.notify(Channel.activityTasks(namespace: run.namespace, queue: row.taskQueue), on: connection)
         }
     }
 

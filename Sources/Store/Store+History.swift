@@ -77,14 +77,14 @@ extension Store {
         guard run.status == .running else { return }
         var didInsert = false
         for try await _ in try await connection.execute(
-            Prepared.InsertWorkflowTask(runId: run.runId, taskQueue: run.taskQueue, scheduledEventId: run.nextEventId, visibleAt: now),
+            Prepared.InsertWorkflowTask(runId: run.runId, namespace: run.namespace, taskQueue: run.taskQueue, scheduledEventId: run.nextEventId, visibleAt: now),
             logger: logger)
         {
             didInsert = true
         }
         guard didInsert else { return }
         try await append([.workflowTaskScheduled(.init(taskQueue: run.taskQueue))], to: &run, at: now, on: connection)
-        try await notify(Channel.workflowTasks(run.taskQueue), on: connection)
+        try await notify(Channel.workflowTasks(namespace: run.namespace, queue: run.taskQueue), on: connection)
     }
 
     /// Wakes pollers listening on `channel` once the transaction commits.
@@ -141,17 +141,20 @@ extension Store {
     }
 }
 
-/// LISTEN/NOTIFY channel names. Queue names are hashed so any name fits Postgres's 63-byte limit.
+/// LISTEN/NOTIFY channel names. A task queue's channels are per (namespace, queue), so a worker is
+/// woken only for the namespaces it serves (issue 15). Names are hashed so any fits Postgres's
+/// 63-byte limit; a collision only wakes a poller for nothing.
 public enum Channel {
-    public static func workflowTasks(_ queue: String) -> String { "reprise_wt_\(hash(queue))" }
-    public static func activityTasks(_ queue: String) -> String { "reprise_at_\(hash(queue))" }
+    public static func workflowTasks(namespace: String, queue: String) -> String { "reprise_wt_\(hash(namespace, queue))" }
+    public static func activityTasks(namespace: String, queue: String) -> String { "reprise_at_\(hash(namespace, queue))" }
     public static let timers = "reprise_timers"
     /// Carries the id of each run that closes, for the history long-polls waiting on it.
     public static let runClosed = "reprise_run_closed"
 
-    private static func hash(_ text: String) -> String {
+    /// FNV-1a over the namespace, a NUL (which no identifier holds) and the queue.
+    private static func hash(_ namespace: String, _ queue: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
+        for byte in Array(namespace.utf8) + [0] + Array(queue.utf8) {
             hash ^= UInt64(byte)
             hash &*= 0x100_0000_01b3
         }

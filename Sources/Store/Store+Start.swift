@@ -147,7 +147,7 @@ extension Store: WorkflowStarter {
             events = first.completion.events
         }
         let start = Prepared.StartRuns.Start(
-            run: row, events: events, channel: Channel.workflowTasks(request.taskQueue), firstTask: written?.parts)
+            run: row, events: events, channel: Channel.workflowTasks(namespace: request.namespace, queue: request.taskQueue), firstTask: written?.parts)
         let returned = try await startWriter.submit(start) { starts in
             await self.writeBatch(starts, timeout: defaultDatabaseCallTimeout) { Prepared.StartRuns(starts: $0) }
         }

@@ -61,10 +61,10 @@ extension Store {
         if !running.isEmpty {
             for try await runId in try await connection.query(
                 """
-                INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
-                SELECT run_id, task_queue, scheduled_event_id, \(now)
-                FROM unnest(\(running.map(\.run.runId))::uuid[], \(running.map(\.run.taskQueue))::text[],
-                    \(running.map { $0.run.nextEventId + Int64($0.timers.count) })::bigint[]) AS t(run_id, task_queue, scheduled_event_id)
+                INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
+                SELECT run_id, namespace, task_queue, scheduled_event_id, \(now)
+                FROM unnest(\(running.map(\.run.runId))::uuid[], \(running.map(\.run.namespace))::text[], \(running.map(\.run.taskQueue))::text[],
+                    \(running.map { $0.run.nextEventId + Int64($0.timers.count) })::bigint[]) AS t(run_id, namespace, task_queue, scheduled_event_id)
                 ON CONFLICT (run_id) DO NOTHING RETURNING run_id
                 """, logger: logger
             ).decode(UUID.self) {
@@ -73,12 +73,12 @@ extension Store {
         }
         var events: [(runId: UUID, event: HistoryEvent)] = []
         var nextEventIds: [(UUID, Int64)] = []
-        var queues: Set<String> = []
+        var channels: Set<String> = []
         for (run, timers) in firing {
             var attributes: [HistoryEvent.Attributes] = timers.map { .timerFired(.init(timerId: $0.id, startedEventId: $0.startedEventId)) }
             if scheduled.contains(run.runId) {
                 attributes.append(.workflowTaskScheduled(.init(taskQueue: run.taskQueue)))
-                queues.insert(run.taskQueue)
+                channels.insert(Channel.workflowTasks(namespace: run.namespace, queue: run.taskQueue))
             }
             events += Self.events(attributes, from: run.nextEventId, at: now).map { (run.runId, $0) }
             nextEventIds.append((run.runId, run.nextEventId + Int64(attributes.count)))
@@ -90,7 +90,7 @@ extension Store {
             FROM unnest(\(nextEventIds.map(\.0))::uuid[], \(nextEventIds.map(\.1))::bigint[]) AS v(run_id, next_event_id)
             WHERE e.run_id = v.run_id
             """, logger: logger)
-        for queue in queues { try await notify(Channel.workflowTasks(queue), on: connection) }
+        for channel in channels { try await notify(channel, on: connection) }
         return firing.reduce(0) { $0 + $1.timers.count }
     }
 

@@ -55,24 +55,31 @@ public struct EagerActivities: Sendable {
 }
 
 extension Store {
-    /// Leases up to `limit` ready workflow tasks of a queue, in one statement. A task whose lease
-    /// expired is ready again, with its ``WorkflowTask/expiredLeaseOwner`` set.
-    public func pollWorkflowTasks(taskQueue: String, owner: String, limit: Int, leaseDuration: Duration, at now: Date) async throws
-        -> [WorkflowTask]
-    {
-        let leaseUntil = now.addingTimeInterval(leaseDuration.seconds)
-        let rows = try await client.query(
-            """
-            WITH picked AS (
-                SELECT run_id, lease_owner FROM workflow_tasks WHERE task_queue = \(taskQueue) AND visible_at <= \(now)
-                ORDER BY visible_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
-            )
-            UPDATE workflow_tasks t SET visible_at = \(leaseUntil), lease_owner = \(owner), lease_token = gen_random_uuid()
-            FROM picked, workflow_executions e
-            WHERE t.run_id = picked.run_id AND e.run_id = t.run_id
-            RETURNING t.run_id, e.namespace, e.workflow_id, e.workflow_type, t.task_queue, t.attempt, t.lease_token,
-                t.scheduled_event_id, e.next_event_id, picked.lease_owner
-            """, logger: logger)
+    /// Leases up to `limit` ready workflow tasks of a queue in the given namespaces, in one
+    /// statement, shared fairly among the namespaces (``FairDequeue``; the first given goes first
+    /// within a round). A task whose lease expired is ready again, with its
+    /// ``WorkflowTask/expiredLeaseOwner`` set.
+    ///
+    /// - Throws: ``StoreError`` `InvalidArgument` when `namespaces` is empty.
+    public func pollWorkflowTasks(
+        taskQueue: String, namespaces: [String] = ["default"], owner: String, limit: Int, leaseDuration: Duration, at now: Date
+    ) async throws -> [WorkflowTask] {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                WITH \(FairDequeue.picked(from: "workflow_tasks", keys: "run_id", carried: "lease_owner", ready: "true"))
+                UPDATE workflow_tasks t SET visible_at = $5, lease_owner = $6, lease_token = gen_random_uuid()
+                FROM picked, workflow_executions e
+                WHERE t.run_id = picked.run_id AND e.run_id = t.run_id
+                RETURNING t.run_id, e.namespace, e.workflow_id, e.workflow_type, t.task_queue, t.attempt, t.lease_token,
+                    t.scheduled_event_id, e.next_event_id, picked.lease_owner
+                """)
+        query.binds.append(now)
+        query.binds.append(taskQueue)
+        query.binds.append(try FairDequeue.served(namespaces))
+        query.binds.append(limit)
+        query.binds.append(now.addingTimeInterval(leaseDuration.seconds))
+        query.binds.append(owner)
+        let rows = try await client.query(query, logger: logger)
         var tasks: [WorkflowTask] = []
         for try await (runId, namespace, workflowId, type, queue, attempt, token, scheduled, next, expiredOwner) in rows.decode(
             (UUID, String, String, String, String, Int, UUID, Int64, Int64, String?).self)
@@ -228,7 +235,7 @@ extension Store {
             try await connection.query(
                 "DELETE FROM timers WHERE run_id = \(run.runId) AND timer_id = ANY(\(canceledTimers)::text[])", logger: logger)
         }
-        for queue in notifiedQueues { try await notify(Channel.activityTasks(queue), on: connection) }
+        for queue in notifiedQueues { try await notify(Channel.activityTasks(namespace: run.namespace, queue: queue), on: connection) }
         return leased
     }
 
@@ -302,7 +309,7 @@ extension Store {
                 WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) RETURNING task_queue
                 """, logger: self.logger)
             for try await queue in rows.decode(String.self) where delay == .zero {
-                try await self.notify(Channel.workflowTasks(queue), on: connection)
+                try await self.notify(Channel.workflowTasks(namespace: task.namespace, queue: queue), on: connection)
             }
         }
     }

@@ -11,7 +11,8 @@ extension Worker {
             slots: configuration.maxConcurrentActivities, inFlight: activitySlots, slotFreed: activitySlotFreed, wakeup: activityWakeup,
             poll: { limit in
                 try await self.store.pollActivityTasks(
-                    taskQueue: self.configuration.taskQueue, owner: self.configuration.identity, limit: limit, at: self.clock.now)
+                    taskQueue: self.configuration.taskQueue, namespaces: self.servedInTurn(self.activityPollTurn),
+                    owner: self.configuration.identity, limit: limit, at: self.clock.now)
             },
             handle: { task in await self.execute(task) })
     }

@@ -4,14 +4,14 @@ import Synchronization
 import Workflow
 
 extension Worker: WorkflowStarter {
-    /// Starts a run; when it is for this worker's queue and a registered type, and the worker is
-    /// running, the run's first workflow task runs here and is written with the start, its first
+    /// Starts a run; when it is for this worker's queue, a namespace it serves and a registered
+    /// type, and the worker is running, the run's first workflow task runs here and is written with the start, its first
     /// activity leased to this worker ("eager start", design §11). Otherwise, or when the first
     /// task does not fit one statement, it is a plain start that a poll picks up.
     ///
     /// - Throws: as ``Store/startWorkflow(_:at:)``.
     public func startWorkflow(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
-        guard request.taskQueue == configuration.taskQueue, let workflow = try? workflows.workflow(named: request.workflowType),
+        guard request.taskQueue == configuration.taskQueue, serves(request.namespace), let workflow = try? workflows.workflow(named: request.workflowType),
             acceptsEagerStarts
         else {
             return try await store.startWorkflow(request, at: now)

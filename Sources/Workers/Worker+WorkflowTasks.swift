@@ -10,7 +10,8 @@ extension Worker {
             slots: configuration.maxConcurrentWorkflowTasks, wakeup: workflowWakeup,
             poll: { limit in
                 try await self.store.pollWorkflowTasks(
-                    taskQueue: self.configuration.taskQueue, owner: self.configuration.identity, limit: limit,
+                    taskQueue: self.configuration.taskQueue, namespaces: self.servedInTurn(self.workflowPollTurn),
+                    owner: self.configuration.identity, limit: limit,
                     leaseDuration: self.configuration.workflowTaskLease, at: self.clock.now)
             },
             handle: { task in await self.process(task) })

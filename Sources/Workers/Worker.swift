@@ -5,7 +5,9 @@ import Store
 import Synchronization
 import Workflow
 
-/// Polls one task queue and runs its workflow tasks and activity tasks, with bounded concurrency.
+/// Polls one task queue in the namespaces it serves and runs their workflow tasks and activity
+/// tasks, with bounded concurrency. It never takes a task of another namespace (issue 15): a run
+/// started in namespace A on a queue a namespace-B worker serves waits for an A worker.
 ///
 /// ## Usage
 /// ```swift
@@ -20,6 +22,9 @@ public final class Worker: Service, Sendable {
     public struct Configuration: Sendable {
         /// The task queue to poll.
         public var taskQueue: String
+        /// The namespaces whose tasks the worker takes: its polls, its notifications and its eager
+        /// starts are limited to them. A worker for several shares its polls fairly among them.
+        public var namespaces: [String]
         /// The name recorded in history as the worker's identity.
         public var identity: String = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
         /// Workflow tasks in flight at once.
@@ -46,7 +51,10 @@ public final class Worker: Service, Sendable {
         /// The least time between two heartbeats sent to Postgres for one attempt.
         public var heartbeatThrottle: Duration = .seconds(1)
 
-        public init(taskQueue: String) { self.taskQueue = taskQueue }
+        public init(taskQueue: String, namespaces: [String] = ["default"]) {
+            self.taskQueue = taskQueue
+            self.namespaces = namespaces
+        }
     }
 
     let store: Store
@@ -69,6 +77,9 @@ public final class Worker: Service, Sendable {
     /// Where eagerly leased activities go while the worker runs; nil before and after.
     let eagerActivities = Mutex<AsyncStream<ActivityTask>.Continuation?>(nil)
     let counters = Mutex(Statistics())
+    /// Each poller's turn, which rotates the order its polls serve the namespaces in (``servedInTurn(_:)``).
+    let workflowPollTurn = Atomic<UInt>(0)
+    let activityPollTurn = Atomic<UInt>(0)
 
     /// How often the hot path's shortcuts were taken (design §11).
     public struct Statistics: Sendable, Equatable {
@@ -96,7 +107,20 @@ public final class Worker: Service, Sendable {
         self.cache = RunCache(capacity: configuration.runCacheSize)
         var logger = logger
         logger[metadataKey: "worker.taskQueue"] = "\(configuration.taskQueue)"
+        logger[metadataKey: "worker.namespaces"] = "\(configuration.namespaces.joined(separator: ","))"
         self.logger = logger
+    }
+
+    /// Whether the worker takes tasks of `namespace`.
+    func serves(_ namespace: String) -> Bool { configuration.namespaces.contains(namespace) }
+
+    /// The served namespaces for a poller's next poll, rotated one further each turn, so that the
+    /// namespace served first in a poll round-robins (``Store/pollWorkflowTasks(taskQueue:namespaces:owner:limit:leaseDuration:at:)``).
+    func servedInTurn(_ turn: borrowing Atomic<UInt>) -> [String] {
+        let namespaces = configuration.namespaces
+        guard namespaces.count > 1 else { return namespaces }
+        let start = Int(turn.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(namespaces.count))
+        return Array(namespaces[start...] + namespaces[..<start])
     }
 
     /// Wakes both pollers for an immediate poll, as a notification would.
@@ -108,12 +132,12 @@ public final class Worker: Service, Sendable {
     /// Runs the pollers until the task is canceled or a graceful shutdown is requested; then stops
     /// polling, finishes workflow tasks, and gives running activities until the timeout.
     public func run() async throws {
-        let listener = NotificationListener(
-            store: store,
-            wakeups: [
-                Channel.workflowTasks(configuration.taskQueue): workflowWakeup,
-                Channel.activityTasks(configuration.taskQueue): activityWakeup,
-            ], logger: logger)
+        var wakeups: [String: Wakeup] = [:]
+        for namespace in configuration.namespaces {
+            wakeups[Channel.workflowTasks(namespace: namespace, queue: configuration.taskQueue)] = workflowWakeup
+            wakeups[Channel.activityTasks(namespace: namespace, queue: configuration.taskQueue)] = activityWakeup
+        }
+        let listener = NotificationListener(store: store, wakeups: wakeups, logger: logger)
         defer { cache.evictAll() }
         // Activities that workflow tasks lease to this worker as they schedule them.
         let eager = AsyncStream<ActivityTask>.makeStream()

@@ -32,8 +32,8 @@ struct GrowthFixture {
             """)
         try await store.client.query(
             """
-            INSERT INTO workflow_tasks (run_id, task_queue, scheduled_event_id, visible_at)
-            SELECT gen_random_uuid(), 'elsewhere', 2, now() - interval '1 minute' FROM generate_series(1, \(queuedTasks))
+            INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
+            SELECT gen_random_uuid(), 'default', 'elsewhere', 2, now() - interval '1 minute' FROM generate_series(1, \(queuedTasks))
             """)
         try await store.client.query(
             """

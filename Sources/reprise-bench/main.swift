@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Workflow
 
 // reprise-bench: prints one JSON line per scenario, then a readable table.
@@ -23,6 +24,10 @@ let givenURL = argument("--database-url") ?? ProcessInfo.processInfo.environment
 try await BenchDatabase.with(serverURL: givenURL) { databaseURL in
     if wanted("gateway") { lines.append(try await GatewayScenario(databaseURL: databaseURL, calls: quick ? 100 : 1000).run()) }
     lines.append(contentsOf: try await EngineScenarios(databaseURL: databaseURL, quick: quick, only: only).run())
+    if wanted("fairness") {
+        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        lines.append(try await FairnessScenario(databaseURL: databaseURL, quick: quick, logger: logger).run())
+    }
 }
 
 for line in lines {

@@ -71,7 +71,7 @@ struct Dev: AsyncParsableCommand {
         let api = APIServer(
             store: store, clock: clock, configuration: configuration, metrics: metricsRegistry, gateway: gateway, starter: worker, logger: logger)
         let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
-        print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue)")
+        print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue) in namespace default")
         print("The worker allows loopback (dev only): \(confinement.summary)")
         print("Try: reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")
         try await runServices(services, logger: logger)
@@ -128,15 +128,21 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The task queue to poll.")
     var taskQueue = "main"
 
+    @Option(
+        name: .customLong("namespace"),
+        help: "A namespace whose tasks the worker takes; repeat it or give a comma list (default: default).")
+    var namespaces: [String] = []
+
     @Option(help: "Activity attempts in flight at once.")
     var concurrency = 64
 
     func run() async throws {
         let logger = bootstrapLogging(label: "reprise.worker")
         let url = try databaseURL ?? requiredDatabaseURL()
+        let served = try Self.served(namespaces)
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
-        var configuration = Worker.Configuration(taskQueue: taskQueue)
+        var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
         configuration.maxConcurrentActivities = concurrency
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
         logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
@@ -147,6 +153,19 @@ struct WorkerCommand: AsyncParsableCommand {
                 confinement: confinement),
             clock: clock, logger: logger)
         try await runServices([store.client, ClockSync(clock: clock, store: store, logger: logger), worker], logger: logger)
+    }
+}
+
+extension WorkerCommand {
+    /// The namespaces from `--namespace` flags, each possibly a comma list: checked as identifiers,
+    /// deduplicated in order; `default` when none is given.
+    static func served(_ flags: [String]) throws -> [String] {
+        let names = flags.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .map { String($0).trimmingCharacters(in: .whitespaces) }
+        var seen: Set<String> = []
+        for name in names { try Limits().checkIdentifier(name, field: "--namespace") }
+        let served = names.filter { seen.insert($0).inserted }
+        return served.isEmpty ? ["default"] : served
     }
 }
 
