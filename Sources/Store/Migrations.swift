@@ -13,6 +13,7 @@ enum Migrations {
         (5, version5),
         (7, version7),
         (10, version10),
+        (11, version11),
     ]
 
     /// An arbitrary constant that names Reprise's migration lock.
