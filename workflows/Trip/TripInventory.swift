@@ -42,6 +42,7 @@ public struct BookTripItem: Activity {
             ).decode(Int64.self) {
                 return Output(bookingId: id, kind: input.kind, itemId: input.itemId)
             }
+            // The namespace's stock of an item starts from the catalogue at its first booking.
             try await connection.query(
                 """
                 INSERT INTO trip_inventory (namespace, kind, item_id, description, capacity)
