@@ -83,7 +83,9 @@ struct TripSagaTests {
             #expect(try await Self.booked(env, "hotel", "NYC-MIDTOWN") == 2)
 
             // A cancel runs in an attempt too: its namespace scopes which booking the id names.
-            let cancelFirst = { try await ActivityContext.$current.withValue(SampleHarness.attempt("5")) { try await cancel.run(input: .init(bookingId: first.bookingId)) } }
+            let cancelFirst = {
+                try await ActivityContext.$current.withValue(SampleHarness.attempt("5")) { try await cancel.run(input: .init(bookingId: first.bookingId)) }
+            }
             #expect(try await cancelFirst().canceledNow)
             #expect(try await !cancelFirst().canceledNow)
             #expect(try await Self.booked(env, "hotel", "NYC-MIDTOWN") == 1)
