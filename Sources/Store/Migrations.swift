@@ -14,6 +14,7 @@ enum Migrations {
         (7, version7),
         (9, version9),
         (10, version10),
+        (11, version11),
     ]
 
     /// An arbitrary constant that names Reprise's migration lock.

@@ -21,6 +21,9 @@ struct OutboxCommand: AsyncParsableCommand {
         @Option(help: "The database. Env: DATABASE_URL; by default the private cluster of `reprise dev`.")
         var databaseURL: String?
 
+        @Option(name: [.short, .long], help: "The namespace whose e-mails to list.")
+        var namespace = "default"
+
         @Option(help: "Only the e-mails of this workflow.")
         var workflowId: String?
 
@@ -43,7 +46,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 entries = try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { await store.run() }
                     defer { group.cancelAll() }
-                    return try await Outbox.list(database: store.client, workflowId: workflowId, limit: limit)
+                    return try await Outbox.list(database: store.client, namespace: namespace, workflowId: workflowId, limit: limit)
                 }
             } catch {
                 let reason = String(reflecting: error).replacingOccurrences(of: "_ConnectionPoolModule.", with: "")

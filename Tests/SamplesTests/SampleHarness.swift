@@ -58,11 +58,11 @@ enum SampleHarness {
     }
 
     /// The context of an activity attempt, for calling an activity directly: its idempotency key
-    /// is `run-1/ACTIVITYID`, the same for every attempt.
-    static func attempt(_ activityId: String, attempt: Int = 1) -> ActivityContext {
+    /// is `RUNID/ACTIVITYID` (`run-1/…` by default), the same for every attempt.
+    static func attempt(_ activityId: String, attempt: Int = 1, namespace: String = "default", runId: String = "run-1") -> ActivityContext {
         ActivityContext(
             info: .init(
-                namespace: "default", workflowId: "direct", runId: "run-1", workflowType: "Direct", activityId: activityId, activityType: "direct",
+                namespace: namespace, workflowId: "direct", runId: runId, workflowType: "Direct", activityId: activityId, activityType: "direct",
                 taskQueue: "test", attempt: attempt),
             logger: logger, heartbeat: { _ in })
     }
@@ -81,7 +81,12 @@ enum SampleHarness {
 
     /// Counts rows: `SELECT count(*) FROM …`.
     static func count(_ env: TestEnvironment, _ query: PostgresQuery) async throws -> Int {
-        for try await count in try await env.store.client.query(query, logger: logger).decode(Int.self) { return count }
+        try await count(env.store, query)
+    }
+
+    /// Counts rows in `store`'s database.
+    static func count(_ store: Store, _ query: PostgresQuery) async throws -> Int {
+        for try await count in try await store.client.query(query, logger: logger).decode(Int.self) { return count }
         return 0
     }
 }

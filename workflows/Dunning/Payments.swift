@@ -76,19 +76,21 @@ public struct SandboxPayments: PaymentsProvider {
                 "no such token: \(charge.source); the sandbox knows \(Self.outcomes.keys.sorted().joined(separator: ", "))", type: "InvalidPaymentSource",
                 nonRetryable: true)
         }
+        let namespace = try SampleSupport.namespace()
         let chargeId = "ch_sandbox_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
         let status = declineCode == nil ? "succeeded" : "declined"
         // A repeated key keeps the first row: the retry gets the first answer, and no second charge.
         try await database.query(
             """
-            INSERT INTO payment_ledger (idempotency_key, charge_id, subscription_id, amount_cents, currency, source, status, decline_code)
-            VALUES (\(idempotencyKey), \(String(chargeId)), \(charge.subscriptionId), \(charge.amountCents), \(charge.currency), \(charge.source),
+            INSERT INTO payment_ledger (namespace, idempotency_key, charge_id, subscription_id, amount_cents, currency, source, status, decline_code)
+            VALUES (\(namespace), \(idempotencyKey), \(String(chargeId)), \(charge.subscriptionId), \(charge.amountCents), \(charge.currency), \(charge.source),
                     \(status), \(declineCode))
             ON CONFLICT (idempotency_key) DO NOTHING
             """, logger: SampleSupport.queryLogger
         ).drain()
         for try await (id, status, code) in try await database.query(
-            "SELECT charge_id, status, decline_code FROM payment_ledger WHERE idempotency_key = \(idempotencyKey)", logger: SampleSupport.queryLogger
+            "SELECT charge_id, status, decline_code FROM payment_ledger WHERE namespace = \(namespace) AND idempotency_key = \(idempotencyKey)",
+            logger: SampleSupport.queryLogger
         ).decode((String, String, String?).self) {
             return ChargePayment.Output(status: status, chargeId: id, declineCode: code)
         }
@@ -147,7 +149,7 @@ public struct StripePayments: PaymentsProvider {
 }
 
 /// `subscriptions.setStatus`: records a subscription's state (`active`, `past_due`, `canceled`)
-/// in the `subscriptions` table.
+/// in the `subscriptions` table, within the run's namespace.
 public struct SetSubscriptionStatus: Activity {
     public static let name = "subscriptions.setStatus"
 
@@ -167,8 +169,9 @@ public struct SetSubscriptionStatus: Activity {
         }
         try await database.query(
             """
-            INSERT INTO subscriptions (id, customer, status) VALUES (\(input.subscriptionId), \(input.customer), \(input.status))
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = now()
+            INSERT INTO subscriptions (namespace, id, customer, status)
+            VALUES (\(try SampleSupport.namespace()), \(input.subscriptionId), \(input.customer), \(input.status))
+            ON CONFLICT (namespace, id) DO UPDATE SET status = excluded.status, updated_at = now()
             """, logger: SampleSupport.queryLogger
         ).drain()
         return true

@@ -36,28 +36,31 @@ public struct BookMeeting: Activity {
 
     public func run(input: Input) async throws -> Output {
         let key = try SampleSupport.idempotencyKey()
-        if let booked = try await existing(key: key) { return booked }
+        let namespace = try SampleSupport.namespace()
+        if let booked = try await existing(key: key, namespace: namespace) { return booked }
         var candidate = Self.firstSlot(onOrAfter: input.after.addingTimeInterval(86_400))
-        // Slots taken meanwhile are skipped: the unique (calendar, starts_at) decides who gets one.
+        // Slots taken meanwhile are skipped: the unique (namespace, calendar, starts_at) decides who
+        // gets one. Another namespace's calendar of the same name is another calendar.
         for _ in 0..<2_000 {
             let ends = candidate.addingTimeInterval(1_800)
             try await database.query(
                 """
-                INSERT INTO calendar_bookings (idempotency_key, calendar, starts_at, ends_at, attendee, title)
-                VALUES (\(key), \(input.calendar), \(candidate), \(ends), \(input.attendee), \(input.title))
+                INSERT INTO calendar_bookings (namespace, idempotency_key, calendar, starts_at, ends_at, attendee, title)
+                VALUES (\(namespace), \(key), \(input.calendar), \(candidate), \(ends), \(input.attendee), \(input.title))
                 ON CONFLICT DO NOTHING
                 """, logger: SampleSupport.queryLogger
             ).drain()
-            if let booked = try await existing(key: key) { return booked }
+            if let booked = try await existing(key: key, namespace: namespace) { return booked }
             candidate = Self.firstSlot(onOrAfter: candidate.addingTimeInterval(1_800))
         }
         throw ApplicationFailure("no free slot in calendar \(input.calendar) within the next weeks", type: "CalendarFull", nonRetryable: true)
     }
 
-    private func existing(key: String) async throws -> Output? {
+    private func existing(key: String, namespace: String) async throws -> Output? {
         var found: Output?
         for try await (id, starts, ends) in try await database.query(
-            "SELECT id, starts_at, ends_at FROM calendar_bookings WHERE idempotency_key = \(key)", logger: SampleSupport.queryLogger
+            "SELECT id, starts_at, ends_at FROM calendar_bookings WHERE namespace = \(namespace) AND idempotency_key = \(key)",
+            logger: SampleSupport.queryLogger
         ).decode((Int64, Date, Date).self) { found = Output(bookingId: id, startsAt: starts, endsAt: ends) }
         return found
     }

@@ -21,19 +21,23 @@ public struct Lead: Codable, Sendable, Equatable {
 
 /// The lead agent's memory, kept outside the workflow in the `lead_memory` table: facts, the ICP
 /// score, research, and the thread (messages sent and replies received). Rows are keyed by the
-/// writing activity's idempotency key, so a retried write is a no-op.
+/// writing activity's idempotency key, so a retried write is a no-op, and belong to the running
+/// attempt's namespace: a lead id names a lead within one namespace only.
 enum LeadMemory {
     /// What a row holds.
     enum Kind: String, Codable, Sendable {
         case fact, score, research, sent, reply, status
     }
 
-    static func write(_ rows: [(Kind, String)], leadId: String, key: String, database: PostgresClient) async throws {
+    static func write(_ rows: [(Kind, String)], leadId: String, database: PostgresClient) async throws {
+        let key = try SampleSupport.idempotencyKey()
+        let namespace = try SampleSupport.namespace()
         for (index, (kind, content)) in rows.enumerated() {
             let writeKey = rows.count == 1 ? key : "\(key)#\(index)"
             try await database.query(
                 """
-                INSERT INTO lead_memory (lead_id, kind, content, write_key) VALUES (\(leadId), \(kind.rawValue), \(content), \(writeKey))
+                INSERT INTO lead_memory (namespace, lead_id, kind, content, write_key)
+                VALUES (\(namespace), \(leadId), \(kind.rawValue), \(content), \(writeKey))
                 ON CONFLICT (write_key) DO NOTHING
                 """, logger: SampleSupport.queryLogger
             ).drain()
@@ -41,9 +45,10 @@ enum LeadMemory {
     }
 
     static func read(leadId: String, database: PostgresClient) async throws -> [(kind: Kind, content: String)] {
+        let namespace = try SampleSupport.namespace()
         var rows: [(kind: Kind, content: String)] = []
         for try await (kind, content) in try await database.query(
-            "SELECT kind, content FROM lead_memory WHERE lead_id = \(leadId) ORDER BY id", logger: SampleSupport.queryLogger
+            "SELECT kind, content FROM lead_memory WHERE namespace = \(namespace) AND lead_id = \(leadId) ORDER BY id", logger: SampleSupport.queryLogger
         ).decode((String, String).self) {
             if let kind = Kind(rawValue: kind) { rows.append((kind, content)) }
         }
@@ -85,7 +90,7 @@ public struct EnrichLead: Activity {
                 (.fact, "Name: \(input.lead.name)"), (.fact, "Company: \(input.lead.company)"),
                 (.fact, "E-mail domain: \(domain)\(freeMail ? " (a free mail provider, not the company's own)" : "")"),
                 (.fact, "Demo request: \(input.lead.message)"),
-            ], leadId: input.leadId, key: try SampleSupport.idempotencyKey(), database: database)
+            ], leadId: input.leadId, database: database)
         return Output(domain: domain, freeMail: freeMail)
     }
 }
@@ -108,7 +113,7 @@ public struct RememberLead: Activity {
         guard let kind = LeadMemory.Kind(rawValue: input.kind) else {
             throw ApplicationFailure("unknown memory kind \(input.kind)", type: "InvalidMemoryKind", nonRetryable: true)
         }
-        try await LeadMemory.write([(kind, input.content)], leadId: input.leadId, key: try SampleSupport.idempotencyKey(), database: database)
+        try await LeadMemory.write([(kind, input.content)], leadId: input.leadId, database: database)
         return true
     }
 }

@@ -43,25 +43,26 @@ public struct SendEmail: Activity {
         guard input.to.contains("@") else {
             throw ApplicationFailure("\"\(input.to)\" is not an e-mail address", type: "InvalidEmailAddress", nonRetryable: true)
         }
-        let key = try SampleSupport.idempotencyKey()
-        let info = ActivityContext.current?.info
+        let info = try SampleSupport.attempt()
+        let key = info.idempotencyKey
         let provider = delivery?.name ?? "outbox"
         try await database.query(
             """
             INSERT INTO email_outbox (idempotency_key, namespace, workflow_id, to_address, subject, body, provider, status)
-            VALUES (\(key), \(info?.namespace ?? "default"), \(info?.workflowId), \(input.to), \(input.subject), \(input.body), \(provider), 'held')
+            VALUES (\(key), \(info.namespace), \(info.workflowId), \(input.to), \(input.subject), \(input.body), \(provider), 'held')
             ON CONFLICT (idempotency_key) DO NOTHING
             """, logger: SampleSupport.queryLogger
         ).drain()
         var row: (Int64, String)?
         for try await found in try await database.query(
-            "SELECT id, status FROM email_outbox WHERE idempotency_key = \(key)", logger: SampleSupport.queryLogger
+            "SELECT id, status FROM email_outbox WHERE namespace = \(info.namespace) AND idempotency_key = \(key)", logger: SampleSupport.queryLogger
         ).decode((Int64, String).self) { row = found }
         guard let (id, status) = row else { throw ApplicationFailure("the outbox row for \(key) vanished", type: "OutboxRowMissing") }
         guard status == "held", let delivery else { return Output(outboxId: id, status: status) }
         let messageId = try await delivery.deliver(input, idempotencyKey: key)
         try await database.query(
-            "UPDATE email_outbox SET status = 'sent', provider_message_id = \(messageId) WHERE id = \(id)", logger: SampleSupport.queryLogger
+            "UPDATE email_outbox SET status = 'sent', provider_message_id = \(messageId) WHERE namespace = \(info.namespace) AND id = \(id)",
+            logger: SampleSupport.queryLogger
         ).drain()
         return Output(outboxId: id, status: "sent")
     }
@@ -126,13 +127,15 @@ public enum Outbox {
         public var createdAt: Date
     }
 
-    /// The newest messages first, optionally only those of one workflow.
-    public static func list(database: PostgresClient, workflowId: String? = nil, limit: Int = 50) async throws -> [Entry] {
+    /// The newest messages of one namespace first, optionally only those of one of its workflows.
+    public static func list(
+        database: PostgresClient, namespace: String = "default", workflowId: String? = nil, limit: Int = 50
+    ) async throws -> [Entry] {
         var entries: [Entry] = []
         let rows = try await database.query(
             """
             SELECT id, workflow_id, to_address, subject, body, provider, status, created_at FROM email_outbox
-            WHERE \(workflowId)::text IS NULL OR workflow_id = \(workflowId) ORDER BY id DESC LIMIT \(limit)
+            WHERE namespace = \(namespace) AND (\(workflowId)::text IS NULL OR workflow_id = \(workflowId)) ORDER BY id DESC LIMIT \(limit)
             """, logger: SampleSupport.queryLogger)
         for try await (id, workflow, to, subject, body, provider, status, created) in rows.decode(
             (Int64, String?, String, String, String, String, String, Date).self)

@@ -3,17 +3,25 @@ import Logging
 import PostgresNIO
 import Workflow
 
-/// What the samples' activities share: the idempotency key of the running attempt and the option
-/// sets their workflows schedule them with.
+/// What the samples' activities share: the running attempt's idempotency key and namespace, and
+/// the option sets their workflows schedule them with.
 enum SampleSupport {
-    /// The running attempt's idempotency key (`runId/activityId`), the same on every retry, which
-    /// every sample write is keyed by so that a retried attempt never writes twice.
-    static func idempotencyKey() throws -> String {
+    /// The running attempt's facts; the samples' activities run only inside an attempt.
+    static func attempt() throws -> ActivityContext.Info {
         guard let info = ActivityContext.current?.info else {
             throw ApplicationFailure("this activity must run inside an activity attempt (ActivityContext.current)", type: "NoActivityContext", nonRetryable: true)
         }
-        return info.idempotencyKey
+        return info
     }
+
+    /// The running attempt's idempotency key (`runId/activityId`), the same on every retry, which
+    /// every sample write is keyed by so that a retried attempt never writes twice.
+    static func idempotencyKey() throws -> String { try attempt().idempotencyKey }
+
+    /// The namespace of the run the attempt belongs to. Every sample table row carries it and
+    /// every statement on those tables is scoped by it, so runs in two namespaces never see or
+    /// change each other's rows, whatever ids their inputs name.
+    static func namespace() throws -> String { try attempt().namespace }
 
     /// A silent logger for queries: the activity's own logger carries the context that matters.
     static let queryLogger = Logger(label: "reprise.samples", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -8,6 +8,9 @@ import Workflow
 /// finds the folder already in place and only records it. Both folders must resolve under the
 /// worker's media roots and `videoId` must be a plain name; otherwise it fails non-retryably
 /// (`PathOutsideMediaRoot`, `InvalidMediaName`) before anything is moved or removed.
+///
+/// A video id names a video of the run's namespace: the row is keyed by (namespace, video id),
+/// and a folder that another namespace published is never replaced (`PublishedByAnotherNamespace`).
 public struct PublishVideo: Activity {
     public static let name = "media.publish"
 
@@ -33,7 +36,6 @@ public struct PublishVideo: Activity {
     }
 
     public func run(input: Input) async throws -> Output {
-        let files = FileManager.default
         try MediaName.check(input.videoId, field: "videoId")
         let staged = try media.roots.resolve(input.stagedDirectory, field: "stagedDirectory", strictlyInside: true)
         // The folder itself is resolved too: a symlink planted at {publishDirectory}/{videoId} is followed, not trusted.
@@ -42,25 +44,49 @@ public struct PublishVideo: Activity {
         guard staged != target else {
             throw ApplicationFailure("stagedDirectory is the published folder itself", type: MediaRoots.failureType, nonRetryable: true)
         }
+        let namespace = try SampleSupport.namespace()
+        let master = target.appendingPathComponent("master.m3u8").path
+        let rungs = String(decoding: try JSONEncoder().encode(input.rungs), as: UTF8.self)
+        let logger = SampleSupport.queryLogger
+        // The folder is claimed, checked, replaced and recorded under one lock on its path, so two
+        // namespaces publishing to the same folder at once cannot both pass the check.
+        try await database.sampleTransaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockClass), hashtext(\(target.path)))", logger: logger).drain()
+            for try await _ in try await connection.query(
+                "SELECT 1 FROM published_videos WHERE directory = \(target.path) AND namespace <> \(namespace) LIMIT 1", logger: logger
+            ) {
+                throw ApplicationFailure(
+                    "publishDirectory/videoId is a folder another namespace published; choose another videoId or publishDirectory",
+                    type: "PublishedByAnotherNamespace", nonRetryable: true)
+            }
+            try Self.move(staged, to: target)
+            try await connection.query(
+                """
+                INSERT INTO published_videos (namespace, video_id, directory, master, duration_seconds, rungs)
+                VALUES (\(namespace), \(input.videoId), \(target.path), \(master), \(input.durationSeconds), \(rungs)::jsonb)
+                ON CONFLICT (namespace, video_id) DO UPDATE SET directory = excluded.directory, master = excluded.master,
+                    duration_seconds = excluded.duration_seconds, rungs = excluded.rungs, published_at = now()
+                """, logger: logger
+            ).drain()
+        }
+        return Output(directory: target.path, master: master)
+    }
+
+    /// The first key of the advisory lock on a published folder (the second is its path's hash):
+    /// "RPpv", apart from any other lock on the database.
+    static let lockClass: Int32 = 0x5250_7076
+
+    /// Moves the staged folder into place, replacing an earlier version. A retry after the move
+    /// finds the staged folder gone and the published one in place, and moves nothing.
+    private static func move(_ staged: URL, to target: URL) throws {
+        let files = FileManager.default
         let stagedExists = files.fileExists(atPath: staged.path)
         guard stagedExists || files.fileExists(atPath: target.appendingPathComponent("master.m3u8").path) else {
             throw ApplicationFailure("nothing to publish: \(staged.path) does not exist", type: "NothingToPublish", nonRetryable: true)
         }
-        if stagedExists {
-            try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if files.fileExists(atPath: target.path) { try files.removeItem(at: target) }
-            try files.moveItem(at: staged, to: target)
-        }
-        let master = target.appendingPathComponent("master.m3u8").path
-        let rungs = String(decoding: try JSONEncoder().encode(input.rungs), as: UTF8.self)
-        try await database.query(
-            """
-            INSERT INTO published_videos (video_id, directory, master, duration_seconds, rungs)
-            VALUES (\(input.videoId), \(target.path), \(master), \(input.durationSeconds), \(rungs)::jsonb)
-            ON CONFLICT (video_id) DO UPDATE SET directory = excluded.directory, master = excluded.master,
-                duration_seconds = excluded.duration_seconds, rungs = excluded.rungs, published_at = now()
-            """, logger: SampleSupport.queryLogger
-        ).drain()
-        return Output(directory: target.path, master: master)
+        guard stagedExists else { return }
+        try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if files.fileExists(atPath: target.path) { try files.removeItem(at: target) }
+        try files.moveItem(at: staged, to: target)
     }
 }
