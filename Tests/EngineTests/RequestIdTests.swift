@@ -89,6 +89,41 @@ struct RequestIdTests {
         }
     }
 
+    /// An id is the caller's for one namespace and workflow id: elsewhere it names nothing.
+    @Test func aRequestIdIsScopedToItsNamespaceAndWorkflowId() async throws {
+        try await TestEnvironment.run(workflows: [WaitForApproval.self], startWorker: false) { env in
+            try await env.store.createNamespace("other")
+            var request = StartWorkflowRequest(
+                workflowId: "a", workflowType: WaitForApproval.name, taskQueue: env.taskQueue, input: try Payload(encoding: 60),
+                requestId: "request-1")
+            let first = try await env.store.startWorkflow(request, at: env.clock.now)
+            request.workflowId = "b"
+            let otherWorkflow = try await env.store.startWorkflow(request, at: env.clock.now)
+            request.workflowId = "a"
+            request.namespace = "other"
+            let otherNamespace = try await env.store.startWorkflow(request, at: env.clock.now)
+            #expect(otherWorkflow.started && otherNamespace.started)
+            #expect(Set([first.runId, otherWorkflow.runId, otherNamespace.runId]).count == 3)
+            request.namespace = "default"
+            #expect(try await env.store.startWorkflow(request, at: env.clock.now) == StartWorkflowResult(runId: first.runId, started: false))
+        }
+    }
+
+    /// The ids go with their run: retention leaves no row behind, and the id is new again.
+    @Test func retentionDeletesARunsRequestIdsWithIt() async throws {
+        try await TestEnvironment.run(workflows: [Immediate.self]) { env in
+            let request = StartWorkflowRequest(
+                workflowId: "order", workflowType: Immediate.name, taskQueue: env.taskQueue, input: try Payload(encoding: "x"),
+                requestId: "request-1")
+            let first = try await env.store.startWorkflow(request, at: env.clock.now)
+            _ = try await env.waitForClose("order")
+            #expect(try await env.store.startWorkflow(request, at: env.clock.now) == StartWorkflowResult(runId: first.runId, started: false))
+            #expect(try await env.store.deleteExpiredRuns(at: env.clock.now.addingTimeInterval(8 * 86_400)) == 1)
+            let again = try await env.store.startWorkflow(request, at: env.clock.now)
+            #expect(again.started && again.runId != first.runId)
+        }
+    }
+
     private func runs(of workflowId: String, in env: TestEnvironment) async throws -> [UUID] {
         try await env.store.listWorkflows(namespace: env.namespace).workflows.filter { $0.workflowId == workflowId }.map(\.runId)
     }

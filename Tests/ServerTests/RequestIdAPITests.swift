@@ -4,6 +4,7 @@ import RepriseTesting
 import Server
 import Store
 import Testing
+import TestSupport
 import Workflow
 
 @Suite("HTTP API: request ids")
@@ -21,6 +22,11 @@ struct RequestIdAPITests {
             #expect(repeated.status == 200)
             #expect(repeated.json["runId"] == first.json["runId"])
             #expect(try await runCount(api) == 1)
+            // The id may come as a header too.
+            let bare = #"{"workflowId":"w","type":"Waiter","input":"x"}"#
+            let byHeader = try await api.send(.post, "\(base)/workflows", body: bare, headers: [Self.requestId: "start-1"])
+            #expect(byHeader.status == 200)
+            #expect(byHeader.json["runId"] == first.json["runId"])
             // A different request id starts a second run, as a start without one does.
             let other = try await api.send(.post, "\(base)/workflows", body: body.replacingOccurrences(of: "start-1", with: "start-2"))
             #expect(other.status == 201)
@@ -69,6 +75,22 @@ struct RequestIdAPITests {
                 #expect(reply.text.contains("requestId"))
             }
             #expect(try await signalCount(api) == 0)
+        }
+    }
+
+    @Test func theCLIsRequestIdOptionMakesARepeatedStartAndSignalTakeEffectOnce() async throws {
+        try await APIHarness.run(startWorker: false) { api in
+            let reprise = CLI(port: api.client.port!, token: api.adminToken)
+            let start = ["workflow", "start", "--type", "Waiter", "--workflow-id", "w", "--input", #""x""#, "--request-id", "cli-1", "-o", "json"]
+            let first = try await reprise.run(start, client: true)
+            let repeated = try await reprise.run(start, client: true)
+            #expect(first.code == 0 && repeated.code == 0, "\(first.err) \(repeated.err)")
+            #expect(repeated.json["runId"] == first.json["runId"])
+            for _ in 0..<2 {
+                let signaled = try await reprise("workflow", "signal", "w", "--name", "approve", "--input", #""yes""#, "--request-id", "cli-1")
+                #expect(signaled.code == 0, "\(signaled.err)")
+            }
+            #expect(try await signalCount(api) == 1)
         }
     }
 
