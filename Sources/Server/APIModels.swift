@@ -14,6 +14,7 @@ enum API {
         var executionTimeout: DurationValue?
         var searchAttributes: Payload?
         var memo: Payload?
+        var requestId: String?
     }
 
     struct StartResponse: Encodable {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Store
 import Workflow
@@ -13,7 +14,8 @@ extension APIServer {
             // The start's own statement answers NamespaceNotFound: one round trip fewer per start.
             try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
-            let result = try await starter.startWorkflow(try startRequest(body, namespace: namespace), at: clock.now)
+            let result = try await starter.startWorkflow(
+                try startRequest(body, namespace: namespace, requestId: try Self.requestId(request, body: body.requestId)), at: clock.now)
             if result.started {
                 metrics.makeCounter(
                     descriptor: .init(namespace: "reprise", metricName: "workflows_started", unitName: "total", helpText: "Runs started"),
@@ -103,7 +105,7 @@ extension APIServer {
             try configuration.limits.checkPayload(payload, field: "signal input")
             try await store.signal(
                 namespace: namespace, workflowId: workflowId, runId: try Self.runId(request), name: name, input: payload, identity: identity,
-                at: clock.now)
+                requestId: try Self.requestId(request), at: clock.now)
             return try JSONBody.response(API.Accepted(), status: .accepted)
         }
 
@@ -134,8 +136,9 @@ extension APIServer {
         }
     }
 
-    /// A start request checked against the limits: identifiers, payloads and the timeout.
-    func startRequest(_ body: API.StartRequest, namespace: String) throws -> StartWorkflowRequest {
+    /// A start request checked against the limits: identifiers, payloads and the timeout (the store
+    /// checks the request id).
+    func startRequest(_ body: API.StartRequest, namespace: String, requestId: String?) throws -> StartWorkflowRequest {
         let limits = configuration.limits
         let taskQueue = body.taskQueue ?? configuration.defaultTaskQueue
         try limits.checkIdentifier(body.workflowId, field: "workflowId")
@@ -148,7 +151,20 @@ extension APIServer {
             namespace: namespace, workflowId: body.workflowId, workflowType: body.type, taskQueue: taskQueue, input: body.input,
             idReusePolicy: body.idReusePolicy ?? .allowDuplicate, idConflictPolicy: body.idConflictPolicy ?? .fail,
             executionTimeout: try body.executionTimeout.map { try limits.checkDuration(seconds: $0.seconds, field: "executionTimeout") },
-            searchAttributes: body.searchAttributes, memo: body.memo)
+            searchAttributes: body.searchAttributes, memo: body.memo, requestId: requestId)
+    }
+
+    static let requestIdHeader = HTTPField.Name("Request-Id")!
+
+    /// A request's id, from the `Request-Id` header, the `requestId` query parameter or (for a
+    /// start) the body; the store checks it. Two places that give different ids are refused.
+    static func requestId(_ request: Request, body: String? = nil) throws -> String? {
+        let given = [request.headers[requestIdHeader], request.uri.queryParameters["requestId"].map(String.init), body].compactMap { $0 }
+        guard let first = given.first else { return nil }
+        guard given.allSatisfy({ $0 == first }) else {
+            throw APIError.badRequest("requestId is given more than once (Request-Id header, requestId parameter, body) with different values")
+        }
+        return first
     }
 
     /// The namespace and workflow id of a per-run route; the namespace is checked by ``authorize``.

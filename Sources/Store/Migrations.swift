@@ -12,6 +12,7 @@ enum Migrations {
         (4, version4),
         (5, version5),
         (7, version7),
+        (8, version8),
         (9, version9),
         (10, version10),
         (11, version11),

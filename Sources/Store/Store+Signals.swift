@@ -26,15 +26,26 @@ extension Store {
 
     /// Delivers a signal: `WorkflowExecutionSignaled` and a workflow task.
     ///
-    /// - Throws: ``StoreError`` `WorkflowExecutionClosed` for a closed run, `WorkflowNotFound`.
+    /// - Parameter requestId: makes the signal idempotent: a repeat with the same id (and workflow
+    ///   id) succeeds and delivers nothing, even once the run has closed.
+    /// - Throws: ``StoreError`` `WorkflowExecutionClosed` for a closed run, `WorkflowNotFound`,
+    ///   `InvalidArgument` for an empty name or a bad request id.
     public func signal(
         namespace: String, workflowId: String, runId: UUID? = nil, name: String, input: Payload?, identity: String? = nil,
-        at now: Date
+        requestId: String? = nil, at now: Date
     ) async throws {
         guard !name.isEmpty else { throw StoreError(.invalidArgument, "a signal needs a name") }
+        try checkRequestId(requestId)
         try await transaction { connection in
             var run = try await self.lockRun(
                 try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
+            // Before the closed-run check: the repeat of a signal the run got before it closed succeeds.
+            if let requestId {
+                guard try await self.claimRequest(.signal, namespace: namespace, workflowId: workflowId, requestId: requestId, on: connection) == nil
+                else { return }
+                try await self.recordRequest(
+                    .signal, namespace: namespace, workflowId: workflowId, requestId: requestId, runId: run.runId, on: connection)
+            }
             try self.requireOpen(run, to: "signal")
             try await self.checkPendingSignals(run, on: connection)
             try await self.append(

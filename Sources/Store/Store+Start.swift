@@ -34,11 +34,14 @@ public struct StartWorkflowRequest: Sendable {
     public var executionTimeout: Duration?
     public var searchAttributes: Payload?
     public var memo: Payload?
+    /// Makes the start idempotent: a repeat with the same id (and workflow id) answers the run the
+    /// first resolved to, whatever the policies and even once that run has closed.
+    public var requestId: String?
 
     public init(
         namespace: String = "default", workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil,
         idReusePolicy: WorkflowIdReusePolicy = .allowDuplicate, idConflictPolicy: WorkflowIdConflictPolicy = .fail,
-        executionTimeout: Duration? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil
+        executionTimeout: Duration? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil, requestId: String? = nil
     ) {
         self.namespace = namespace
         self.workflowId = workflowId
@@ -50,13 +53,15 @@ public struct StartWorkflowRequest: Sendable {
         self.executionTimeout = executionTimeout
         self.searchAttributes = searchAttributes
         self.memo = memo
+        self.requestId = requestId
     }
 }
 
 /// The run a start request resolved to.
 public struct StartWorkflowResult: Sendable, Equatable {
     public var runId: UUID
-    /// `false` when an open run was returned under ``WorkflowIdConflictPolicy/useExisting``.
+    /// `false` when an open run was returned under ``WorkflowIdConflictPolicy/useExisting``, or the
+    /// run of an earlier request with the same ``StartWorkflowRequest/requestId``.
     public var started: Bool
 
     public init(runId: UUID, started: Bool) {
@@ -100,7 +105,7 @@ extension Store: WorkflowStarter {
     /// in one transaction, idempotent by workflow id under the request's policies.
     ///
     /// - Throws: ``StoreError`` `WorkflowExecutionAlreadyStarted` when the policies refuse the start,
-    ///   `NamespaceNotFound` for an unknown namespace, `InvalidArgument` for an empty id or type.
+    ///   `NamespaceNotFound` for an unknown namespace, `InvalidArgument` for an empty id or type or a bad request id.
     public func startWorkflow(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
         try await startWorkflow(request, at: now, firstTask: nil).result
     }
@@ -117,13 +122,15 @@ extension Store: WorkflowStarter {
         guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
             throw StoreError(.invalidArgument, "workflowId, type and taskQueue must not be empty")
         }
+        try checkRequestId(request.requestId)
         var attempt = 0
         var firstTask = firstTask
         while true {
             attempt += 1
             do {
-                // The common policies take one statement; the others a transaction that looks further.
-                if request.idReusePolicy == .allowDuplicate, request.idConflictPolicy != .terminateExisting {
+                // The common policies take one statement; the others, and a start with a request id,
+                // a transaction that looks further.
+                if request.requestId == nil, request.idReusePolicy == .allowDuplicate, request.idConflictPolicy != .terminateExisting {
                     return try await startInOneStatement(request, at: now, firstTask: firstTask)
                 }
                 return (try await transaction { connection in try await self.start(request, at: now, on: connection) }, nil)
@@ -209,7 +216,24 @@ extension Store: WorkflowStarter {
         return StartWorkflowResult(runId: runId, started: false)
     }
 
+    /// A start in a transaction; with a request id, the run an earlier request with the id resolved
+    /// to, or else the start's own answer, recorded for the next repeat.
     private func start(_ request: StartWorkflowRequest, at now: Date, on connection: PostgresConnection) async throws
+        -> StartWorkflowResult
+    {
+        guard let requestId = request.requestId else { return try await startOrUseExisting(request, at: now, on: connection) }
+        if let runId = try await claimRequest(
+            .start, namespace: request.namespace, workflowId: request.workflowId, requestId: requestId, on: connection)
+        {
+            return StartWorkflowResult(runId: runId, started: false)
+        }
+        let result = try await startOrUseExisting(request, at: now, on: connection)
+        try await recordRequest(
+            .start, namespace: request.namespace, workflowId: request.workflowId, requestId: requestId, runId: result.runId, on: connection)
+        return result
+    }
+
+    private func startOrUseExisting(_ request: StartWorkflowRequest, at now: Date, on connection: PostgresConnection) async throws
         -> StartWorkflowResult
     {
         try await requireNamespace(request.namespace, on: connection)

@@ -24,10 +24,14 @@ struct WorkflowCommand: AsyncParsableCommand {
         @Option(help: "The task queue; the server's default (main) when not given.")
         var taskQueue: String?
 
+        @Option(help: "A request id: repeating the start with it answers the first start's run, never a second run.")
+        var requestId: String?
+
         func body() throws -> (String, String) {
             let id = workflowId ?? UUID().uuidString.lowercased()
             var object: [String: JSONValue] = ["workflowId": .string(id), "type": .string(type)]
             if let taskQueue { object["taskQueue"] = .string(taskQueue) }
+            if let requestId { object["requestId"] = .string(requestId) }
             if input != nil && inputFile != nil { throw ValidationError("give --input or --input-file, not both") }
             if let input { object["input"] = try parseJSON(input, option: "--input") }
             if let inputFile {
@@ -169,12 +173,14 @@ struct WorkflowCommand: AsyncParsableCommand {
         @Argument(help: "The workflow id.") var workflowId: String
         @Option(help: "The signal name.") var name: String
         @Option(help: "The payload, as JSON.") var input: String?
+        @Option(help: "A request id: repeating the signal with it delivers it once.") var requestId: String?
 
         func run() async throws {
             let payload = try input.map { try parseJSON($0, option: "--input").compactDescription } ?? "null"
+            let query = requestId.map { "?requestId=\(segment($0))" } ?? ""
             try await client.withClient { api in
                 let text = try await api.send(
-                    .POST, "\(client.namespacePath)/workflows/\(segment(workflowId))/signals/\(segment(name))", body: payload)
+                    .POST, "\(client.namespacePath)/workflows/\(segment(workflowId))/signals/\(segment(name))\(query)", body: payload)
                 print(client.output == .json ? text : "Signaled \(workflowId) with \(name)")
             }
         }

@@ -39,10 +39,10 @@ struct FuzzRequests {
     static let fields = [
         "workflowId", "type", "taskQueue", "input", "idReusePolicy", "idConflictPolicy", "executionTimeout", "searchAttributes", "memo",
         "reason", "result", "message", "name", "retentionDays", "role", "taskClass", "messages", "maxTokens", "model", "tenant",
-        "maxRunCalls", "maxRunCostUSD", "system", "content", "temperature", "runId",
+        "maxRunCalls", "maxRunCostUSD", "system", "content", "temperature", "runId", "requestId",
     ]
     static let queryKeys = [
-        "status", "type", "limit", "pageToken", "runId", "afterEventId", "filter", "pageSize", "state", "groupBy", "wait", "x",
+        "status", "type", "limit", "pageToken", "runId", "afterEventId", "filter", "pageSize", "state", "groupBy", "wait", "requestId", "x",
     ]
     static let hostileStrings = [
         "", "a", "default", "ghost", "Waiter", "main", "Running", "AllowDuplicate", "UseExisting", "TerminateExisting", "writer", "admin",
@@ -83,7 +83,7 @@ struct FuzzRequests {
         ("/workflows", [
             ("workflowId", #""fuzz-1""#), ("type", #""Waiter""#), ("taskQueue", #""main""#), ("input", #"{"a":1}"#),
             ("idReusePolicy", #""AllowDuplicate""#), ("idConflictPolicy", #""UseExisting""#), ("executionTimeout", #""1h""#),
-            ("searchAttributes", #"{"k":"v"}"#), ("memo", #"{"m":1}"#),
+            ("searchAttributes", #"{"k":"v"}"#), ("memo", #"{"m":1}"#), ("requestId", #""fuzz-request""#),
         ]),
         ("/terminate", [("reason", #""fuzz""#)]),
         ("/retry", [("input", "1")]), ("/fail", [("message", #""no""#)]), ("/resolve", [("result", "1")]),
