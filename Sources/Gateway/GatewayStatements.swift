@@ -3,7 +3,7 @@ import PostgresNIO
 
 extension GatewayStore {
     /// `llm_reserve`, prepared once per connection: parse and plan were a tenth of a call's
-    /// overhead. Parameters that may be NULL are cast (see `Prepared` in the Store).
+    /// overhead. Parameters that may be NULL are cast (see `Statement` in the Store).
     struct Reserve: PostgresPreparedStatement {
         static let sql = "SELECT llm_reserve($1, $2, $3, $4, $5::text, $6::bigint, $7::int, $8::date, $9::date, $10::float8)"
         typealias Row = Int64

@@ -51,56 +51,6 @@ public struct InlineWorkflowTask: Sendable {
     }
 }
 
-/// The columns of an activity task that transitions need, read under the run's lock.
-struct ActivityRow: Sendable {
-    var runId: UUID
-    var activityId: String
-    var activityType: String
-    var taskQueue: String
-    var input: Payload?
-    var options: ActivityOptions
-    var scheduledEventId: Int64
-    var scheduledAt: Date
-    var attempt: Int
-    var leaseOwner: String?
-    var heartbeatDetails: Payload?
-    var scheduleToCloseDeadline: Date?
-
-    static let columns = """
-        run_id, activity_id, activity_type, task_queue, input::text, options::text, scheduled_event_id, scheduled_at, attempt,
-        lease_owner, heartbeat_details::text, schedule_to_close_deadline
-        """
-
-    typealias Columns = (UUID, String, String, String, String?, String, Int64, Date, Int, String?, String?, Date?)
-
-    static func decode(_ rows: PostgresRowSequence) async throws -> [ActivityRow] {
-        var result: [ActivityRow] = []
-        for try await columns in rows.decode(Columns.self) { result.append(try ActivityRow(columns)) }
-        return result
-    }
-}
-
-extension ActivityRow {
-    /// A row from its ``columns``.
-    init(_ columns: Columns) throws {
-        let (runId, activityId, type, queue, input, options, scheduled, scheduledAt, attempt, owner, details, deadline) = columns
-        self.init(
-            runId: runId, activityId: activityId, activityType: type, taskQueue: queue, input: try JSONColumn.decode(Payload.self, from: input),
-            options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(), scheduledEventId: scheduled,
-            scheduledAt: scheduledAt, attempt: attempt, leaseOwner: owner, heartbeatDetails: try JSONColumn.decode(Payload.self, from: details),
-            scheduleToCloseDeadline: deadline)
-    }
-}
-
-/// The SQL for an attempt's lease expiry: start-to-close from now, shortened to the heartbeat
-/// timeout and the schedule-to-close deadline (`LEAST` ignores the ones that are not set).
-private let leaseExpirySQL = """
-    LEAST(
-        $1::timestamptz + (options->>'startToCloseTimeout')::float8 * interval '1 second',
-        $1::timestamptz + (options->>'heartbeatTimeout')::float8 * interval '1 second',
-        schedule_to_close_deadline)
-    """
-
 extension Store {
     /// Inserts an activity task; when `owner` is given, already leased to it for the first attempt.
     ///
@@ -117,7 +67,7 @@ extension Store {
     /// The row that schedules an activity, and its first attempt when the row is leased to `owner`.
     static func activityTaskRow(
         _ scheduled: HistoryEvent.ActivityTaskScheduledAttributes, eventId: Int64, run: LockedRun, leasedTo owner: String?, at now: Date
-    ) throws -> (row: Prepared.InsertActivityTask, leased: ActivityTask?) {
+    ) throws -> (row: ActivityTasksTable.Insert, leased: ActivityTask?) {
         // Checked again here: history is input to the store too, and a date past PostgresNIO's
         // range would trap as it is encoded.
         func timeout(_ seconds: Double?, _ field: String) throws -> Duration? {
@@ -131,10 +81,10 @@ extension Store {
             deadLetter: scheduled.deadLetter)
         func fromNow(_ timeout: Duration?) -> Date? { timeout.map { now.addingTimeInterval($0.seconds) } }
         let closeDeadline = fromNow(options.scheduleToCloseTimeout)
-        // The same expiry as a poll's lease (leaseExpirySQL): the earliest of the attempt's limits.
+        // The same expiry as a poll's lease (ActivityTasksTable.leaseExpiry): the earliest of the attempt's limits.
         let leaseExpiry = [fromNow(options.startToCloseTimeout), fromNow(options.heartbeatTimeout), closeDeadline].compactMap { $0 }.min()
         let lease = owner.flatMap { owner in leaseExpiry.map { (owner: owner, token: UUID(), expiresAt: $0) } }
-        let row = Prepared.InsertActivityTask(
+        let row = ActivityTasksTable.Insert(
             runId: run.runId, activityId: scheduled.activityId, namespace: run.namespace, workflowId: run.workflowId,
             workflowType: run.workflowType, taskQueue: scheduled.taskQueue, activityType: scheduled.activityType,
             input: try JSONColumn.encodeIfPresent(scheduled.input), options: try JSONColumn.encode(options), scheduledEventId: eventId,
@@ -163,7 +113,7 @@ extension Store {
             unsafeSQL: """
                 WITH \(FairDequeue.picked(from: "activity_tasks", keys: "run_id, activity_id", ready: "lease_owner IS NULL"))
                 UPDATE activity_tasks a SET lease_owner = $5, lease_token = gen_random_uuid(), started_at = $1,
-                    lease_expires_at = \(leaseExpirySQL)
+                    lease_expires_at = \(ActivityTasksTable.leaseExpiry(started: "$1::timestamptz", lastAlive: "$1::timestamptz"))
                 FROM picked WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id
                 RETURNING a.run_id, a.activity_id, a.activity_type, a.input::text, a.options::text, a.scheduled_event_id, a.attempt,
                     a.lease_token, a.lease_expires_at, a.namespace, a.workflow_id, a.workflow_type, a.task_queue, a.heartbeat_details::text
@@ -201,10 +151,7 @@ extension Store {
         var query = PostgresQuery(
             unsafeSQL: """
                 UPDATE activity_tasks SET heartbeat_details = COALESCE($5::jsonb, heartbeat_details), last_heartbeat_at = $1,
-                    lease_expires_at = LEAST(
-                        started_at + (options->>'startToCloseTimeout')::float8 * interval '1 second',
-                        $1::timestamptz + (options->>'heartbeatTimeout')::float8 * interval '1 second',
-                        schedule_to_close_deadline)
+                    lease_expires_at = \(ActivityTasksTable.leaseExpiry(started: "started_at", lastAlive: "$1::timestamptz"))
                 WHERE run_id = $2 AND activity_id = $3 AND lease_token = $4
                 RETURNING cancel_requested
                 """)
@@ -223,11 +170,11 @@ extension Store {
         let run = try await lockRun(task.runId, on: connection)
         var row: ActivityRow?
         if delete {
-            for try await columns in try await connection.execute(Prepared.TakeLeasedActivity(task: task), logger: logger) {
+            for try await columns in try await connection.execute(ActivityTasksTable.TakeLeased(task: task), logger: logger) {
                 row = try ActivityRow(columns)
             }
         } else {
-            for try await columns in try await connection.execute(Prepared.LockLeasedActivity(task: task), logger: logger) {
+            for try await columns in try await connection.execute(ActivityTasksTable.LockLeased(task: task), logger: logger) {
                 row = try ActivityRow(columns)
             }
         }
@@ -245,7 +192,7 @@ extension Store {
     /// run since; the writes check that under the run's lock. Then the whole step, from the
     /// activity's result to the next activity leased to the same worker, costs one commit and no
     /// poll; in the common cases (one new activity on the worker's queue, or the run's end) it is one
-    /// statement (`Prepared.CompleteSteps`), shared with the steps of other runs that complete at
+    /// statement (``CompleteSteps``), shared with the steps of other runs that complete at
     /// the same time.
     ///
     /// - Returns: the inline workflow task's completion, or nil when a workflow task was queued.
@@ -298,7 +245,7 @@ extension Store {
         ]
     }
 
-    /// The common step in one statement (`Prepared.CompleteSteps`): the inline workflow task
+    /// The common step in one statement (``CompleteSteps``): the inline workflow task
     /// scheduled at most one activity, on the worker's own queue, or ended the run, and did
     /// nothing but record markers besides. Steps of several runs that complete at once share
     /// the statement (``stepWriter``).
@@ -320,11 +267,11 @@ extension Store {
         guard limits.workflowTaskFailure(commands: commands, lastEventId: started.eventId + Int64(completed.count), historyBytes: 0, pendingActivities: 0) == nil,
             let writes = try Self.oneStatementWrites(of: commands, events: completed, run: run, eager: inline.eager, at: now)
         else { return nil }
-        let step = Prepared.CompleteSteps.Step(
+        let step = CompleteSteps.Step(
             task: task, expectedNextEventId: inline.expectedNextEventId, taskQueue: inline.taskQueue, events: events + completed,
             nextActivity: writes.next?.row, close: writes.close)
         let held = try await stepWriter.submit(step) { steps in
-            await self.writeBatch(steps, timeout: inline.callTimeout) { Prepared.CompleteSteps(steps: $0, maxHistoryBytes: self.limits.maxHistoryBytes) }
+            await self.writeBatch(steps, timeout: inline.callTimeout) { CompleteSteps(steps: $0, maxHistoryBytes: self.limits.maxHistoryBytes) }
         }
         guard held.run else { return nil }
         guard held.lease else {
@@ -341,7 +288,7 @@ extension Store {
     ///   activities, an activity the worker cannot take); then the caller takes the longer path.
     static func oneStatementWrites(
         of commands: [Command], events completed: [HistoryEvent], run: LockedRun, eager: EagerActivities?, at now: Date
-    ) throws -> (next: (row: Prepared.InsertActivityTask, leased: ActivityTask)?, close: Prepared.CloseRun?)? {
+    ) throws -> (next: (row: ActivityTasksTable.Insert, leased: ActivityTask)?, close: ExecutionsTable.Close?)? {
         let fits = commands.allSatisfy {
             switch $0 {
             case .recordMarker, .scheduleActivity, .completeWorkflow, .failWorkflow, .cancelWorkflow: true
@@ -349,13 +296,13 @@ extension Store {
             }
         }
         guard fits else { return nil }
-        var next: (row: Prepared.InsertActivityTask, leased: ActivityTask)?
-        var close: Prepared.CloseRun?
+        var next: (row: ActivityTasksTable.Insert, leased: ActivityTask)?
+        var close: ExecutionsTable.Close?
         for event in completed {
             if let outcome = closeOutcome(of: event.attributes) {
                 guard close == nil else { return nil }
-                close = Prepared.CloseRun(
-                    runId: run.runId, status: outcome.status.rawValue, closeTime: now, result: try JSONColumn.encodeIfPresent(outcome.result),
+                close = ExecutionsTable.Close(
+                    runId: run.runId, status: outcome.status, closeTime: now, result: try JSONColumn.encodeIfPresent(outcome.result),
                     failure: try JSONColumn.encodeIfPresent(outcome.failure))
             }
             guard case .activityTaskScheduled(let scheduled) = event.attributes else { continue }

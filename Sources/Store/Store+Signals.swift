@@ -6,7 +6,7 @@ extension Store {
     /// The given run of a workflow, or else its open run, or else its latest (as ``runStatus(namespace:workflowId:runId:)``).
     func resolveRun(namespace: String, workflowId: String, runId: UUID?, on connection: PostgresConnection) async throws -> UUID {
         for try await (found, _) in try await connection.execute(
-            Prepared.RunStatus(namespace: namespace, workflowId: workflowId, runId: runId), logger: logger)
+            ExecutionsTable.Status(runId: runId, namespace: namespace, workflowId: workflowId), logger: logger)
         {
             return found
         }
@@ -99,8 +99,8 @@ extension Store {
         on connection: PostgresConnection
     ) async throws {
         try await connection.run(
-            Prepared.CloseRun(
-                runId: run.runId, status: status.rawValue, closeTime: now, result: try JSONColumn.encodeIfPresent(result),
+            ExecutionsTable.Close(
+                runId: run.runId, status: status, closeTime: now, result: try JSONColumn.encodeIfPresent(result),
                 failure: try JSONColumn.encodeIfPresent(failure)), logger: logger)
         run.status = status
     }

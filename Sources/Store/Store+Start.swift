@@ -141,22 +141,22 @@ extension Store: WorkflowStarter {
         }
     }
 
-    /// A start whose id-reuse policy allows any earlier run, in one statement (`Prepared.StartRuns`),
+    /// A start whose id-reuse policy allows any earlier run, in one statement (``StartRuns``),
     /// with the first workflow task when it fits. Starts that arrive together share the statement
     /// (``startWriter``).
     private func startInOneStatement(_ request: StartWorkflowRequest, at now: Date, firstTask: FirstWorkflowTask?) async throws
         -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
     {
         var (row, events) = try Self.newRun(request, at: now)
-        var written: (parts: Prepared.StartRuns.FirstTask, completion: WorkflowTaskCompletion)?
+        var written: (parts: StartRuns.FirstTask, completion: WorkflowTaskCompletion)?
         if let firstTask, let first = try Self.firstTaskWrites(firstTask, request: request, runId: row.runId, events: events, limits: limits, at: now) {
             written = first
             events = first.completion.events
         }
-        let start = Prepared.StartRuns.Start(
+        let start = StartRuns.Start(
             run: row, events: events, channel: Channel.workflowTasks(namespace: request.namespace, queue: request.taskQueue), firstTask: written?.parts)
         let returned = try await startWriter.submit(start) { starts in
-            await self.writeBatch(starts, timeout: defaultDatabaseCallTimeout) { Prepared.StartRuns(starts: $0) }
+            await self.writeBatch(starts, timeout: defaultDatabaseCallTimeout) { StartRuns(starts: $0) }
         }
         guard returned.namespaceExists, let runId = returned.runId else { throw Self.namespaceNotFound(request.namespace) }
         if runId == row.runId { return (StartWorkflowResult(runId: runId, started: true), written?.completion) }
@@ -167,7 +167,7 @@ extension Store: WorkflowStarter {
     /// statement, returns what the start writes for it and the whole history so far.
     private static func firstTaskWrites(
         _ firstTask: FirstWorkflowTask, request: StartWorkflowRequest, runId: UUID, events: [HistoryEvent], limits: Limits, at now: Date
-    ) throws -> (parts: Prepared.StartRuns.FirstTask, completion: WorkflowTaskCompletion)? {
+    ) throws -> (parts: StartRuns.FirstTask, completion: WorkflowTaskCompletion)? {
         guard let scheduled = events.last else { return nil }
         let started = HistoryEvent(
             eventId: scheduled.eventId + 1, eventTime: now,
@@ -185,15 +185,15 @@ extension Store: WorkflowStarter {
         else { return nil }
         let history = events + [started] + completed
         return (
-            Prepared.StartRuns.FirstTask(nextActivity: writes.next?.row, close: writes.close),
+            StartRuns.FirstTask(nextActivity: writes.next?.row, close: writes.close),
             WorkflowTaskCompletion(events: history, eagerActivities: writes.next.map { [$0.leased] } ?? [])
         )
     }
 
     /// A new run's row and first events: `WorkflowExecutionStarted` and `WorkflowTaskScheduled`.
-    private static func newRun(_ request: StartWorkflowRequest, at now: Date) throws -> (Prepared.InsertRun, [HistoryEvent]) {
+    private static func newRun(_ request: StartWorkflowRequest, at now: Date) throws -> (ExecutionsTable.Insert, [HistoryEvent]) {
         let runId = UUID()
-        let row = Prepared.InsertRun(
+        let row = ExecutionsTable.Insert(
             runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
             taskQueue: request.taskQueue, input: try JSONColumn.encodeIfPresent(request.input), startTime: now,
             executionDeadline: request.executionTimeout.map { now.addingTimeInterval($0.seconds) },
@@ -238,7 +238,7 @@ extension Store: WorkflowStarter {
     {
         try await requireNamespace(request.namespace, on: connection)
         for try await openRunId in try await connection.execute(
-            Prepared.LockOpenRun(namespace: request.namespace, workflowId: request.workflowId), logger: logger)
+            ExecutionsTable.LockOpen(namespace: request.namespace, workflowId: request.workflowId), logger: logger)
         {
             guard request.idConflictPolicy == .terminateExisting else { return try Self.openRun(openRunId, of: request) }
             var run = try await lockRun(openRunId, on: connection)
@@ -270,7 +270,7 @@ extension Store: WorkflowStarter {
     }
 
     func requireNamespace(_ namespace: String, on connection: PostgresConnection) async throws {
-        for try await _ in try await connection.execute(Prepared.NamespaceExists(namespace: namespace), logger: logger) { return }
+        for try await _ in try await connection.execute(NamespacesTable.Exists(namespace: namespace), logger: logger) { return }
         throw Self.namespaceNotFound(namespace)
     }
 

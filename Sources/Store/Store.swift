@@ -17,12 +17,12 @@ public final class Store: Sendable {
     /// Writes the hot path's steps (``completeActivity(_:result:identity:inline:at:)``) that
     /// complete at the same time in one statement: the steps that arrive while two statements
     /// are in flight wait, and go together in the next.
-    let stepWriter = Batcher<Prepared.CompleteSteps.Step, Prepared.CompleteSteps.Held>(maxConcurrentBatches: 2, maxBatchSize: 64)
+    let stepWriter = Batcher<CompleteSteps.Step, CompleteSteps.Held>(maxConcurrentBatches: 2, maxBatchSize: 64)
     /// Writes the starts under the default id policies that arrive at the same time in one
     /// statement, as ``stepWriter`` does steps.
     /// Starts wait here while the database is slow, up to `maxQueuedStarts`; more are refused
     /// with `Overloaded` (a 503 from the API) rather than held without bound.
-    let startWriter: Batcher<Prepared.StartRuns.Start, Prepared.StartRuns.Answer>
+    let startWriter: Batcher<StartRuns.Start, StartRuns.Answer>
     /// What runs may grow to: history, pending activities and signals, payloads (``Limits``).
     public let limits: Limits
 

@@ -104,8 +104,8 @@ struct EagerStartTests {
     private func startTogether(_ env: TestEnvironment, _ starts: [String: @Sendable () async throws -> StartWorkflowResult]) async throws
         -> [String: Result<StartWorkflowResult, any Error>]
     {
-        let placeholder = Prepared.StartRuns.Start(
-            run: Prepared.InsertRun(
+        let placeholder = StartRuns.Start(
+            run: ExecutionsTable.Insert(
                 runId: UUID(), namespace: "", workflowId: "", workflowType: "", taskQueue: "", input: nil, startTime: env.clock.now,
                 executionDeadline: nil, searchAttributes: nil, memo: nil), events: [], channel: "")
         var calls: [String: @Sendable () async -> Result<StartWorkflowResult, any Error>] = [:]

@@ -165,7 +165,7 @@ struct HotPathTests {
     private func stepTogether(_ env: TestEnvironment, _ steps: [String: (first: WorkflowTaskCompletion, commands: [Command])]) async throws
         -> [String: Result<WorkflowTaskCompletion?, any Error>]
     {
-        let placeholder = Prepared.CompleteSteps.Step(
+        let placeholder = CompleteSteps.Step(
             task: try #require(steps.values.first?.first.eagerActivities.first), expectedNextEventId: 0, taskQueue: "", events: [])
         var calls: [String: @Sendable () async -> Result<WorkflowTaskCompletion?, any Error>] = [:]
         for (id, step) in steps {

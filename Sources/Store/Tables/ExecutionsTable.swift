@@ -1,0 +1,172 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+/// `workflow_executions`: one row per run, its status, outcome and `next_event_id`. Every
+/// transition that touches a run locks this row first, so appends to one run are serialised and
+/// locks are always taken in one order (execution row, then task rows).
+enum ExecutionsTable {
+    /// The statuses in which a run is open: it holds its workflow id.
+    static let openStatuses = "('\(WorkflowStatus.running.rawValue)', '\(WorkflowStatus.paused.rawValue)')"
+
+    /// Locks a run's row (every transition's first statement).
+    struct Lock: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes
+            FROM workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) FOR UPDATE
+            """
+        }
+        typealias Row = LockedRun.Columns
+        var runId: UUID
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Inserts a new run's row.
+    struct Insert: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
+                start_time, execution_deadline, next_event_id, search_attributes, memo)
+            VALUES (\(p.bind("uuid") { $0.runId }), \(p.bind("text") { $0.namespace }), \(p.bind("text") { $0.workflowId }),
+                \(p.bind("text") { $0.workflowType }), \(p.bind("text") { $0.taskQueue }), '\(WorkflowStatus.running.rawValue)',
+                \(p.bind("text") { $0.input })::jsonb, \(p.bind("timestamptz") { $0.startTime }), \(p.bind("timestamptz") { $0.executionDeadline }),
+                1, \(p.bind("text") { $0.searchAttributes })::jsonb, \(p.bind("text") { $0.memo })::jsonb)
+            """
+        }
+        typealias Row = Void
+        var runId: UUID
+        var namespace: String
+        var workflowId: String
+        var workflowType: String
+        var taskQueue: String
+        var input: String?
+        var startTime: Date
+        var executionDeadline: Date?
+        var searchAttributes: String?
+        var memo: String?
+    }
+
+    /// Locks the open run of a workflow id, if there is one.
+    struct LockOpen: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT run_id FROM workflow_executions
+            WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
+                AND status IN \(ExecutionsTable.openStatuses) FOR UPDATE
+            """
+        }
+        typealias Row = UUID
+        var namespace: String
+        var workflowId: String
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
+    }
+
+    /// A workflow's given run, or else its open run, or else its latest: id and status.
+    struct Status: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            let runId = p.bind("uuid") { $0.runId }
+            return """
+                SELECT run_id, status FROM workflow_executions
+                WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
+                    AND (\(runId) IS NULL OR run_id = \(runId))
+                ORDER BY (status IN \(ExecutionsTable.openStatuses)) DESC, start_time DESC LIMIT 1
+                """
+        }
+        typealias Row = (UUID, String)
+        var runId: UUID?
+        var namespace: String
+        var workflowId: String
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// The next event id of each of several runs.
+    struct NextEventIds: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            "SELECT run_id, next_event_id FROM workflow_executions WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds }))"
+        }
+        typealias Row = (UUID, Int64)
+        var runIds: [UUID]
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Closes a run: its status and outcome, and every task row and timer it still has; tells the
+    /// waiting history long-polls (`Channel.runClosed`, with the run id) once the transaction commits.
+    struct Close: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            let runId = p.bind("uuid") { $0.runId }
+            return """
+                WITH closed AS (
+                    UPDATE workflow_executions SET status = \(p.bind("text") { $0.status.rawValue }),
+                        close_time = \(p.bind("timestamptz") { $0.closeTime }), result = \(p.bind("text") { $0.result })::jsonb,
+                        failure = \(p.bind("text") { $0.failure })::jsonb
+                    WHERE run_id = \(runId)
+                ), \(ExecutionsTable.deleteTaskRows(where: "run_id = \(runId)"))
+                SELECT pg_notify('\(Channel.runClosed)', \(runId)::text)::text
+                """
+        }
+        typealias Row = Void
+        var runId: UUID
+        var status: WorkflowStatus
+        var closeTime: Date
+        var result: String?
+        var failure: String?
+    }
+
+    /// The runs a batched statement closes, bound as five arrays for `unnest`, as
+    /// `c(run_id, status, close_time, result, failure)`.
+    static func closes<Input>(_ p: inout SQLParameters<Input>, _ closes: @escaping @Sendable (Input) -> [Close]) -> String {
+        """
+        SELECT c.run_id, c.status, c.close_time, NULLIF(c.result, '')::jsonb AS result, NULLIF(c.failure, '')::jsonb AS failure
+        FROM unnest(\(p.bind("uuid[]") { closes($0).map(\.runId) }), \(p.bind("text[]") { closes($0).map(\.status.rawValue) }),
+            \(p.bind("timestamptz[]") { closes($0).map(\.closeTime) }), \(p.bind("text[]") { closes($0).map { $0.result ?? "" } }),
+            \(p.bind("text[]") { closes($0).map { $0.failure ?? "" } }))
+            AS c(run_id, status, close_time, result, failure)
+        """
+    }
+
+    /// CTEs that delete the task rows and timers of the runs that `condition` (on `run_id`)
+    /// picks: what a closed run no longer has.
+    static func deleteTaskRows(where condition: String) -> String {
+        """
+        closed_workflow_tasks AS (
+            DELETE FROM workflow_tasks WHERE \(condition)
+        ), closed_activities AS (
+            DELETE FROM activity_tasks WHERE \(condition)
+        ), closed_timers AS (
+            DELETE FROM timers WHERE \(condition)
+        )
+        """
+    }
+}
+
+/// A run's execution row, locked `FOR UPDATE` for the rest of the transaction.
+struct LockedRun: Sendable {
+    var runId: UUID
+    var namespace: String
+    var workflowId: String
+    var workflowType: String
+    var taskQueue: String
+    var status: WorkflowStatus
+    var nextEventId: Int64
+    var cancelRequested: Bool
+    /// The stored size of the run's history, in bytes of event JSON (kept by a trigger).
+    var historyBytes: Int64 = 0
+}
+
+extension LockedRun {
+    /// The columns a lock reads: namespace, workflow id and type, task queue, status, next event
+    /// id, cancel requested, history bytes.
+    typealias Columns = (String, String, String, String, String, Int64, Bool, Int64)
+
+    init(runId: UUID, _ columns: Columns) {
+        let (namespace, workflowId, type, queue, status, next, cancel, bytes) = columns
+        self.init(
+            runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
+            status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel, historyBytes: bytes)
+    }
+}
