@@ -10,25 +10,36 @@
 /// `namespaces.count` polls. With one namespace this is the single index scan it always was.
 /// The rows a poll locked but did not keep are unlocked when its statement commits.
 enum FairDequeue {
+    /// What a poll asks for, as placeholders its statement bound (``SQLParameters``).
+    struct Poll {
+        /// The time (`timestamptz`).
+        var now: String
+        /// The task queue (`text`).
+        var queue: String
+        /// The served namespaces, in order (`text[]`).
+        var namespaces: String
+        /// The most rows to lease (`bigint`).
+        var limit: String
+    }
+
     /// A CTE `picked` of the ready rows of `table` to lease, with the columns `keys` and
-    /// `carried`; `$1` is the time, `$2` the queue, `$3` the namespaces (`text[]`), `$4` the limit.
-    /// `ready` is the rest of the readiness condition.
-    static func picked(from table: String, keys: String, carried: String = "", ready: String) -> String {
+    /// `carried`; `ready` is the rest of the readiness condition.
+    static func picked(from table: String, keys: String, carried: String = "", ready: String, _ poll: Poll) -> String {
         let columns = keys + (carried.isEmpty ? "" : ", \(carried)")
         return """
             served AS (
-                SELECT namespace, turn FROM unnest($3::text[]) WITH ORDINALITY AS s(namespace, turn)
+                SELECT namespace, turn FROM unnest(\(poll.namespaces)) WITH ORDINALITY AS s(namespace, turn)
             ), candidates AS (
                 SELECT c.*, s.turn FROM served s CROSS JOIN LATERAL (
                     SELECT \(columns), visible_at FROM \(table)
-                    WHERE task_queue = $2 AND namespace = s.namespace AND \(ready) AND visible_at <= $1
-                    ORDER BY visible_at LIMIT $4 FOR UPDATE SKIP LOCKED
+                    WHERE task_queue = \(poll.queue) AND namespace = s.namespace AND \(ready) AND visible_at <= \(poll.now)
+                    ORDER BY visible_at LIMIT \(poll.limit) FOR UPDATE SKIP LOCKED
                 ) c
             ), picked AS (
                 SELECT \(columns) FROM (
                     SELECT *, row_number() OVER (PARTITION BY turn ORDER BY visible_at) AS round FROM candidates
                 ) r
-                ORDER BY round, turn LIMIT $4
+                ORDER BY round, turn LIMIT \(poll.limit)
             )
             """
     }

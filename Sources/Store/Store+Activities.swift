@@ -109,37 +109,9 @@ extension Store {
     public func pollActivityTasks(taskQueue: String, namespaces: [String] = ["default"], owner: String, limit: Int, at now: Date) async throws
         -> [ActivityTask]
     {
-        var query = PostgresQuery(
-            unsafeSQL: """
-                WITH \(FairDequeue.picked(from: "activity_tasks", keys: "run_id, activity_id", ready: "lease_owner IS NULL"))
-                UPDATE activity_tasks a SET lease_owner = $5, lease_token = gen_random_uuid(), started_at = $1,
-                    lease_expires_at = \(ActivityTasksTable.leaseExpiry(started: "$1::timestamptz", lastAlive: "$1::timestamptz"))
-                FROM picked WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id
-                RETURNING a.run_id, a.activity_id, a.activity_type, a.input::text, a.options::text, a.scheduled_event_id, a.attempt,
-                    a.lease_token, a.lease_expires_at, a.namespace, a.workflow_id, a.workflow_type, a.task_queue, a.heartbeat_details::text
-                """)
-        query.binds.append(now)
-        query.binds.append(taskQueue)
-        query.binds.append(try FairDequeue.served(namespaces))
-        query.binds.append(limit)
-        query.binds.append(owner)
         var tasks: [ActivityTask] = []
-        for try await (
-            runId, activityId, type, input, options, scheduledEventId, attempt, token, expires, namespace, workflowId, workflowType, queue, details
-        ) in try await client.query(query, logger: logger).decode(
-            (UUID, String, String, String?, String, Int64, Int, UUID, Date, String, String, String, String, String?).self)
-        {
-            tasks.append(
-                ActivityTask(
-                    runId: runId, activityId: activityId, activityType: type, input: try JSONColumn.decode(Payload.self, from: input),
-                    options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(),
-                    scheduledEventId: scheduledEventId, attempt: attempt,
-                    leaseToken: token, leaseExpiresAt: expires,
-                    info: ActivityContext.Info(
-                        namespace: namespace, workflowId: workflowId, runId: runId.uuidString.lowercased(), workflowType: workflowType,
-                        activityId: activityId, activityType: type, taskQueue: queue, attempt: attempt,
-                        heartbeatDetails: try JSONColumn.decode(Payload.self, from: details))))
-        }
+        let poll = ActivityTasksTable.Poll(now: now, taskQueue: taskQueue, namespaces: namespaces, limit: Int64(limit), owner: owner)
+        for try await task in try await client.execute(poll, logger: logger) { tasks.append(task) }
         return tasks
     }
 
@@ -148,19 +120,8 @@ extension Store {
     /// - Returns: whether the workflow asked for the activity to be canceled.
     /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease: stop working.
     public func heartbeat(_ task: ActivityTask, details: Payload?, at now: Date) async throws -> Bool {
-        var query = PostgresQuery(
-            unsafeSQL: """
-                UPDATE activity_tasks SET heartbeat_details = COALESCE($5::jsonb, heartbeat_details), last_heartbeat_at = $1,
-                    lease_expires_at = \(ActivityTasksTable.leaseExpiry(started: "started_at", lastAlive: "$1::timestamptz"))
-                WHERE run_id = $2 AND activity_id = $3 AND lease_token = $4
-                RETURNING cancel_requested
-                """)
-        query.binds.append(now)
-        query.binds.append(task.runId)
-        query.binds.append(task.activityId)
-        query.binds.append(task.leaseToken)
-        query.binds.append(try JSONColumn.encodeIfPresent(details))
-        for try await canceled in try await client.query(query, logger: logger).decode(Bool.self) { return canceled }
+        let heartbeat = ActivityTasksTable.Heartbeat(task: task, details: try JSONColumn.encodeIfPresent(details), now: now)
+        for try await canceled in try await client.execute(heartbeat, logger: logger) { return canceled }
         throw StoreError(.staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease")
     }
 
@@ -345,13 +306,11 @@ extension Store {
         if retryable, let delay = row.options.retryPolicy.delay(afterAttempt: row.attempt, failure: failure) {
             let visibleAt = now.addingTimeInterval(delay.seconds)
             if row.scheduleToCloseDeadline.map({ visibleAt < $0 }) ?? true {
-                try await connection.query(
-                    """
-                    UPDATE activity_tasks SET attempt = attempt + 1, visible_at = \(visibleAt), lease_owner = NULL, lease_token = NULL,
-                        lease_expires_at = NULL, started_at = NULL, last_failure = \(try JSONColumn.encode(failure))::jsonb,
-                        schedule_to_start_deadline = \(row.options.scheduleToStartTimeout.map { visibleAt.addingTimeInterval($0.seconds) })
-                    WHERE run_id = \(row.runId) AND activity_id = \(row.activityId)
-                    """, logger: logger)
+                try await connection.run(
+                    ActivityTasksTable.Retry(
+                        runId: row.runId, activityId: row.activityId, visibleAt: visibleAt, failure: try JSONColumn.encode(failure),
+                        scheduleToStartDeadline: row.options.scheduleToStartTimeout.map { visibleAt.addingTimeInterval($0.seconds) }),
+                    logger: logger)
                 try await notify(Channel.activityTasks(namespace: run.namespace, queue: row.taskQueue), on: connection)
                 return
             }
@@ -378,8 +337,7 @@ extension Store {
     }
 
     func deleteActivity(_ row: ActivityRow, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "DELETE FROM activity_tasks WHERE run_id = \(row.runId) AND activity_id = \(row.activityId)", logger: logger)
+        try await connection.run(ActivityTasksTable.Delete(runId: row.runId, activityId: row.activityId), logger: logger)
     }
 
     /// Handles the workflow's request to cancel an activity: one not yet started is canceled at
@@ -387,14 +345,11 @@ extension Store {
     func cancelActivity(scheduledEventId: Int64, requestEventId: Int64, run: inout LockedRun, at now: Date, on connection: PostgresConnection)
         async throws
     {
-        let rows = try await connection.query(
-            """
-            UPDATE activity_tasks SET cancel_requested = true WHERE run_id = \(run.runId) AND scheduled_event_id = \(scheduledEventId)
-            RETURNING lease_owner IS NULL
-            """, logger: logger)
-        for try await notStarted in rows.decode(Bool.self) where notStarted {
-            try await connection.query(
-                "DELETE FROM activity_tasks WHERE run_id = \(run.runId) AND scheduled_event_id = \(scheduledEventId)", logger: logger)
+        let request = ActivityTasksTable.RequestCancel(runId: run.runId, scheduledEventId: scheduledEventId)
+        var notStarted: [String] = []
+        for try await (activityId, unleased) in try await connection.execute(request, logger: logger) where unleased { notStarted.append(activityId) }
+        for activityId in notStarted {
+            try await connection.run(ActivityTasksTable.Delete(runId: run.runId, activityId: activityId), logger: logger)
             try await append(
                 [.activityTaskCanceled(.init(scheduledEventId: scheduledEventId, latestCancelRequestedEventId: requestEventId))], to: &run,
                 at: now, on: connection)
@@ -407,51 +362,31 @@ extension Store {
     /// - Returns: how many activities were handled.
     @discardableResult
     public func reapActivities(at now: Date, limit: Int = 200) async throws -> Int {
-        let candidates = try await client.query(
-            """
-            SELECT run_id, activity_id FROM activity_tasks
-            WHERE (lease_owner IS NOT NULL AND lease_expires_at <= \(now))
-               OR (lease_owner IS NULL AND schedule_to_start_deadline <= \(now))
-               OR schedule_to_close_deadline <= \(now)
-            LIMIT \(limit)
-            """, logger: logger)
         var keys: [(UUID, String)] = []
-        for try await key in candidates.decode((UUID, String).self) { keys.append(key) }
+        for try await key in try await client.execute(ActivityTasksTable.Overdue(now: now, limit: Int64(limit)), logger: logger) { keys.append(key) }
         var handled = 0
         for (runId, activityId) in keys {
             try await transaction { connection in
                 var run = try await self.lockRun(runId, on: connection)
-                let rows = try await connection.query(
-                    """
-                    SELECT \(unescaped: ActivityRow.columns)
-                    FROM activity_tasks WHERE run_id = \(runId) AND activity_id = \(activityId) FOR UPDATE
-                    """, logger: self.logger)
-                guard let row = try await ActivityRow.decode(rows).first else { return }
-                let deadlines = try await connection.query(
-                    """
-                    SELECT lease_expires_at, schedule_to_start_deadline, (options->>'heartbeatTimeout') IS NOT NULL
-                        AND lease_expires_at < started_at + COALESCE((options->>'startToCloseTimeout')::float8, 1e9) * interval '1 second'
-                    FROM activity_tasks WHERE run_id = \(runId) AND activity_id = \(activityId)
-                    """, logger: self.logger)
-                var kind: String?
-                var endsActivity = false
-                for try await (leaseExpiry, startDeadline, heartbeatBound) in deadlines.decode((Date?, Date?, Bool?).self) {
-                    if let closeDeadline = row.scheduleToCloseDeadline, closeDeadline <= now {
-                        kind = "ScheduleToClose"
-                        endsActivity = true
-                    } else if row.leaseOwner == nil, let startDeadline, startDeadline <= now {
-                        kind = "ScheduleToStart"
-                        endsActivity = true
-                    } else if row.leaseOwner != nil, let leaseExpiry, leaseExpiry <= now {
-                        kind = heartbeatBound == true ? "Heartbeat" : "StartToClose"
-                    }
+                let lock = ActivityTasksTable.LockWithDeadlines(runId: runId, activityId: activityId)
+                var found: ActivityTasksTable.LockWithDeadlines.Row?
+                for try await locked in try await connection.execute(lock, logger: self.logger) { found = locked }
+                guard let (row, leaseExpiry, startDeadline, heartbeatBound) = found else { return }
+                let timeout: ActivityTimeout
+                if let closeDeadline = row.scheduleToCloseDeadline, closeDeadline <= now {
+                    timeout = .scheduleToClose
+                } else if row.leaseOwner == nil, let startDeadline, startDeadline <= now {
+                    timeout = .scheduleToStart
+                } else if row.leaseOwner != nil, let leaseExpiry, leaseExpiry <= now {
+                    timeout = heartbeatBound == true ? .heartbeat : .startToClose
+                } else {
+                    return
                 }
-                guard let kind else { return }
                 let failure = Failure(
-                    message: "activity \(row.activityType) timed out (\(kind))", type: Failure.Types.timeout, nonRetryable: endsActivity,
-                    details: .object(["timeoutType": .string(kind)]))
+                    message: "activity \(row.activityType) timed out (\(timeout.rawValue))", type: Failure.Types.timeout,
+                    nonRetryable: timeout.endsActivity, details: .object(["timeoutType": .string(timeout.rawValue)]))
                 try await self.endAttempt(
-                    row, of: &run, failure: failure, timedOut: true, retryable: !endsActivity, identity: nil, at: now, on: connection)
+                    row, of: &run, failure: failure, timedOut: true, retryable: !timeout.endsActivity, identity: nil, at: now, on: connection)
                 handled += 1
             }
         }
@@ -459,19 +394,24 @@ extension Store {
     }
 }
 
+/// Which limit of an activity passed, with Temporal's names (a timeout failure's `timeoutType`).
+enum ActivityTimeout: String {
+    case scheduleToClose = "ScheduleToClose"
+    case scheduleToStart = "ScheduleToStart"
+    case startToClose = "StartToClose"
+    case heartbeat = "Heartbeat"
+
+    /// Whether it ends the activity (no more attempts) rather than the attempt.
+    var endsActivity: Bool { self == .scheduleToClose || self == .scheduleToStart }
+}
+
 extension Store {
     /// Gives an attempt back without counting it, for a worker shutting down: the task is visible
     /// again at once with the same attempt number.
     public func releaseActivity(_ task: ActivityTask, heartbeatDetails: Payload?, at now: Date) async throws {
         try await transaction { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, started_at = NULL,
-                    visible_at = \(now), heartbeat_details = COALESCE(\(try JSONColumn.encodeIfPresent(heartbeatDetails))::jsonb, heartbeat_details)
-                WHERE run_id = \(task.runId) AND activity_id = \(task.activityId) AND lease_token = \(task.leaseToken)
-                RETURNING namespace, task_queue
-                """, logger: self.logger)
-            for try await (namespace, queue) in rows.decode((String, String).self) {
+            let release = ActivityTasksTable.Release(task: task, details: try JSONColumn.encodeIfPresent(heartbeatDetails), now: now)
+            for try await (namespace, queue) in try await connection.execute(release, logger: self.logger) {
                 try await self.notify(Channel.activityTasks(namespace: namespace, queue: queue), on: connection)
             }
         }
@@ -480,10 +420,7 @@ extension Store {
     /// Keeps an attempt's last heartbeat details, so the next attempt resumes from them.
     func saveHeartbeatDetails(_ details: Payload?, runId: UUID, activityId: String, on connection: PostgresConnection) async throws {
         guard let details else { return }
-        try await connection.query(
-            """
-            UPDATE activity_tasks SET heartbeat_details = \(try JSONColumn.encode(details))::jsonb
-            WHERE run_id = \(runId) AND activity_id = \(activityId)
-            """, logger: logger)
+        try await connection.run(
+            ActivityTasksTable.SaveHeartbeatDetails(runId: runId, activityId: activityId, details: try JSONColumn.encode(details)), logger: logger)
     }
 }

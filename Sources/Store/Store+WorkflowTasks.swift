@@ -64,31 +64,11 @@ extension Store {
     public func pollWorkflowTasks(
         taskQueue: String, namespaces: [String] = ["default"], owner: String, limit: Int, leaseDuration: Duration, at now: Date
     ) async throws -> [WorkflowTask] {
-        var query = PostgresQuery(
-            unsafeSQL: """
-                WITH \(FairDequeue.picked(from: "workflow_tasks", keys: "run_id", carried: "lease_owner", ready: "true"))
-                UPDATE workflow_tasks t SET visible_at = $5, lease_owner = $6, lease_token = gen_random_uuid()
-                FROM picked, workflow_executions e
-                WHERE t.run_id = picked.run_id AND e.run_id = t.run_id
-                RETURNING t.run_id, e.namespace, e.workflow_id, e.workflow_type, t.task_queue, t.attempt, t.lease_token,
-                    t.scheduled_event_id, e.next_event_id, picked.lease_owner
-                """)
-        query.binds.append(now)
-        query.binds.append(taskQueue)
-        query.binds.append(try FairDequeue.served(namespaces))
-        query.binds.append(limit)
-        query.binds.append(now.addingTimeInterval(leaseDuration.seconds))
-        query.binds.append(owner)
-        let rows = try await client.query(query, logger: logger)
         var tasks: [WorkflowTask] = []
-        for try await (runId, namespace, workflowId, type, queue, attempt, token, scheduled, next, expiredOwner) in rows.decode(
-            (UUID, String, String, String, String, Int, UUID, Int64, Int64, String?).self)
-        {
-            tasks.append(
-                WorkflowTask(
-                    runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue, attempt: attempt,
-                    leaseToken: token, scheduledEventId: scheduled, nextEventId: next, expiredLeaseOwner: expiredOwner))
-        }
+        let poll = WorkflowTasksTable.Poll(
+            now: now, taskQueue: taskQueue, namespaces: namespaces, limit: Int64(limit), leaseUntil: now.addingTimeInterval(leaseDuration.seconds),
+            owner: owner)
+        for try await task in try await client.execute(poll, logger: logger) { tasks.append(task) }
         return tasks
     }
 
@@ -109,10 +89,12 @@ extension Store {
             guard run.nextEventId == task.nextEventId, run.status == .running else {
                 throw StoreError(.staleTask, "run \(task.runId) changed while its workflow task ran (history now ends at \(run.nextEventId - 1))")
             }
-            let owned = try await connection.query(
-                "DELETE FROM workflow_tasks WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) RETURNING 1", logger: self.logger)
             var isOwned = false
-            for try await _ in owned { isOwned = true }
+            for try await _ in try await connection.execute(
+                WorkflowTasksTable.TakeLeased(runId: task.runId, leaseToken: task.leaseToken), logger: self.logger)
+            {
+                isOwned = true
+            }
             guard isOwned else { throw StoreError(.staleTask, "the lease on the workflow task of run \(task.runId) was lost") }
             return try await self.recordCompletion(
                 of: task.scheduledEventId, after: [started], commands: commands, identity: identity, run: &run, eager: eager, at: now,
@@ -165,12 +147,8 @@ extension Store {
         for command in commands {
             switch command {
             case .requestCancelActivity(let seq):
-                let rows = try await connection.query(
-                    """
-                    SELECT event_id FROM history_events WHERE run_id = \(runId) AND event_type = 'ActivityTaskScheduled'
-                    AND attributes->>'activityId' = \(String(seq))
-                    """, logger: logger)
-                for try await id in rows.decode(Int64.self) { activities[String(seq)] = id }
+                let lookup = HistoryTable.ActivityScheduledEventId(runId: runId, activityId: String(seq))
+                for try await id in try await connection.execute(lookup, logger: logger) { activities[String(seq)] = id }
             case .cancelTimer(let seq):
                 let rows = try await connection.query(
                     "SELECT started_event_id FROM timers WHERE run_id = \(runId) AND timer_id = \(String(seq))", logger: logger)
@@ -260,11 +238,12 @@ extension Store {
     ) async throws -> Bool {
         try await transaction { connection in
             var run = try await self.lockRun(task.runId, on: connection)
-            let owned = try await connection.query(
-                "SELECT 1 FROM workflow_tasks WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) FOR UPDATE",
-                logger: self.logger)
             var isOwned = false
-            for try await _ in owned { isOwned = true }
+            for try await _ in try await connection.execute(
+                WorkflowTasksTable.LockLeased(runId: task.runId, leaseToken: task.leaseToken), logger: self.logger)
+            {
+                isOwned = true
+            }
             guard isOwned, run.status == .running else {
                 throw StoreError(.staleTask, "the lease on the workflow task of run \(task.runId) was lost")
             }
@@ -280,21 +259,15 @@ extension Store {
             }
             let paused = task.attempt >= maxAttempts
             if paused {
-                try await connection.query("DELETE FROM workflow_tasks WHERE run_id = \(task.runId)", logger: self.logger)
+                try await connection.run(WorkflowTasksTable.Delete(runId: task.runId), logger: self.logger)
             } else {
-                try await connection.query(
-                    """
-                    UPDATE workflow_tasks SET attempt = attempt + 1, visible_at = \(now.addingTimeInterval(retryDelay.seconds)),
-                        lease_owner = NULL, lease_token = NULL
-                    WHERE run_id = \(task.runId)
-                    """, logger: self.logger)
+                try await connection.run(
+                    WorkflowTasksTable.Retry(runId: task.runId, visibleAt: now.addingTimeInterval(retryDelay.seconds)), logger: self.logger)
             }
-            try await connection.query(
-                """
-                UPDATE workflow_executions SET task_failure = \(try JSONColumn.encode(TaskFailureRecord(failure: failure, attempt: task.attempt)))::jsonb,
-                    status = \(paused ? WorkflowStatus.paused.rawValue : WorkflowStatus.running.rawValue)
-                WHERE run_id = \(task.runId)
-                """, logger: self.logger)
+            try await connection.run(
+                ExecutionsTable.SetTaskFailure(
+                    runId: task.runId, failure: TaskFailureRecord(failure: failure, attempt: task.attempt), status: paused ? .paused : .running),
+                logger: self.logger)
             return paused
         }
     }
@@ -303,12 +276,8 @@ extension Store {
     /// on a fresh view of history, or after `delay`. A task no longer leased by `task` is left alone.
     public func releaseWorkflowTask(_ task: WorkflowTask, after delay: Duration = .zero, at now: Date) async throws {
         try await transaction { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE workflow_tasks SET visible_at = \(now.addingTimeInterval(delay.seconds)), lease_owner = NULL, lease_token = NULL
-                WHERE run_id = \(task.runId) AND lease_token = \(task.leaseToken) RETURNING task_queue
-                """, logger: self.logger)
-            for try await queue in rows.decode(String.self) where delay == .zero {
+            let release = WorkflowTasksTable.Release(runId: task.runId, leaseToken: task.leaseToken, visibleAt: now.addingTimeInterval(delay.seconds))
+            for try await queue in try await connection.execute(release, logger: self.logger) where delay == .zero {
                 try await self.notify(Channel.workflowTasks(namespace: task.namespace, queue: queue), on: connection)
             }
         }
@@ -322,8 +291,7 @@ extension Store {
             guard run.status == .paused else {
                 throw StoreError(.workflowNotPaused, "workflow \"\(workflowId)\" is \(run.status.rawValue), not Paused")
             }
-            try await connection.query(
-                "UPDATE workflow_executions SET status = 'Running', task_failure = NULL WHERE run_id = \(run.runId)", logger: self.logger)
+            try await connection.run(ExecutionsTable.SetTaskFailure(runId: run.runId, failure: nil, status: .running), logger: self.logger)
             run.status = .running
             try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
         }

@@ -48,6 +48,22 @@ enum ExecutionsTable {
         var memo: String?
     }
 
+    /// Records a run's last workflow-task failure and its status: `Paused` when the attempts
+    /// are spent, `Running` otherwise; `Running` with no failure resumes a paused run.
+    struct SetTaskFailure: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            UPDATE workflow_executions SET task_failure = \(p.bind("text") { try $0.failure.map(JSONColumn.encode) })::jsonb,
+                status = \(p.bind("text") { $0.status.rawValue })
+            WHERE run_id = \(p.bind("uuid") { $0.runId })
+            """
+        }
+        typealias Row = Void
+        var runId: UUID
+        var failure: TaskFailureRecord?
+        var status: WorkflowStatus
+    }
+
     /// Locks the open run of a workflow id, if there is one.
     struct LockOpen: DescribedStatement {
         static let statement = Statement<Self> { p in

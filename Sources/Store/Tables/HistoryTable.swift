@@ -72,6 +72,22 @@ enum HistoryTable {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
+    /// The id of the `ActivityTaskScheduled` event of a run's activity, for a cancel command.
+    struct ActivityScheduledEventId: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT event_id FROM history_events
+            WHERE run_id = \(p.bind("uuid") { $0.runId }) AND event_type = '\(EventType.activityTaskScheduled.rawValue)'
+                AND attributes->>'activityId' = \(p.bind("text") { $0.activityId })
+            """
+        }
+        typealias Row = Int64
+        var runId: UUID
+        var activityId: String
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+    }
+
     /// A run's last event.
     struct ReadLast: DescribedStatement {
         static let statement = Statement<Self> { p in

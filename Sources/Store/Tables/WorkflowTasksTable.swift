@@ -23,4 +23,106 @@ enum WorkflowTasksTable {
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
     }
+
+    /// Leases up to a limit of ready tasks of a queue in the served namespaces, shared fairly among
+    /// them (``FairDequeue``); a task whose lease expired is ready again and names its last holder.
+    struct Poll: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            let now = p.bind("timestamptz") { $0.now }
+            let poll = FairDequeue.Poll(
+                now: now, queue: p.bind("text") { $0.taskQueue }, namespaces: p.bind("text[]") { try FairDequeue.served($0.namespaces) },
+                limit: p.bind("bigint") { $0.limit })
+            return """
+                WITH \(FairDequeue.picked(from: "workflow_tasks", keys: "run_id", carried: "lease_owner", ready: "true", poll))
+                UPDATE workflow_tasks t SET visible_at = \(p.bind("timestamptz") { $0.leaseUntil }), lease_owner = \(p.bind("text") { $0.owner }),
+                    lease_token = gen_random_uuid()
+                FROM picked, workflow_executions e
+                WHERE t.run_id = picked.run_id AND e.run_id = t.run_id
+                RETURNING t.run_id, e.namespace, e.workflow_id, e.workflow_type, t.task_queue, t.attempt, t.lease_token,
+                    t.scheduled_event_id, e.next_event_id, picked.lease_owner
+                """
+        }
+        typealias Row = WorkflowTask
+        var now: Date
+        var taskQueue: String
+        var namespaces: [String]
+        var limit: Int64
+        var leaseUntil: Date
+        var owner: String
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let (runId, namespace, workflowId, type, queue, attempt, token, scheduled, next, expiredOwner) = try row.decode(
+                (UUID, String, String, String, String, Int, UUID, Int64, Int64, String?).self)
+            return WorkflowTask(
+                runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue, attempt: attempt,
+                leaseToken: token, scheduledEventId: scheduled, nextEventId: next, expiredLeaseOwner: expiredOwner)
+        }
+    }
+
+    /// Deletes a run's task if `leaseToken` still holds it (a completion); a row when it did.
+    struct TakeLeased: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            DELETE FROM workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND lease_token = \(p.bind("uuid") { $0.leaseToken })
+            RETURNING 1
+            """
+        }
+        typealias Row = Int
+        var runId: UUID
+        var leaseToken: UUID
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+    }
+
+    /// Locks a run's task if `leaseToken` still holds it (a failure); a row when it does.
+    struct LockLeased: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT 1 FROM workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND lease_token = \(p.bind("uuid") { $0.leaseToken })
+            FOR UPDATE
+            """
+        }
+        typealias Row = Int
+        var runId: UUID
+        var leaseToken: UUID
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+    }
+
+    /// Deletes a run's task, whoever holds it (a run that pauses).
+    struct Delete: DescribedStatement {
+        static let statement = Statement<Self> { p in "DELETE FROM workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId })" }
+        typealias Row = Void
+        var runId: UUID
+    }
+
+    /// Queues a run's failed task for another attempt after its backoff.
+    struct Retry: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            UPDATE workflow_tasks SET attempt = attempt + 1, visible_at = \(p.bind("timestamptz") { $0.visibleAt }),
+                lease_owner = NULL, lease_token = NULL
+            WHERE run_id = \(p.bind("uuid") { $0.runId })
+            """
+        }
+        typealias Row = Void
+        var runId: UUID
+        var visibleAt: Date
+    }
+
+    /// Gives a task back, uncounted, if `leaseToken` still holds it; returns its queue when it did.
+    struct Release: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            UPDATE workflow_tasks SET visible_at = \(p.bind("timestamptz") { $0.visibleAt }), lease_owner = NULL, lease_token = NULL
+            WHERE run_id = \(p.bind("uuid") { $0.runId }) AND lease_token = \(p.bind("uuid") { $0.leaseToken }) RETURNING task_queue
+            """
+        }
+        typealias Row = String
+        var runId: UUID
+        var leaseToken: UUID
+        var visibleAt: Date
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+    }
 }
