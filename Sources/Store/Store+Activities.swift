@@ -19,35 +19,50 @@ public struct ActivityTask: Sendable {
     public var info: ActivityContext.Info
 }
 
-/// A workflow task that an activity's completion runs on the run the worker has cached, and
-/// records in its own commit (see ``Store/completeActivity(_:result:identity:inline:at:)``).
-public struct InlineWorkflowTask: Sendable {
+/// The workflow task that follows an activity's completion, decided by the worker on the run it
+/// has cached before it calls the database, and written with the completion in one commit (see
+/// ``Store/completeActivity(_:result:identity:step:at:)``). A value: the Store runs no workflow code.
+public struct DecidedStep: Sendable {
     /// The run's next event id as the cached run knows it: its last event id + 1. If the history
-    /// has moved past it, the workflow task is queued instead.
+    /// has moved past it, nothing of the step is written and the workflow task is queued instead.
     public var expectedNextEventId: Int64
     /// The run's task queue: the worker's own, which its workflow tasks came from.
     public var taskQueue: String
+    /// What the workflow code ran on: the activity's `ActivityTaskStarted` and
+    /// `ActivityTaskCompleted`, `WorkflowTaskScheduled` and `WorkflowTaskStarted`
+    /// (``events(completing:result:identity:taskQueue:from:at:)``).
+    public var events: [HistoryEvent]
+    /// What the code decided.
+    public var commands: [Command]
     /// Lets the worker take the activities the task schedules.
     public var eager: EagerActivities?
-    /// Runs the workflow code on the new events (the activity's started and completed events,
-    /// `WorkflowTaskScheduled`, `WorkflowTaskStarted`) and returns its commands. It runs before
-    /// the writes, which drop its commands if the history has moved past `expectedNextEventId`.
-    /// When it throws, the workflow task is queued instead, to fail (and be recorded) on a fresh
-    /// replay.
-    public var activate: @Sendable ([HistoryEvent]) throws -> [Command]
     /// How long the step's statement may take before it is abandoned (PostgresNIO can leave a
     /// query hanging when Postgres restarts); the worker passes its `databaseCallTimeout`.
     public var callTimeout: Duration
 
     public init(
-        expectedNextEventId: Int64, taskQueue: String, eager: EagerActivities?, callTimeout: Duration = defaultDatabaseCallTimeout,
-        activate: @escaping @Sendable ([HistoryEvent]) throws -> [Command]
+        expectedNextEventId: Int64, taskQueue: String, events: [HistoryEvent], commands: [Command], eager: EagerActivities?,
+        callTimeout: Duration = defaultDatabaseCallTimeout
     ) {
         self.expectedNextEventId = expectedNextEventId
         self.taskQueue = taskQueue
+        self.events = events
+        self.commands = commands
         self.eager = eager
         self.callTimeout = callTimeout
-        self.activate = activate
+    }
+
+    /// The events that completing `task` appends, with the workflow task that follows, to a run
+    /// whose next event id is `next`: what the worker runs the cached run's code on.
+    public static func events(completing task: ActivityTask, result: Payload?, identity: String, taskQueue: String, from next: Int64, at now: Date)
+        -> [HistoryEvent]
+    {
+        Store.events(
+            Store.completedAttempt(scheduledEventId: task.scheduledEventId, attempt: task.attempt, startedEventId: next, result: result, identity: identity)
+                + [
+                    .workflowTaskScheduled(.init(taskQueue: taskQueue)),
+                    .workflowTaskStarted(.init(scheduledEventId: next + 2, identity: identity)),
+                ], from: next, at: now)
     }
 }
 
@@ -148,44 +163,33 @@ extension Store {
 
     /// Completes an attempt: `ActivityTaskStarted`, `ActivityTaskCompleted`, and a workflow task.
     ///
-    /// When the worker holds the run in its cache (`inline`), that workflow task runs on the
-    /// cached run first, on the events the completion will write if nothing else happened to the
-    /// run since; the writes check that under the run's lock. Then the whole step, from the
-    /// activity's result to the next activity leased to the same worker, costs one commit and no
-    /// poll; in the common cases (one new activity on the worker's queue, or the run's end) it is one
-    /// statement (``CompleteSteps``), shared with the steps of other runs that complete at
-    /// the same time.
+    /// When the worker holds the run in its cache, it runs the next workflow task on it first, on
+    /// the events this completion writes if nothing else happened to the run since, and hands the
+    /// outcome over as `step`; the writes check under the run's lock that nothing did. Then the
+    /// whole step, from the activity's result to the next activity leased to the same worker,
+    /// costs one commit and no poll; in the common cases (one new activity on the worker's queue, or
+    /// the run's end) it is one statement (``CompleteSteps``), shared with the steps of other runs
+    /// that complete at the same time.
     ///
-    /// - Returns: the inline workflow task's completion, or nil when a workflow task was queued.
+    /// - Returns: the step's completion, or nil when the step was not written (the history moved
+    ///   on, or there was none) and a workflow task was queued.
     /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease (a stale worker).
     @discardableResult
-    public func completeActivity(_ task: ActivityTask, result: Payload?, identity: String, inline: InlineWorkflowTask? = nil, at now: Date)
+    public func completeActivity(_ task: ActivityTask, result: Payload?, identity: String, step: DecidedStep? = nil, at now: Date)
         async throws -> WorkflowTaskCompletion?
     {
-        var activation: (events: [HistoryEvent], commands: [Command])?
-        if let inline {
-            let first = inline.expectedNextEventId
-            let events = Self.events(
-                Self.completedAttempt(scheduledEventId: task.scheduledEventId, attempt: task.attempt, startedEventId: first, result: result, identity: identity)
-                    + [
-                        .workflowTaskScheduled(.init(taskQueue: inline.taskQueue)),
-                        .workflowTaskStarted(.init(scheduledEventId: first + 2, identity: identity)),
-                    ], from: first, at: now)
-            if let commands = try? inline.activate(events) {
-                activation = (events, commands)
-                if let completion = try await completeStep(task, events: events, commands: commands, inline: inline, identity: identity, at: now) {
-                    return completion
-                }
-            }
+        if let step, step.events.first?.eventId != step.expectedNextEventId || step.events.count != 4 {
+            throw StoreError(.invalidArgument, "a decided step's events must be DecidedStep.events(completing:…) from its expected next event id")
+        }
+        if let step, let completion = try await completeStep(task, step, identity: identity, at: now) {
+            return completion
         }
         return try await transaction { connection in
             var (run, row) = try await self.lockLeased(task, delete: true, on: connection)
-            if let inline, let activation, run.status == .running, run.nextEventId == inline.expectedNextEventId,
-                run.taskQueue == inline.taskQueue
-            {
+            if let step, run.status == .running, run.nextEventId == step.expectedNextEventId, run.taskQueue == step.taskQueue {
                 return try await self.recordCompletion(
-                    of: inline.expectedNextEventId + 2, after: activation.events, commands: activation.commands, identity: identity, run: &run,
-                    eager: inline.eager, at: now, on: connection)
+                    of: step.expectedNextEventId + 2, after: step.events, commands: step.commands, identity: identity, run: &run,
+                    eager: step.eager, at: now, on: connection)
             }
             try await self.append(
                 Self.completedAttempt(
@@ -197,7 +201,7 @@ extension Store {
     }
 
     /// A completed attempt's `ActivityTaskStarted` (at `startedEventId`) and `ActivityTaskCompleted`.
-    private static func completedAttempt(scheduledEventId: Int64, attempt: Int, startedEventId: Int64, result: Payload?, identity: String)
+    static func completedAttempt(scheduledEventId: Int64, attempt: Int, startedEventId: Int64, result: Payload?, identity: String)
         -> [HistoryEvent.Attributes]
     {
         [
@@ -213,33 +217,33 @@ extension Store {
     ///
     /// - Returns: the completion; nil when the step does not fit or the run moved on, and nothing
     ///   was written.
-    private func completeStep(
-        _ task: ActivityTask, events: [HistoryEvent], commands: [Command], inline: InlineWorkflowTask, identity: String, at now: Date
-    ) async throws -> WorkflowTaskCompletion? {
-        guard let started = events.last else { return nil }
+    private func completeStep(_ task: ActivityTask, _ decided: DecidedStep, identity: String, at now: Date) async throws -> WorkflowTaskCompletion? {
+        guard let started = decided.events.last else { return nil }
         let completed = Self.completionEvents(
-            of: started.eventId - 1, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: inline.taskQueue,
+            of: started.eventId - 1, startedEventId: started.eventId, commands: decided.commands, identity: identity, taskQueue: decided.taskQueue,
             at: now)
         // The run as the worker's cache knows it; the statement checks it under the run's lock.
         let run = LockedRun(
             runId: task.runId, namespace: task.info.namespace, workflowId: task.info.workflowId, workflowType: task.info.workflowType,
-            taskQueue: inline.taskQueue, status: .running, nextEventId: inline.expectedNextEventId, cancelRequested: false)
+            taskQueue: decided.taskQueue, status: .running, nextEventId: decided.expectedNextEventId, cancelRequested: false)
         // A task the limits refuse takes the longer path, which fails the run.
-        guard limits.workflowTaskFailure(commands: commands, lastEventId: started.eventId + Int64(completed.count), historyBytes: 0, pendingActivities: 0) == nil,
-            let writes = try Self.oneStatementWrites(of: commands, events: completed, run: run, eager: inline.eager, at: now)
+        guard
+            limits.workflowTaskFailure(
+                commands: decided.commands, lastEventId: started.eventId + Int64(completed.count), historyBytes: 0, pendingActivities: 0) == nil,
+            let writes = try Self.oneStatementWrites(of: decided.commands, events: completed, run: run, eager: decided.eager, at: now)
         else { return nil }
         let step = CompleteSteps.Step(
-            task: task, expectedNextEventId: inline.expectedNextEventId, taskQueue: inline.taskQueue, events: events + completed,
+            task: task, expectedNextEventId: decided.expectedNextEventId, taskQueue: decided.taskQueue, events: decided.events + completed,
             nextActivity: writes.next?.row, close: writes.close)
         let held = try await stepWriter.submit(step) { steps in
-            await self.writeBatch(steps, timeout: inline.callTimeout) { CompleteSteps(steps: $0, maxHistoryBytes: self.limits.maxHistoryBytes) }
+            await self.writeBatch(steps, timeout: decided.callTimeout) { CompleteSteps(steps: $0, maxHistoryBytes: self.limits.maxHistoryBytes) }
         }
         guard held.run else { return nil }
         guard held.lease else {
             throw StoreError(
                 .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
         }
-        return WorkflowTaskCompletion(events: events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [])
+        return WorkflowTaskCompletion(events: decided.events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [])
     }
 
     /// What a workflow task writes besides its events when it fits one statement: at most one

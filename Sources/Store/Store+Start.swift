@@ -70,26 +70,70 @@ public struct StartWorkflowResult: Sendable, Equatable {
     }
 }
 
-/// A run's first workflow task, run by a worker in the starting process before the start is
-/// written, and written with it ("eager start", as in Temporal): the start then needs no task row,
-/// no NOTIFY, no poll and no second commit, and its first activity runs at once.
-public struct FirstWorkflowTask: Sendable {
+/// A new run, made before it is written: its row and its first events (`WorkflowExecutionStarted`,
+/// `WorkflowTaskScheduled`), so that a worker in the starting process can run its first workflow
+/// task before the start is written ("eager start", as in Temporal).
+public struct NewRun: Sendable {
+    let row: ExecutionsTable.Insert
+    /// The run's first events, numbered from 1.
+    public let events: [HistoryEvent]
+    /// The new run's id.
+    public var runId: UUID { row.runId }
+
+    /// A run for `request`, with a new id.
+    ///
+    /// - Throws: when the request's payloads cannot be encoded.
+    public init(_ request: StartWorkflowRequest, at now: Date) throws {
+        let runId = UUID()
+        row = ExecutionsTable.Insert(
+            runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
+            taskQueue: request.taskQueue, input: try JSONColumn.encodeIfPresent(request.input), startTime: now,
+            executionDeadline: request.executionTimeout.map { now.addingTimeInterval($0.seconds) },
+            searchAttributes: try JSONColumn.encodeIfPresent(request.searchAttributes), memo: try JSONColumn.encodeIfPresent(request.memo))
+        let started = HistoryEvent.WorkflowExecutionStartedAttributes(
+            workflowId: request.workflowId, workflowType: request.workflowType, taskQueue: request.taskQueue, input: request.input,
+            workflowExecutionTimeout: request.executionTimeout?.seconds, originalExecutionRunId: runId.uuidString.lowercased(),
+            searchAttributes: request.searchAttributes, memo: request.memo)
+        events = Store.events([.workflowExecutionStarted(started), .workflowTaskScheduled(.init(taskQueue: request.taskQueue))], from: 1, at: now)
+    }
+
+    /// Whether this run is the one `request` starts.
+    func matches(_ request: StartWorkflowRequest) -> Bool {
+        row.namespace == request.namespace && row.workflowId == request.workflowId && row.workflowType == request.workflowType
+            && row.taskQueue == request.taskQueue
+    }
+
+    /// What the first workflow task runs on: the run's first events and its `WorkflowTaskStarted`.
+    public func firstTaskEvents(identity: String, at now: Date) -> [HistoryEvent] {
+        let scheduled = events[events.count - 1]
+        return events + [
+            HistoryEvent(
+                eventId: scheduled.eventId + 1, eventTime: now,
+                attributes: .workflowTaskStarted(.init(scheduledEventId: scheduled.eventId, identity: identity)))
+        ]
+    }
+}
+
+/// A run's first workflow task, decided by a worker in the starting process on
+/// ``NewRun/firstTaskEvents(identity:at:)`` before the start is written, and written with it: the
+/// start then needs no task row, no NOTIFY, no poll and no second commit, and its first activity
+/// runs at once. When the commands need more than one statement writes, the start is written
+/// alone and a worker polls the task as usual. A value: the Store runs no workflow code.
+public struct DecidedFirstTask: Sendable {
+    /// The run the task ran on.
+    public var run: NewRun
     /// The starting worker's identity, recorded in the task's events.
     public var identity: String
+    /// What the code decided.
+    public var commands: [Command]
     /// Lets the worker take the activity the task schedules.
     public var eager: EagerActivities?
-    /// Runs the workflow code on the new run's first events (`WorkflowExecutionStarted`,
-    /// `WorkflowTaskScheduled`, `WorkflowTaskStarted`) and returns its commands. When it throws,
-    /// or the commands need more than one statement writes, the start is written alone and a
-    /// worker polls the task as usual.
-    public var activate: @Sendable (_ runId: UUID, _ events: [HistoryEvent]) throws -> [Command]
 
-    public init(
-        identity: String, eager: EagerActivities?, activate: @escaping @Sendable (_ runId: UUID, _ events: [HistoryEvent]) throws -> [Command]
-    ) {
+    public init(run: NewRun, identity: String, commands: [Command], eager: EagerActivities?) {
+        self.run = run
         self.identity = identity
+        self.commands = commands
         self.eager = eager
-        self.activate = activate
     }
 }
 
@@ -110,13 +154,13 @@ extension Store: WorkflowStarter {
         try await startWorkflow(request, at: now, firstTask: nil).result
     }
 
-    /// Starts a run, and with `firstTask` runs its first workflow task in the same statement when
+    /// Starts a run, and with `firstTask` writes its first workflow task in the same statement when
     /// the request's policies and the task's commands allow it (an eager start).
     ///
     /// - Returns: the run, and the first task's completion when it was written with the start;
     ///   nil when the run was started alone, or an open run was returned.
     /// - Throws: as ``startWorkflow(_:at:)``.
-    public func startWorkflow(_ request: StartWorkflowRequest, at now: Date, firstTask: FirstWorkflowTask?) async throws
+    public func startWorkflow(_ request: StartWorkflowRequest, at now: Date, firstTask: DecidedFirstTask?) async throws
         -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
     {
         guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
@@ -144,12 +188,16 @@ extension Store: WorkflowStarter {
     /// A start whose id-reuse policy allows any earlier run, in one statement (``StartRuns``),
     /// with the first workflow task when it fits. Starts that arrive together share the statement
     /// (``startWriter``).
-    private func startInOneStatement(_ request: StartWorkflowRequest, at now: Date, firstTask: FirstWorkflowTask?) async throws
+    private func startInOneStatement(_ request: StartWorkflowRequest, at now: Date, firstTask: DecidedFirstTask?) async throws
         -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
     {
-        var (row, events) = try Self.newRun(request, at: now)
+        // A first task decided for another request (a worker's bug) is dropped: the start is plain.
+        let firstTask = firstTask.flatMap { $0.run.matches(request) ? $0 : nil }
+        let new = try firstTask?.run ?? NewRun(request, at: now)
+        let row = new.row
+        var events = new.events
         var written: (parts: StartRuns.FirstTask, completion: WorkflowTaskCompletion)?
-        if let firstTask, let first = try Self.firstTaskWrites(firstTask, request: request, runId: row.runId, events: events, limits: limits, at: now) {
+        if let firstTask, let first = try Self.firstTaskWrites(firstTask, request: request, limits: limits, at: now) {
             written = first
             events = first.completion.events
         }
@@ -163,47 +211,29 @@ extension Store: WorkflowStarter {
         return (try Self.openRun(runId, of: request), nil)
     }
 
-    /// Runs the first workflow task on the new run's events and, when its commands fit one
-    /// statement, returns what the start writes for it and the whole history so far.
-    private static func firstTaskWrites(
-        _ firstTask: FirstWorkflowTask, request: StartWorkflowRequest, runId: UUID, events: [HistoryEvent], limits: Limits, at now: Date
-    ) throws -> (parts: StartRuns.FirstTask, completion: WorkflowTaskCompletion)? {
-        guard let scheduled = events.last else { return nil }
-        let started = HistoryEvent(
-            eventId: scheduled.eventId + 1, eventTime: now,
-            attributes: .workflowTaskStarted(.init(scheduledEventId: scheduled.eventId, identity: firstTask.identity)))
-        guard let commands = try? firstTask.activate(runId, events + [started]) else { return nil }
+    /// What the start writes for a decided first task when its commands fit one statement, and
+    /// the whole history so far.
+    private static func firstTaskWrites(_ firstTask: DecidedFirstTask, request: StartWorkflowRequest, limits: Limits, at now: Date) throws
+        -> (parts: StartRuns.FirstTask, completion: WorkflowTaskCompletion)?
+    {
+        let events = firstTask.run.firstTaskEvents(identity: firstTask.identity, at: now)
+        let started = events[events.count - 1]
         let completed = completionEvents(
-            of: scheduled.eventId, startedEventId: started.eventId, commands: commands, identity: firstTask.identity,
+            of: started.eventId - 1, startedEventId: started.eventId, commands: firstTask.commands, identity: firstTask.identity,
             taskQueue: request.taskQueue, at: now)
         let run = LockedRun(
-            runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
+            runId: firstTask.run.runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
             taskQueue: request.taskQueue, status: .running, nextEventId: started.eventId, cancelRequested: false)
         // A first task the limits refuse is left to a polled task, which fails the run.
-        guard limits.workflowTaskFailure(commands: commands, lastEventId: started.eventId + Int64(completed.count), historyBytes: 0, pendingActivities: 0) == nil,
-            let writes = try oneStatementWrites(of: commands, events: completed, run: run, eager: firstTask.eager, at: now)
+        guard
+            limits.workflowTaskFailure(
+                commands: firstTask.commands, lastEventId: started.eventId + Int64(completed.count), historyBytes: 0, pendingActivities: 0) == nil,
+            let writes = try oneStatementWrites(of: firstTask.commands, events: completed, run: run, eager: firstTask.eager, at: now)
         else { return nil }
-        let history = events + [started] + completed
         return (
             StartRuns.FirstTask(nextActivity: writes.next?.row, close: writes.close),
-            WorkflowTaskCompletion(events: history, eagerActivities: writes.next.map { [$0.leased] } ?? [])
+            WorkflowTaskCompletion(events: events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [])
         )
-    }
-
-    /// A new run's row and first events: `WorkflowExecutionStarted` and `WorkflowTaskScheduled`.
-    private static func newRun(_ request: StartWorkflowRequest, at now: Date) throws -> (ExecutionsTable.Insert, [HistoryEvent]) {
-        let runId = UUID()
-        let row = ExecutionsTable.Insert(
-            runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
-            taskQueue: request.taskQueue, input: try JSONColumn.encodeIfPresent(request.input), startTime: now,
-            executionDeadline: request.executionTimeout.map { now.addingTimeInterval($0.seconds) },
-            searchAttributes: try JSONColumn.encodeIfPresent(request.searchAttributes), memo: try JSONColumn.encodeIfPresent(request.memo))
-        let started = HistoryEvent.WorkflowExecutionStartedAttributes(
-            workflowId: request.workflowId, workflowType: request.workflowType, taskQueue: request.taskQueue, input: request.input,
-            workflowExecutionTimeout: request.executionTimeout?.seconds, originalExecutionRunId: runId.uuidString.lowercased(),
-            searchAttributes: request.searchAttributes, memo: request.memo)
-        let events = Self.events([.workflowExecutionStarted(started), .workflowTaskScheduled(.init(taskQueue: request.taskQueue))], from: 1, at: now)
-        return (row, events)
     }
 
     /// The answer to a start that found an open run, under the policies that do not terminate it.
@@ -258,7 +288,8 @@ extension Store: WorkflowStarter {
                 }
             }
         }
-        let (row, events) = try Self.newRun(request, at: now)
+        let new = try NewRun(request, at: now)
+        let (row, events) = (new.row, new.events)
         try await connection.run(row, logger: logger)
         var run = LockedRun(
             runId: row.runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,

@@ -141,10 +141,11 @@ extension Worker {
         return nil
     }
 
-    /// Records an attempt's result. When this worker holds the run in its cache, the run's next
-    /// workflow task runs on it and is recorded in the same commit, and its first new activity is
-    /// leased to this worker (design §11: one commit per step, no poll). If the run had moved on,
-    /// what the task decided is dropped and the run is evicted.
+    /// Records an attempt's result. When this worker holds the run in its cache, it runs the run's
+    /// next workflow task on it first, on the events the completion writes, and hands the Store the
+    /// decided step to write in the same commit, the step's first new activity leased to this worker
+    /// (one commit per step and no poll; docs/design.md, "Transaction boundaries"). If the run had
+    /// moved on, the step is not written and the run is evicted.
     private func complete(_ task: ActivityTask, result: Payload, at now: Date, logger: Logger) async throws -> ActivityTask? {
         let identity = configuration.identity
         let timeout = configuration.databaseCallTimeout
@@ -153,45 +154,48 @@ extension Worker {
             return nil
         }
         let run = cached.run
-        let activation = ActivationRecord()
-        let inline = InlineWorkflowTask(
-            expectedNextEventId: cached.nextEventId, taskQueue: configuration.taskQueue,
-            eager: EagerActivities(owner: identity, taskQueue: configuration.taskQueue, limit: 1), callTimeout: timeout
-        ) { events in
-            guard activation.begin() else { throw AbandonedOperationError(timeout: timeout) }
-            defer { if activation.end() { run.evict() } }
-            do {
-                return try self.activateWatched(run, with: cached.unseen + events, logger: logger)
-            } catch {
-                logger.debug("Inline workflow task failed; queued for a fresh replay", metadata: ["error": "\(String(reflecting: error))"])
-                throw error
-            }
+        guard let step = decideStep(after: task, result: result, on: cached, at: now, logger: logger) else {
+            _ = try await abandoning(after: timeout) { try await self.store.completeActivity(task, result: result, identity: identity, at: now) }
+            return nil
         }
+        let completion: WorkflowTaskCompletion?
         do {
-            let completion = try await abandoning(after: timeout) {
-                try await self.store.completeActivity(task, result: result, identity: identity, inline: inline, at: now)
+            completion = try await abandoning(after: timeout) {
+                try await self.store.completeActivity(task, result: result, identity: identity, step: step, at: now)
             }
-            if let completion {
-                counters.withLock {
-                    $0.inlineWorkflowTasks += 1
-                    $0.eagerActivities += completion.eagerActivities.count
-                }
-            }
-            if let completion, !run.isFinished, !completion.closesRun {
-                cache.put(task.runId, run, written: completion.events)
-            } else if run.isFinished || activation.ran || completion?.closesRun == true {
-                run.evict()  // Finished, or its code ran on a task that was not recorded.
-            } else {
-                cache.put(task.runId, run, written: cached.unseen)
-            }
-            return completion?.eagerActivities.first
-        } catch let error as AbandonedOperationError {
-            // The call may still be running the workflow code: then the run is evicted when it returns.
-            if activation.abandon() { run.evict() }
-            throw error
         } catch {
-            if activation.ran { run.evict() } else { cache.put(task.runId, run, written: cached.unseen) }
+            run.evict()  // Its code ran on a step that may not be written.
             throw error
+        }
+        guard let completion else {
+            run.evict()  // Its code ran on a step that was not written.
+            return nil
+        }
+        counters.withLock {
+            $0.inlineWorkflowTasks += 1
+            $0.eagerActivities += completion.eagerActivities.count
+        }
+        if run.isFinished || completion.closesRun { run.evict() } else { cache.put(task.runId, run, written: completion.events) }
+        return completion.eagerActivities.first
+    }
+
+    /// Runs the cached run's next workflow task on the events that completing `task` writes.
+    ///
+    /// - Returns: the step; nil when the code failed: then the run is evicted, and the completion
+    ///   queues the workflow task for a fresh replay, which records the failure.
+    func decideStep(after task: ActivityTask, result: Payload, on cached: RunCache.Entry, at now: Date, logger: Logger) -> DecidedStep? {
+        let events = DecidedStep.events(
+            completing: task, result: result, identity: configuration.identity, taskQueue: configuration.taskQueue, from: cached.nextEventId, at: now)
+        do {
+            return DecidedStep(
+                expectedNextEventId: cached.nextEventId, taskQueue: configuration.taskQueue, events: events,
+                commands: try activateWatched(cached.run, with: cached.unseen + events, logger: logger),
+                eager: EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1),
+                callTimeout: configuration.databaseCallTimeout)
+        } catch {
+            logger.debug("Inline workflow task failed; queued for a fresh replay", metadata: ["error": "\(String(reflecting: error))"])
+            cached.run.evict()
+            return nil
         }
     }
 
@@ -214,48 +218,6 @@ extension Worker {
             throw CanceledFailure("this attempt lost its lease: \(error.message)")
         }
     }
-}
-
-/// Whether an inline workflow task ran the workflow code, and whether its call was abandoned:
-/// the run may be evicted only when its code is not running, so whichever of the two comes last
-/// (the code returning, the abandonment) evicts it.
-final class ActivationRecord: Sendable {
-    private struct State {
-        var started = false
-        var running = false
-        var abandoned = false
-    }
-
-    private let state = Mutex(State())
-
-    /// Called before the code runs; false when the call was abandoned first, and the code must not run.
-    func begin() -> Bool {
-        state.withLock { state in
-            guard !state.abandoned else { return false }
-            state.started = true
-            state.running = true
-            return true
-        }
-    }
-
-    /// Called when the code has returned; true when the call was abandoned meanwhile, and the
-    /// caller must now evict the run.
-    func end() -> Bool {
-        state.withLock { state in
-            state.running = false
-            return state.abandoned
-        }
-    }
-
-    /// Marks the call abandoned; true when the code is not running, and the run can be evicted now.
-    func abandon() -> Bool {
-        state.withLock { state in
-            state.abandoned = true
-            return !state.running
-        }
-    }
-
-    var ran: Bool { state.withLock { $0.started } }
 }
 
 /// One attempt's shared state: heartbeat throttling, the latest details, and why it was stopped.

@@ -5,9 +5,10 @@ import Workflow
 
 extension Worker: WorkflowStarter {
     /// Starts a run; when it is for this worker's queue, a namespace it serves and a registered
-    /// type, and the worker is running, the run's first workflow task runs here and is written with the start, its first
-    /// activity leased to this worker ("eager start", design §11). Otherwise, or when the first
-    /// task does not fit one statement, it is a plain start that a poll picks up.
+    /// type, and the worker is running, the run's first workflow task runs here before the start
+    /// is written and is written with it, its first activity leased to this worker ("eager start";
+    /// docs/design.md, "Transaction boundaries"). Otherwise, or when the first task fails or does
+    /// not fit one statement, it is a plain start that a poll picks up.
     ///
     /// - Throws: as ``Store/startWorkflow(_:at:)``.
     public func startWorkflow(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
@@ -16,33 +17,33 @@ extension Worker: WorkflowStarter {
         else {
             return try await store.startWorkflow(request, at: now)
         }
-        let speculative = Mutex<WorkflowRun?>(nil)
-        let reserved = activitySlots.tryBegin(limit: configuration.maxConcurrentActivities)
-        let firstTask = FirstWorkflowTask(
-            identity: configuration.identity,
-            eager: reserved ? EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1) : nil
-        ) { runId, events in
-            let info = WorkflowInfo(
-                namespace: request.namespace, workflowId: request.workflowId, runId: runId.uuidString.lowercased(),
-                workflowType: request.workflowType, taskQueue: request.taskQueue)
-            let run = WorkflowRun(workflow: workflow, info: info, logger: self.logger)
-            speculative.withLock { $0 = run }
-            let logger = self.runLogger(namespace: request.namespace, workflowId: request.workflowId, runId: info.runId)
-            return try self.activateWatched(run, with: events, logger: logger)
+        // The first workflow task runs on the new run before anything is written.
+        let new = try NewRun(request, at: now)
+        let info = WorkflowInfo(
+            namespace: request.namespace, workflowId: request.workflowId, runId: new.runId.uuidString.lowercased(),
+            workflowType: request.workflowType, taskQueue: request.taskQueue)
+        let run = WorkflowRun(workflow: workflow, info: info, logger: logger)
+        let logger = runLogger(namespace: request.namespace, workflowId: request.workflowId, runId: info.runId)
+        guard let commands = try? activateWatched(run, with: new.firstTaskEvents(identity: configuration.identity, at: now), logger: logger) else {
+            run.evict()
+            return try await store.startWorkflow(request, at: now)
         }
+        let reserved = activitySlots.tryBegin(limit: configuration.maxConcurrentActivities)
+        let firstTask = DecidedFirstTask(
+            run: new, identity: configuration.identity, commands: commands,
+            eager: reserved ? EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1) : nil)
         let started: (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
         do {
             started = try await store.startWorkflow(request, at: now, firstTask: firstTask)
         } catch {
             if reserved { activitySlots.end() }
-            speculative.withLock { $0 }?.evict()
+            run.evict()
             throw error
         }
-        let run = speculative.withLock { $0 }
-        guard let completion = started.firstTask, let run else {
+        guard let completion = started.firstTask else {
             // Written alone, or an open run was returned: the code's work is dropped.
             if reserved { activitySlots.end() }
-            run?.evict()
+            run.evict()
             return started.result
         }
         counters.withLock { $0.eagerStarts += 1 }

@@ -189,6 +189,14 @@ enum DriftingCounter {
     static func next() -> Int { value.add(1, ordering: .relaxed).newValue }
 }
 
+/// Greets, then schedules an activity without a timeout: a bug that fails its second workflow task.
+struct BuggySecondStep: Workflow {
+    func run(context: WorkflowContext, input: String) async throws -> String {
+        _ = try await context.execute(Greet.self, input, options: tenSeconds)
+        return try await context.execute(Greet.self, input, options: ActivityOptions())
+    }
+}
+
 struct AlwaysBuggy: Workflow {
     struct Bug: Error {}
     func run(context: WorkflowContext, input: String) async throws -> String {

@@ -2,13 +2,14 @@ import Foundation
 import PostgresNIO
 import RepriseTesting
 import Testing
-import Workers
 import Workflow
 
 @testable import Store
+@testable import Workers
 
-/// Design §11's shortcuts: an activity's completion runs the cached run's next workflow task in
-/// the same transaction, and a workflow task leases the activities it schedules to its worker.
+/// The hot path's shortcuts (docs/design.md, "Transaction boundaries"): an activity's completion
+/// is written with the cached run's next workflow task, which the worker decided first, in one
+/// transaction, and a workflow task leases the activities it schedules to its worker.
 @Suite("Hot path: inline workflow tasks and eager activities")
 struct HotPathTests {
     @Test func eachStepOfACachedRunIsOneTransactionOnItsWorker() async throws {
@@ -69,10 +70,8 @@ struct HotPathTests {
             try await env.store.signal(namespace: "default", workflowId: "moved", name: "poke", input: nil, at: env.clock.now)
             // The cached run's code runs on the events the step would have written; what it
             // decides is not recorded, and the worker evicts the run.
-            let inline = InlineWorkflowTask(
-                expectedNextEventId: known, taskQueue: env.taskQueue, eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1)
-            ) { _ in [schedule(2)] }
-            let result = try await env.store.completeActivity(activity, result: .string("done"), identity: "w", inline: inline, at: env.clock.now)
+            let step = decided(env, activity, from: known, commands: [schedule(2)], eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1))
+            let result = try await env.store.completeActivity(activity, result: .string("done"), identity: "w", step: step, at: env.clock.now)
             #expect(result == nil)
             let types = try await env.history("moved").suffix(4).map(\.eventType.rawValue)
             #expect(types == ["WorkflowExecutionSignaled", "WorkflowTaskScheduled", "ActivityTaskStarted", "ActivityTaskCompleted"])
@@ -90,11 +89,22 @@ struct HotPathTests {
         -> WorkflowTaskCompletion?
     {
         let activity = try #require(completion.eagerActivities.first)
-        let inline = InlineWorkflowTask(
-            expectedNextEventId: try #require(completion.events.last).eventId + 1, taskQueue: env.taskQueue,
-            eager: eager ? EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1) : nil
-        ) { _ in commands }
-        return try await env.store.completeActivity(activity, result: .string("done"), identity: "w", inline: inline, at: env.clock.now)
+        let step = decided(
+            env, activity, from: try #require(completion.events.last).eventId + 1, commands: commands,
+            eager: eager ? EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1) : nil)
+        return try await env.store.completeActivity(activity, result: .string("done"), identity: "w", step: step, at: env.clock.now)
+    }
+
+    /// The step a worker whose cached run ends before `next` decides with `commands` when
+    /// `activity` completes with "done".
+    private func decided(_ env: TestEnvironment, _ activity: ActivityTask, from next: Int64, commands: [Command], eager: EagerActivities?)
+        -> DecidedStep
+    {
+        DecidedStep(
+            expectedNextEventId: next, taskQueue: env.taskQueue,
+            events: DecidedStep.events(
+                completing: activity, result: .string("done"), identity: "w", taskQueue: env.taskQueue, from: next, at: env.clock.now),
+            commands: commands, eager: eager)
     }
 
     @Test func theOneStatementStepWritesWhatATransactionWrites() async throws {
@@ -224,15 +234,31 @@ struct HotPathTests {
     }
 
     @Test func aFailingInlineWorkflowTaskIsQueuedForAFreshReplay() async throws {
-        try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
-            let completion = try await firstTask(env, "buggy", commands: [schedule(1)], eagerLimit: 1)
+        try await TestEnvironment.run(workflows: [BuggySecondStep.self], startWorker: false, skipTime: false) { env in
+            // The run's first task, run by its code on a worker's cached run: it schedules Greet.
+            try await env.start(BuggySecondStep.self, id: "buggy", input: "b")
+            let task = try #require(
+                try await env.store.pollWorkflowTasks(taskQueue: env.taskQueue, owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now).first)
+            let run = WorkflowRun(
+                workflow: AnyWorkflow(BuggySecondStep.self),
+                info: WorkflowInfo(namespace: "default", workflowId: "buggy", runId: task.runId.uuidString.lowercased(), workflowType: BuggySecondStep.name,
+                    taskQueue: env.taskQueue), logger: env.logger)
+            let started = HistoryEvent(
+                eventId: task.nextEventId, eventTime: env.clock.now,
+                attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId, identity: "w")))
+            let commands = try run.activate(with: try await env.store.history(runId: task.runId) + [started])
+            let completion = try await env.store.completeWorkflowTask(
+                task, started: started, commands: commands, identity: "w", eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1),
+                at: env.clock.now)
             let activity = try #require(completion.eagerActivities.first)
-            let inline = InlineWorkflowTask(
-                expectedNextEventId: try #require(completion.events.last).eventId + 1, taskQueue: env.taskQueue, eager: nil
-            ) { _ in
-                throw WorkflowTaskError(code: .nonDeterminism, message: "simulated")
-            }
-            let result = try await env.store.completeActivity(activity, result: .string("done"), identity: "w", inline: inline, at: env.clock.now)
+            // Greet completes: the cached run's code now schedules an activity without a timeout, a
+            // bug that fails the workflow task. The worker decides no step, and completes plain.
+            let worker = Worker(
+                store: env.store, configuration: .init(taskQueue: env.taskQueue), workflows: WorkflowRegistry([BuggySecondStep.self]),
+                activities: ActivityRegistry([]), clock: env.clock, logger: env.logger)
+            let cached = RunCache.Entry(run: run, unseen: completion.events.filter { $0.eventId > run.lastEventId })
+            #expect(worker.decideStep(after: activity, result: .string("done"), on: cached, at: env.clock.now, logger: env.logger) == nil)
+            let result = try await env.store.completeActivity(activity, result: .string("done"), identity: "w", at: env.clock.now)
             #expect(result == nil)
             // The activity's result is kept; the workflow task waits for a worker, and nothing of
             // the failed inline attempt was written.

@@ -177,13 +177,14 @@ struct HostileRequestTests {
                 while api.server.historyWatch.heldLongPolls == 0 { try await Task.sleep(for: .milliseconds(5)) }
                 let refused = try await Self.send(http, port: port, .GET, path, [auth])
                 #expect(refused.0 == 429 && refused.1.contains("TooManyLongPolls"), "\(refused)")
-                let signaled = ContinuousClock.now
                 let signal = try await Self.send(
                     http, port: port, .POST, "\(Self.base)/workflows/lp/signals/approve", body: #""yes""#, [auth, ("Content-Type", "application/json")])
                 #expect(signal.0 == 202)
+                // From the signal's answer: the wake-up is what is timed, not a slow machine's signal.
+                let signaled = ContinuousClock.now
                 let woken = try await held.value
                 #expect(woken.0 == 200 && woken.1.contains("WorkflowExecutionSignaled"), "\(woken)")
-                #expect(ContinuousClock.now - signaled < .seconds(10), "woken by the run's growth, not the 20 s timeout")
+                #expect(ContinuousClock.now - signaled < .seconds(15), "woken by the run's growth, not the 20 s timeout")
             }
         }
     }
