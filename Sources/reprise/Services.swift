@@ -1,7 +1,7 @@
+import Engine
 import Logging
 import ServiceLifecycle
 import Store
-import Workers
 
 /// The engine loops `reprise dev` and `reprise server` run beside the API: clock sync, timers, reaper and retention.
 func engineServices(store: Store, clock: DatabaseClock, logger: Logger) -> [any Service] {
