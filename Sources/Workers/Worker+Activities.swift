@@ -143,8 +143,8 @@ extension Worker {
 
     /// Records an attempt's result. When this worker holds the run in its cache, the run's next
     /// workflow task runs on it and is recorded in the same commit, and its first new activity is
-    /// leased to this worker (docs/design.md §5, Transaction boundaries: one commit per step, no
-    /// poll). If the run had moved on, what the task decided is dropped and the run is evicted.
+    /// leased to this worker (design §11: one commit per step, no poll). If the run had moved on,
+    /// what the task decided is dropped and the run is evicted.
     private func complete(_ task: ActivityTask, result: Payload, at now: Date, logger: Logger) async throws -> ActivityTask? {
         let identity = configuration.identity
         let timeout = configuration.databaseCallTimeout

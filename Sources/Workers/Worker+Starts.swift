@@ -6,7 +6,7 @@ import Workflow
 extension Worker: WorkflowStarter {
     /// Starts a run; when it is for this worker's queue, a namespace it serves and a registered
     /// type, and the worker is running, the run's first workflow task runs here and is written with the start, its first
-    /// activity leased to this worker ("eager start", docs/design.md §5). Otherwise, or when the first
+    /// activity leased to this worker ("eager start", design §11). Otherwise, or when the first
     /// task does not fit one statement, it is a plain start that a poll picks up.
     ///
     /// - Throws: as ``Store/startWorkflow(_:at:)``.

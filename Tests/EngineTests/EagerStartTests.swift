@@ -7,7 +7,7 @@ import Workflow
 
 @testable import Store
 
-/// Eager start (docs/design.md §5, Transaction boundaries): a worker in the starting process runs
+/// Eager start (docs/design.md, "Transaction boundaries"): a worker in the starting process runs
 /// the run's first workflow task and writes it with the start, in one statement, leasing the first
 /// activity to itself.
 @Suite("Eager start: the first workflow task inside the start")

@@ -7,9 +7,8 @@ import Workflow
 
 @testable import Store
 
-/// The hot path's shortcuts (docs/design.md §5, Transaction boundaries): an activity's completion
-/// runs the cached run's next workflow task in the same transaction, and a workflow task leases the
-/// activities it schedules to its worker.
+/// Design §11's shortcuts: an activity's completion runs the cached run's next workflow task in
+/// the same transaction, and a workflow task leases the activities it schedules to its worker.
 @Suite("Hot path: inline workflow tasks and eager activities")
 struct HotPathTests {
     @Test func eachStepOfACachedRunIsOneTransactionOnItsWorker() async throws {
