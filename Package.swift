@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Workflow", targets: ["Workflow"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Workers", targets: ["Workers"]),
+        .library(name: "Engine", targets: ["Engine"]),
         .library(name: "RepriseTesting", targets: ["RepriseTesting"]),
         .executable(name: "reprise", targets: ["reprise"]),
         .executable(name: "reprise-bench", targets: ["reprise-bench"]),
@@ -52,10 +53,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The engine's own loops (timers, lease reaper, retention): services, not workers.
+        .target(
+            name: "Engine",
+            dependencies: [
+                "Store", "Workers",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "RepriseTesting",
             dependencies: [
-                "Workflow", "Store", "Workers",
+                "Workflow", "Store", "Workers", "Engine",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -99,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "reprise",
             dependencies: [
-                "Workflow", "Store", "Workers", "Server", "Activities", "Samples", "Gateway",
+                "Workflow", "Store", "Workers", "Engine", "Server", "Activities", "Samples", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "reprise-bench",
             dependencies: [
-                "Workflow", "Activities", "Gateway", "Store", "Workers", "Server",
+                "Workflow", "Activities", "Gateway", "Store", "Workers", "Engine", "Server",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -20,7 +20,7 @@ extension Gateway {
         switch refusal {
         case .budget(let period):
             return ApplicationFailure(
-                "the \(period) budget of namespace \(namespace) for \(model) would be exceeded", type: LLMFailure.budgetExceeded,
+                "the \(period.rawValue) budget of namespace \(namespace) for \(model) would be exceeded", type: LLMFailure.budgetExceeded,
                 nonRetryable: true)
         case .runCost:
             return ApplicationFailure("this run's LLM cost ceiling would be exceeded", type: LLMFailure.runCostCeiling, nonRetryable: true)

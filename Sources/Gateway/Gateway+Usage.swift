@@ -8,7 +8,7 @@ extension Gateway {
     ///
     /// - Throws: ``GatewayError`` naming the field that is out of range.
     public func setBudget(namespace: String, model: String, period: String, maxTokens: Int64?, maxUSD: Decimal?) async throws {
-        guard ["day", "month"].contains(period) else { throw GatewayError("a budget period is day or month") }
+        guard let period = BudgetPeriod(rawValue: period) else { throw GatewayError("a budget period is day or month") }
         if let maxTokens, maxTokens < 0 { throw GatewayError("maxTokens of a budget must not be negative") }
         var maxUSDNanos: Int64?
         if let maxUSD {
@@ -18,7 +18,7 @@ extension Gateway {
         try await store.client.query(
             """
             INSERT INTO llm_budgets (namespace, model, period, max_tokens, max_usd_nanos)
-            VALUES (\(namespace), \(model), \(period), \(maxTokens), \(maxUSDNanos))
+            VALUES (\(namespace), \(model), \(period.rawValue), \(maxTokens), \(maxUSDNanos))
             ON CONFLICT (namespace, model, period) DO UPDATE SET max_tokens = excluded.max_tokens, max_usd_nanos = excluded.max_usd_nanos
             """, logger: logger)
     }

@@ -29,6 +29,24 @@ extension GatewayStore {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 
+    /// The errors `llm_reserve` raises to refuse a call, by their message: each string is written
+    /// here and only here (the function itself is in the Store's migrations).
+    enum ReserveErrorCode: String, Sendable, CaseIterable {
+        case dayBudget = "reprise:budget:day"
+        case monthBudget = "reprise:budget:month"
+        case runCalls = "reprise:run_calls"
+        case runCost = "reprise:run_cost"
+
+        var refusal: Refusal {
+            switch self {
+            case .dayBudget: .budget(.day)
+            case .monthBudget: .budget(.month)
+            case .runCalls: .runCalls
+            case .runCost: .runCost
+            }
+        }
+    }
+
     /// The settle and ledger statement, prepared once per connection: it deletes the reservation,
     /// adds the cost to the budgets' and the run's usage, and writes the ledger row. Without a
     /// ledger entry the ledger columns are bound NULL and no row is written.

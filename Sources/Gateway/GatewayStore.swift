@@ -4,6 +4,12 @@ import PostgresNIO
 import Store
 import Workflow
 
+/// The period a budget counts over; the raw values are what `llm_budgets.period` and
+/// `llm_budget_usage.period` hold.
+enum BudgetPeriod: String, Sendable, CaseIterable {
+    case day, month
+}
+
 /// The gateway's Postgres state: budgets, reservations, per-run usage, the exact cache and the
 /// ledger, all keyed by the caller's namespace.
 struct GatewayStore: Sendable {
@@ -17,11 +23,12 @@ struct GatewayStore: Sendable {
         var namespace: String
         var model: String
         var runId: String?
-        var periods: [(period: String, start: String)]
+        var periods: [(period: BudgetPeriod, start: String)]
     }
 
+    /// Why `llm_reserve` refused a call: the budget of a period, or one of the run's ceilings.
     enum Refusal: Error {
-        case budget(String), runCost, runCalls
+        case budget(BudgetPeriod), runCost, runCalls
     }
 
     /// What a call asks to reserve: the worst case, and the run's ceilings.
@@ -37,13 +44,13 @@ struct GatewayStore: Sendable {
         var lifetimeSeconds: Double
     }
 
-    static func periodStarts(at date: Date) -> [(period: String, start: String)] {
+    static func periodStarts(at date: Date) -> [(period: BudgetPeriod, start: String)] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
         let day = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
         let month = String(format: "%04d-%02d-01", parts.year!, parts.month!)
-        return [("day", day), ("month", month)]
+        return [(.day, day), (.month, month)]
     }
 
     /// Reserves the worst case against every budget of (namespace, model) and the run's ceilings,
@@ -58,13 +65,8 @@ struct GatewayStore: Sendable {
                 id = reserved
             }
         } catch let error as PSQLError {
-            switch error.serverInfo?[.message] {
-            case "reprise:budget:day"?: throw Refusal.budget("day")
-            case "reprise:budget:month"?: throw Refusal.budget("month")
-            case "reprise:run_calls"?: throw Refusal.runCalls
-            case "reprise:run_cost"?: throw Refusal.runCost
-            default: throw error
-            }
+            guard let code = error.serverInfo?[.message].flatMap(ReserveErrorCode.init(rawValue:)) else { throw error }
+            throw code.refusal
         }
         guard let id else { throw GatewayError("llm_reserve returned no reservation") }
         return Reservation(id: id, namespace: claim.namespace, model: claim.model, runId: claim.runId, periods: periods)

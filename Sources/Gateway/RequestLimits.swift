@@ -16,6 +16,11 @@ public enum LLMLimits {
     public static let temperature: ClosedRange<Double> = 0...2
 }
 
+/// What ``LLMRequest/cache`` may say: use the exact-response cache, or skip it.
+enum LLMCacheMode: String, Sendable {
+    case exact, off
+}
+
 /// A request's numbers after ``LLMRequest/checked(route:namespace:)``: what the gateway computes with.
 struct CheckedRequest: Sendable {
     var maxTokens: Int
@@ -49,8 +54,9 @@ extension LLMRequest {
         if let cachePrefix, !(0...messages.count).contains(cachePrefix) {
             throw Self.invalid("cachePrefix must be between 0 and the number of messages (\(messages.count)); got \(cachePrefix)")
         }
-        if let cache, !["exact", "off"].contains(cache) {
-            throw Self.invalid("cache must be exact or off; got \"\(cache)\"")
+        let cacheMode = try cache.map { cache in
+            guard let mode = LLMCacheMode(rawValue: cache) else { throw Self.invalid("cache must be exact or off; got \"\(cache)\"") }
+            return mode
         }
         var runUSDNanos: Int64?
         if let maxRunUSD {
@@ -68,7 +74,7 @@ extension LLMRequest {
         }
         return CheckedRequest(
             maxTokens: maxTokens, maxRunUSDNanos: runUSDNanos, maxRunCalls: runCalls,
-            usesExactCache: cache == "exact" || (cache != "off" && temperature == 0))
+            usesExactCache: cacheMode == .exact || (cacheMode != .off && temperature == 0))
     }
 
     static func invalid(_ message: String) -> ApplicationFailure {

@@ -28,7 +28,8 @@ public final class WorkTracker: Sendable {
     /// Whether no loop is polling, running a task or firing timers right now.
     public var isIdle: Bool { busy.load(ordering: .sequentiallyConsistent) == 0 }
 
-    func track<T>(_ body: () async throws -> T) async rethrows -> T {
+    /// Counts `body` as work in progress while it runs (the engine services count their rounds too).
+    package func track<T>(_ body: () async throws -> T) async rethrows -> T {
         begin()
         defer { end() }
         return try await body()

@@ -81,7 +81,7 @@ public final class Worker: Service, Sendable {
     let workflowPollTurn = Atomic<UInt>(0)
     let activityPollTurn = Atomic<UInt>(0)
 
-    /// How often the hot path's shortcuts were taken (design §11).
+    /// How often the hot path's shortcuts were taken (docs/performance.md, "The hot path now").
     public struct Statistics: Sendable, Equatable {
         /// Workflow tasks run inside an activity's completion, on the cached run.
         public var inlineWorkflowTasks = 0

@@ -6,7 +6,7 @@ struct Reprise: AsyncParsableCommand {
         commandName: "reprise",
         abstract: "A durable workflow orchestrator on PostgreSQL.",
         subcommands: [
-            Dev.self, ServerCommand.self, WorkerCommand.self, Migrate.self, WorkflowCommand.self, DLQCommand.self, NamespaceCommand.self,
+            DevCommand.self, ServerCommand.self, WorkerCommand.self, MigrateCommand.self, WorkflowCommand.self, DLQCommand.self, NamespaceCommand.self,
             TokenCommand.self, LLMCommand.self, OutboxCommand.self,
         ]
     )

@@ -7,8 +7,9 @@ import Workflow
 
 @testable import Store
 
-/// Eager start (design §11): a worker in the starting process runs the run's first workflow task
-/// and writes it with the start, in one statement, leasing the first activity to itself.
+/// Eager start (docs/design.md, "Transaction boundaries"): a worker in the starting process runs
+/// the run's first workflow task and writes it with the start, in one statement, leasing the first
+/// activity to itself.
 @Suite("Eager start: the first workflow task inside the start")
 struct EagerStartTests {
     private func request(_ type: any Workflow.Type, id: String, input: Payload, env: TestEnvironment,

@@ -19,7 +19,7 @@ struct WaitKey: Hashable, Comparable, Sendable {
 struct RunState: Sendable {
     typealias Continuation = CheckedContinuation<Payload?, any Error>
 
-    // Sequence numbers, one counter per kind (design §2).
+    // Sequence numbers, one counter per kind (docs/workflows.md, "How the runtime keeps it deterministic").
     var nextSeq: [WaitKey.Kind: Int] = [:]
     var nextSideEffectSeq = 1
 

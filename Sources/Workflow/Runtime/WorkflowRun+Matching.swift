@@ -1,5 +1,6 @@
 /// The command↔event matcher: every command the code emits must match the next recorded command
-/// event by kind, sequence number, and activity type or timer duration (design §2).
+/// event by kind, sequence number, and activity type or timer duration
+/// (docs/workflows.md, "How the runtime keeps it deterministic").
 extension WorkflowRun {
     /// Matches one recorded command event against the oldest unmatched command.
     func match(_ event: HistoryEvent) throws {

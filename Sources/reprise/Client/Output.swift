@@ -1,5 +1,11 @@
+import ArgumentParser
 import Foundation
 import Workflow
+
+/// How a command prints: `text` for people, `json` for scripts.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
 
 /// Text output for people: aligned tables, and colour only on a terminal.
 enum Output {

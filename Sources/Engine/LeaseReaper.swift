@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import Workers
+
+/// Times out activity attempts whose lease expired (their worker died, or missed heartbeats) and
+/// activities past their schedule-to-start or schedule-to-close deadline. A workflow task whose
+/// worker died needs no reaping: its lease expiry is its visibility time, and the poll that takes
+/// it over counts the lost attempt (``WorkflowTask/expiredLeaseOwner``).
+public struct LeaseReaper: Service {
+    let store: Store
+    let clock: any EngineClock
+    let tracker: WorkTracker
+    let logger: Logger
+    let wakeup = Wakeup()
+    /// The longest time between two rounds.
+    public var interval: Duration = .seconds(1)
+    /// How long a round's database call may take before it is abandoned.
+    public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
+
+    public init(store: Store, clock: any EngineClock = SystemClock(), tracker: WorkTracker = WorkTracker(), logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.tracker = tracker
+        self.logger = logger
+    }
+
+    /// Wakes the reaper for an immediate round.
+    public func wake() { wakeup.ring() }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.reapUntilCanceled() }
+    }
+
+    private func reapUntilCanceled() async {
+        while !Task.isCancelled {
+            var next: Date?
+            do {
+                // A call that hangs (Postgres restarting under it) is abandoned, or reaping would stop for good.
+                try await tracker.track { _ = try await abandoning(after: databaseCallTimeout) { try await store.reapActivities(at: clock.now) } }
+                next = try await abandoning(after: databaseCallTimeout) { try await store.nextActivityDeadline() }
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("Lease reaper round failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            await waitForWork(clock: clock, until: next, wakeup: wakeup, fallback: interval)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Deletes closed runs once their namespace's retention has passed, in batches, hourly.
+public struct RetentionService: Service {
+    let store: Store
+    let clock: any EngineClock
+    let logger: Logger
+    public var interval: Duration = .seconds(3600)
+
+    public init(store: Store, clock: any EngineClock = SystemClock(), logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.deleteUntilCanceled() }
+    }
+
+    private func deleteUntilCanceled() async {
+        while !Task.isCancelled {
+            do {
+                var deleted = 0
+                while true {
+                    let batch = try await store.deleteExpiredRuns(at: clock.now)
+                    deleted += batch
+                    if batch == 0 { break }
+                }
+                if deleted > 0 { logger.info("Deleted runs past retention", metadata: ["runs": "\(deleted)"]) }
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("Retention round failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import Engine
+import Logging
+import ServiceLifecycle
+import Store
+
+/// The engine loops `reprise dev` and `reprise server` run beside the API: clock sync, timers, reaper and retention.
+func engineServices(store: Store, clock: DatabaseClock, logger: Logger) -> [any Service] {
+    [
+        ClockSync(clock: clock, store: store, logger: logger),
+        TimerService(store: store, clock: clock, logger: logger), LeaseReaper(store: store, clock: clock, logger: logger),
+        RetentionService(store: store, clock: clock, logger: logger),
+    ]
+}
+
+/// Runs services in one group that shuts down gracefully on SIGTERM and SIGINT.
+func runServices(_ services: [any Service], logger: Logger) async throws {
+    let group = ServiceGroup(
+        configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Store
+import Workers
+
+/// `reprise worker`: polls a task queue for the registered workflows and activities.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run a worker for the samples and the built-in activities.")
+
+    @Option(help: "The database. Env: DATABASE_URL.")
+    var databaseURL: String?
+
+    @Option(help: "The task queue to poll.")
+    var taskQueue = "main"
+
+    @Option(
+        name: .customLong("namespace"),
+        help: "A namespace whose tasks the worker takes; repeat it or give a comma list (default: default).")
+    var namespaces: [String] = []
+
+    @Option(help: "Activity attempts in flight at once.")
+    var concurrency = 64
+
+    func run() async throws {
+        let logger = bootstrapLogging(label: "reprise.worker")
+        let url = try databaseURL ?? requiredDatabaseURL()
+        let served = try Self.served(namespaces)
+        let clock = try await databaseClock(url: url, logger: logger)
+        let store = try Store(url: url, logger: logger)
+        var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
+        configuration.maxConcurrentActivities = concurrency
+        let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
+        logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
+        let worker = Worker(
+            store: store, configuration: configuration, workflows: Registrations.workflows,
+            activities: Registrations.activities(
+                store: store, gateway: try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger),
+                confinement: confinement),
+            clock: clock, logger: logger)
+        try await runServices([store.client, ClockSync(clock: clock, store: store, logger: logger), worker], logger: logger)
+    }
+}
+
+extension WorkerCommand {
+    /// The namespaces from `--namespace` flags, each possibly a comma list: checked as identifiers,
+    /// deduplicated in order; `default` when none is given.
+    static func served(_ flags: [String]) throws -> [String] {
+        let names = flags.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .map { String($0).trimmingCharacters(in: .whitespaces) }
+        var seen: Set<String> = []
+        for name in names { try Limits().checkIdentifier(name, field: "--namespace") }
+        let served = names.filter { seen.insert($0).inserted }
+        return served.isEmpty ? ["default"] : served
+    }
+}
