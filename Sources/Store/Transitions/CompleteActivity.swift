@@ -5,25 +5,25 @@ import Workflow
 /// The workflow task that follows an activity's completion, decided by the worker on the run it
 /// has cached before it calls the database, and written with the completion in one commit (see
 /// ``Store/completeActivity(_:result:identity:step:at:)``). A value: the Store runs no workflow code.
-public struct DecidedStep: Sendable {
+package struct DecidedStep: Sendable {
     /// The run's next event id as the cached run knows it: its last event id + 1. If the history
     /// has moved past it, nothing of the step is written and the workflow task is queued instead.
-    public var expectedNextEventId: Int64
+    package var expectedNextEventId: Int64
     /// The run's task queue: the worker's own, which its workflow tasks came from.
-    public var taskQueue: String
+    package var taskQueue: String
     /// What the workflow code ran on: the activity's `ActivityTaskStarted` and
     /// `ActivityTaskCompleted`, `WorkflowTaskScheduled` and `WorkflowTaskStarted`
     /// (``events(completing:result:identity:taskQueue:from:at:)``).
-    public var events: [HistoryEvent]
+    package var events: [HistoryEvent]
     /// What the code decided.
-    public var commands: [Command]
+    package var commands: [Command]
     /// Lets the worker take the activities the task schedules.
-    public var eager: EagerActivities?
+    package var eager: EagerActivities?
     /// How long the step's statement may take before it is abandoned (PostgresNIO can leave a
     /// query hanging when Postgres restarts); the worker passes its `databaseCallTimeout`.
-    public var callTimeout: Duration
+    package var callTimeout: Duration
 
-    public init(
+    package init(
         expectedNextEventId: Int64, taskQueue: String, events: [HistoryEvent], commands: [Command], eager: EagerActivities?,
         callTimeout: Duration = defaultDatabaseCallTimeout
     ) {
@@ -37,7 +37,7 @@ public struct DecidedStep: Sendable {
 
     /// The events that completing `task` appends, with the workflow task that follows, to a run
     /// whose next event id is `next`: what the worker runs the cached run's code on.
-    public static func events(completing task: ActivityTask, result: Payload?, identity: String, taskQueue: String, from next: Int64, at now: Date)
+    package static func events(completing task: ActivityTask, result: Payload?, identity: String, taskQueue: String, from next: Int64, at now: Date)
         -> [HistoryEvent]
     {
         Store.events(
@@ -64,7 +64,7 @@ extension Store {
     ///   on, or there was none) and a workflow task was queued.
     /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease (a stale worker).
     @discardableResult
-    public func completeActivity(_ task: ActivityTask, result: Payload?, identity: String, step: DecidedStep? = nil, at now: Date)
+    package func completeActivity(_ task: ActivityTask, result: Payload?, identity: String, step: DecidedStep? = nil, at now: Date)
         async throws -> WorkflowTaskCompletion?
     {
         if let step, step.events.first?.eventId != step.expectedNextEventId || step.events.count != 4 {

@@ -12,7 +12,7 @@ extension Store {
     ///   - eager: lets the completing worker take the activities it scheduled, in this transaction.
     /// - Throws: ``StoreError`` `StaleTask` when the lease was lost or new events arrived meanwhile.
     @discardableResult
-    public func completeWorkflowTask(
+    package func completeWorkflowTask(
         _ task: WorkflowTask, started: HistoryEvent, commands: [Command], identity: String, eager: EagerActivities? = nil, at now: Date
     ) async throws -> WorkflowTaskCompletion {
         try await transaction { connection in

@@ -5,17 +5,17 @@ import Workflow
 /// A new run, made before it is written: its row and its first events (`WorkflowExecutionStarted`,
 /// `WorkflowTaskScheduled`), so that a worker in the starting process can run its first workflow
 /// task before the start is written ("eager start", as in Temporal).
-public struct NewRun: Sendable {
+package struct NewRun: Sendable {
     let row: ExecutionsTable.Insert
     /// The run's first events, numbered from 1.
-    public let events: [HistoryEvent]
+    package let events: [HistoryEvent]
     /// The new run's id.
-    public var runId: UUID { row.runId }
+    package var runId: UUID { row.runId }
 
     /// A run for `request`, with a new id.
     ///
     /// - Throws: when the request's payloads cannot be encoded.
-    public init(_ request: StartWorkflowRequest, at now: Date) throws {
+    package init(_ request: StartWorkflowRequest, at now: Date) throws {
         let runId = UUID()
         row = ExecutionsTable.Insert(
             runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
@@ -36,7 +36,7 @@ public struct NewRun: Sendable {
     }
 
     /// What the first workflow task runs on: the run's first events and its `WorkflowTaskStarted`.
-    public func firstTaskEvents(identity: String, at now: Date) -> [HistoryEvent] {
+    package func firstTaskEvents(identity: String, at now: Date) -> [HistoryEvent] {
         let scheduled = events[events.count - 1]
         return events + [
             HistoryEvent(
@@ -51,17 +51,17 @@ public struct NewRun: Sendable {
 /// start then needs no task row, no NOTIFY, no poll and no second commit, and its first activity
 /// runs at once. When the commands need more than one statement writes, the start is written
 /// alone and a worker polls the task as usual. A value: the Store runs no workflow code.
-public struct DecidedFirstTask: Sendable {
+package struct DecidedFirstTask: Sendable {
     /// The run the task ran on.
-    public var run: NewRun
+    package var run: NewRun
     /// The starting worker's identity, recorded in the task's events.
-    public var identity: String
+    package var identity: String
     /// What the code decided.
-    public var commands: [Command]
+    package var commands: [Command]
     /// Lets the worker take the activity the task schedules.
-    public var eager: EagerActivities?
+    package var eager: EagerActivities?
 
-    public init(run: NewRun, identity: String, commands: [Command], eager: EagerActivities?) {
+    package init(run: NewRun, identity: String, commands: [Command], eager: EagerActivities?) {
         self.run = run
         self.identity = identity
         self.commands = commands
@@ -85,7 +85,7 @@ extension Store: WorkflowStarter {
     /// - Returns: the run, and the first task's completion when it was written with the start;
     ///   nil when the run was started alone, or an open run was returned.
     /// - Throws: as ``startWorkflow(_:at:)``.
-    public func startWorkflow(_ request: StartWorkflowRequest, at now: Date, firstTask: DecidedFirstTask?) async throws
+    package func startWorkflow(_ request: StartWorkflowRequest, at now: Date, firstTask: DecidedFirstTask?) async throws
         -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
     {
         guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {

@@ -4,19 +4,19 @@
 
 extension HistoryEvent {
     /// `WorkflowExecutionStarted`: The run began.
-    public struct WorkflowExecutionStartedAttributes: Sendable, Hashable, Codable {
-        public var workflowId: String
-        public var workflowType: String
-        public var taskQueue: String
-        public var input: Payload?
-        public var workflowExecutionTimeout: Double?
-        public var originalExecutionRunId: String
-        public var attempt: Int
-        public var identity: String?
-        public var searchAttributes: Payload?
-        public var memo: Payload?
+    package struct WorkflowExecutionStartedAttributes: Sendable, Hashable, Codable {
+        package var workflowId: String
+        package var workflowType: String
+        package var taskQueue: String
+        package var input: Payload?
+        package var workflowExecutionTimeout: Double?
+        package var originalExecutionRunId: String
+        package var attempt: Int
+        package var identity: String?
+        package var searchAttributes: Payload?
+        package var memo: Payload?
 
-        public init(workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, originalExecutionRunId: String, attempt: Int = 1, identity: String? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil) {
+        package init(workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, originalExecutionRunId: String, attempt: Int = 1, identity: String? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil) {
             self.workflowId = workflowId
             self.workflowType = workflowType
             self.taskQueue = taskQueue
@@ -31,7 +31,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case workflowId, workflowType, taskQueue, input, workflowExecutionTimeout, originalExecutionRunId, attempt, identity, searchAttributes, memo }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.workflowId = try container.decode(String.self, forKey: .workflowId)
             self.workflowType = try container.decode(String.self, forKey: .workflowType)
@@ -47,12 +47,12 @@ extension HistoryEvent {
     }
 
     /// `WorkflowTaskScheduled`: A workflow task is due.
-    public struct WorkflowTaskScheduledAttributes: Sendable, Hashable, Codable {
-        public var taskQueue: String
-        public var attempt: Int
-        public var startToCloseTimeout: Double?
+    package struct WorkflowTaskScheduledAttributes: Sendable, Hashable, Codable {
+        package var taskQueue: String
+        package var attempt: Int
+        package var startToCloseTimeout: Double?
 
-        public init(taskQueue: String, attempt: Int = 1, startToCloseTimeout: Double? = nil) {
+        package init(taskQueue: String, attempt: Int = 1, startToCloseTimeout: Double? = nil) {
             self.taskQueue = taskQueue
             self.attempt = attempt
             self.startToCloseTimeout = startToCloseTimeout
@@ -60,7 +60,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case taskQueue, attempt, startToCloseTimeout }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.taskQueue = try container.decode(String.self, forKey: .taskQueue)
             self.attempt = try container.decodeIfPresent(Int.self, forKey: .attempt) ?? 1
@@ -69,18 +69,18 @@ extension HistoryEvent {
     }
 
     /// `WorkflowTaskStarted`: A worker took the workflow task.
-    public struct WorkflowTaskStartedAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var identity: String?
+    package struct WorkflowTaskStartedAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var identity: String?
 
-        public init(scheduledEventId: Int64, identity: String? = nil) {
+        package init(scheduledEventId: Int64, identity: String? = nil) {
             self.scheduledEventId = scheduledEventId
             self.identity = identity
         }
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.identity = try container.decodeIfPresent(String.self, forKey: .identity)
@@ -88,12 +88,12 @@ extension HistoryEvent {
     }
 
     /// `WorkflowTaskCompleted`: The workflow task's commands follow this event.
-    public struct WorkflowTaskCompletedAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var startedEventId: Int64
-        public var identity: String?
+    package struct WorkflowTaskCompletedAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var startedEventId: Int64
+        package var identity: String?
 
-        public init(scheduledEventId: Int64, startedEventId: Int64, identity: String? = nil) {
+        package init(scheduledEventId: Int64, startedEventId: Int64, identity: String? = nil) {
             self.scheduledEventId = scheduledEventId
             self.startedEventId = startedEventId
             self.identity = identity
@@ -101,7 +101,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, startedEventId, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
@@ -110,14 +110,14 @@ extension HistoryEvent {
     }
 
     /// `WorkflowTaskFailed`: The workflow task failed; its work is discarded and it is retried.
-    public struct WorkflowTaskFailedAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var startedEventId: Int64
-        public var cause: String
-        public var failure: Failure
-        public var identity: String?
+    package struct WorkflowTaskFailedAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var startedEventId: Int64
+        package var cause: String
+        package var failure: Failure
+        package var identity: String?
 
-        public init(scheduledEventId: Int64, startedEventId: Int64, cause: String, failure: Failure, identity: String? = nil) {
+        package init(scheduledEventId: Int64, startedEventId: Int64, cause: String, failure: Failure, identity: String? = nil) {
             self.scheduledEventId = scheduledEventId
             self.startedEventId = startedEventId
             self.cause = cause
@@ -127,7 +127,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, startedEventId, cause, failure, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
@@ -138,20 +138,20 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskScheduled`: The workflow scheduled an activity.
-    public struct ActivityTaskScheduledAttributes: Sendable, Hashable, Codable {
-        public var activityId: String
-        public var activityType: String
-        public var taskQueue: String
-        public var input: Payload?
-        public var scheduleToCloseTimeout: Double?
-        public var scheduleToStartTimeout: Double?
-        public var startToCloseTimeout: Double?
-        public var heartbeatTimeout: Double?
-        public var retryPolicy: RetryPolicy
-        public var deadLetter: Bool
-        public var workflowTaskCompletedEventId: Int64
+    package struct ActivityTaskScheduledAttributes: Sendable, Hashable, Codable {
+        package var activityId: String
+        package var activityType: String
+        package var taskQueue: String
+        package var input: Payload?
+        package var scheduleToCloseTimeout: Double?
+        package var scheduleToStartTimeout: Double?
+        package var startToCloseTimeout: Double?
+        package var heartbeatTimeout: Double?
+        package var retryPolicy: RetryPolicy
+        package var deadLetter: Bool
+        package var workflowTaskCompletedEventId: Int64
 
-        public init(activityId: String, activityType: String, taskQueue: String, input: Payload? = nil, scheduleToCloseTimeout: Double? = nil, scheduleToStartTimeout: Double? = nil, startToCloseTimeout: Double? = nil, heartbeatTimeout: Double? = nil, retryPolicy: RetryPolicy = .default, deadLetter: Bool = false, workflowTaskCompletedEventId: Int64) {
+        package init(activityId: String, activityType: String, taskQueue: String, input: Payload? = nil, scheduleToCloseTimeout: Double? = nil, scheduleToStartTimeout: Double? = nil, startToCloseTimeout: Double? = nil, heartbeatTimeout: Double? = nil, retryPolicy: RetryPolicy = .default, deadLetter: Bool = false, workflowTaskCompletedEventId: Int64) {
             self.activityId = activityId
             self.activityType = activityType
             self.taskQueue = taskQueue
@@ -167,7 +167,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case activityId, activityType, taskQueue, input, scheduleToCloseTimeout, scheduleToStartTimeout, startToCloseTimeout, heartbeatTimeout, retryPolicy, deadLetter, workflowTaskCompletedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.activityId = try container.decode(String.self, forKey: .activityId)
             self.activityType = try container.decode(String.self, forKey: .activityType)
@@ -184,13 +184,13 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskStarted`: The attempt that produced the outcome began. Written with the outcome.
-    public struct ActivityTaskStartedAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var attempt: Int
-        public var identity: String?
-        public var lastFailure: Failure?
+    package struct ActivityTaskStartedAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var attempt: Int
+        package var identity: String?
+        package var lastFailure: Failure?
 
-        public init(scheduledEventId: Int64, attempt: Int, identity: String? = nil, lastFailure: Failure? = nil) {
+        package init(scheduledEventId: Int64, attempt: Int, identity: String? = nil, lastFailure: Failure? = nil) {
             self.scheduledEventId = scheduledEventId
             self.attempt = attempt
             self.identity = identity
@@ -199,7 +199,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, attempt, identity, lastFailure }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.attempt = try container.decode(Int.self, forKey: .attempt)
@@ -209,13 +209,13 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskCompleted`: The activity succeeded.
-    public struct ActivityTaskCompletedAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var startedEventId: Int64
-        public var result: Payload?
-        public var identity: String?
+    package struct ActivityTaskCompletedAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var startedEventId: Int64
+        package var result: Payload?
+        package var identity: String?
 
-        public init(scheduledEventId: Int64, startedEventId: Int64, result: Payload? = nil, identity: String? = nil) {
+        package init(scheduledEventId: Int64, startedEventId: Int64, result: Payload? = nil, identity: String? = nil) {
             self.scheduledEventId = scheduledEventId
             self.startedEventId = startedEventId
             self.result = result
@@ -224,7 +224,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, startedEventId, result, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
@@ -234,14 +234,14 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskFailed`: The activity failed for good.
-    public struct ActivityTaskFailedAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var startedEventId: Int64
-        public var failure: Failure
-        public var retryState: String
-        public var identity: String?
+    package struct ActivityTaskFailedAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var startedEventId: Int64
+        package var failure: Failure
+        package var retryState: String
+        package var identity: String?
 
-        public init(scheduledEventId: Int64, startedEventId: Int64, failure: Failure, retryState: String, identity: String? = nil) {
+        package init(scheduledEventId: Int64, startedEventId: Int64, failure: Failure, retryState: String, identity: String? = nil) {
             self.scheduledEventId = scheduledEventId
             self.startedEventId = startedEventId
             self.failure = failure
@@ -251,7 +251,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, startedEventId, failure, retryState, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
@@ -262,13 +262,13 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskTimedOut`: The activity timed out for good.
-    public struct ActivityTaskTimedOutAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var startedEventId: Int64
-        public var failure: Failure
-        public var retryState: String
+    package struct ActivityTaskTimedOutAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var startedEventId: Int64
+        package var failure: Failure
+        package var retryState: String
 
-        public init(scheduledEventId: Int64, startedEventId: Int64, failure: Failure, retryState: String) {
+        package init(scheduledEventId: Int64, startedEventId: Int64, failure: Failure, retryState: String) {
             self.scheduledEventId = scheduledEventId
             self.startedEventId = startedEventId
             self.failure = failure
@@ -277,7 +277,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, startedEventId, failure, retryState }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
@@ -287,13 +287,13 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskDeadLettered`: The activity ran out of attempts and was parked for an operator; the workflow keeps waiting.
-    public struct ActivityTaskDeadLetteredAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var attempt: Int
-        public var failure: Failure
-        public var deadLetterId: String
+    package struct ActivityTaskDeadLetteredAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var attempt: Int
+        package var failure: Failure
+        package var deadLetterId: String
 
-        public init(scheduledEventId: Int64, attempt: Int, failure: Failure, deadLetterId: String) {
+        package init(scheduledEventId: Int64, attempt: Int, failure: Failure, deadLetterId: String) {
             self.scheduledEventId = scheduledEventId
             self.attempt = attempt
             self.failure = failure
@@ -302,7 +302,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, attempt, failure, deadLetterId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.attempt = try container.decode(Int.self, forKey: .attempt)
@@ -312,13 +312,13 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskDeadLetterRetried`: An operator retried a dead-lettered activity with fresh attempts.
-    public struct ActivityTaskDeadLetterRetriedAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var deadLetterId: String
-        public var input: Payload?
-        public var identity: String?
+    package struct ActivityTaskDeadLetterRetriedAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var deadLetterId: String
+        package var input: Payload?
+        package var identity: String?
 
-        public init(scheduledEventId: Int64, deadLetterId: String, input: Payload? = nil, identity: String? = nil) {
+        package init(scheduledEventId: Int64, deadLetterId: String, input: Payload? = nil, identity: String? = nil) {
             self.scheduledEventId = scheduledEventId
             self.deadLetterId = deadLetterId
             self.input = input
@@ -327,7 +327,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, deadLetterId, input, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.deadLetterId = try container.decode(String.self, forKey: .deadLetterId)
@@ -337,18 +337,18 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskCancelRequested`: The workflow asked for the activity to be canceled.
-    public struct ActivityTaskCancelRequestedAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var workflowTaskCompletedEventId: Int64
+    package struct ActivityTaskCancelRequestedAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var workflowTaskCompletedEventId: Int64
 
-        public init(scheduledEventId: Int64, workflowTaskCompletedEventId: Int64) {
+        package init(scheduledEventId: Int64, workflowTaskCompletedEventId: Int64) {
             self.scheduledEventId = scheduledEventId
             self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
         }
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, workflowTaskCompletedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
@@ -356,13 +356,13 @@ extension HistoryEvent {
     }
 
     /// `ActivityTaskCanceled`: The activity acknowledged cancellation.
-    public struct ActivityTaskCanceledAttributes: Sendable, Hashable, Codable {
-        public var scheduledEventId: Int64
-        public var startedEventId: Int64?
-        public var details: Payload?
-        public var latestCancelRequestedEventId: Int64?
+    package struct ActivityTaskCanceledAttributes: Sendable, Hashable, Codable {
+        package var scheduledEventId: Int64
+        package var startedEventId: Int64?
+        package var details: Payload?
+        package var latestCancelRequestedEventId: Int64?
 
-        public init(scheduledEventId: Int64, startedEventId: Int64? = nil, details: Payload? = nil, latestCancelRequestedEventId: Int64? = nil) {
+        package init(scheduledEventId: Int64, startedEventId: Int64? = nil, details: Payload? = nil, latestCancelRequestedEventId: Int64? = nil) {
             self.scheduledEventId = scheduledEventId
             self.startedEventId = startedEventId
             self.details = details
@@ -371,7 +371,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case scheduledEventId, startedEventId, details, latestCancelRequestedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.startedEventId = try container.decodeIfPresent(Int64.self, forKey: .startedEventId)
@@ -381,12 +381,12 @@ extension HistoryEvent {
     }
 
     /// `TimerStarted`: The workflow started a timer.
-    public struct TimerStartedAttributes: Sendable, Hashable, Codable {
-        public var timerId: String
-        public var startToFireTimeout: Double
-        public var workflowTaskCompletedEventId: Int64
+    package struct TimerStartedAttributes: Sendable, Hashable, Codable {
+        package var timerId: String
+        package var startToFireTimeout: Double
+        package var workflowTaskCompletedEventId: Int64
 
-        public init(timerId: String, startToFireTimeout: Double, workflowTaskCompletedEventId: Int64) {
+        package init(timerId: String, startToFireTimeout: Double, workflowTaskCompletedEventId: Int64) {
             self.timerId = timerId
             self.startToFireTimeout = startToFireTimeout
             self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
@@ -394,7 +394,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case timerId, startToFireTimeout, workflowTaskCompletedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.timerId = try container.decode(String.self, forKey: .timerId)
             self.startToFireTimeout = try container.decode(Double.self, forKey: .startToFireTimeout)
@@ -403,18 +403,18 @@ extension HistoryEvent {
     }
 
     /// `TimerFired`: A timer fired.
-    public struct TimerFiredAttributes: Sendable, Hashable, Codable {
-        public var timerId: String
-        public var startedEventId: Int64
+    package struct TimerFiredAttributes: Sendable, Hashable, Codable {
+        package var timerId: String
+        package var startedEventId: Int64
 
-        public init(timerId: String, startedEventId: Int64) {
+        package init(timerId: String, startedEventId: Int64) {
             self.timerId = timerId
             self.startedEventId = startedEventId
         }
 
         private enum CodingKeys: String, CodingKey { case timerId, startedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.timerId = try container.decode(String.self, forKey: .timerId)
             self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
@@ -422,12 +422,12 @@ extension HistoryEvent {
     }
 
     /// `TimerCanceled`: The workflow canceled a timer.
-    public struct TimerCanceledAttributes: Sendable, Hashable, Codable {
-        public var timerId: String
-        public var startedEventId: Int64
-        public var workflowTaskCompletedEventId: Int64
+    package struct TimerCanceledAttributes: Sendable, Hashable, Codable {
+        package var timerId: String
+        package var startedEventId: Int64
+        package var workflowTaskCompletedEventId: Int64
 
-        public init(timerId: String, startedEventId: Int64, workflowTaskCompletedEventId: Int64) {
+        package init(timerId: String, startedEventId: Int64, workflowTaskCompletedEventId: Int64) {
             self.timerId = timerId
             self.startedEventId = startedEventId
             self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
@@ -435,7 +435,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case timerId, startedEventId, workflowTaskCompletedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.timerId = try container.decode(String.self, forKey: .timerId)
             self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
@@ -444,12 +444,12 @@ extension HistoryEvent {
     }
 
     /// `WorkflowExecutionSignaled`: A signal arrived.
-    public struct WorkflowExecutionSignaledAttributes: Sendable, Hashable, Codable {
-        public var signalName: String
-        public var input: Payload?
-        public var identity: String?
+    package struct WorkflowExecutionSignaledAttributes: Sendable, Hashable, Codable {
+        package var signalName: String
+        package var input: Payload?
+        package var identity: String?
 
-        public init(signalName: String, input: Payload? = nil, identity: String? = nil) {
+        package init(signalName: String, input: Payload? = nil, identity: String? = nil) {
             self.signalName = signalName
             self.input = input
             self.identity = identity
@@ -457,7 +457,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case signalName, input, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.signalName = try container.decode(String.self, forKey: .signalName)
             self.input = try container.decodeIfPresent(Payload.self, forKey: .input)
@@ -466,12 +466,12 @@ extension HistoryEvent {
     }
 
     /// `MarkerRecorded`: A side effect or a patch was recorded.
-    public struct MarkerRecordedAttributes: Sendable, Hashable, Codable {
-        public var markerName: String
-        public var details: [String: Payload]
-        public var workflowTaskCompletedEventId: Int64
+    package struct MarkerRecordedAttributes: Sendable, Hashable, Codable {
+        package var markerName: String
+        package var details: [String: Payload]
+        package var workflowTaskCompletedEventId: Int64
 
-        public init(markerName: String, details: [String: Payload], workflowTaskCompletedEventId: Int64) {
+        package init(markerName: String, details: [String: Payload], workflowTaskCompletedEventId: Int64) {
             self.markerName = markerName
             self.details = details
             self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
@@ -479,7 +479,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case markerName, details, workflowTaskCompletedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.markerName = try container.decode(String.self, forKey: .markerName)
             self.details = try container.decode([String: Payload].self, forKey: .details)
@@ -488,18 +488,18 @@ extension HistoryEvent {
     }
 
     /// `WorkflowExecutionCancelRequested`: Somebody asked for the run to be canceled.
-    public struct WorkflowExecutionCancelRequestedAttributes: Sendable, Hashable, Codable {
-        public var cause: String?
-        public var identity: String?
+    package struct WorkflowExecutionCancelRequestedAttributes: Sendable, Hashable, Codable {
+        package var cause: String?
+        package var identity: String?
 
-        public init(cause: String? = nil, identity: String? = nil) {
+        package init(cause: String? = nil, identity: String? = nil) {
             self.cause = cause
             self.identity = identity
         }
 
         private enum CodingKeys: String, CodingKey { case cause, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.cause = try container.decodeIfPresent(String.self, forKey: .cause)
             self.identity = try container.decodeIfPresent(String.self, forKey: .identity)
@@ -507,18 +507,18 @@ extension HistoryEvent {
     }
 
     /// `WorkflowExecutionCanceled`: The run ended canceled.
-    public struct WorkflowExecutionCanceledAttributes: Sendable, Hashable, Codable {
-        public var details: Payload?
-        public var workflowTaskCompletedEventId: Int64
+    package struct WorkflowExecutionCanceledAttributes: Sendable, Hashable, Codable {
+        package var details: Payload?
+        package var workflowTaskCompletedEventId: Int64
 
-        public init(details: Payload? = nil, workflowTaskCompletedEventId: Int64) {
+        package init(details: Payload? = nil, workflowTaskCompletedEventId: Int64) {
             self.details = details
             self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
         }
 
         private enum CodingKeys: String, CodingKey { case details, workflowTaskCompletedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.details = try container.decodeIfPresent(Payload.self, forKey: .details)
             self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
@@ -526,18 +526,18 @@ extension HistoryEvent {
     }
 
     /// `WorkflowExecutionCompleted`: The run ended with a result.
-    public struct WorkflowExecutionCompletedAttributes: Sendable, Hashable, Codable {
-        public var result: Payload?
-        public var workflowTaskCompletedEventId: Int64
+    package struct WorkflowExecutionCompletedAttributes: Sendable, Hashable, Codable {
+        package var result: Payload?
+        package var workflowTaskCompletedEventId: Int64
 
-        public init(result: Payload? = nil, workflowTaskCompletedEventId: Int64) {
+        package init(result: Payload? = nil, workflowTaskCompletedEventId: Int64) {
             self.result = result
             self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
         }
 
         private enum CodingKeys: String, CodingKey { case result, workflowTaskCompletedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.result = try container.decodeIfPresent(Payload.self, forKey: .result)
             self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
@@ -545,12 +545,12 @@ extension HistoryEvent {
     }
 
     /// `WorkflowExecutionFailed`: The run ended with a failure.
-    public struct WorkflowExecutionFailedAttributes: Sendable, Hashable, Codable {
-        public var failure: Failure
-        public var retryState: String
-        public var workflowTaskCompletedEventId: Int64
+    package struct WorkflowExecutionFailedAttributes: Sendable, Hashable, Codable {
+        package var failure: Failure
+        package var retryState: String
+        package var workflowTaskCompletedEventId: Int64
 
-        public init(failure: Failure, retryState: String = "NonRetryableFailure", workflowTaskCompletedEventId: Int64) {
+        package init(failure: Failure, retryState: String = "NonRetryableFailure", workflowTaskCompletedEventId: Int64) {
             self.failure = failure
             self.retryState = retryState
             self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
@@ -558,7 +558,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case failure, retryState, workflowTaskCompletedEventId }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.failure = try container.decode(Failure.self, forKey: .failure)
             self.retryState = try container.decodeIfPresent(String.self, forKey: .retryState) ?? "NonRetryableFailure"
@@ -567,28 +567,28 @@ extension HistoryEvent {
     }
 
     /// `WorkflowExecutionTimedOut`: The run passed its execution timeout.
-    public struct WorkflowExecutionTimedOutAttributes: Sendable, Hashable, Codable {
-        public var retryState: String
+    package struct WorkflowExecutionTimedOutAttributes: Sendable, Hashable, Codable {
+        package var retryState: String
 
-        public init(retryState: String = "Timeout") {
+        package init(retryState: String = "Timeout") {
             self.retryState = retryState
         }
 
         private enum CodingKeys: String, CodingKey { case retryState }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.retryState = try container.decodeIfPresent(String.self, forKey: .retryState) ?? "Timeout"
         }
     }
 
     /// `WorkflowExecutionTerminated`: An operator ended the run; no workflow code ran.
-    public struct WorkflowExecutionTerminatedAttributes: Sendable, Hashable, Codable {
-        public var reason: String?
-        public var details: Payload?
-        public var identity: String?
+    package struct WorkflowExecutionTerminatedAttributes: Sendable, Hashable, Codable {
+        package var reason: String?
+        package var details: Payload?
+        package var identity: String?
 
-        public init(reason: String? = nil, details: Payload? = nil, identity: String? = nil) {
+        package init(reason: String? = nil, details: Payload? = nil, identity: String? = nil) {
             self.reason = reason
             self.details = details
             self.identity = identity
@@ -596,7 +596,7 @@ extension HistoryEvent {
 
         private enum CodingKeys: String, CodingKey { case reason, details, identity }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.reason = try container.decodeIfPresent(String.self, forKey: .reason)
             self.details = try container.decodeIfPresent(Payload.self, forKey: .details)
@@ -605,7 +605,7 @@ extension HistoryEvent {
     }
 
     /// The typed attributes of an event; the case names the event type.
-    public enum Attributes: Sendable, Hashable {
+    package enum Attributes: Sendable, Hashable {
         case workflowExecutionStarted(WorkflowExecutionStartedAttributes)
         case workflowTaskScheduled(WorkflowTaskScheduledAttributes)
         case workflowTaskStarted(WorkflowTaskStartedAttributes)
@@ -633,7 +633,7 @@ extension HistoryEvent {
         case workflowExecutionTerminated(WorkflowExecutionTerminatedAttributes)
 
         /// The event type this case stands for.
-        public var eventType: EventType {
+        package var eventType: EventType {
             switch self {
             case .workflowExecutionStarted: .workflowExecutionStarted
             case .workflowTaskScheduled: .workflowTaskScheduled

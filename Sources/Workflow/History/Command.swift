@@ -1,6 +1,6 @@
 /// What a workflow task asks the engine to do. Each command becomes one history event; on replay,
 /// each command the code emits must match the recorded event.
-public enum Command: Sendable, Hashable {
+package enum Command: Sendable, Hashable {
     /// Schedule an activity. `seq` is the activity's sequence number, and `String(seq)` its id.
     case scheduleActivity(ScheduleActivity)
     /// Ask for a scheduled activity to be canceled.
@@ -19,13 +19,13 @@ public enum Command: Sendable, Hashable {
     case cancelWorkflow(details: Payload?)
 
     /// The attributes of an activity to schedule.
-    public struct ScheduleActivity: Sendable, Hashable {
-        public var seq: Int
-        public var activityType: String
-        public var input: Payload
-        public var options: ActivityOptions
+    package struct ScheduleActivity: Sendable, Hashable {
+        package var seq: Int
+        package var activityType: String
+        package var input: Payload
+        package var options: ActivityOptions
 
-        public init(seq: Int, activityType: String, input: Payload, options: ActivityOptions) {
+        package init(seq: Int, activityType: String, input: Payload, options: ActivityOptions) {
             self.seq = seq
             self.activityType = activityType
             self.input = input
@@ -33,30 +33,30 @@ public enum Command: Sendable, Hashable {
         }
 
         /// The activity id, as recorded in history.
-        public var activityId: String { String(seq) }
+        package var activityId: String { String(seq) }
     }
 
     /// A marker: a side effect's value, or a patch.
-    public struct Marker: Sendable, Hashable {
-        public var name: String
-        public var details: [String: Payload]
+    package struct Marker: Sendable, Hashable {
+        package var name: String
+        package var details: [String: Payload]
 
-        public init(name: String, details: [String: Payload]) {
+        package init(name: String, details: [String: Payload]) {
             self.name = name
             self.details = details
         }
 
         /// The marker name of side effects.
-        public static let sideEffectName = "SideEffect"
+        package static let sideEffectName = "SideEffect"
         /// The marker name of patches.
-        public static let patchName = "Patch"
+        package static let patchName = "Patch"
 
         /// The id that replay matches on: the side effect's sequence number or the patch id.
         var matchId: Payload? { details["sideEffectId"] ?? details["patchId"] }
     }
 
     /// A one-line form for logs and non-determinism errors.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .scheduleActivity(let command):
             "ScheduleActivityTask {activityId: \"\(command.activityId)\", activityType: \"\(command.activityType)\"}"

@@ -5,13 +5,13 @@ import Foundation
 ///
 /// The durable engine uses it to turn a workflow task's commands into events, and tests use it
 /// to write histories without a database.
-public struct HistoryBuilder: Sendable {
+package struct HistoryBuilder: Sendable {
     /// The events so far.
-    public private(set) var events: [HistoryEvent] = []
+    package private(set) var events: [HistoryEvent] = []
     /// The time stamped on the next event.
-    public var now: Date
+    package var now: Date
     /// The queue that activities without a queue of their own run on.
-    public let taskQueue: String
+    package let taskQueue: String
 
     private var activityScheduledEventIds: [String: Int64] = [:]
     private var timerStartedEventIds: [String: Int64] = [:]
@@ -19,27 +19,27 @@ public struct HistoryBuilder: Sendable {
     private var workflowTaskStartedEventId: Int64?
 
     /// Continues an existing history.
-    public init(events: [HistoryEvent], taskQueue: String, now: Date) {
+    package init(events: [HistoryEvent], taskQueue: String, now: Date) {
         self.taskQueue = taskQueue
         self.now = now
         for event in events { record(event) }
     }
 
     /// Starts a history with `WorkflowExecutionStarted` and the first `WorkflowTaskScheduled`.
-    public init(started: HistoryEvent.WorkflowExecutionStartedAttributes, now: Date) {
+    package init(started: HistoryEvent.WorkflowExecutionStartedAttributes, now: Date) {
         self.init(events: [], taskQueue: started.taskQueue, now: now)
         append(.workflowExecutionStarted(started))
         append(.workflowTaskScheduled(.init(taskQueue: started.taskQueue)))
     }
 
     /// The id the next event gets.
-    public var nextEventId: Int64 { (events.last?.eventId ?? 0) + 1 }
+    package var nextEventId: Int64 { (events.last?.eventId ?? 0) + 1 }
 
     /// Whether a workflow task is scheduled or running.
-    public var hasPendingWorkflowTask: Bool { workflowTaskScheduledEventId != nil }
+    package var hasPendingWorkflowTask: Bool { workflowTaskScheduledEventId != nil }
 
     @discardableResult
-    public mutating func append(_ attributes: HistoryEvent.Attributes) -> HistoryEvent {
+    package mutating func append(_ attributes: HistoryEvent.Attributes) -> HistoryEvent {
         let event = HistoryEvent(eventId: nextEventId, eventTime: now, attributes: attributes)
         record(event)
         return event
@@ -60,19 +60,19 @@ public struct HistoryBuilder: Sendable {
     }
 
     /// Schedules a workflow task unless one is already pending.
-    public mutating func scheduleWorkflowTask() {
+    package mutating func scheduleWorkflowTask() {
         guard workflowTaskScheduledEventId == nil else { return }
         append(.workflowTaskScheduled(.init(taskQueue: taskQueue)))
     }
 
     /// Starts the scheduled workflow task.
-    public mutating func startWorkflowTask(identity: String? = nil) {
+    package mutating func startWorkflowTask(identity: String? = nil) {
         guard let scheduled = workflowTaskScheduledEventId, workflowTaskStartedEventId == nil else { return }
         append(.workflowTaskStarted(.init(scheduledEventId: scheduled, identity: identity)))
     }
 
     /// Completes the running workflow task with its commands, each becoming one event.
-    public mutating func completeWorkflowTask(commands: [Command], identity: String? = nil) {
+    package mutating func completeWorkflowTask(commands: [Command], identity: String? = nil) {
         guard let scheduled = workflowTaskScheduledEventId, let started = workflowTaskStartedEventId else { return }
         let completed = append(.workflowTaskCompleted(.init(scheduledEventId: scheduled, startedEventId: started, identity: identity))).eventId
         for command in commands {
@@ -81,7 +81,7 @@ public struct HistoryBuilder: Sendable {
     }
 
     /// Fails the running workflow task; its commands are discarded and it is scheduled again.
-    public mutating func failWorkflowTask(_ error: WorkflowTaskError, identity: String? = nil) {
+    package mutating func failWorkflowTask(_ error: WorkflowTaskError, identity: String? = nil) {
         guard let scheduled = workflowTaskScheduledEventId, let started = workflowTaskStartedEventId else { return }
         append(
             .workflowTaskFailed(
@@ -89,14 +89,14 @@ public struct HistoryBuilder: Sendable {
     }
 
     /// The event that records a command.
-    public func attributes(of command: Command, workflowTaskCompletedEventId completed: Int64) -> HistoryEvent.Attributes {
+    package func attributes(of command: Command, workflowTaskCompletedEventId completed: Int64) -> HistoryEvent.Attributes {
         Self.attributes(
             of: command, workflowTaskCompletedEventId: completed, taskQueue: taskQueue,
             activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds)
     }
 
     /// The event that records a command, given the ids of the events that cancel commands refer to.
-    public static func attributes(
+    package static func attributes(
         of command: Command, workflowTaskCompletedEventId completed: Int64, taskQueue: String,
         activityScheduledEventIds: [String: Int64], timerStartedEventIds: [String: Int64]
     ) -> HistoryEvent.Attributes {
@@ -130,10 +130,10 @@ public struct HistoryBuilder: Sendable {
     }
 
     /// The scheduled event id of an activity, by activity id.
-    public func scheduledEventId(ofActivity activityId: String) -> Int64? { activityScheduledEventIds[activityId] }
+    package func scheduledEventId(ofActivity activityId: String) -> Int64? { activityScheduledEventIds[activityId] }
 
     /// Records an activity's success (with its started event) and schedules a workflow task.
-    public mutating func completeActivity(_ activityId: String, result: Payload?, attempt: Int = 1) {
+    package mutating func completeActivity(_ activityId: String, result: Payload?, attempt: Int = 1) {
         guard let scheduled = activityScheduledEventIds[activityId] else { return }
         let started = append(.activityTaskStarted(.init(scheduledEventId: scheduled, attempt: attempt))).eventId
         append(.activityTaskCompleted(.init(scheduledEventId: scheduled, startedEventId: started, result: result)))
@@ -141,7 +141,7 @@ public struct HistoryBuilder: Sendable {
     }
 
     /// Records an activity's final failure and schedules a workflow task.
-    public mutating func failActivity(_ activityId: String, failure: Failure, attempt: Int = 1) {
+    package mutating func failActivity(_ activityId: String, failure: Failure, attempt: Int = 1) {
         guard let scheduled = activityScheduledEventIds[activityId] else { return }
         let started = append(.activityTaskStarted(.init(scheduledEventId: scheduled, attempt: attempt))).eventId
         append(
@@ -151,20 +151,20 @@ public struct HistoryBuilder: Sendable {
     }
 
     /// Records a timer firing and schedules a workflow task.
-    public mutating func fireTimer(_ timerId: String) {
+    package mutating func fireTimer(_ timerId: String) {
         guard let started = timerStartedEventIds[timerId] else { return }
         append(.timerFired(.init(timerId: timerId, startedEventId: started)))
         scheduleWorkflowTask()
     }
 
     /// Records a signal and schedules a workflow task.
-    public mutating func signal(_ name: String, input: Payload?) {
+    package mutating func signal(_ name: String, input: Payload?) {
         append(.workflowExecutionSignaled(.init(signalName: name, input: input)))
         scheduleWorkflowTask()
     }
 
     /// Records a cancel request and schedules a workflow task.
-    public mutating func requestCancel(reason: String? = nil) {
+    package mutating func requestCancel(reason: String? = nil) {
         append(.workflowExecutionCancelRequested(.init(cause: reason)))
         scheduleWorkflowTask()
     }

@@ -7,12 +7,12 @@ import Foundation
 public struct HistoryEvent: Sendable, Hashable, Codable {
     public var eventId: Int64
     public var eventTime: Date
-    public var attributes: Attributes
+    package var attributes: Attributes
 
     /// The event's type, from its attributes.
     public var eventType: EventType { attributes.eventType }
 
-    public init(eventId: Int64, eventTime: Date, attributes: Attributes) {
+    package init(eventId: Int64, eventTime: Date, attributes: Attributes) {
         self.eventId = eventId
         self.eventTime = eventTime
         self.attributes = attributes

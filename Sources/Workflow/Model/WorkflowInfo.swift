@@ -23,7 +23,7 @@ public struct WorkflowInfo: Sendable, Hashable {
     }
 
     /// The info recorded in a history's first event.
-    public init(namespace: String, runId: String? = nil, started: HistoryEvent.WorkflowExecutionStartedAttributes) {
+    package init(namespace: String, runId: String? = nil, started: HistoryEvent.WorkflowExecutionStartedAttributes) {
         self.init(
             namespace: namespace, workflowId: started.workflowId,
             runId: runId ?? started.originalExecutionRunId, workflowType: started.workflowType,

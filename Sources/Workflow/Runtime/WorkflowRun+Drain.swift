@@ -53,7 +53,7 @@ extension WorkflowRun {
 
     /// Unwinds the run: every parked await throws an eviction error, and the executor drains until
     /// all of the run's tasks have returned. Call it when dropping a run from the cache.
-    public func evict() {
+    package func evict() {
         executor.beginActivation()
         defer { executor.endActivation() }
         while true {
@@ -72,7 +72,7 @@ extension WorkflowRun {
     }
 
     /// Whether every task of the run has returned: true after ``evict()`` unless the code escaped.
-    public var isUnwound: Bool {
+    package var isUnwound: Bool {
         rootTask.withLock { $0 == nil } || state.withLock { $0.rootFinished }
     }
 }

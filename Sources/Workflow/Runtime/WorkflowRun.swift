@@ -15,9 +15,9 @@ import Synchronization
 /// let run = WorkflowRun(workflow: try registry.workflow(named: type), info: info, logger: logger)
 /// let commands = try run.activate(with: history.events)
 /// ```
-public final class WorkflowRun: Sendable {
+package final class WorkflowRun: Sendable {
     /// The identity of the run.
-    public let info: WorkflowInfo
+    package let info: WorkflowInfo
     let executor = WorkflowExecutor()
     let state: Mutex<RunState>
     let logger: Logger
@@ -41,7 +41,7 @@ public final class WorkflowRun: Sendable {
     }
 
     /// Creates a run. Nothing runs until the first ``activate(with:)``.
-    public init(workflow: AnyWorkflow, info: WorkflowInfo, logger: Logger) {
+    package init(workflow: AnyWorkflow, info: WorkflowInfo, logger: Logger) {
         self.workflow = workflow
         self.info = info
         self.state = Mutex(RunState(seed: info.originalExecutionRunId))
@@ -53,10 +53,10 @@ public final class WorkflowRun: Sendable {
     }
 
     /// The id of the last event this run has processed; a cached run wants the events after it.
-    public var lastEventId: Int64 { progress.withLock { $0.lastEventId } }
+    package var lastEventId: Int64 { progress.withLock { $0.lastEventId } }
 
     /// Whether the workflow's main function has returned or thrown.
-    public var isFinished: Bool { state.withLock { $0.outcome != nil } }
+    package var isFinished: Bool { state.withLock { $0.outcome != nil } }
 
     /// Processes history events that continue what the run has seen.
     ///
@@ -66,7 +66,7 @@ public final class WorkflowRun: Sendable {
     /// - Returns: the commands of the live workflow task, or none when the events end elsewhere.
     /// - Throws: ``WorkflowTaskError`` for non-determinism, an escape, a bug in the workflow code or
     ///   an invalid history. The run is then unusable: evict it.
-    public func activate(with events: [HistoryEvent]) throws -> [Command] {
+    package func activate(with events: [HistoryEvent]) throws -> [Command] {
         try progress.withLock { progress in
             if let failed = progress.failed { throw failed }
             guard !progress.busy else {
