@@ -268,41 +268,4 @@ extension Store: WorkflowStarter {
         try await scheduleWorkflowTask(for: &run, at: now, on: connection)
         return StartWorkflowResult(runId: row.runId, started: true)
     }
-
-    func requireNamespace(_ namespace: String, on connection: PostgresConnection) async throws {
-        for try await _ in try await connection.execute(NamespacesTable.Exists(namespace: namespace), logger: logger) { return }
-        throw Self.namespaceNotFound(namespace)
-    }
-
-    static func namespaceNotFound(_ namespace: String) -> StoreError {
-        StoreError(.namespaceNotFound, "namespace \"\(namespace)\" does not exist; create it with `reprise namespace create \(namespace)`")
-    }
-
-    /// Creates a namespace.
-    ///
-    /// - Throws: ``StoreError`` `NamespaceAlreadyExists`, or `InvalidArgument` for a bad name or retention.
-    public func createNamespace(_ name: String, retentionDays: Int = 7) async throws {
-        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
-            throw StoreError(.invalidArgument, "a namespace name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-        }
-        guard (1...3650).contains(retentionDays) else {
-            throw StoreError(.invalidArgument, "retentionDays must be between 1 and 3650")
-        }
-        do {
-            try await client.query("INSERT INTO namespaces (name, retention_days) VALUES (\(name), \(retentionDays))", logger: logger)
-        } catch let error as PSQLError where error.sqlState == "23505" {
-            throw StoreError(.namespaceExists, "namespace \"\(name)\" already exists")
-        }
-    }
-
-    /// The namespaces and their retention, by name.
-    public func namespaces() async throws -> [(name: String, retentionDays: Int)] {
-        var result: [(String, Int)] = []
-        for try await row in try await client.query("SELECT name, retention_days FROM namespaces ORDER BY name", logger: logger)
-            .decode((String, Int).self)
-        {
-            result.append(row)
-        }
-        return result
-    }
 }
