@@ -16,7 +16,8 @@ extension Store {
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let token = "rp_" + bytes.map { String(format: "%02x", $0) }.joined()
         let scope = role.isGlobal ? nil : namespace
-        for try await _ in try await client.execute(TokensTable.Insert(tokenHash: Self.hash(token: token), namespace: scope, role: role), logger: logger) {}
+        let insert = TokensTable.Insert(tokenHash: Self.hash(token: token), namespace: scope, role: role)
+        for try await _ in try await client.execute(insert, logger: logger) {}
         return token
     }
 
