@@ -1,12 +1,6 @@
 import Foundation
 import PostgresNIO
 
-/// What a request id makes idempotent: the `kind` column of `request_ids`.
-enum RequestKind: String, Sendable {
-    case start
-    case signal
-}
-
 extension Store {
     /// Checks a request id given from outside: an identifier (``Limits/checkIdentifier(_:field:)``).
     ///
@@ -21,16 +15,10 @@ extension Store {
     func claimRequest(
         _ kind: RequestKind, namespace: String, workflowId: String, requestId: String, on connection: PostgresConnection
     ) async throws -> UUID? {
-        // A hash collision only makes two requests wait for each other. The lock is its own
-        // statement: the lookup's snapshot must be taken after the lock is held.
-        let key = [kind.rawValue, namespace, workflowId, requestId].joined(separator: "\u{1F}")
-        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
-        let rows = try await connection.query(
-            """
-            SELECT run_id FROM request_ids
-            WHERE namespace = \(namespace) AND workflow_id = \(workflowId) AND kind = \(kind.rawValue) AND request_id = \(requestId)
-            """, logger: logger)
-        for try await runId in rows.decode(UUID.self) { return runId }
+        let request = RequestIdsTable.Key(kind: kind, namespace: namespace, workflowId: workflowId, requestId: requestId)
+        // The lock is its own statement: the lookup's snapshot must be taken after the lock is held.
+        try await connection.run(RequestIdsTable.Lock(request: request), logger: logger)
+        for try await runId in try await connection.execute(RequestIdsTable.Find(request: request), logger: logger) { return runId }
         return nil
     }
 
@@ -38,10 +26,7 @@ extension Store {
     func recordRequest(
         _ kind: RequestKind, namespace: String, workflowId: String, requestId: String, runId: UUID, on connection: PostgresConnection
     ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO request_ids (namespace, workflow_id, kind, request_id, run_id)
-            VALUES (\(namespace), \(workflowId), \(kind.rawValue), \(requestId), \(runId))
-            """, logger: logger)
+        let request = RequestIdsTable.Key(kind: kind, namespace: namespace, workflowId: workflowId, requestId: requestId)
+        try await connection.run(RequestIdsTable.Insert(request: request, runId: runId), logger: logger)
     }
 }

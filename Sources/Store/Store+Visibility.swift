@@ -62,14 +62,8 @@ extension Store {
         let resolved = try await client.withConnection { connection in
             try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
         }
-        let rows = try await client.query(
-            """
-            SELECT workflow_type, task_queue, status, start_time, close_time, input::text, result::text, failure::text, next_event_id,
-                task_failure::text, search_attributes::text, memo::text, history_bytes
-            FROM workflow_executions WHERE run_id = \(resolved)
-            """, logger: logger)
-        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes) in rows.decode(
-            (String, String, String, Date, Date?, String?, String?, String?, Int64, String?, String?, String?, Int64).self)
+        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes) in try await client
+            .execute(ExecutionsTable.Describe(runId: resolved), logger: logger)
         {
             return WorkflowExecutionDescription(
                 namespace: namespace, workflowId: workflowId, runId: resolved, type: type, taskQueue: queue,
@@ -85,19 +79,9 @@ extension Store {
     }
 
     private func pendingActivities(of runId: UUID) async throws -> [PendingActivity] {
-        let rows = try await client.query(
-            """
-            SELECT activity_id, activity_type, CASE WHEN lease_owner IS NULL THEN 'Scheduled' ELSE 'Started' END, attempt,
-                last_failure::text, heartbeat_details::text, NULL::uuid, scheduled_event_id
-            FROM activity_tasks WHERE run_id = \(runId)
-            UNION ALL
-            SELECT activity_id, activity_type, 'DeadLettered', attempts, last_failure::text, heartbeat_details::text, id, scheduled_event_id
-            FROM dead_letters WHERE run_id = \(runId) AND state = 'Pending'
-            ORDER BY 8
-            """, logger: logger)
         var result: [PendingActivity] = []
-        for try await (id, type, state, attempt, failure, details, deadLetterId, _) in rows.decode(
-            (String, String, String, Int, String?, String?, UUID?, Int64).self)
+        for try await (id, type, state, attempt, failure, details, deadLetterId, _) in try await client.execute(
+            ExecutionsTable.PendingActivities(runId: runId), logger: logger)
         {
             result.append(
                 PendingActivity(
@@ -110,9 +94,7 @@ extension Store {
 
     private func pendingTimers(of runId: UUID) async throws -> [PendingTimer] {
         var result: [PendingTimer] = []
-        for try await (id, fireAt) in try await client.query(
-            "SELECT timer_id, fire_at FROM timers WHERE run_id = \(runId) ORDER BY fire_at, started_event_id", logger: logger
-        ).decode((String, Date).self) {
+        for try await (id, fireAt) in try await client.execute(TimersTable.Pending(runId: runId), logger: logger) {
             result.append(PendingTimer(timerId: id, fireAt: fireAt))
         }
         return result
@@ -126,17 +108,10 @@ extension Store {
         namespace: String, status: WorkflowStatus? = nil, type: String? = nil, limit: Int = 100, pageToken: String? = nil
     ) async throws -> (workflows: [WorkflowExecutionSummary], nextPageToken: String?) {
         let cursor = try pageToken.map(PageToken.decode)
-        let rows = try await client.query(
-            """
-            SELECT workflow_id, run_id, workflow_type, status, start_time, close_time FROM workflow_executions
-            WHERE namespace = \(namespace) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
-              AND (\(type)::text IS NULL OR workflow_type = \(type))
-              AND (\(cursor?.micros)::bigint IS NULL
-                   OR (start_time, run_id) < (timestamptz 'epoch' + \(cursor?.micros) * interval '1 microsecond', \(cursor?.runId)))
-            ORDER BY start_time DESC, run_id DESC LIMIT \(limit + 1)
-            """, logger: logger)
         var workflows: [WorkflowExecutionSummary] = []
-        for try await (workflowId, runId, type, status, start, close) in rows.decode((String, UUID, String, String, Date, Date?).self) {
+        for try await (workflowId, runId, type, status, start, close) in try await client.execute(
+            ExecutionsTable.List(namespace: namespace, status: status, type: type, after: cursor, limit: limit + 1), logger: logger)
+        {
             workflows.append(
                 WorkflowExecutionSummary(
                     workflowId: workflowId, runId: runId, type: type, status: WorkflowStatus(rawValue: status) ?? .running, startTime: start,
@@ -151,7 +126,7 @@ extension Store {
 
 /// A keyset cursor, opaque to clients: base64 of `microseconds:runId`. The time stays in whole
 /// microseconds, as Postgres stores it, so the cursor compares exactly.
-struct PageToken {
+struct PageToken: Sendable {
     var micros: Int64
     var runId: UUID
 

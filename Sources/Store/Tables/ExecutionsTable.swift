@@ -158,6 +158,58 @@ enum ExecutionsTable {
         )
         """
     }
+
+    /// The columns ``LockAll`` reads of each run, after its id: those ``Lock`` reads.
+    static let lockedColumns = "namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes"
+
+    /// Locks several runs' rows in run-id order, the order every multi-run transaction locks in,
+    /// so that two of them cannot deadlock.
+    struct LockAll: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT run_id, \(ExecutionsTable.lockedColumns)
+            FROM workflow_executions WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds })) ORDER BY run_id FOR UPDATE
+            """
+        }
+        typealias Row = LockedRun
+        var runIds: [UUID]
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let (runId, namespace, workflowId, type, queue, status, next, cancel, bytes) = try row.decode(
+                (UUID, String, String, String, String, String, Int64, Bool, Int64).self)
+            return LockedRun(runId: runId, (namespace, workflowId, type, queue, status, next, cancel, bytes))
+        }
+    }
+
+    /// Advances several runs' `next_event_id`, after their events were inserted as they are.
+    struct Advance: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            UPDATE workflow_executions e SET next_event_id = v.next_event_id
+            FROM unnest(\(p.bind("uuid[]") { $0.runs.map(\.runId) }), \(p.bind("bigint[]") { $0.runs.map(\.nextEventId) }))
+                AS v(run_id, next_event_id)
+            WHERE e.run_id = v.run_id
+            """
+        }
+        typealias Row = Void
+        var runs: [(runId: UUID, nextEventId: Int64)]
+    }
+
+    /// Up to `limit` open runs whose execution deadline has passed.
+    struct TimedOut: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT run_id FROM workflow_executions
+            WHERE execution_deadline <= \(p.bind("timestamptz") { $0.now }) AND execution_deadline IS NOT NULL
+                AND status IN \(ExecutionsTable.openStatuses) LIMIT \(p.bind("bigint") { $0.limit })
+            """
+        }
+        typealias Row = UUID
+        var now: Date
+        var limit: Int
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
+    }
 }
 
 /// A run's execution row, locked `FOR UPDATE` for the rest of the transaction.

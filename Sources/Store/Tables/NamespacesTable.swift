@@ -10,4 +10,21 @@ enum NamespacesTable {
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
     }
+
+    /// Creates a namespace; a name taken fails with a unique violation (`23505`).
+    struct Insert: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            "INSERT INTO namespaces (name, retention_days) VALUES (\(p.bind("text") { $0.name }), \(p.bind("bigint") { $0.retentionDays }))"
+        }
+        typealias Row = Void
+        var name: String
+        var retentionDays: Int
+    }
+
+    /// Every namespace and its retention in days, by name.
+    struct List: DescribedStatement {
+        static let statement = Statement<Self> { _ in "SELECT name, retention_days FROM namespaces ORDER BY name" }
+        typealias Row = (String, Int)
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
 }

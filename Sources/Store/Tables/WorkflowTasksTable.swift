@@ -125,4 +125,22 @@ enum WorkflowTasksTable {
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
     }
+
+    /// Queues each run's workflow task unless one is pending, in one statement; returns the runs
+    /// it queued a task for.
+    struct InsertAll: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
+            SELECT * FROM unnest(\(p.bind("uuid[]") { $0.tasks.map(\.runId) }), \(p.bind("text[]") { $0.tasks.map(\.namespace) }),
+                \(p.bind("text[]") { $0.tasks.map(\.taskQueue) }), \(p.bind("bigint[]") { $0.tasks.map(\.scheduledEventId) }),
+                \(p.bind("timestamptz[]") { $0.tasks.map(\.visibleAt) }))
+            ON CONFLICT (run_id) DO NOTHING RETURNING run_id
+            """
+        }
+        typealias Row = UUID
+        var tasks: [Insert]
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
+    }
 }

@@ -1,0 +1,39 @@
+import Foundation
+import PostgresNIO
+
+/// Retention: a closed run, with its history and dead letters, is deleted once its namespace's
+/// `retention_days` have passed since it closed. Its request ids go with it (`ON DELETE CASCADE`).
+struct DeleteExpiredRuns: DescribedStatement {
+    static let statement = Statement<Self> { p in
+        """
+        WITH doomed AS (
+            SELECT e.run_id FROM workflow_executions e JOIN namespaces n ON n.name = e.namespace
+            WHERE e.close_time IS NOT NULL AND e.close_time < \(p.bind("timestamptz") { $0.now }) - n.retention_days * interval '1 day'
+            LIMIT \(p.bind("bigint") { $0.batchSize })
+        ), history AS (
+            DELETE FROM history_events WHERE run_id IN (SELECT run_id FROM doomed)
+        ), letters AS (
+            DELETE FROM dead_letters WHERE run_id IN (SELECT run_id FROM doomed)
+        )
+        DELETE FROM workflow_executions WHERE run_id IN (SELECT run_id FROM doomed) RETURNING 1
+        """
+    }
+    typealias Row = Int
+    var now: Date
+    var batchSize: Int
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+}
+
+extension Store {
+    /// Deletes closed runs, with their history and dead letters, once their namespace's retention
+    /// has passed. Work goes in batches so a large backlog never holds long locks.
+    ///
+    /// - Returns: how many runs were deleted.
+    @discardableResult
+    public func deleteExpiredRuns(at now: Date, batchSize: Int = 500) async throws -> Int {
+        var count = 0
+        for try await _ in try await client.execute(DeleteExpiredRuns(now: now, batchSize: batchSize), logger: logger) { count += 1 }
+        return count
+    }
+}
