@@ -31,7 +31,7 @@ public final class DatabaseClock: EngineClock {
         let (sent, databaseTime, received) = try await abandoning(after: .seconds(10)) {
             let sent = Date()
             var databaseTime: Date?
-            for try await time in try await store.client.query("SELECT clock_timestamp()", logger: store.logger).decode(Date.self) {
+            for try await time in try await store.client.execute(ReadClock(), logger: store.logger) {
                 databaseTime = time
             }
             return (sent, databaseTime, Date())
@@ -53,4 +53,12 @@ public final class DatabaseClock: EngineClock {
             try? await Task.sleep(for: Self.resyncInterval)
         }
     }
+}
+
+/// The database's clock now (`clock_timestamp()`: the time of the call, not of the transaction).
+struct ReadClock: DescribedStatement {
+    static let statement = Statement<Self> { _ in "SELECT clock_timestamp()" }
+    typealias Row = Date
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Date.self) }
 }

@@ -15,12 +15,9 @@ extension Store {
     {
         var pending = 0
         if commands.contains(where: { if case .scheduleActivity = $0 { true } else { false } }) {
-            let rows = try await connection.query(
-                """
-                SELECT (SELECT count(*) FROM activity_tasks WHERE run_id = \(run.runId))::int
-                    + (SELECT count(*) FROM dead_letters WHERE run_id = \(run.runId) AND state = 'Pending')::int
-                """, logger: logger)
-            for try await count in rows.decode(Int.self) { pending = count }
+            for try await count in try await connection.execute(ActivityTasksTable.PendingCount(runId: run.runId), logger: logger) {
+                pending = count
+            }
         }
         // WorkflowTaskCompleted, then one event per command.
         let lastEventId = startedEventId + 1 + Int64(commands.count)
@@ -42,15 +39,8 @@ extension Store {
     ///
     /// - Throws: ``StoreError`` `TooManyPendingSignals`.
     func checkPendingSignals(_ run: LockedRun, on connection: PostgresConnection) async throws {
-        let rows = try await connection.query(
-            """
-            SELECT count(*)::int FROM history_events WHERE run_id = \(run.runId) AND event_type = 'WorkflowExecutionSignaled'
-                AND event_id > COALESCE((
-                    SELECT event_id FROM history_events WHERE run_id = \(run.runId) AND event_type = 'WorkflowTaskStarted'
-                    ORDER BY event_id DESC LIMIT 1), 0)
-            """, logger: logger)
         var pending = 0
-        for try await count in rows.decode(Int.self) { pending = count }
+        for try await count in try await connection.execute(HistoryTable.UnseenSignals(runId: run.runId), logger: logger) { pending = count }
         guard pending < limits.maxPendingSignals else {
             throw StoreError(
                 .tooManyPendingSignals,

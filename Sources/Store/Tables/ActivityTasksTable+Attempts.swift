@@ -144,6 +144,22 @@ extension ActivityTasksTable {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
+    /// How many activities a run has pending: queued, running or dead-lettered (as `describe`
+    /// lists them).
+    struct PendingCount: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            let runId = p.bind("uuid") { $0.runId }
+            return """
+                SELECT (SELECT count(*) FROM activity_tasks WHERE run_id = \(runId))::int
+                    + (SELECT count(*) FROM dead_letters WHERE run_id = \(runId) AND state = '\(DeadLetterState.pending.rawValue)')::int
+                """
+        }
+        typealias Row = Int
+        var runId: UUID
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+    }
+
     /// Activities whose limits passed: an expired lease (start-to-close or heartbeat), or a passed
     /// schedule-to-start or schedule-to-close deadline.
     struct Overdue: DescribedStatement {

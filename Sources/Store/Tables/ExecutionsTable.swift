@@ -64,6 +64,31 @@ enum ExecutionsTable {
         var status: WorkflowStatus
     }
 
+    /// Marks a run as asked to cancel.
+    struct RequestCancel: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            "UPDATE workflow_executions SET cancel_requested = true WHERE run_id = \(p.bind("uuid") { $0.runId })"
+        }
+        typealias Row = Void
+        var runId: UUID
+    }
+
+    /// The status of a workflow id's latest run.
+    struct LatestStatus: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT status FROM workflow_executions
+            WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
+            ORDER BY start_time DESC LIMIT 1
+            """
+        }
+        typealias Row = String
+        var namespace: String
+        var workflowId: String
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+    }
+
     /// Locks the open run of a workflow id, if there is one.
     struct LockOpen: DescribedStatement {
         static let statement = Statement<Self> { p in

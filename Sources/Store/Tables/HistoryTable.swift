@@ -88,6 +88,25 @@ enum HistoryTable {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 
+    /// How many signals a run got after its last `WorkflowTaskStarted`: the ones no workflow task
+    /// has seen yet.
+    struct UnseenSignals: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            let runId = p.bind("uuid") { $0.runId }
+            return """
+                SELECT count(*)::int FROM history_events
+                WHERE run_id = \(runId) AND event_type = '\(EventType.workflowExecutionSignaled.rawValue)'
+                    AND event_id > COALESCE((
+                        SELECT event_id FROM history_events WHERE run_id = \(runId) AND event_type = '\(EventType.workflowTaskStarted.rawValue)'
+                        ORDER BY event_id DESC LIMIT 1), 0)
+                """
+        }
+        typealias Row = Int
+        var runId: UUID
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+    }
+
     /// A run's last event.
     struct ReadLast: DescribedStatement {
         static let statement = Statement<Self> { p in

@@ -81,9 +81,8 @@ extension Store {
                 let lookup = HistoryTable.ActivityScheduledEventId(runId: runId, activityId: String(seq))
                 for try await id in try await connection.execute(lookup, logger: logger) { activities[String(seq)] = id }
             case .cancelTimer(let seq):
-                let rows = try await connection.query(
-                    "SELECT started_event_id FROM timers WHERE run_id = \(runId) AND timer_id = \(String(seq))", logger: logger)
-                for try await id in rows.decode(Int64.self) { timers[String(seq)] = id }
+                let lookup = TimersTable.StartedEventId(runId: runId, timerId: String(seq))
+                for try await id in try await connection.execute(lookup, logger: logger) { timers[String(seq)] = id }
             default:
                 break
             }
@@ -100,9 +99,7 @@ extension Store {
     ) async throws -> [ActivityTask] {
         var notifiedQueues: Set<String> = []
         var leased: [ActivityTask] = []
-        var timerIds: [String] = []
-        var timerFireAts: [Date] = []
-        var timerEventIds: [Int64] = []
+        var timers: [(timerId: String, fireAt: Date, startedEventId: Int64)] = []
         var canceledTimers: [String] = []
         for event in events {
             switch event.attributes {
@@ -116,10 +113,8 @@ extension Store {
                     notifiedQueues.insert(scheduled.taskQueue)
                 }
             case .timerStarted(let timer):
-                timerIds.append(timer.timerId)
                 let timeout = try Duration.seconds(checked: timer.startToFireTimeout, field: "TimerStarted.startToFireTimeout")
-                timerFireAts.append(now.addingTimeInterval(timeout.seconds))
-                timerEventIds.append(event.eventId)
+                timers.append((timer.timerId, now.addingTimeInterval(timeout.seconds), event.eventId))
             case .timerCanceled(let timer):
                 canceledTimers.append(timer.timerId)
             case .activityTaskCancelRequested(let request):
@@ -131,18 +126,12 @@ extension Store {
             }
         }
         guard run.status.isOpen else { return [] }  // The close deleted every task row.
-        if !timerIds.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO timers (run_id, timer_id, fire_at, started_event_id)
-                SELECT \(run.runId), id, fire_at, event_id FROM unnest(\(timerIds)::text[], \(timerFireAts)::timestamptz[], \(timerEventIds)::bigint[])
-                    AS t(id, fire_at, event_id)
-                """, logger: logger)
+        if !timers.isEmpty {
+            try await connection.run(TimersTable.Insert(runId: run.runId, timers: timers), logger: logger)
             try await notify(Channel.timers, on: connection)
         }
         if !canceledTimers.isEmpty {
-            try await connection.query(
-                "DELETE FROM timers WHERE run_id = \(run.runId) AND timer_id = ANY(\(canceledTimers)::text[])", logger: logger)
+            try await connection.run(TimersTable.Cancel(runId: run.runId, timerIds: canceledTimers), logger: logger)
         }
         for queue in notifiedQueues { try await notify(Channel.activityTasks(namespace: run.namespace, queue: queue), on: connection) }
         return leased

@@ -66,8 +66,7 @@ extension Store {
             guard !run.cancelRequested else { return }
             try await self.append(
                 [.workflowExecutionCancelRequested(.init(cause: reason, identity: identity))], to: &run, at: now, on: connection)
-            try await connection.query(
-                "UPDATE workflow_executions SET cancel_requested = true WHERE run_id = \(run.runId)", logger: self.logger)
+            try await connection.run(ExecutionsTable.RequestCancel(runId: run.runId), logger: self.logger)
             try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
         }
     }

@@ -200,12 +200,8 @@ extension Store: WorkflowStarter {
             try await terminate(&run, reason: "terminated to start a new run of the same workflow id", identity: nil, at: now, on: connection)
         }
         if request.idReusePolicy != .allowDuplicate {
-            let last = try await connection.query(
-                """
-                SELECT status FROM workflow_executions WHERE namespace = \(request.namespace) AND workflow_id = \(request.workflowId)
-                ORDER BY start_time DESC LIMIT 1
-                """, logger: logger)
-            for try await status in last.decode(String.self) {
+            let latest = ExecutionsTable.LatestStatus(namespace: request.namespace, workflowId: request.workflowId)
+            for try await status in try await connection.execute(latest, logger: logger) {
                 if request.idReusePolicy == .rejectDuplicate || status == WorkflowStatus.completed.rawValue {
                     throw StoreError(
                         .workflowAlreadyStarted,
