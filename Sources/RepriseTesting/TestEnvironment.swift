@@ -19,6 +19,11 @@ import Workflow
 /// }
 /// ```
 public final class TestEnvironment: Sendable {
+    /// How long the waits (``waitUntil(_:timeout:_:)``, ``result(_:id:timeout:)``) give a
+    /// condition by default: generous, because test machines are shared and a wait only fails a
+    /// test that would never pass; it measures nothing (figures live in `reprise-bench`).
+    public static let defaultWait: Duration = .seconds(60)
+
     /// The store, on a database created for this environment.
     public let store: Store
     /// The URL of that database.
@@ -229,7 +234,7 @@ public final class TestEnvironment: Sendable {
     ///
     /// - Throws: ``TestEnvironmentError`` when it does not hold within `timeout`.
     public func waitUntil(
-        _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
+        _ what: String, timeout: Duration = TestEnvironment.defaultWait, _ condition: () async throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -240,7 +245,7 @@ public final class TestEnvironment: Sendable {
     }
 
     /// Waits for the run to close and returns its description.
-    public func waitForClose(_ workflowId: String, timeout: Duration = .seconds(30)) async throws -> WorkflowExecutionDescription {
+    public func waitForClose(_ workflowId: String, timeout: Duration = TestEnvironment.defaultWait) async throws -> WorkflowExecutionDescription {
         var description: WorkflowExecutionDescription?
         try await waitUntil("workflow \(workflowId) closes", timeout: timeout) {
             description = try await describe(workflowId)
@@ -252,7 +257,7 @@ public final class TestEnvironment: Sendable {
     /// Waits for the run to close and decodes its result.
     ///
     /// - Throws: ``TestEnvironmentError`` naming the status and failure when it did not complete.
-    public func result<W: Workflow>(_ type: W.Type, id: String, timeout: Duration = .seconds(30)) async throws -> W.Output {
+    public func result<W: Workflow>(_ type: W.Type, id: String, timeout: Duration = TestEnvironment.defaultWait) async throws -> W.Output {
         let description = try await waitForClose(id, timeout: timeout)
         guard description.status == .completed else {
             throw TestEnvironmentError(

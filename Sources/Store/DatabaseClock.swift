@@ -59,6 +59,4 @@ public final class DatabaseClock: EngineClock {
 struct ReadClock: DescribedStatement {
     static let statement = Statement<Self> { _ in "SELECT clock_timestamp()" }
     typealias Row = Date
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Date.self) }
 }

@@ -85,6 +85,11 @@ extension DescribedStatement where Row == Void {
     func decodeRow(_ row: PostgresRow) throws {}
 }
 
+extension DescribedStatement where Row: PostgresDecodable {
+    /// A row of one column.
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 extension PostgresConnection {
     /// Runs a prepared statement that returns no rows, draining its result.
     func run<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws where Statement.Row == Void {

@@ -60,8 +60,6 @@ extension ActivityTasksTable {
         var task: ActivityTask
         var details: String?
         var now: Date
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Bool.self) }
     }
 
     /// Gives an attempt back uncounted, if it holds its lease: visible again at once, with its
@@ -156,8 +154,6 @@ extension ActivityTasksTable {
         }
         typealias Row = Int
         var runId: UUID
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
     }
 
     /// Activities whose limits passed: an expired lease (start-to-close or heartbeat), or a passed

@@ -144,7 +144,5 @@ enum DeadLettersTable {
         static let statement = Statement<Self> { p in "SELECT last_failure::text FROM dead_letters WHERE id = \(p.bind("uuid") { $0.id })" }
         typealias Row = String
         var id: UUID
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
     }
 }

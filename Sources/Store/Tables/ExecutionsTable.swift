@@ -85,8 +85,6 @@ enum ExecutionsTable {
         typealias Row = String
         var namespace: String
         var workflowId: String
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
     }
 
     /// Locks the open run of a workflow id, if there is one.
@@ -101,8 +99,6 @@ enum ExecutionsTable {
         typealias Row = UUID
         var namespace: String
         var workflowId: String
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
     }
 
     /// A workflow's given run, or else its open run, or else its latest: id and status.
@@ -232,8 +228,6 @@ enum ExecutionsTable {
         typealias Row = UUID
         var now: Date
         var limit: Int
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
     }
 }
 

@@ -84,8 +84,6 @@ enum HistoryTable {
         typealias Row = Int64
         var runId: UUID
         var activityId: String
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 
     /// How many signals a run got after its last `WorkflowTaskStarted`: the ones no workflow task
@@ -103,8 +101,6 @@ enum HistoryTable {
         }
         typealias Row = Int
         var runId: UUID
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
     }
 
     /// A run's last event.

@@ -7,8 +7,6 @@ enum NamespacesTable {
         static let statement = Statement<Self> { p in "SELECT 1 FROM namespaces WHERE name = \(p.bind("text") { $0.namespace })" }
         typealias Row = Int
         var namespace: String
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
     }
 
     /// Creates a namespace; a name taken fails with a unique violation (`23505`).

@@ -42,8 +42,6 @@ enum RequestIdsTable {
         }
         typealias Row = UUID
         var request: Key
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
     }
 
     /// Records the run a request resolved to.

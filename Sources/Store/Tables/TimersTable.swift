@@ -17,8 +17,6 @@ enum TimersTable {
         typealias Row = UUID
         var now: Date
         var limit: Int
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
     }
 
     /// Deletes the due timers of some runs (locked by the caller) and returns them: their firing.
@@ -82,7 +80,5 @@ enum TimersTable {
         typealias Row = Int64
         var runId: UUID
         var timerId: String
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 }

@@ -20,8 +20,6 @@ enum WorkflowTasksTable {
         var taskQueue: String
         var scheduledEventId: Int64
         var visibleAt: Date
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
     }
 
     /// Leases up to a limit of ready tasks of a queue in the served namespaces, shared fairly among
@@ -70,8 +68,6 @@ enum WorkflowTasksTable {
         typealias Row = Int
         var runId: UUID
         var leaseToken: UUID
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
     }
 
     /// Locks a run's task if `leaseToken` still holds it (a failure); a row when it does.
@@ -85,8 +81,6 @@ enum WorkflowTasksTable {
         typealias Row = Int
         var runId: UUID
         var leaseToken: UUID
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
     }
 
     /// Deletes a run's task, whoever holds it (a run that pauses).
@@ -122,8 +116,6 @@ enum WorkflowTasksTable {
         var runId: UUID
         var leaseToken: UUID
         var visibleAt: Date
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
     }
 
     /// Queues each run's workflow task unless one is pending, in one statement; returns the runs
@@ -140,7 +132,5 @@ enum WorkflowTasksTable {
         }
         typealias Row = UUID
         var tasks: [Insert]
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
     }
 }

@@ -21,8 +21,6 @@ struct DeleteExpiredRuns: DescribedStatement {
     typealias Row = Int
     var now: Date
     var batchSize: Int
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
 }
 
 extension Store {
