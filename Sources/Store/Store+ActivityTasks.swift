@@ -19,6 +19,14 @@ public struct ActivityTask: Sendable {
     public var info: ActivityContext.Info
 }
 
+extension ActivityTask {
+    /// The error for an attempt that no longer holds its lease: it timed out, or another worker
+    /// took the task over. The worker stops it, and its result is refused.
+    func leaseLost() -> StoreError {
+        StoreError(.staleTask, "activity \(activityId) of run \(runId) attempt \(attempt) no longer holds its lease; its result is refused")
+    }
+}
+
 extension Store {
     /// Inserts an activity task; when `owner` is given, already leased to it for the first attempt.
     ///
@@ -90,7 +98,7 @@ extension Store {
     public func heartbeat(_ task: ActivityTask, details: Payload?, at now: Date) async throws -> Bool {
         let heartbeat = ActivityTasksTable.Heartbeat(task: task, details: try JSONColumn.encodeIfPresent(details), now: now)
         for try await canceled in try await client.execute(heartbeat, logger: logger) { return canceled }
-        throw StoreError(.staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease")
+        throw task.leaseLost()
     }
 
     /// Locks the run, then the activity row if `task` still holds its lease; with `delete`, the
@@ -108,8 +116,7 @@ extension Store {
             }
         }
         guard let row, run.status.isOpen else {
-            throw StoreError(
-                .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
+            throw task.leaseLost()
         }
         return (run, row)
     }

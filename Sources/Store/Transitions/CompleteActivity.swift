@@ -129,8 +129,7 @@ extension Store {
         }
         guard held.run else { return nil }
         guard held.lease else {
-            throw StoreError(
-                .staleTask, "activity \(task.activityId) of run \(task.runId) attempt \(task.attempt) no longer holds its lease; its result is refused")
+            throw task.leaseLost()
         }
         return WorkflowTaskCompletion(events: decided.events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [])
     }
