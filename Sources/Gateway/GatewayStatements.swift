@@ -30,7 +30,7 @@ extension GatewayStore {
     }
 
     /// The SQLSTATE codes `llm_reserve` raises to refuse a call (class `RP`, from the gateway's
-    /// migration version 3): each code is read here and only here.
+    /// migration version 3): the gateway matches each code here and only here.
     enum ReserveErrorCode: String, Sendable, CaseIterable {
         case dayBudget = "RP001"
         case monthBudget = "RP002"

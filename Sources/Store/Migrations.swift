@@ -1,6 +1,3 @@
-import Logging
-import PostgresNIO
-
 /// The engine's schema, as versioned SQL (see ``MigrationSet``). Versions 3, 4, 7 and 11 were the
 /// gateway's and the samples' tables before each owner had a set of its own: they left this list
 /// (``MigrationSet/Version/adoptedFromEngine`` maps them) and their numbers are never reused.
