@@ -29,13 +29,13 @@ extension GatewayStore {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 
-    /// The errors `llm_reserve` raises to refuse a call, by their message: each string is written
-    /// here and only here (the function itself is in the Store's migrations).
+    /// The SQLSTATE codes `llm_reserve` raises to refuse a call (class `RP`, from the gateway's
+    /// migration version 3): the gateway matches each code here and only here.
     enum ReserveErrorCode: String, Sendable, CaseIterable {
-        case dayBudget = "reprise:budget:day"
-        case monthBudget = "reprise:budget:month"
-        case runCalls = "reprise:run_calls"
-        case runCost = "reprise:run_cost"
+        case dayBudget = "RP001"
+        case monthBudget = "RP002"
+        case runCalls = "RP003"
+        case runCost = "RP004"
 
         var refusal: Refusal {
             switch self {

@@ -65,7 +65,7 @@ struct GatewayStore: Sendable {
                 id = reserved
             }
         } catch let error as PSQLError {
-            guard let code = error.serverInfo?[.message].flatMap(ReserveErrorCode.init(rawValue:)) else { throw error }
+            guard let code = error.serverInfo?[.sqlState].flatMap(ReserveErrorCode.init(rawValue:)) else { throw error }
             throw code.refusal
         }
         guard let id else { throw GatewayError("llm_reserve returned no reservation") }

@@ -66,11 +66,13 @@ public final class TestEnvironment: Sendable {
     ///   - skipTime: `false` to move the virtual clock only by hand, with ``VirtualClock/advance(by:)``.
     ///   - databaseServer: the Postgres server to create the database on; by default `REPRISE_TEST_DATABASE_URL`.
     ///   - limits: what runs may grow to (small ones keep a limit's test fast).
+    ///   - migrations: the sets besides the engine's that the workflows' activities need (the
+    ///     gateway's, the samples'); the engine's is always applied.
     ///   - configure: adjusts the worker configuration (the task queue defaults to `test`).
     ///   - storeActivities: activities that need the environment's database, made once the store exists.
     public static func run<T: Sendable>(
         workflows: [any Workflow.Type], activities: [any Activity] = [], startWorker: Bool = true, skipTime: Bool = true,
-        databaseServer: String? = nil, limits: Limits = Limits(),
+        databaseServer: String? = nil, limits: Limits = Limits(), migrations: [MigrationSet] = [],
         logger: Logger = Logger(label: "reprise.test", factory: { _ in SwiftLogNoOpLogHandler() }),
         configure: (inout Worker.Configuration) -> Void = { _ in },
         storeActivities: (Store) -> [any Activity] = { _ in [] },
@@ -86,7 +88,7 @@ public final class TestEnvironment: Sendable {
             return try await withThrowingTaskGroup(of: Void.self) { outer in
                 outer.addTask { await store.run() }
                 defer { outer.cancelAll() }
-                try await store.migrate()
+                try await store.migrate(migrations)
                 let environment = TestEnvironment(
                     store: store, databaseURL: database.url, workflows: WorkflowRegistry(workflows), activities: ActivityRegistry(activities + storeActivities(store)),
                     configuration: finalConfiguration, logger: logger)

@@ -33,7 +33,7 @@ struct GatewayScenario {
             group.addTask { await store.run() }
             group.addTask { try await app.runService() }
             defer { group.cancelAll() }
-            try await store.migrate()
+            try await store.migrate([.gateway])
             var port = 0
             for await bound in ready.stream {
                 port = bound

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Gateway
 import Logging
+import Samples
 import Store
 
 /// `reprise migrate`: applies the schema migrations and exits.
@@ -13,14 +15,23 @@ struct MigrateCommand: AsyncParsableCommand {
         try await Self.apply(url: databaseURL ?? requiredDatabaseURL(), logger: bootstrapLogging(label: "reprise.migrate"))
     }
 
-    /// Applies the migrations with a client of its own, before any service starts.
+    /// The sets besides the engine's that this binary needs: it runs the gateway and the samples.
+    static let sets: [MigrationSet] = [.gateway, .samples]
+
+    /// Applies the migrations with a client of its own, before any service starts, and logs each
+    /// owner's schema version and what this call applied of it.
     static func apply(url: String, logger: Logger) async throws {
         let store = try Store(url: url, maximumConnections: 1, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }
-            let applied = try await store.migrate()
-            logger.info("Schema ready", metadata: ["schema.version": "\(Store.schemaVersion)", "migrations.applied": "\(applied)"])
+            let applied = try await store.migrate(sets)
+            for set in [MigrationSet.engine] + sets {
+                let versions = applied.filter { $0.owner == set.owner }.map(\.version)
+                logger.info(
+                    "Schema ready",
+                    metadata: ["schema.owner": "\(set.owner)", "schema.version": "\(set.latest)", "migrations.applied": "\(versions)"])
+            }
         }
     }
 }

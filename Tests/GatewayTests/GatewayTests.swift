@@ -21,7 +21,7 @@ func withGateway<T: Sendable>(
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }
-            try await store.migrate()
+            try await store.migrate([.gateway])
             return try await provider.run {
                 var configuration = GatewayConfiguration.default
                 configuration.providers = [

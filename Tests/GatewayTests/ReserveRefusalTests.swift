@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresNIO
 import Store
 import Testing
 import TestSupport
@@ -7,8 +8,8 @@ import Workflow
 @testable import Gateway
 
 /// Every refusal `llm_reserve` raises reaches the gateway as its own ``GatewayStore/Refusal``,
-/// through ``GatewayStore/ReserveErrorCode``: the one place that knows the function's error
-/// strings. The month's budget had no test of its own before.
+/// through ``GatewayStore/ReserveErrorCode``: the one place that knows the function's SQLSTATE
+/// codes. The month's budget had no test of its own before.
 @Suite("LLM gateway: llm_reserve's refusals")
 struct ReserveRefusalTests {
     static func claim(model: String, runId: String? = nil, maxRunUSDNanos: Int64? = nil, maxRunCalls: Int32? = nil) -> GatewayStore.Claim {
@@ -43,6 +44,33 @@ struct ReserveRefusalTests {
                 return
             }
             #expect(await refusal(Self.claim(model: "free")) == nil, "an uncapped claim is reserved")
+        }
+    }
+
+    /// The gateway reads the refusal from the error's SQLSTATE, not from its message: a function
+    /// that raises `RP002` with any message is a month's refusal, and another code is no refusal.
+    @Test func theRefusalIsTheSQLStateWhateverTheMessage() async throws {
+        try await withGateway(provider: Self.provider()) { _, store in
+            let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            let ledger = GatewayStore(client: store.client, logger: logger)
+            func raising(_ code: String) async throws {
+                try await store.client.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            CREATE OR REPLACE FUNCTION llm_reserve(p_namespace text, p_model text, p_tokens bigint, p_usd bigint, p_run text,
+                                p_max_run_usd bigint, p_max_run_calls int, p_day date, p_month date, p_ttl_seconds double precision)
+                            RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'reprise:budget:day' USING ERRCODE = '\(code)'; END $$
+                            """), logger: logger)
+            }
+            try await raising("RP002")
+            do {
+                _ = try await ledger.reserve(Self.claim(model: "free"), at: Date())
+                Issue.record("a refusal reserved a call")
+            } catch GatewayStore.Refusal.budget(.month) {}
+            try await raising("P0001")
+            await #expect(throws: PSQLError.self, "a code that is not a refusal stays a database error") {
+                _ = try await ledger.reserve(Self.claim(model: "free"), at: Date())
+            }
         }
     }
 

@@ -42,7 +42,7 @@ enum SampleHarness {
             let gatewayConfiguration = configuration
             let media = MediaConfiguration(roots: try MediaRoots([mediaRoot.path]))
             return try await TestEnvironment.run(
-                workflows: Samples.workflows, skipTime: skipTime,
+                workflows: Samples.workflows, skipTime: skipTime, migrations: [.gateway, .samples],
                 storeActivities: { store in
                     let gateway = Gateway(configuration: gatewayConfiguration, store: store, environment: [:], logger: logger)
                     let chosen = providers?(store.client) ?? Samples.Providers(payments: SandboxPayments(database: store.client), email: nil, egress: egress)

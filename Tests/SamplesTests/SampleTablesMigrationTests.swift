@@ -7,9 +7,10 @@ import RepriseTesting
 import Testing
 import Workflow
 
-/// Schema version 11 on a database that already has sample rows: they belong to `default`, the
-/// demo inventory becomes the shared catalogue, and `default` keeps its stock and bookings.
-@Suite("Migration 11: the sample tables get a namespace")
+/// The samples' version 2 (the engine's version 11 before owners) on a database that already has
+/// sample rows: they belong to `default`, the demo inventory becomes the shared catalogue, and
+/// `default` keeps its stock and bookings.
+@Suite("Samples migration 2 (the engine's 11): the sample tables get a namespace")
 struct SampleTablesMigrationTests {
     @Test func existingRowsBelongToDefaultAndKeepWorking() async throws {
         let logger = SampleHarness.logger
@@ -21,17 +22,13 @@ struct SampleTablesMigrationTests {
                 let client = store.client
                 func execute(_ sql: String) async throws { try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).drain() }
                 // The schema as it was before version 11, with rows written by the old samples.
-                try await execute("CREATE TABLE reprise_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
-                for migration in Migrations.all where migration.version < 11 {
-                    for statement in migration.sql { try await execute(statement) }
-                    try await execute("INSERT INTO reprise_migrations (version) VALUES (\(migration.version))")
-                }
+                try await LegacySchema.build(through: 10, execute: execute)
                 try await execute("INSERT INTO subscriptions (id, customer, status) VALUES ('sub-old', 'cus_1', 'past_due')")
                 try await execute("INSERT INTO lead_memory (lead_id, kind, content, write_key) VALUES ('default/lead-old', 'fact', 'Name: Ada', 'old/1')")
                 try await execute("UPDATE trip_inventory SET booked = 1 WHERE item_id = 'RP100'")
                 try await execute("INSERT INTO trip_bookings (idempotency_key, trip_id, kind, item_id, status) VALUES ('old/1', 't-old', 'flight', 'RP100', 'booked')")
 
-                #expect(try await store.migrate() == [11])
+                #expect(try await store.migrate([.samples]) == [AppliedMigration(owner: "samples", version: 2)])
                 let subscriptions = try await SampleHarness.count(store, "SELECT count(*)::int FROM subscriptions WHERE namespace = 'default' AND id = 'sub-old'")
                 #expect(subscriptions == 1)
                 #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM lead_memory WHERE namespace = 'default'") == 1)

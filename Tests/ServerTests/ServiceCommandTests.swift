@@ -18,6 +18,8 @@ struct ServiceCommandTests {
             let cli = CLI(port: port, token: admin)
             let migrated = try await cli.run(["migrate", "--database-url", database.url], client: false)
             #expect(migrated.code == 0, "\(migrated.err)")
+            // It migrates every owner's tables this binary needs, and says so per owner.
+            #expect(["engine", "gateway", "samples"].allSatisfy { migrated.err.contains("schema.owner=\($0)") }, "\(migrated.err)")
             let serverStatus = try await CLI.whileRunning(
                 ["server", "--bind", "127.0.0.1:\(port)", "--database-url", database.url], environment: ["REPRISE_ADMIN_TOKEN": admin]
             ) {

@@ -1,4 +1,4 @@
-extension Migrations {
+extension SampleMigrations {
     /// The sample tables, per namespace (issue 15): every row belongs to the namespace of the run
     /// that wrote it, and every key a workflow chooses (a lead, a calendar slot, a subscription, a
     /// video id, a trip's stock) is unique within its namespace only, so that runs of two
@@ -10,9 +10,9 @@ extension Migrations {
     /// The demo inventory becomes a shared, read-only catalogue (`trip_catalogue`); each namespace
     /// gets its own stock of an item (`trip_inventory`) when it first books it, so one namespace's
     /// bookings never sell out another's.
-    static let version11: [String] =
+    static let version2: [String] =
         ["lead_memory", "calendar_bookings", "payment_ledger", "subscriptions", "published_videos", "trip_inventory", "trip_bookings"].flatMap(addNamespace)
-        + version11Keys
+        + version2Keys
 
     /// Adds the column, with existing rows in `default`, and then no default: a writer that
     /// forgets the namespace fails instead of writing into `default`.
@@ -23,7 +23,7 @@ extension Migrations {
         ]
     }
 
-    private static let version11Keys = [
+    private static let version2Keys = [
         "DROP INDEX lead_memory_by_lead",
         "CREATE INDEX lead_memory_by_lead ON lead_memory (namespace, lead_id, id)",
         "CREATE INDEX email_outbox_by_namespace ON email_outbox (namespace, workflow_id, id)",
