@@ -57,6 +57,15 @@ public struct StartWorkflowRequest: Sendable {
     }
 }
 
+extension StartWorkflowRequest {
+    /// Whether the start is written by the batched one-statement path, which alone can carry an
+    /// eager first workflow task: under the common policies (any earlier run allowed, an open run
+    /// not terminated) and without a request id. The others take a transaction that looks further.
+    package var takesOneStatement: Bool {
+        requestId == nil && idReusePolicy == .allowDuplicate && idConflictPolicy != .terminateExisting
+    }
+}
+
 /// The run a start request resolved to.
 public struct StartWorkflowResult: Sendable, Equatable {
     public var runId: UUID

@@ -12,8 +12,8 @@ extension Worker: WorkflowStarter {
     ///
     /// - Throws: as ``Store/startWorkflow(_:at:)``.
     public func startWorkflow(_ request: StartWorkflowRequest, at now: Date) async throws -> StartWorkflowResult {
-        guard request.taskQueue == configuration.taskQueue, serves(request.namespace), let workflow = try? workflows.workflow(named: request.workflowType),
-            acceptsEagerStarts
+        guard request.takesOneStatement, request.taskQueue == configuration.taskQueue, serves(request.namespace),
+            let workflow = try? workflows.workflow(named: request.workflowType), acceptsEagerStarts
         else {
             return try await store.startWorkflow(request, at: now)
         }

@@ -99,7 +99,7 @@ extension Store: WorkflowStarter {
             do {
                 // The common policies take one statement; the others, and a start with a request id,
                 // a transaction that looks further.
-                if request.requestId == nil, request.idReusePolicy == .allowDuplicate, request.idConflictPolicy != .terminateExisting {
+                if request.takesOneStatement {
                     return try await startInOneStatement(request, at: now, firstTask: firstTask)
                 }
                 return (try await transaction { connection in try await self.start(request, at: now, on: connection) }, nil)
