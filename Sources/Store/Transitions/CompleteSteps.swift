@@ -37,10 +37,10 @@ struct CompleteSteps: DescribedStatement {
                 AND a.run_id IN (SELECT run_id FROM run)
             RETURNING a.run_id
         ), appended AS (
-            \(HistoryTable.insert(&p) { $0.steps.flatMap { step in step.events.map { (step.task.runId, $0) } } })
+            \(HistoryTable.insert(&p) { $0.events })
             WHERE e.run_id IN (SELECT run_id FROM taken)
         ), closing AS (
-            \(ExecutionsTable.closes(&p) { $0.steps.compactMap(\.close) }) WHERE c.run_id IN (SELECT run_id FROM taken)
+            \(ExecutionsTable.closes(&p) { $0.closes }) WHERE c.run_id IN (SELECT run_id FROM taken)
         ), advanced AS (
             UPDATE workflow_executions w SET next_event_id = s.next_event_id, status = COALESCE(c.status, w.status),
                 close_time = COALESCE(c.close_time, w.close_time), result = COALESCE(c.result, w.result),
@@ -48,7 +48,7 @@ struct CompleteSteps: DescribedStatement {
             FROM step s LEFT JOIN closing c ON c.run_id = s.run_id
             WHERE w.run_id = s.run_id AND w.run_id IN (SELECT run_id FROM taken)
         ), leased AS (
-            \(ActivityTasksTable.insertLeased(&p) { $0.steps.compactMap(\.nextActivity) }) WHERE n.run_id IN (SELECT run_id FROM taken)
+            \(ActivityTasksTable.insertLeased(&p) { $0.nextActivities }) WHERE n.run_id IN (SELECT run_id FROM taken)
         ), \(ExecutionsTable.deleteTaskRows(where: "run_id IN (SELECT run_id FROM closing)"))
         SELECT s.run_id IN (SELECT run_id FROM run), s.run_id IN (SELECT run_id FROM taken),
             (SELECT count(pg_notify('\(Channel.runClosed)', run_id::text)::text) FROM closing)
@@ -76,8 +76,20 @@ struct CompleteSteps: DescribedStatement {
         var close: ExecutionsTable.Close?
     }
 
-    var steps: [Step]
-    var maxHistoryBytes: Int64
+    let steps: [Step]
+    let maxHistoryBytes: Int64
+    /// What the fragments bind, each array taken once here rather than once per bound column.
+    private let events: [(runId: UUID, event: HistoryEvent)]
+    private let closes: [ExecutionsTable.Close]
+    private let nextActivities: [ActivityTasksTable.Insert]
+
+    init(steps: [Step], maxHistoryBytes: Int64) {
+        self.steps = steps
+        self.maxHistoryBytes = maxHistoryBytes
+        events = steps.flatMap { step in step.events.map { (step.task.runId, $0) } }
+        closes = steps.compactMap(\.close)
+        nextActivities = steps.compactMap(\.nextActivity)
+    }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         let (run, lease, _) = try row.decode((Bool, Bool, Int).self)

@@ -34,7 +34,7 @@ struct StartRuns: DescribedStatement {
                     WHERE namespace = s.namespace AND workflow_id = s.workflow_id AND status IN \(ExecutionsTable.openStatuses) FOR UPDATE
                 ) w
             ), closing AS (
-                \(ExecutionsTable.closes(&p) { $0.starts.compactMap { $0.firstTask?.close } })
+                \(ExecutionsTable.closes(&p) { $0.closes })
             ), run AS (
                 INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
                     start_time, execution_deadline, next_event_id, search_attributes, memo, close_time, result, failure)
@@ -46,14 +46,14 @@ struct StartRuns: DescribedStatement {
                     AND NOT EXISTS (SELECT FROM open o WHERE o.namespace = s.namespace AND o.workflow_id = s.workflow_id)
                 RETURNING run_id
             ), appended AS (
-                \(HistoryTable.insert(&p) { $0.starts.flatMap { start in start.events.map { (start.run.runId, $0) } } })
+                \(HistoryTable.insert(&p) { $0.events })
                 WHERE e.run_id IN (SELECT run_id FROM run)
             ), task AS (
                 INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
                 SELECT s.run_id, s.namespace, s.task_queue, s.next_event_id - 1, s.start_time FROM start s
                 WHERE NOT s.eager AND s.run_id IN (SELECT run_id FROM run)
             ), leased AS (
-                \(ActivityTasksTable.insertLeased(&p) { $0.starts.compactMap { $0.firstTask?.nextActivity } })
+                \(ActivityTasksTable.insertLeased(&p) { $0.nextActivities })
                 WHERE n.run_id IN (SELECT run_id FROM run)
             )
             SELECT COALESCE(r.run_id, o.run_id), s.namespace IN (SELECT name FROM namespace),
@@ -89,7 +89,18 @@ struct StartRuns: DescribedStatement {
         var firstTask: FirstTask?
     }
 
-    var starts: [Start]
+    let starts: [Start]
+    /// What the fragments bind, each array taken once here rather than once per bound column.
+    private let events: [(runId: UUID, event: HistoryEvent)]
+    private let closes: [ExecutionsTable.Close]
+    private let nextActivities: [ActivityTasksTable.Insert]
+
+    init(starts: [Start]) {
+        self.starts = starts
+        events = starts.flatMap { start in start.events.map { (start.run.runId, $0) } }
+        closes = starts.compactMap { $0.firstTask?.close }
+        nextActivities = starts.compactMap { $0.firstTask?.nextActivity }
+    }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         let (runId, namespaceExists, _, _) = try row.decode((UUID?, Bool, Int, Int).self)
