@@ -149,15 +149,12 @@ extension Worker {
     private func complete(_ task: ActivityTask, result: Payload, at now: Date, logger: Logger) async throws -> ActivityTask? {
         let identity = configuration.identity
         let timeout = configuration.databaseCallTimeout
-        guard let cached = cache.take(task.runId) else {
+        // Not cached here, or its code failed on the step: the completion alone, and a workflow task queued.
+        guard let cached = cache.take(task.runId), let step = decideStep(after: task, result: result, on: cached, at: now, logger: logger) else {
             _ = try await abandoning(after: timeout) { try await self.store.completeActivity(task, result: result, identity: identity, at: now) }
             return nil
         }
         let run = cached.run
-        guard let step = decideStep(after: task, result: result, on: cached, at: now, logger: logger) else {
-            _ = try await abandoning(after: timeout) { try await self.store.completeActivity(task, result: result, identity: identity, at: now) }
-            return nil
-        }
         let completion: WorkflowTaskCompletion?
         do {
             completion = try await abandoning(after: timeout) {
