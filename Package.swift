@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RepriseTesting", targets: ["RepriseTesting"]),
         .executable(name: "reprise", targets: ["reprise"]),
         .executable(name: "reprise-bench", targets: ["reprise-bench"]),
+        .executable(name: "reprise-chaos", targets: ["reprise-chaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -130,6 +131,21 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The fault-injection runner behind scripts/chaos: real servers, workers and Postgres under
+        // kills, freezes and restarts; its workers run the chaos workflows. Test tooling, not product.
+        .executableTarget(
+            name: "reprise-chaos",
+            dependencies: [
+                "Workflow", "Store", "Workers", "Gateway", "Activities", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

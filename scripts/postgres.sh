@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops a throwaway PostgreSQL 15 cluster in a directory of its own.
 #   scripts/postgres.sh start DIR PORT   initdb (once) and pg_ctl start; prints the database URL
-#   scripts/postgres.sh stop DIR         pg_ctl stop
+#   scripts/postgres.sh stop DIR         pg_ctl stop (fast: sessions are ended, a checkpoint is written)
+#   scripts/postgres.sh crash DIR        pg_ctl stop -m immediate: what a crash does (scripts/chaos)
 # Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user.
 set -euo pipefail
 
@@ -55,8 +56,11 @@ stop)
         as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     fi
     ;;
+crash)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
 *)
-    echo "usage: postgres.sh start DIR PORT | stop DIR" >&2
+    echo "usage: postgres.sh start DIR PORT | stop DIR | crash DIR" >&2
     exit 2
     ;;
 esac
