@@ -17,11 +17,14 @@ struct ChaosAPI: Sendable {
     let http: HTTPClient
     static let base = "/api/v1/namespaces/default"
 
-    init(servers: [String]) {
+    /// - Parameter connectionsPerServer: the client's pool, as a user's application has one; more
+    ///   requests at once wait in the client.
+    ///   A request waits for a connection as long as it may wait to connect.
+    init(servers: [String], connectionsPerServer: Int = 512, connectTimeout: TimeAmount = .seconds(10)) {
         self.servers = servers
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(2), read: .seconds(40))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
+        configuration.timeout = .init(connect: connectTimeout, read: .seconds(40))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerServer)
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

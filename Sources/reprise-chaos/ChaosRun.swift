@@ -106,6 +106,7 @@ struct ChaosRun: AsyncParsableCommand {
         let drained = await waitUntilClosed(store: store, until: drainDeadline, logger: logger)
         deadLetters.cancel()
         logger.notice("chaos: checking")
+        await waitForReservationsToExpire(store: store, logger: logger)
         var outcome = try await Checks(store: store, logger: logger).run(expectations, providerCalls: providerCalls())
         outcome.violations += load.failures.withLock { $0 }
         for process in system.servers + system.workers { if let exit = await process.unexpectedExit() { outcome.violations.append(exit) } }
@@ -158,6 +159,16 @@ struct ChaosRun: AsyncParsableCommand {
             .first { FileManager.default.fileExists(atPath: $0) }
         guard let library else { return [:] }
         return ["LD_PRELOAD": library, "FAKETIME": "+60s", "FAKETIME_DONT_FAKE_MONOTONIC": "1"]
+    }
+
+    /// A call cut off by a kill or a freeze leaves its LLM reservation, which stops counting at its
+    /// expiry (the route's timeout and a minute's grace): the budget is whole again by then.
+    private func waitForReservationsToExpire(store: Store, logger: Logger) async {
+        let rows = try? await store.client.query(
+            "SELECT EXTRACT(EPOCH FROM max(expires_at) - now())::float8 FROM llm_reservations WHERE expires_at > now()", logger: logger)
+        guard let rows, let seconds = try? await rows.collect().first?.decode(Double?.self), seconds < 120 else { return }
+        logger.notice("chaos: waiting \(Int(seconds.rounded(.up))) s for the LLM reservations of cut-off calls to expire")
+        try? await Task.sleep(for: .seconds(seconds.rounded(.up) + 1))
     }
 
     private func waitUntilClosed(store: Store, until end: ContinuousClock.Instant, logger: Logger) async -> Bool {

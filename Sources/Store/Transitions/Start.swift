@@ -129,12 +129,20 @@ extension Store: WorkflowStarter {
         let start = StartRuns.Start(
             run: row, events: events, channel: Channel.workflowTasks(namespace: request.namespace, queue: request.taskQueue), firstTask: written?.parts)
         let returned = try await startWriter.submit(start) { starts in
-            await self.writeBatch(starts, timeout: defaultDatabaseCallTimeout) { StartRuns(starts: $0) }
+            await self.writeBatch(starts, timeout: Self.startBatchTimeout) { StartRuns(starts: $0) }
         }
         guard returned.namespaceExists, let runId = returned.runId else { throw Self.namespaceNotFound(request.namespace) }
         if runId == row.runId { return (StartWorkflowResult(runId: runId, started: true), written?.completion) }
         return (try Self.openRun(runId, of: request), nil)
     }
+
+    /// How long a batch of starts may take before it is abandoned, its starts answered
+    /// `Unavailable` (a 503 that says a start may have been recorded). PostgresNIO never answers a
+    /// statement written to a connection that Postgres closed under it, so after a restart a batch
+    /// can hang, holding its slot and every start queued behind it until this passes. A batch
+    /// commits in milliseconds; five seconds is an outage, and bounds how long after Postgres
+    /// returns starts still fail (scripts/chaos measures it).
+    static let startBatchTimeout: Duration = .seconds(5)
 
     /// What the start writes for a decided first task when its commands fit one statement, and
     /// the whole history so far.
