@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what the tests need, starts a throwaway PostgreSQL cluster,
-# builds (debug), runs every test, then the quick benchmark. `.ci/run` calls exactly this.
+# builds (debug), runs every test, the quick chaos run, then the quick benchmark. `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,8 @@ swift test --skip-build --skip ActivitiesTests --skip SamplesTests --skip FuzzTe
 swift test --skip-build --filter FuzzTests
 swift test --skip-build --filter ActivitiesTests
 swift test --skip-build --filter SamplesTests
+# Faults across real processes (docs/reliability.md): about a minute, on a cluster of its own.
+scripts/chaos --quick
 # The quick benchmark: CI checks that every scenario ran, not its timings.
 bench="$(mktemp)"
 swift run --skip-build reprise-bench --quick --database-url "$REPRISE_TEST_DATABASE_URL" | tee "$bench"

@@ -20,19 +20,19 @@ struct Availability {
         var slowest: Duration = .zero
         /// From the first start that failed or took over a second (by when it was due) to the last one.
         var unavailable: Duration = .zero
-        /// From Postgres's return to the last start that failed or took over a second.
-        var afterReturn: Duration = .zero
+        /// From Postgres's return to the answer of the first start sent after it that succeeded.
+        var startsAgain: Duration?
         var idsWithTwoRuns = 0
 
         var line: String {
             "availability: \(sent) starts at 200/s over a Postgres restart, \(succeeded) 2xx, \(refused) 503, \(other.count) other;"
                 + " slowest answer \(Summary.format(Summary.seconds(slowest))) s; starts failed or slow (over 1 s) for \(Summary.format(Summary.seconds(unavailable))) s,"
-                + " until \(Summary.format(Summary.seconds(afterReturn))) s after Postgres returned;"
+                + " starts succeeded again \(startsAgain.map { Summary.format(Summary.seconds($0)) } ?? "never") s after Postgres returned;"
                 + " \(idsWithTwoRuns) ids with two runs"
         }
         var violations: [String] {
             other.prefix(5).map { "availability: \($0)" } + (slowest > .seconds(35) ? ["availability: an answer took \(slowest)"] : [])
-                + (afterReturn > .seconds(5) ? ["availability: starts failed until \(afterReturn) after Postgres returned"] : [])
+                + (startsAgain.map { $0 > .seconds(5) } ?? true ? ["availability: starts succeeded again only \(String(describing: startsAgain)) after Postgres returned"] : [])
                 + (idsWithTwoRuns > 0 ? ["availability: \(idsWithTwoRuns) ids have two runs"] : [])
         }
     }
@@ -86,9 +86,9 @@ struct Availability {
         result.other = all.filter { !(200..<300).contains($0.status) && $0.status != 503 }.map { "a start answered \($0.status) after \($0.latency): \($0.body)" }
         result.slowest = all.map(\.latency).max() ?? .zero
         let bad = all.filter { !(200..<300).contains($0.status) || $0.latency > .seconds(1) }.map(\.sent)
-        if let first = bad.min(), let last = bad.max() {
-            result.unavailable = last - first
-            if let back, last > back { result.afterReturn = last - back }
+        if let first = bad.min(), let last = bad.max() { result.unavailable = last - first }
+        if let back {
+            result.startsAgain = all.filter { $0.sent >= back && (200..<300).contains($0.status) }.map { $0.sent + $0.latency - back }.min()
         }
         let rows = try await store.client.query(
             "SELECT count(*)::int FROM (SELECT workflow_id FROM workflow_executions WHERE workflow_id LIKE 'available-%' GROUP BY 1 HAVING count(*) > 1) twice",
