@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Store
+import Synchronization
 import Testing
 import TestSupport
 import Workflow
@@ -39,6 +40,40 @@ struct LedgerSweepTests {
         }
     }
 
+    /// Settles racing sweeps that expire and abandon their rows meanwhile: no settle and no sweep
+    /// waits for the other into a deadlock, and every call ends with its one row, `ok`.
+    @Test func settlesRacingTheSweepEachLeaveOneOkRow() async throws {
+        let provider = StandInProvider { _, index in
+            .init(body: StandInProvider.anthropic(input: 10, output: 10), delay: .milliseconds(40 * (index % 8)))
+        }
+        try await withGateway(provider: provider, configure: ReservationTests.soloRoute) { gateway, store in
+            // Stopped by a flag, not a cancellation: a cancelled task's queries are refused.
+            let done = Flag()
+            let sweeper = Task {
+                var abandoned = 0
+                while !done.isSet {
+                    try await expireReservations(store)
+                    abandoned += try await GatewayStore(client: store.client, logger: store.logger).sweepExpiredReservations()
+                }
+                return abandoned
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<32 {
+                    group.addTask {
+                        _ = try await gateway.complete(
+                            LLMRequest(taskClass: "solo", messages: [message("race \(index)")], cache: "off"), caller: caller)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            done.set()
+            #expect(try await sweeper.value > 0, "calls were abandoned before their settle, which made them ok again")
+            let rows = try await outcomes(store)
+            #expect(rows.count == 32 && rows.allSatisfy { $0.outcome == "ok" }, "\(rows.map(\.outcome))")
+            #expect(try await reservationCount(store) == 0)
+        }
+    }
+
     /// A pending row whose reservation is gone (a sweep skipped the row while a settle held it,
     /// and that settle failed) is abandoned by the next sweep, not left pending for ever.
     @Test func aPendingRowWithoutItsReservationIsAbandonedByTheNextSweep() async throws {
@@ -49,4 +84,11 @@ struct LedgerSweepTests {
             #expect(try await outcomes(store).map(\.outcome) == ["abandoned"])
         }
     }
+}
+
+/// A flag one task sets and another reads.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
