@@ -36,7 +36,8 @@ struct LedgerSweepTests {
 
             let byModel = try await gateway.usage(namespace: "default", groupBy: "model")
             #expect(byModel.map(\.calls) == [2] && byModel.first?.abandoned == 1)
-            #expect(byModel.first?.usd == Decimal(string: "0.00106")!, "60 micro-USD answered + 1,000 abandoned; the call in flight is not counted")
+            #expect(
+                byModel.first?.usd == Decimal(string: "0.00106")!, "60 micro-USD answered + 1,000 abandoned; the call in flight is not counted")
         }
     }
 
@@ -49,6 +50,7 @@ struct LedgerSweepTests {
         try await withGateway(provider: provider, configure: ReservationTests.soloRoute) { gateway, store in
             // Stopped by a flag, not a cancellation: a cancelled task's queries are refused.
             let done = Flag()
+            defer { done.set() }  // a call that throws must not leave the loop running
             let sweeper = Task {
                 var abandoned = 0
                 while !done.isSet {
