@@ -9,10 +9,11 @@ extension Gateway {
         case unavailable(ProviderFailure)
     }
 
-    /// One attempt: reserve the worst case, call the provider, settle to the actual cost. Every
-    /// way out of the call (an answer, an error, a cancellation, a timeout) settles or releases
-    /// the reservation; a worker that dies mid-call leaves one that stops counting at its expiry,
-    /// the attempt's timeout plus ``reservationGraceSeconds``.
+    /// One attempt: reserve the worst case and write the call's ledger row `pending`, call the
+    /// provider, settle to the actual cost (the row becomes `ok`). Every way out of the call (an
+    /// answer, an error, a cancellation, a timeout) settles or releases the reservation; a worker
+    /// that dies mid-call leaves one that stops counting at its expiry, the attempt's timeout plus
+    /// ``reservationGraceSeconds``, when the sweep turns its row `abandoned`.
     func attempt(
         _ call: ProviderCall, checked: CheckedRequest, fallbackFrom: String?, entry: inout GatewayStore.Entry, started: ContinuousClock.Instant
     ) async throws -> AttemptResult {
@@ -28,7 +29,12 @@ extension Gateway {
                 namespace: entry.caller.namespace, model: target.model, tokens: Int64(estimate + call.maxTokens), usdNanos: worstCase,
                 runId: entry.caller.runId, maxRunUSDNanos: checked.maxRunUSDNanos, maxRunCalls: checked.maxRunCalls,
                 lifetimeSeconds: call.timeout.seconds + Self.reservationGraceSeconds)
-            reservation = try await store.reserve(claim, at: clock.now)
+            // Written ahead of the call: a worker that dies after the provider answered leaves this row.
+            var pending = entry
+            pending.outcome = .pending
+            pending.usdNanos = worstCase
+            pending.fallbackFrom = fallbackFrom
+            reservation = try await store.reserve(claim, pending: pending, at: clock.now)
         } catch let refusal as GatewayStore.Refusal {
             try await conclude(&entry, .refused, started: started)
             throw Self.failure(for: refusal, namespace: entry.caller.namespace, model: target.model)
@@ -60,6 +66,7 @@ extension Gateway {
         entry.latencyMs = response.latencyMs
         entry.fallbackFrom = fallbackFrom
         entry.providerRequestId = result.requestId
+        entry.outcome = .ok
         let (store, ledger, now) = (store, entry, clock.now)
         // The provider has answered and charged: the settle and its ledger row are written even
         // if the caller is cancelled meanwhile.
@@ -70,13 +77,13 @@ extension Gateway {
         return .answered(response)
     }
 
-    /// Gives a reservation back at once. It runs even when the calling task is cancelled (a
-    /// cancelled task's queries are refused by the pool); should it fail, the reservation's
-    /// expiry returns it later.
+    /// Gives a reservation back at once and deletes the call's pending ledger row. It runs even
+    /// when the calling task is cancelled (a cancelled task's queries are refused by the pool);
+    /// should it fail, the reservation's expiry returns it later (and its row is `abandoned`).
     func release(_ reservation: GatewayStore.Reservation) async {
         let store = store
         do {
-            try await Self.shielded { try await store.settle(reservation, tokens: 0, usdNanos: 0) }
+            try await Self.shielded { try await store.release(reservation) }
         } catch {
             logger.warning(
                 "an LLM reservation could not be released; it stops counting at its expiry",
@@ -84,8 +91,8 @@ extension Gateway {
         }
     }
 
-    /// Deletes expired reservations when the last sweep is older than ``sweepInterval``. An
-    /// expired reservation counts for nothing already; this keeps the table small.
+    /// Deletes expired reservations when the last sweep is older than ``sweepInterval``, and
+    /// ledgers their calls `abandoned`. An expired reservation counts for nothing already.
     func sweepIfDue() async {
         let now = ContinuousClock.now
         let due = lastSweep.withLock { last in
@@ -95,7 +102,10 @@ extension Gateway {
         }
         guard due else { return }
         do {
-            try await store.sweepExpiredReservations()
+            let abandoned = try await store.sweepExpiredReservations()
+            if abandoned > 0 {
+                logger.warning("LLM calls were abandoned unsettled: their workers died mid-call", metadata: ["calls": "\(abandoned)"])
+            }
         } catch {
             logger.warning("the sweep of expired LLM reservations failed", metadata: ["error": "\(error)"])
         }

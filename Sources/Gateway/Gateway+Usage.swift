@@ -23,7 +23,9 @@ extension Gateway {
             """, logger: logger)
     }
 
-    /// Spending per model, per day or per run, from the ledger.
+    /// Spending per model, per day or per run, from the ledger. Calls in flight (`pending`) are
+    /// left out until they end; an `abandoned` call (its worker died before it settled) counts
+    /// as a call at the worst case it reserved, which the provider may have charged.
     public struct UsageRow: Sendable, Codable, Hashable {
         public var key: String
         public var calls: Int
@@ -33,6 +35,9 @@ extension Gateway {
         public var cacheWriteTokens: Int64
         public var usd: Decimal
         public var cacheHits: Int
+        /// Calls whose worker died before they settled: their `usd` is their worst case, their
+        /// tokens are unknown (zero).
+        public var abandoned: Int
     }
 
     /// The ledger of a namespace, grouped by `model`, `day` or `run`.
@@ -47,18 +52,19 @@ extension Gateway {
         var query = PostgresQuery(
             unsafeSQL: """
                 SELECT \(column) AS key, count(*)::int, sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(cache_read_tokens)::bigint,
-                    sum(cache_write_5m_tokens + cache_write_1h_tokens)::bigint, sum(usd_nanos)::bigint, count(*) FILTER (WHERE cache_hit)::int
-                FROM llm_ledger WHERE namespace = $1 GROUP BY 1 ORDER BY 1
+                    sum(cache_write_5m_tokens + cache_write_1h_tokens)::bigint, sum(usd_nanos)::bigint, count(*) FILTER (WHERE cache_hit)::int,
+                    count(*) FILTER (WHERE outcome = '\(GatewayStore.Outcome.abandoned.rawValue)')::int
+                FROM llm_ledger WHERE namespace = $1 AND outcome <> '\(GatewayStore.Outcome.pending.rawValue)' GROUP BY 1 ORDER BY 1
                 """)
         query.binds.append(namespace)
         var rows: [UsageRow] = []
-        for try await (key, calls, input, output, read, write, nanos, hits) in try await store.client.query(query, logger: logger).decode(
-            (String, Int, Int64, Int64, Int64, Int64, Int64, Int).self)
+        for try await (key, calls, input, output, read, write, nanos, hits, abandoned) in try await store.client.query(query, logger: logger)
+            .decode((String, Int, Int64, Int64, Int64, Int64, Int64, Int, Int).self)
         {
             rows.append(
                 UsageRow(
                     key: key, calls: calls, inputTokens: input, outputTokens: output, cacheReadTokens: read, cacheWriteTokens: write,
-                    usd: Self.usd(nanos), cacheHits: hits))
+                    usd: Self.usd(nanos), cacheHits: hits, abandoned: abandoned))
         }
         return rows
     }

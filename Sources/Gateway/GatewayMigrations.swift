@@ -9,6 +9,7 @@ extension MigrationSet {
             .init(1, GatewayMigrations.version1, adoptedFromEngine: 3),
             .init(2, GatewayMigrations.version2, adoptedFromEngine: 7),
             .init(3, GatewayMigrations.version3),
+            .init(4, GatewayMigrations.version4),
         ])
 }
 

@@ -24,6 +24,8 @@ struct GatewayStore: Sendable {
         var model: String
         var runId: String?
         var periods: [(period: BudgetPeriod, start: String)]
+        /// The call's `pending` ledger row, written with the reservation; `nil` when none was.
+        var ledgerId: Int64?
     }
 
     /// Why `llm_reserve` refused a call: the budget of a period, or one of the run's ceilings.
@@ -54,40 +56,54 @@ struct GatewayStore: Sendable {
     }
 
     /// Reserves the worst case against every budget of (namespace, model) and the run's ceilings,
-    /// in one statement (`llm_reserve`): it locks each usage row before summing the live
-    /// reservations, so racing calls never overshoot, and a refusal undoes the whole reservation.
-    func reserve(_ claim: Claim, at now: Date) async throws -> Reservation {
+    /// and writes the call's ledger row ahead of the call, `pending` at that worst case, in one
+    /// statement (around `llm_reserve`): it locks each usage row before summing the live reservations,
+    /// so racing calls never overshoot, and a refusal undoes the whole reservation and the row.
+    ///
+    /// - Parameter pending: the call's ledger row, outcome ``Outcome/pending``; without one, no
+    ///   row is written (a reservation alone, as tests of the budgets make).
+    func reserve(_ claim: Claim, pending: Entry? = nil, at now: Date) async throws -> Reservation {
         let periods = Self.periodStarts(at: now)
-        var id: Int64?
+        var ids: Reserve.Row?
         do {
             // The rows must be read: an error raised while the function runs arrives after the row header.
-            for try await reserved in try await client.execute(Reserve(claim: claim, day: periods[0].start, month: periods[1].start), logger: logger) {
-                id = reserved
+            let statement = Reserve(claim: claim, pending: pending, at: now, day: periods[0].start, month: periods[1].start)
+            for try await reserved in try await client.execute(statement, logger: logger) {
+                ids = reserved
             }
         } catch let error as PSQLError {
             guard let code = error.serverInfo?[.sqlState].flatMap(ReserveErrorCode.init(rawValue:)) else { throw error }
             throw code.refusal
         }
-        guard let id else { throw GatewayError("llm_reserve returned no reservation") }
-        return Reservation(id: id, namespace: claim.namespace, model: claim.model, runId: claim.runId, periods: periods)
+        guard let ids else { throw GatewayError("llm_reserve returned no reservation") }
+        return Reservation(id: ids.0, namespace: claim.namespace, model: claim.model, runId: claim.runId, periods: periods, ledgerId: ids.1)
     }
 
-    /// Settles a reservation to what the call cost (zero to release it) and, when given, writes the
-    /// call's ledger row, in one statement. Settling a reservation that has expired (or was swept)
-    /// still charges the cost: the call happened.
-    func settle(_ reservation: Reservation, tokens: Int64, usdNanos: Int64, ledger entry: Entry? = nil, at now: Date = Date()) async throws {
-        try await client.execute(Settle(reservation: reservation, tokens: tokens, usdNanos: usdNanos, ledger: entry, at: now), logger: logger)
+    /// Settles an answered call: deletes its reservation, charges what the call cost and turns its
+    /// pending ledger row into `entry`, in one statement. Settling a reservation that has expired
+    /// (or was swept, its row `abandoned`) still charges the cost and still ends with the one row,
+    /// `ok`: the call happened.
+    func settle(_ reservation: Reservation, tokens: Int64, usdNanos: Int64, ledger entry: Entry, at now: Date = Date()) async throws {
+        try await run(Settle(reservation: reservation, tokens: tokens, usdNanos: usdNanos, ledger: entry, at: now))
     }
 
-    /// Deletes expired reservations. They already count for nothing (`llm_reserve` sums live
-    /// ones only), so this only keeps the table small; rows another transaction holds are skipped,
-    /// so the sweep never waits and never deadlocks with a settle.
-    func sweepExpiredReservations() async throws {
-        try await client.query(
-            """
-            DELETE FROM llm_reservations WHERE id IN (
-                SELECT id FROM llm_reservations WHERE expires_at <= now() ORDER BY expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
-            """, logger: logger)
+    /// Releases the reservation of a call that did not answer and deletes its pending ledger row,
+    /// in one statement: such a call is ledgered, if at all, by its caller (`error`, `unavailable`).
+    func release(_ reservation: Reservation) async throws {
+        try await run(Release(reservation: reservation))
+    }
+
+    /// Deletes expired reservations and turns their pending ledger rows `abandoned` (see
+    /// ``Sweep``). The reservations already count for nothing (`llm_reserve` sums live ones only);
+    /// rows another transaction holds are skipped, so the sweep never waits and never deadlocks
+    /// with a settle.
+    ///
+    /// - Returns: how many calls were abandoned: their workers died between reserve and settle.
+    @discardableResult
+    func sweepExpiredReservations() async throws -> Int {
+        var abandoned = 0
+        for try await count in try await client.execute(Sweep(), logger: logger) { abandoned = count }
+        return abandoned
     }
 
     func cached(namespace: String, key: String, at now: Date) async throws -> LLMResponse? {
@@ -108,9 +124,11 @@ struct GatewayStore: Sendable {
             """, logger: logger)
     }
 
-    /// How a call ended, as the ledger and the metrics name it.
+    /// How a call ended, as the ledger and the metrics name it. A provider call's row is
+    /// `pending` from its reservation until its settle (`ok`) or release; one whose reservation
+    /// expired unsettled (its worker died) is `abandoned`, at the worst case it reserved.
     enum Outcome: String, Sendable, CaseIterable {
-        case ok, cacheHit = "cache_hit", refused, error, unavailable
+        case ok, cacheHit = "cache_hit", refused, error, unavailable, pending, abandoned
     }
 
     /// One ledger row. Its `tenant` column holds the namespace: the caller's namespace is the tenant.
@@ -131,16 +149,12 @@ struct GatewayStore: Sendable {
 
     /// A ledger row for a call that holds no reservation (a cache hit, a refusal, a failure).
     func record(_ entry: Entry, at now: Date) async throws {
-        try await client.query(
-            """
-            INSERT INTO llm_ledger (at, namespace, tenant, workflow_id, run_id, activity_id, task_class, route, provider, model, input_tokens,
-                output_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd_nanos, latency_ms, cache_hit, fallback_from,
-                outcome, provider_request_id)
-            VALUES (\(now), \(entry.caller.namespace), \(entry.caller.namespace), \(entry.caller.workflowId), \(entry.caller.runId),
-                \(entry.caller.activityId), \(entry.taskClass), \(entry.route), \(entry.provider), \(entry.model), \(Int64(entry.usage.inputTokens)),
-                \(Int64(entry.usage.outputTokens)), \(Int64(entry.usage.cacheReadTokens)), \(Int64(entry.usage.cacheWrite5mTokens)),
-                \(Int64(entry.usage.cacheWrite1hTokens)), \(entry.usdNanos), \(Int32(clamping: entry.latencyMs)), \(entry.cacheHit),
-                \(entry.fallbackFrom), \(entry.outcome.rawValue), \(entry.providerRequestId))
-            """, logger: logger)
+        try await run(Record(entry: entry, at: now))
+    }
+
+    /// Runs a statement that returns no rows, reading its result to the end so that an error
+    /// raised while it runs is thrown here.
+    private func run<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws where Statement.Row == Void {
+        for try await _ in try await client.execute(statement, logger: logger) {}
     }
 }

@@ -47,10 +47,11 @@ struct LLMCommand: AsyncParsableCommand {
                 let (json, text) = try await api.json(.GET, "\(client.namespacePath)/llm/usage?groupBy=\(segment(groupBy))")
                 if client.output == .json { return print(text) }
                 Output.table(
-                    [groupBy.uppercased(), "CALLS", "INPUT", "OUTPUT", "CACHE READ", "CACHE WRITE", "USD", "CACHE HITS"],
+                    [groupBy.uppercased(), "CALLS", "INPUT", "OUTPUT", "CACHE READ", "CACHE WRITE", "USD", "CACHE HITS", "ABANDONED"],
                     (json["usage"]?.arrayValue ?? []).map {
                         [Output.plain($0["key"]), Output.plain($0["calls"]), Output.plain($0["inputTokens"]), Output.plain($0["outputTokens"]),
-                         Output.plain($0["cacheReadTokens"]), Output.plain($0["cacheWriteTokens"]), Output.plain($0["usd"]), Output.plain($0["cacheHits"])]
+                         Output.plain($0["cacheReadTokens"]), Output.plain($0["cacheWriteTokens"]), Output.plain($0["usd"]),
+                         Output.plain($0["cacheHits"]), Output.plain($0["abandoned"])]
                     })
             }
         }
