@@ -99,7 +99,7 @@ struct ChaosRun: AsyncParsableCommand {
         let deadLetters = Task { await load.retryDeadLetters(until: drainDeadline) }
         async let injected: Void = faults.run(plan)
         await load.run(Array(expectations.dropLast()), over: window)
-        logger.notice("chaos: the load is started")
+        logger.notice("chaos: the load is started and driven")
         await injected
         logger.notice("chaos: the faults are over; draining")
         _ = await system.api.signal(id: "flood-target", name: "approve", payload: .string("flood"), requestId: "flood-approve")
@@ -109,12 +109,12 @@ struct ChaosRun: AsyncParsableCommand {
         await waitForReservationsToExpire(store: store, logger: logger)
         var outcome = try await Checks(store: store, logger: logger).run(expectations, providerCalls: providerCalls())
         outcome.violations += load.failures.withLock { $0 }
-        for process in system.servers + system.workers { if let exit = await process.unexpectedExit() { outcome.violations.append(exit) } }
         if !drained { outcome.violations.append("runs still open after the drain") }
         let elapsed = ContinuousClock.now - started
         logger.notice("chaos: starts at 200/s over a Postgres restart")
         let availability = try await Availability(system: system, store: store, logger: logger).run(duration: quick ? .seconds(9) : .seconds(30))
         outcome.violations += availability.violations
+        for process in system.servers + system.workers { if let exit = await process.unexpectedExit() { outcome.violations.append(exit) } }
         return Summary(
             workflows: expectations.count, faults: faults.records.withLock { $0 }, outcome: outcome, elapsed: elapsed, availability: availability)
     }
@@ -122,13 +122,16 @@ struct ChaosRun: AsyncParsableCommand {
     /// Starts the servers and workers and waits until both servers are ready.
     private func start(providerURL: String, logger: Logger) async throws -> System {
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-        let ports = (0..<2).map { _ in Int.random(in: 20_000..<30_000) }
+        // Above the test clusters' ports (10,000–29,999) and below the ephemeral range.
+        let first = Int.random(in: 30_000..<32_000)
+        let ports = [first, first + 1 + Int.random(in: 0..<700)]
         let servers = ports.enumerated().map { n, port in
             ManagedProcess(
                 name: "server-\(n)", executable: "\(binaries)/reprise",
                 arguments: ["server", "--bind", "127.0.0.1:\(port)", "--database-url", databaseURL, "--insecure"],
                 environment: ["LOG_LEVEL": "notice"], logDirectory: logs)
         }
+        let skewed = try Self.skewedClock()
         let workers = (0..<3).map { n in
             let arguments = ["worker", "--database-url", databaseURL, "--provider-url", providerURL, "--identity", "worker-\(n)"]
             // The skewed one through `sh -c exec` (the same pid): spawned straight with libfaketime
@@ -136,7 +139,7 @@ struct ChaosRun: AsyncParsableCommand {
             return n == 2
                 ? ManagedProcess(
                     name: "worker-\(n)", executable: "/bin/sh", arguments: ["-c", #"exec "$0" "$@""#, "\(binaries)/reprise-chaos"] + arguments,
-                    environment: Self.skewedClock, logDirectory: logs)
+                    environment: skewed, logDirectory: logs)
                 : ManagedProcess(name: "worker-\(n)", executable: "\(binaries)/reprise-chaos", arguments: arguments, logDirectory: logs)
         }
         // The servers first: they apply the engine's and the gateway's migrations.
@@ -154,10 +157,10 @@ struct ChaosRun: AsyncParsableCommand {
     }
 
     /// libfaketime preloaded: the process's clock runs a minute fast (its monotonic clock is left alone).
-    static var skewedClock: [String: String] {
+    static func skewedClock() throws -> [String: String] {
         let library = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1"]
             .first { FileManager.default.fileExists(atPath: $0) }
-        guard let library else { return [:] }
+        guard let library else { throw ChaosError("libfaketime is missing: scripts/install-deps.sh installs Debian's faketime") }
         return ["LD_PRELOAD": library, "FAKETIME": "+60s", "FAKETIME_DONT_FAKE_MONOTONIC": "1"]
     }
 

@@ -32,6 +32,7 @@ struct ChaosWorker: AsyncParsableCommand {
         let logger = Logger(label: "reprise.chaos.worker")
         let store = try Store(url: databaseURL, logger: logger)
         let clock = try await Self.databaseClock(url: databaseURL, logger: logger)
+        logger.notice("Keeping time by the database's clock", metadata: ["clock.offset.seconds": "\(clock.offsetSeconds)"])
         var configuration = Worker.Configuration(taskQueue: "main")
         configuration.identity = identity
         var gatewayConfiguration = Self.gateway(providerURL: providerURL)
