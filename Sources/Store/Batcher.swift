@@ -10,6 +10,10 @@ import Synchronization
 /// The batcher has no task of its own: the caller whose item opens a batch writes it (in a task
 /// shielded from that caller's cancellation), then hands the next batch, if items are
 /// waiting, to the first of their callers.
+///
+/// With `slowAfter`, a batch still being written after that long gives up its slot: a statement
+/// that hangs (PostgresNIO never answers one written to a connection Postgres closed under it)
+/// would otherwise hold every item behind it until its timeout.
 package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
     /// Writes a batch and returns one outcome per item, in order.
     package typealias Write = @Sendable ([Item]) async -> [Result<Outcome, any Error>]
@@ -37,12 +41,15 @@ package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
     /// The most items that may wait; one more is refused rather than queued without bound while
     /// the database is slow.
     package let maxWaiting: Int
+    /// How long a batch may be written before its slot goes to the items waiting; nil for never.
+    package let slowAfter: Duration?
 
-    package init(maxConcurrentBatches: Int, maxBatchSize: Int, maxWaiting: Int = .max) {
+    package init(maxConcurrentBatches: Int, maxBatchSize: Int, maxWaiting: Int = .max, slowAfter: Duration? = nil) {
         precondition(maxConcurrentBatches > 0 && maxBatchSize > 0 && maxWaiting >= 0)
         self.maxConcurrentBatches = maxConcurrentBatches
         self.maxBatchSize = maxBatchSize
         self.maxWaiting = maxWaiting
+        self.slowAfter = slowAfter
     }
 
     /// How many items wait for a batch.
@@ -82,9 +89,12 @@ package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
         // In a task of its own: the batch holds other callers' items, and must not be canceled
         // with the caller that happens to write it.
         let items = batch.map(\.item)
+        let slot = Slot()
+        let slow = slowAfter.map { after in CallDeadlines.shared.add(after: after) { if slot.giveUp() { self.handOverNextBatch() } } }
         let outcomes = await Task { await write(items) }.value
+        if let slow { CallDeadlines.shared.remove(slow) }
         precondition(outcomes.count == batch.count, "a batch write returns one outcome per item")
-        handOverNextBatch()
+        if slot.giveUp() { handOverNextBatch() }
         for (waiter, outcome) in zip(batch.dropFirst(), outcomes.dropFirst()) {
             waiter.continuation?.resume(returning: .done(outcome))
         }
@@ -114,5 +124,18 @@ package final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
         guard var next, let writer = next[0].continuation else { return }
         next[0].continuation = nil
         writer.resume(returning: .write(next))
+    }
+}
+
+/// A batch's slot, given up once: when the batch ends, or earlier when it is slow.
+private final class Slot: Sendable {
+    private let held = Mutex(true)
+
+    /// True for the one caller that gives the slot up.
+    func giveUp() -> Bool {
+        held.withLock { held in
+            defer { held = false }
+            return held
+        }
     }
 }

@@ -21,7 +21,9 @@ public final class Store: Sendable {
     /// Writes the starts under the default id policies that arrive at the same time in one
     /// statement, as ``stepWriter`` does steps.
     /// Starts wait here while the database is slow, up to `maxQueuedStarts`; more are refused
-    /// with `Overloaded` (a 503 from the API) rather than held without bound.
+    /// with `Overloaded` (a 503 from the API) rather than held without bound. A batch still
+    /// unanswered after a second gives its slot to the starts waiting (a statement caught by a
+    /// Postgres restart can hang until ``startBatchTimeout``).
     let startWriter: Batcher<StartRuns.Start, StartRuns.Answer>
     /// What runs may grow to: history, pending activities and signals, payloads (``Limits``).
     public let limits: Limits
@@ -35,7 +37,7 @@ public final class Store: Sendable {
         self.client = client
         self.logger = logger
         self.limits = limits
-        self.startWriter = Batcher(maxConcurrentBatches: 2, maxBatchSize: 64, maxWaiting: maxQueuedStarts)
+        self.startWriter = Batcher(maxConcurrentBatches: 2, maxBatchSize: 64, maxWaiting: maxQueuedStarts, slowAfter: .seconds(1))
     }
 
     /// Creates a store from a URL of the form `postgres://user[:password]@host[:port]/database`.

@@ -51,6 +51,25 @@ struct BatcherTests {
         #expect(writes.batches == [[1], [2]])
     }
 
+    /// A statement caught by a Postgres restart can hang: with `slowAfter`, the items behind it
+    /// are written in the next slot instead of waiting for the hung batch's timeout.
+    @Test(.timeLimit(.minutes(1)))
+    func aBatchThatHangsGivesItsSlotToTheItemsWaiting() async throws {
+        let batcher = Batcher<Int, Int>(maxConcurrentBatches: 1, maxBatchSize: 8, slowAfter: .milliseconds(200))
+        let writes = Writes()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask { try await batcher.submit(0) { await writes.write($0, hold: $0 == [0]) } }
+            while writes.batches.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+            // The one slot is held by the hung batch; this item is written once the slot is given up.
+            #expect(try await batcher.submit(1) { await writes.write($0, hold: false) } == 10)
+            #expect(try await batcher.submit(2) { await writes.write($0, hold: false) } == 20)
+            try await writes.open()
+            #expect(try await group.next() == 0)
+        }
+        #expect(writes.batches == [[0], [1], [2]])
+        #expect(batcher.waitingCount == 0)
+    }
+
     @Test func anItemBeyondTheWaitingBoundIsRefusedAsOverloaded() async throws {
         let batcher = Batcher<Int, Int>(maxConcurrentBatches: 1, maxBatchSize: 8, maxWaiting: 2)
         let writes = Writes()
