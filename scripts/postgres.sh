@@ -2,10 +2,11 @@
 # Starts or stops a throwaway PostgreSQL 15 cluster in a directory of its own.
 #   scripts/postgres.sh start DIR PORT   initdb (once) and pg_ctl start; prints the database URL
 #   scripts/postgres.sh stop DIR         pg_ctl stop
+#   scripts/postgres.sh crash DIR        pg_ctl stop -m immediate: a crash (no checkpoint; recovery on start)
 # Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user.
 set -euo pipefail
 
-command="${1:?usage: postgres.sh start DIR PORT | stop DIR}"
+command="${1:?usage: postgres.sh start DIR PORT | stop DIR | crash DIR}"
 dir="${2:?a cluster directory is required}"
 
 as_owner() {
@@ -55,8 +56,13 @@ stop)
         as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     fi
     ;;
+crash)
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || true
+    fi
+    ;;
 *)
-    echo "usage: postgres.sh start DIR PORT | stop DIR" >&2
+    echo "usage: postgres.sh start DIR PORT | stop DIR | crash DIR" >&2
     exit 2
     ;;
 esac
