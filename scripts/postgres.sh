@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Starts or stops a throwaway PostgreSQL 15 cluster in a directory of its own.
 #   scripts/postgres.sh start DIR PORT   initdb (once) and pg_ctl start; prints the database URL
-#   scripts/postgres.sh stop DIR         pg_ctl stop
-#   scripts/postgres.sh crash DIR        pg_ctl stop -m immediate: a crash (no checkpoint; recovery on start)
+#   scripts/postgres.sh stop DIR         pg_ctl stop (fast: sessions are ended, a checkpoint is written)
+#   scripts/postgres.sh crash DIR        pg_ctl stop -m immediate: what a crash does (scripts/chaos)
 # Postgres refuses to run as root, so as root the cluster belongs to the `postgres` user.
 set -euo pipefail
 
-command="${1:?usage: postgres.sh start DIR PORT | stop DIR | crash DIR}"
+command="${1:?usage: postgres.sh start DIR PORT | stop DIR}"
 dir="${2:?a cluster directory is required}"
 
 as_owner() {
@@ -57,9 +57,7 @@ stop)
     fi
     ;;
 crash)
-    if [ -f "$dir/data/postmaster.pid" ]; then
-        as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || true
-    fi
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
     ;;
 *)
     echo "usage: postgres.sh start DIR PORT | stop DIR | crash DIR" >&2
