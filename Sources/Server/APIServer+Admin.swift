@@ -16,14 +16,17 @@ extension APIServer {
                 throw APIError.badRequest("state must be Pending, Retried, Failed, Resolved or All")
             }
             let limit = try Self.limit(query["limit"].map(String.init))
-            let letters = try await database { [store] in try await store.deadLetters(namespace: namespace, state: state == "All" ? nil : state, limit: limit) }
+            let letters = try await database { [store] in
+                try await store.deadLetters(namespace: namespace, state: state == "All" ? nil : state, limit: limit)
+            }
             return try JSONBody.response(API.DeadLettersResponse(deadLetters: letters.map(API.DeadLetterBody.init)))
         }
 
         letters.get(":id") { request, context in
             let (namespace, id) = try Self.deadLetterParameters(context)
             try await authorize(request, namespace: namespace, needs: .reader)
-            return try JSONBody.response(API.DeadLetterBody(try await database { [store] in try await store.deadLetter(namespace: namespace, id: id) }))
+            let letter = try await database { [store] in try await store.deadLetter(namespace: namespace, id: id) }
+            return try JSONBody.response(API.DeadLetterBody(letter))
         }
 
         addDeadLetterAction("retry", to: letters, body: API.RetryRequest.self) { [store, clock] body, namespace, id, identity in
@@ -32,7 +35,8 @@ extension APIServer {
         addDeadLetterAction("fail", to: letters, body: API.FailRequest.self) { [store, clock] body, namespace, id, identity in
             try await store.failDeadLetter(namespace: namespace, id: id, message: body.message, identity: identity, at: clock.now)
         }
-        addDeadLetterAction("resolve", to: letters, body: API.ResolveRequest.self, allowEmptyBody: false) { [store, clock] body, namespace, id, identity in
+        addDeadLetterAction("resolve", to: letters, body: API.ResolveRequest.self, allowEmptyBody: false) {
+            [store, clock] body, namespace, id, identity in
             try await store.resolveDeadLetter(namespace: namespace, id: id, result: body.result, identity: identity, at: clock.now)
         }
     }
@@ -48,7 +52,8 @@ extension APIServer {
             let identity = try await authorize(request, namespace: namespace, needs: .operator)
             let decoded = try await JSONBody.decode(Body.self, from: &request, limit: configuration.maxBodySize, allowEmpty: allowEmptyBody)
             try await database { try await perform(decoded, namespace, id, identity) }
-            return try JSONBody.response(API.DeadLetterBody(try await database { [store] in try await store.deadLetter(namespace: namespace, id: id) }))
+            let letter = try await database { [store] in try await store.deadLetter(namespace: namespace, id: id) }
+            return try JSONBody.response(API.DeadLetterBody(letter))
         }
     }
 

@@ -50,12 +50,15 @@ struct PostgresCrashRecoveryTests {
     private func crashForTenSeconds(cluster: OwnCluster, api: RealHTTP) async throws {
         let run = "/api/v1/namespaces/default/workflows/dunning-crash"
         // Declined, then a 14 s wait (a timer), declined again, canceled: the sample's whole path.
-        let input = #"{"subscriptionId":"sub_crash","customer":"cus_crash","email":"billing@example.com","amountCents":4900,"paymentSource":"tok_chargeDeclined","retryScheduleSeconds":[14]}"#
+        let input = #"{"subscriptionId":"sub_crash","customer":"cus_crash","email":"billing@example.com","amountCents":4900,"#
+            + #""paymentSource":"tok_chargeDeclined","retryScheduleSeconds":[14]}"#
         let started = try await api.send(
             .POST, "/api/v1/namespaces/default/workflows", headers: [("Content-Type", "application/json")],
             body: Array(#"{"workflowId":"dunning-crash","type":"SubscriptionDunning","input":\#(input)}"#.utf8))
         #expect(started.code == 201, "\(String(buffer: started.body))")
-        try await eventually("the run waits on its timer") { String(buffer: try await api.send(.GET, "\(run)/history").body).contains("TimerStarted") }
+        try await eventually("the run waits on its timer") {
+            String(buffer: try await api.send(.GET, "\(run)/history").body).contains("TimerStarted")
+        }
         let last = try Self.lastEventId(try await api.send(.GET, "\(run)/history").body)
         let longPoll = Task { try await api.send(.GET, "\(run)/history?wait=true&afterEventId=\(last)", timeout: .seconds(120)) }
         try await Task.sleep(for: .seconds(1))
