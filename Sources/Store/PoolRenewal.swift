@@ -10,8 +10,9 @@ import Synchronization
 /// capped at 60 s) and, while failing, opens no connection on demand. After a 30 s outage its next
 /// attempt can be 7 s away, after a minute 25 s, and every call waits for it. So a watch connection
 /// of its own, outside the pool, asks Postgres once a second whether it answers. When the watch
-/// has lost Postgres and reaches it again, the pool gets a second to answer too; if it does not,
-/// the Store's calls move to a new pool, which connects at once. A replaced pool is closed after
+/// has lost Postgres and reaches it again, the Store's calls move to a new pool, which connects at
+/// once: after an outage of ``longOutage`` or more at once, and after a shorter one when the pool
+/// does not answer within ``poolGrace``. A replaced pool is closed after
 /// ``drainTime``, except the Store's first client (``Store/client``): code outside the Store
 /// (activities, the gateway) holds that one, and it reconnects on its own backoff.
 final class PoolRenewal: Sendable {
@@ -25,6 +26,9 @@ final class PoolRenewal: Sendable {
     static let watchTimeout: Duration = .seconds(5)
     /// How long the pool may take to answer once the watch reaches Postgres again.
     static let poolGrace: Duration = .seconds(1)
+    /// An outage after which the pool is renewed without asking it: its next attempt can be
+    /// 2.6 s away after 10 s, and further the longer the outage.
+    static let longOutage: Duration = .seconds(10)
     /// How long a replaced pool keeps serving the calls it holds before it is closed.
     static let drainTime: Duration = .seconds(30)
 
@@ -59,7 +63,7 @@ final class PoolRenewal: Sendable {
             host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: .disable)
         var made: [Made] = []
-        var lost = false
+        var lostAt: ContinuousClock.Instant?
         var attempt = 0
         while !Task.isCancelled {
             attempt += 1
@@ -67,9 +71,11 @@ final class PoolRenewal: Sendable {
             do {
                 let watched = try await Self.connect(target, id: attempt, logger: logger)
                 connection = watched
-                if lost {
-                    lost = false
-                    if await !answers(pool, logger: logger) {
+                if let since = lostAt {
+                    lostAt = nil
+                    if ContinuousClock.now - since >= Self.longOutage {
+                        renew(configuration, made: &made, logger: logger)
+                    } else if await !answers(pool, logger: logger) {
                         renew(configuration, made: &made, logger: logger)
                     } else {
                         logger.info("Database reachable again; the pool reconnected by itself")
@@ -81,10 +87,10 @@ final class PoolRenewal: Sendable {
                     _ = try await abandoning(after: Self.watchTimeout) { try await watched.query("SELECT 1", logger: logger) }
                 }
             } catch {
-                if !Task.isCancelled && !lost {
+                if !Task.isCancelled && lostAt == nil {
                     logger.warning("Database unreachable; watching for its return", metadata: ["error": "\(String(reflecting: error))"])
                 }
-                lost = true
+                lostAt = lostAt ?? .now
             }
             try? await connection?.close()
             if !Task.isCancelled { try? await Task.sleep(for: .milliseconds(250)) }

@@ -16,7 +16,7 @@ final class TCPProxy: Sendable {
     private let state = Mutex(State())
     private let server = Mutex<(any Channel)?>(nil)
     /// The port the proxy listens on.
-    private(set) nonisolated(unsafe) var port = 0
+    var port: Int { server.withLock { $0?.localAddress?.port } ?? 0 }
 
     private init() {}
 
@@ -28,7 +28,6 @@ final class TCPProxy: Sendable {
             .childChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelInitializer { inbound in proxy.accept(inbound, upstream: (host, upstreamPort)) }
             .bind(host: "127.0.0.1", port: 0).get()
-        proxy.port = channel.localAddress?.port ?? 0
         proxy.server.withLock { $0 = channel }
         return proxy
     }
