@@ -50,9 +50,10 @@ public final class Store: Sendable {
 
     /// Creates a store from a URL of the form `postgres://user[:password]@host[:port]/database`.
     ///
-    /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
     /// A Store made from a URL renews its pool after an outage (``PoolRenewal``), when it runs
     /// through ``run()``.
+    ///
+    /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
     public convenience init(url: String, maximumConnections: Int = 20, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) throws {
         let configuration = try Self.configuration(url: url, maximumConnections: maximumConnections)
         self.init(
