@@ -32,6 +32,11 @@ final class PoolRenewal: Sendable {
     /// How long a replaced pool keeps serving the calls it holds before it is closed.
     static let drainTime: Duration = .seconds(30)
 
+    /// Whether the watch has lost Postgres: the Store's calls then fail at once
+    /// (``DatabaseUnreachableError``) rather than queue in a pool that cannot connect, where a
+    /// batch of starts or steps would hold its slot until its timeout, after Postgres is back too.
+    private let lost = Atomic<Bool>(false)
+
     init(first: PostgresClient, configuration: PostgresClient.Configuration?) {
         self.first = first
         self.configuration = configuration
@@ -40,6 +45,12 @@ final class PoolRenewal: Sendable {
 
     /// The pool the Store's calls use now.
     var pool: PostgresClient { current.withLock { $0 } }
+
+    /// The pool for a call of the Store's, unless the watch has lost Postgres.
+    func usablePool() throws(DatabaseUnreachableError) -> PostgresClient {
+        guard !lost.load(ordering: .relaxed) else { throw DatabaseUnreachableError() }
+        return pool
+    }
 
     /// Runs the first pool and, for a Store made from a URL, the watch and the pools it makes,
     /// until canceled or a graceful shutdown.
@@ -80,6 +91,7 @@ final class PoolRenewal: Sendable {
                     } else {
                         logger.info("Database reachable again; the pool reconnected by itself")
                     }
+                    lost.store(false, ordering: .relaxed)
                 }
                 while !Task.isCancelled {
                     try await Task.sleep(for: Self.watchInterval)
@@ -91,6 +103,7 @@ final class PoolRenewal: Sendable {
                     logger.warning("Database unreachable; watching for its return", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 lostAt = lostAt ?? .now
+                lost.store(!Task.isCancelled, ordering: .relaxed)
             }
             try? await connection?.close()
             if !Task.isCancelled { try? await Task.sleep(for: .milliseconds(250)) }
@@ -137,4 +150,9 @@ final class PoolRenewal: Sendable {
             return first
         }
     }
+}
+
+/// The Store's watch connection has lost Postgres: the call was not tried. Retry shortly.
+public struct DatabaseUnreachableError: Error, CustomStringConvertible, Sendable {
+    public var description: String { "the database is unreachable; the call was not tried" }
 }

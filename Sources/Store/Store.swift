@@ -14,7 +14,8 @@ public final class Store: Sendable {
     /// (activities, the gateway). The Store's own calls go through ``pool``.
     public let client: PostgresClient
     /// The pool the Store's own calls use: ``client``, or after an outage a fresh one (``PoolRenewal``).
-    var pool: PostgresClient { renewal.pool }
+    /// While the renewal's watch has lost Postgres, it throws ``DatabaseUnreachableError``.
+    var pool: PostgresClient { get throws { try renewal.usablePool() } }
     let renewal: PoolRenewal
     /// The background logger.
     public let logger: Logger
@@ -182,7 +183,7 @@ extension Store {
     /// call abandoned after its timeout. The request may be retried.
     public static func isUnavailable(_ error: any Error) -> Bool {
         switch error {
-        case is AbandonedOperationError, is ConnectionPoolError:
+        case is AbandonedOperationError, is ConnectionPoolError, is DatabaseUnreachableError:
             return true
         case let error as PSQLError:
             // Class 08: connection exceptions; 57P: the server shutting down or starting up.

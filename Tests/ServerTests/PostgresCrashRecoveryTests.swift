@@ -84,12 +84,25 @@ struct PostgresCrashRecoveryTests {
         print("recovery: the timer run completed \(ContinuousClock.now - back) after Postgres returned")
     }
 
-    /// After a 40 s outage, Postgres returns just after one of the server pool's connect attempts,
-    /// when that pool's next attempt is furthest away (about 10 s by its backoff): a start is
-    /// accepted again within 5 s all the same.
+    /// During a 40 s outage a start is refused at once (503). Postgres then returns just after
+    /// one of the server's connect attempts, which without the watch is its pool's, whose next
+    /// attempt is then furthest away (about 10 s by its backoff): a start is accepted again
+    /// within 5 s all the same.
     private func startsResumeAfterALongOutage(cluster: OwnCluster, api: RealHTTP, proxy: TCPProxy) async throws {
         try await cluster.crash()
-        try await Task.sleep(for: .seconds(40))
+        let crashed = ContinuousClock.now
+        try await Task.sleep(for: .seconds(10))
+        // While Postgres is away a start is refused at once, not held for the 30 s call timeout
+        // in a pool that cannot connect.
+        let (refused, refusedTime) = try await timed {
+            try await api.send(
+                .POST, "/api/v1/namespaces/default/workflows", headers: [("Content-Type", "application/json")],
+                body: Array(#"{"workflowId":"during-outage","type":"NoWorkerRunsThis","input":null}"#.utf8), timeout: .seconds(40))
+        }
+        #expect(refused.code == 503, "\(String(buffer: refused.body))")
+        #expect(refusedTime < .seconds(10), "a start during the outage answered after \(refusedTime)")
+        print("recovery: a start during the outage answered \(refused.code) after \(refusedTime)")
+        try await Task.sleep(until: crashed + .seconds(40))
         let attempts = proxy.accepted
         let deadline = ContinuousClock.now + .seconds(90)
         while proxy.accepted == attempts && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
