@@ -6,15 +6,16 @@ import Synchronization
 /// Gives the Store a fresh connection pool when Postgres is back after an outage but the pool is
 /// still waiting out its reconnect backoff.
 ///
-/// PostgresNIO's pool retries a failed connect after 100 ms × 1.25ⁿ (n failed attempts in a row,
-/// capped at 60 s) and, while failing, opens no connection on demand. After a 30 s outage its next
-/// attempt can be 7 s away, after a minute 25 s, and every call waits for it. So a watch connection
-/// of its own, outside the pool, asks Postgres once a second whether it answers. When the watch
-/// has lost Postgres and reaches it again, the Store's calls move to a new pool, which connects at
-/// once: after an outage of ``longOutage`` or more at once, and after a shorter one when the pool
-/// does not answer within ``poolGrace``. A replaced pool is closed after
-/// ``drainTime``, except the Store's first client (``Store/client``): code outside the Store
-/// (activities, the gateway) holds that one, and it reconnects on its own backoff.
+/// PostgresNIO's pool retries a failed connect after 100 ms × 1.25ⁿ⁻¹ (n failed attempts in a
+/// row, capped at 60 s) and, while failing, opens no connection on demand: after an outage of T
+/// its next attempt can be T/4 away (7.5 s after 30 s), and every call waits for it. So a watch
+/// connection of its own, outside the pool, asks Postgres once a second whether it answers. When
+/// the watch has lost Postgres and reaches it again, the Store's calls move to a new pool, which
+/// connects at once: after an outage of ``longOutage`` or more at once, after a shorter one when
+/// the pool does not answer within ``poolGrace``. A replaced pool is closed after ``drainTime``,
+/// except the Store's first client (``Store/client``): code outside the Store (activities, the
+/// gateway) holds that one, and it reconnects on its own backoff. While the watch has lost
+/// Postgres, the Store's calls fail at once (``usablePool()``).
 final class PoolRenewal: Sendable {
     /// What new pools are made from; nil for a Store made over a client, which is never renewed.
     let configuration: PostgresClient.Configuration?
@@ -27,7 +28,7 @@ final class PoolRenewal: Sendable {
     /// How long the pool may take to answer once the watch reaches Postgres again.
     static let poolGrace: Duration = .seconds(1)
     /// An outage after which the pool is renewed without asking it: its next attempt can be
-    /// 2.6 s away after 10 s, and further the longer the outage.
+    /// 2.5 s away after 10 s, and further the longer the outage.
     static let longOutage: Duration = .seconds(10)
     /// How long a replaced pool keeps serving the calls it holds before it is closed.
     static let drainTime: Duration = .seconds(30)
