@@ -33,7 +33,7 @@ final class PoolRenewal: Sendable {
     /// How long a replaced pool keeps serving the calls it holds before it is closed.
     static let drainTime: Duration = .seconds(30)
 
-    /// Whether the watch has lost Postgres: the Store's calls then fail at once
+    /// Whether the watch has lost Postgres (refused or dropped, not slow): the Store's calls then fail at once
     /// (``DatabaseUnreachableError``) rather than queue in a pool that cannot connect, where a
     /// batch of starts or steps would hold its slot until its timeout, after Postgres is back too.
     private let lost = Atomic<Bool>(false)
@@ -104,7 +104,11 @@ final class PoolRenewal: Sendable {
                     logger.warning("Database unreachable; watching for its return", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 lostAt = lostAt ?? .now
-                lost.store(!Task.isCancelled, ordering: .relaxed)
+                // Only a refused or dropped connection stops the Store's calls: a watch that is
+                // merely slow (a loaded machine) must not turn a slow database into an outage.
+                if !Task.isCancelled && !(error is AbandonedOperationError) && Store.isUnavailable(error) {
+                    lost.store(true, ordering: .relaxed)
+                }
             }
             try? await connection?.close()
             if !Task.isCancelled { try? await Task.sleep(for: .milliseconds(250)) }
