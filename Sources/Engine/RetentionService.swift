@@ -9,6 +9,10 @@ public struct RetentionService: Service {
     let clock: any EngineClock
     let logger: Logger
     public var interval: Duration = .seconds(3600)
+    /// How soon a round that failed (Postgres away) is tried again, rather than an hour later.
+    public var retryInterval: Duration = .seconds(60)
+    /// How long a batch's database call may take before it is abandoned.
+    public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
 
     public init(store: Store, clock: any EngineClock = SystemClock(), logger: Logger) {
         self.store = store
@@ -22,10 +26,12 @@ public struct RetentionService: Service {
 
     private func deleteUntilCanceled() async {
         while !Task.isCancelled {
+            var wait = interval
             do {
                 var deleted = 0
                 while true {
-                    let batch = try await store.deleteExpiredRuns(at: clock.now)
+                    // A call that hangs (Postgres restarting under it) is abandoned, or retention would stop for good.
+                    let batch = try await abandoning(after: databaseCallTimeout) { try await store.deleteExpiredRuns(at: clock.now) }
                     deleted += batch
                     if batch == 0 { break }
                 }
@@ -33,8 +39,9 @@ public struct RetentionService: Service {
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("Retention round failed", metadata: ["error": "\(String(reflecting: error))"])
+                wait = retryInterval
             }
-            try? await Task.sleep(for: interval)
+            try? await Task.sleep(for: wait)
         }
     }
 }

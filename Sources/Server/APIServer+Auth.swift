@@ -29,7 +29,7 @@ extension APIServer {
                 Self.constantTimeEqual(token, admin)
             {
                 grant = TokenGrant(role: .admin, namespace: nil)
-            } else if let stored = try await store.grant(forToken: token) {
+            } else if let stored = try await database({ [store] in try await store.grant(forToken: token) }) {
                 grant = stored
             } else {
                 throw APIError(.unauthorized, code: "Unauthorized", "the token is not valid")
@@ -40,7 +40,7 @@ extension APIServer {
             if let scope = grant.namespace, scope != namespace {
                 throw APIError(.notFound, code: StoreError.Code.namespaceNotFound.rawValue, "namespace \"\(namespace)\" does not exist")
             }
-            if !namespaceCheckedByStore, try await !store.namespaceExists(namespace) {
+            if !namespaceCheckedByStore, try await !database({ [store] in try await store.namespaceExists(namespace) }) {
                 throw APIError(.notFound, code: StoreError.Code.namespaceNotFound.rawValue, "namespace \"\(namespace)\" does not exist")
             }
         }

@@ -25,7 +25,7 @@ extension APIServer {
             guard let gateway else { throw APIError(.serviceUnavailable, code: "GatewayNotConfigured", "this server has no LLM gateway") }
             let groupBy = request.uri.queryParameters["groupBy"].map(String.init) ?? "model"
             guard ["model", "day", "run"].contains(groupBy) else { throw APIError.badRequest("groupBy must be model, day or run") }
-            return try JSONBody.response(["usage": try await gateway.usage(namespace: namespace, groupBy: groupBy)])
+            return try JSONBody.response(["usage": try await database { try await gateway.usage(namespace: namespace, groupBy: groupBy) }])
         }
     }
 

@@ -14,8 +14,8 @@ extension APIServer {
             // The start's own statement answers NamespaceNotFound: one round trip fewer per start.
             try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
-            let result = try await starter.startWorkflow(
-                try startRequest(body, namespace: namespace, requestId: try Self.requestId(request, body: body.requestId)), at: clock.now)
+            let start = try startRequest(body, namespace: namespace, requestId: try Self.requestId(request, body: body.requestId))
+            let result = try await database { [starter, clock] in try await starter.startWorkflow(start, at: clock.now) }
             if result.started {
                 metrics.makeCounter(
                     descriptor: .init(namespace: "reprise", metricName: "workflows_started", unitName: "total", helpText: "Runs started"),
@@ -39,16 +39,18 @@ extension APIServer {
             }
             let limit = try Self.limit(query["limit"].map(String.init))
             if let type = query["type"] { try configuration.limits.checkIdentifier(String(type), field: "type") }
-            let page = try await store.listWorkflows(
-                namespace: namespace, status: status, type: query["type"].map(String.init), limit: limit,
-                pageToken: query["pageToken"].map(String.init))
+            let (type, pageToken) = (query["type"].map(String.init), query["pageToken"].map(String.init))
+            let page = try await database { [store] in
+                try await store.listWorkflows(namespace: namespace, status: status, type: type, limit: limit, pageToken: pageToken)
+            }
             return try JSONBody.response(API.ListResponse(workflows: page.workflows, nextPageToken: page.nextPageToken))
         }
 
         workflows.get(":workflowId") { request, context in
             let (namespace, workflowId) = try workflowParameters(context)
             try await authorize(request, namespace: namespace, needs: .reader)
-            let description = try await store.describe(namespace: namespace, workflowId: workflowId, runId: try Self.runId(request))
+            let runId = try Self.runId(request)
+            let description = try await database { [store] in try await store.describe(namespace: namespace, workflowId: workflowId, runId: runId) }
             return try JSONBody.response(API.DescribeResponse(description))
         }
 
@@ -71,11 +73,14 @@ extension APIServer {
             case "close": closeOnly = true
             case let other?: throw APIError.badRequest("filter must be close (only the event that closed the run), got \(other.prefix(40))")
             }
-            let run = try await store.runStatus(namespace: namespace, workflowId: workflowId, runId: try Self.runId(request))
+            let runId = try Self.runId(request)
+            let run = try await database { [store] in try await store.runStatus(namespace: namespace, workflowId: workflowId, runId: runId) }
             // One more than a page, to know whether another follows.
             @Sendable func read() async throws -> [HistoryEvent] {
-                if closeOnly { return try await store.closeEvent(runId: run.runId).map { [$0] } ?? [] }
-                return try await store.history(runId: run.runId, afterEventId: after, limit: pageSize + 1)
+                try await database { [store] in
+                    if closeOnly { return try await store.closeEvent(runId: run.runId).map { [$0] } ?? [] }
+                    return try await store.history(runId: run.runId, afterEventId: after, limit: pageSize + 1)
+                }
             }
             var events = try await historyWatch.watching(run.runId, after: wait && run.status.isOpen ? after : nil) { wakeup in
                 var events = try await read()
@@ -85,7 +90,13 @@ extension APIServer {
                     // Rung by the run's close or its growth (HistoryWatch); the second is a fallback
                     // for a watch whose service is not running.
                     await wakeup.wait(timeout: min(deadline - ContinuousClock.now, .seconds(1)))
-                    events = try await read()
+                    do {
+                        events = try await read()
+                    } catch where Store.isUnavailable(error) && ContinuousClock.now < deadline {
+                        // Postgres restarting under a held long-poll: keep waiting, and read again
+                        // once it is back, rather than answer 503 to a client that asked to wait.
+                        continue
+                    }
                 }
                 return events
             }
@@ -103,17 +114,22 @@ extension APIServer {
             let identity = try await authorize(request, namespace: namespace, needs: .writer)
             let payload = try await JSONBody.payload(from: &request, limit: configuration.maxBodySize)
             try configuration.limits.checkPayload(payload, field: "signal input")
-            try await store.signal(
-                namespace: namespace, workflowId: workflowId, runId: try Self.runId(request), name: name, input: payload, identity: identity,
-                requestId: try Self.requestId(request), at: clock.now)
+            let (runId, requestId) = (try Self.runId(request), try Self.requestId(request))
+            try await database { [store, clock] in
+                try await store.signal(
+                    namespace: namespace, workflowId: workflowId, runId: runId, name: name, input: payload, identity: identity,
+                    requestId: requestId, at: clock.now)
+            }
             return try JSONBody.response(API.Accepted(), status: .accepted)
         }
 
         workflows.post(":workflowId/cancel") { request, context in
             let (namespace, workflowId) = try workflowParameters(context)
             let identity = try await authorize(request, namespace: namespace, needs: .writer)
-            try await store.requestCancel(
-                namespace: namespace, workflowId: workflowId, runId: try Self.runId(request), identity: identity, at: clock.now)
+            let runId = try Self.runId(request)
+            try await database { [store, clock] in
+                try await store.requestCancel(namespace: namespace, workflowId: workflowId, runId: runId, identity: identity, at: clock.now)
+            }
             return try JSONBody.response(API.Accepted(), status: .accepted)
         }
 
@@ -122,16 +138,19 @@ extension APIServer {
             let (namespace, workflowId) = try workflowParameters(context)
             let identity = try await authorize(request, namespace: namespace, needs: .operator)
             let body = try await JSONBody.decode(API.TerminateRequest.self, from: &request, limit: configuration.maxBodySize, allowEmpty: true)
-            try await store.terminate(
-                namespace: namespace, workflowId: workflowId, runId: try Self.runId(request), reason: body.reason, identity: identity,
-                at: clock.now)
+            let runId = try Self.runId(request)
+            try await database { [store, clock] in
+                try await store.terminate(
+                    namespace: namespace, workflowId: workflowId, runId: runId, reason: body.reason, identity: identity, at: clock.now)
+            }
             return try JSONBody.response(API.Accepted(), status: .accepted)
         }
 
         workflows.post(":workflowId/resume") { request, context in
             let (namespace, workflowId) = try workflowParameters(context)
             try await authorize(request, namespace: namespace, needs: .operator)
-            try await store.resume(namespace: namespace, workflowId: workflowId, runId: try Self.runId(request), at: clock.now)
+            let runId = try Self.runId(request)
+            try await database { [store, clock] in try await store.resume(namespace: namespace, workflowId: workflowId, runId: runId, at: clock.now) }
             return try JSONBody.response(API.Accepted(), status: .accepted)
         }
     }

@@ -31,6 +31,12 @@ public struct APIServer: Sendable {
         public var defaultTaskQueue = "main"
         /// How long `GET …/history?wait=true` waits for new events.
         public var historyWaitTimeout: Duration = .seconds(20)
+        /// How long one database call made for a request may take before it is abandoned and the
+        /// request answered 503: a connection that Postgres dropped mid-query can otherwise hang it.
+        public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
+        /// How long `/readyz` waits for the database before it answers 503: a probe that hangs
+        /// while Postgres is away would never report the process unready.
+        public var readinessTimeout: Duration = .seconds(1)
         /// How long a connection may stay silent before it is closed: between requests, and while
         /// a request's head or body is being sent (so a client that trickles its headers is cut
         /// off). A long-poll that the server holds is not silence.
@@ -90,7 +96,9 @@ public struct APIServer: Sendable {
 
     /// What the routes need running beside them: the watch that wakes history long-polls when their
     /// run closes or grows. Without it they still answer, by polling once a second.
-    public var services: [any Service] { [historyWatch.service(store: store, logger: logger)] }
+    public var services: [any Service] {
+        [historyWatch.service(store: store, databaseCallTimeout: configuration.databaseCallTimeout, logger: logger)]
+    }
 
     /// The application serving the router on `host:port`, with ``services``.
     public func application(host: String, port: Int) -> some ApplicationProtocol {
@@ -102,12 +110,10 @@ public struct APIServer: Sendable {
     private func addOperationalRoutes(to router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in try JSONBody.response(["status": "ok"]) }
         router.get("/readyz") { _, _ in
-            do {
-                _ = try await store.namespaceExists("default")
-                return try JSONBody.response(["status": "ready"])
-            } catch {
+            guard await databaseIsReady() else {
                 throw APIError(.serviceUnavailable, code: "DatabaseUnavailable", "the database is not reachable")
             }
+            return try JSONBody.response(["status": "ready"])
         }
         router.get("/metrics") { request, _ in
             // Series span every namespace, so only a metrics or admin token reads them.

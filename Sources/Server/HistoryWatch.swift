@@ -85,10 +85,11 @@ final class HistoryWatch: Sendable {
     }
 
     /// The service that listens for closed runs and checks the waited-on runs every ``tick``,
-    /// stopped on graceful shutdown.
-    func service(store: Store, logger: Logger) -> some Service {
+    /// stopped on graceful shutdown. A check that takes longer than `databaseCallTimeout` is
+    /// abandoned, so that a connection hung by a Postgres restart does not stop the checks.
+    func service(store: Store, databaseCallTimeout: Duration, logger: Logger) -> some Service {
         HistoryWatchService(
-            watch: self, store: store, logger: logger,
+            watch: self, store: store, databaseCallTimeout: databaseCallTimeout, logger: logger,
             listener: NotificationListener(store: store, channels: [Channel.runClosed: { self.notified($0) }], logger: logger))
     }
 }
@@ -96,6 +97,7 @@ final class HistoryWatch: Sendable {
 private struct HistoryWatchService: Service {
     let watch: HistoryWatch
     let store: Store
+    let databaseCallTimeout: Duration
     let logger: Logger
     let listener: NotificationListener
 
@@ -106,7 +108,7 @@ private struct HistoryWatchService: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         do {
-                            try await watch.checkGrowth(store: store)
+                            try await abandoning(after: databaseCallTimeout) { try await watch.checkGrowth(store: store) }
                         } catch {
                             logger.debug("History long-poll check failed", metadata: ["error": "\(String(reflecting: error))"])
                         }

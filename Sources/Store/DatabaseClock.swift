@@ -31,7 +31,7 @@ public final class DatabaseClock: EngineClock {
         let (sent, databaseTime, received) = try await abandoning(after: .seconds(10)) {
             let sent = Date()
             var databaseTime: Date?
-            for try await time in try await store.client.execute(ReadClock(), logger: store.logger) {
+            for try await time in try await store.pool.execute(ReadClock(), logger: store.logger) {
                 databaseTime = time
             }
             return (sent, databaseTime, Date())

@@ -69,7 +69,7 @@ extension Store {
     }
 
     private func earliest<Read: PostgresPreparedStatement>(_ read: Read) async throws -> Date? where Read.Row == Date? {
-        for try await date in try await client.execute(read, logger: logger) { return date }
+        for try await date in try await pool.execute(read, logger: logger) { return date }
         return nil
     }
 }

@@ -49,7 +49,7 @@ extension Store {
         for set in all where !owners.insert(set.owner).inserted {
             throw StoreError(.invalidArgument, "two migration sets are owned by \(set.owner)")
         }
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await pool.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Migrations.advisoryLockKey))", logger: logger)
             for statement in Migrations.ledger {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)

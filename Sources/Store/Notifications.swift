@@ -27,7 +27,7 @@ public struct NotificationListener: Sendable {
         var delay = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {
-                try await store.client.withConnection { connection in
+                try await store.pool.withConnection { connection in
                     logger.debug("Notification listener connected")
                     try await withThrowingDiscardingTaskGroup { group in
                         for (channel, handler) in channels {

@@ -87,7 +87,7 @@ extension Store {
     {
         var tasks: [ActivityTask] = []
         let poll = ActivityTasksTable.Poll(now: now, taskQueue: taskQueue, namespaces: namespaces, limit: Int64(limit), owner: owner)
-        for try await task in try await client.execute(poll, logger: logger) { tasks.append(task) }
+        for try await task in try await pool.execute(poll, logger: logger) { tasks.append(task) }
         return tasks
     }
 
@@ -97,7 +97,7 @@ extension Store {
     /// - Throws: ``StoreError`` `StaleTask` when the attempt lost its lease: stop working.
     public func heartbeat(_ task: ActivityTask, details: Payload?, at now: Date) async throws -> Bool {
         let heartbeat = ActivityTasksTable.Heartbeat(task: task, details: try JSONColumn.encodeIfPresent(details), now: now)
-        for try await canceled in try await client.execute(heartbeat, logger: logger) { return canceled }
+        for try await canceled in try await pool.execute(heartbeat, logger: logger) { return canceled }
         throw task.leaseLost()
     }
 

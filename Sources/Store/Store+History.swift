@@ -59,7 +59,7 @@ extension Store {
     /// Reads a run's events after `afterEventId`, in order: all of them, or the first `limit`.
     public func history(runId: UUID, afterEventId: Int64 = 0, limit: Int? = nil) async throws -> [HistoryEvent] {
         var events: [HistoryEvent] = []
-        for try await columns in try await client.execute(
+        for try await columns in try await pool.execute(
             HistoryTable.Read(runId: runId, afterEventId: afterEventId, limit: limit.map(Int64.init)), logger: logger)
         {
             events.append(try HistoryTable.event(columns))
@@ -71,7 +71,7 @@ extension Store {
     /// history has grown. Runs that do not exist are left out.
     public func nextEventIds(runIds: [UUID]) async throws -> [UUID: Int64] {
         var next: [UUID: Int64] = [:]
-        for try await (runId, nextEventId) in try await client.execute(ExecutionsTable.NextEventIds(runIds: runIds), logger: logger) {
+        for try await (runId, nextEventId) in try await pool.execute(ExecutionsTable.NextEventIds(runIds: runIds), logger: logger) {
             next[runId] = nextEventId
         }
         return next
@@ -79,7 +79,7 @@ extension Store {
 
     /// The event that closed a run, or nil while it is open.
     public func closeEvent(runId: UUID) async throws -> HistoryEvent? {
-        for try await columns in try await client.execute(HistoryTable.ReadLast(runId: runId), logger: logger) {
+        for try await columns in try await pool.execute(HistoryTable.ReadLast(runId: runId), logger: logger) {
             let event = try HistoryTable.event(columns)
             return event.eventType.isClosing ? event : nil
         }
@@ -90,7 +90,7 @@ extension Store {
     ///
     /// - Throws: ``StoreError`` `WorkflowNotFound`.
     public func runStatus(namespace: String, workflowId: String, runId: UUID?) async throws -> (runId: UUID, status: WorkflowStatus) {
-        for try await (found, status) in try await client.execute(
+        for try await (found, status) in try await pool.execute(
             ExecutionsTable.Status(runId: runId, namespace: namespace, workflowId: workflowId), logger: logger)
         {
             return (found, WorkflowStatus(rawValue: status) ?? .running)

@@ -6,7 +6,7 @@ import PostgresNIO
 extension Store {
     /// Whether a namespace exists.
     public func namespaceExists(_ name: String) async throws -> Bool {
-        for try await _ in try await client.execute(NamespacesTable.Exists(namespace: name), logger: logger) { return true }
+        for try await _ in try await pool.execute(NamespacesTable.Exists(namespace: name), logger: logger) { return true }
         return false
     }
 
@@ -31,7 +31,7 @@ extension Store {
             throw StoreError(.invalidArgument, "retentionDays must be between 1 and 3650")
         }
         do {
-            for try await _ in try await client.execute(NamespacesTable.Insert(name: name, retentionDays: retentionDays), logger: logger) {}
+            for try await _ in try await pool.execute(NamespacesTable.Insert(name: name, retentionDays: retentionDays), logger: logger) {}
         } catch let error as PSQLError where error.sqlState == "23505" {
             throw StoreError(.namespaceExists, "namespace \"\(name)\" already exists")
         }
@@ -40,7 +40,7 @@ extension Store {
     /// The namespaces and their retention, by name.
     public func namespaces() async throws -> [(name: String, retentionDays: Int)] {
         var result: [(String, Int)] = []
-        for try await row in try await client.execute(NamespacesTable.List(), logger: logger) { result.append(row) }
+        for try await row in try await pool.execute(NamespacesTable.List(), logger: logger) { result.append(row) }
         return result
     }
 }

@@ -59,10 +59,10 @@ public struct WorkflowExecutionSummary: Sendable, Codable, Hashable {
 extension Store {
     /// Describes a run: the open run of the workflow id (or the latest), or the given run.
     public func describe(namespace: String, workflowId: String, runId: UUID? = nil) async throws -> WorkflowExecutionDescription {
-        let resolved = try await client.withConnection { connection in
+        let resolved = try await pool.withConnection { connection in
             try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
         }
-        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes) in try await client
+        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes) in try await pool
             .execute(ExecutionsTable.Describe(runId: resolved), logger: logger)
         {
             return WorkflowExecutionDescription(
@@ -80,7 +80,7 @@ extension Store {
 
     private func pendingActivities(of runId: UUID) async throws -> [PendingActivity] {
         var result: [PendingActivity] = []
-        for try await (id, type, state, attempt, failure, details, deadLetterId, _) in try await client.execute(
+        for try await (id, type, state, attempt, failure, details, deadLetterId, _) in try await pool.execute(
             ExecutionsTable.PendingActivities(runId: runId), logger: logger)
         {
             result.append(
@@ -94,7 +94,7 @@ extension Store {
 
     private func pendingTimers(of runId: UUID) async throws -> [PendingTimer] {
         var result: [PendingTimer] = []
-        for try await (id, fireAt) in try await client.execute(TimersTable.Pending(runId: runId), logger: logger) {
+        for try await (id, fireAt) in try await pool.execute(TimersTable.Pending(runId: runId), logger: logger) {
             result.append(PendingTimer(timerId: id, fireAt: fireAt))
         }
         return result
@@ -109,7 +109,7 @@ extension Store {
     ) async throws -> (workflows: [WorkflowExecutionSummary], nextPageToken: String?) {
         let cursor = try pageToken.map(PageToken.decode)
         var workflows: [WorkflowExecutionSummary] = []
-        for try await (workflowId, runId, type, status, start, close) in try await client.execute(
+        for try await (workflowId, runId, type, status, start, close) in try await pool.execute(
             ExecutionsTable.List(namespace: namespace, status: status, type: type, after: cursor, limit: limit + 1), logger: logger)
         {
             workflows.append(

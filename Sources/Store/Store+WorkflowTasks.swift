@@ -68,7 +68,7 @@ extension Store {
         let poll = WorkflowTasksTable.Poll(
             now: now, taskQueue: taskQueue, namespaces: namespaces, limit: Int64(limit), leaseUntil: now.addingTimeInterval(leaseDuration.seconds),
             owner: owner)
-        for try await task in try await client.execute(poll, logger: logger) { tasks.append(task) }
+        for try await task in try await pool.execute(poll, logger: logger) { tasks.append(task) }
         return tasks
     }
 

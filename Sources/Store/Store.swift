@@ -10,8 +10,13 @@ import _ConnectionPoolModule
 /// `Store` wraps a `PostgresClient`, which must be running: add ``Store`` to the service group, or
 /// call ``run()`` in a task of its own.
 public final class Store: Sendable {
-    /// The connection pool.
+    /// The connection pool the Store was made with, for code outside the Store that shares it
+    /// (activities, the gateway). The Store's own calls go through ``pool``.
     public let client: PostgresClient
+    /// The pool the Store's own calls use: ``client``, or after an outage a fresh one (``PoolRenewal``).
+    /// While the renewal's watch has lost Postgres, it throws ``DatabaseUnreachableError``.
+    var pool: PostgresClient { get throws { try renewal.usablePool() } }
+    let renewal: PoolRenewal
     /// The background logger.
     public let logger: Logger
     /// Writes the hot path's steps (``completeActivity(_:result:identity:inline:at:)``) that
@@ -33,8 +38,14 @@ public final class Store: Sendable {
     /// - Parameters:
     ///   - maxQueuedStarts: the most starts that wait for a batch at once (see ``startWriter``).
     ///   - limits: what runs may grow to; workers on this store enforce them too.
-    public init(client: PostgresClient, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) {
+    public convenience init(client: PostgresClient, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) {
+        self.init(client: client, renewing: nil, maxQueuedStarts: maxQueuedStarts, limits: limits, logger: logger)
+    }
+
+    /// - Parameter renewing: what to make a fresh pool from after an outage; nil to keep `client`.
+    init(client: PostgresClient, renewing configuration: PostgresClient.Configuration?, maxQueuedStarts: Int, limits: Limits, logger: Logger) {
         self.client = client
+        self.renewal = PoolRenewal(first: client, configuration: configuration)
         self.logger = logger
         self.limits = limits
         self.startWriter = Batcher(maxConcurrentBatches: 2, maxBatchSize: 64, maxWaiting: maxQueuedStarts, slowAfter: .seconds(1))
@@ -42,16 +53,21 @@ public final class Store: Sendable {
 
     /// Creates a store from a URL of the form `postgres://user[:password]@host[:port]/database`.
     ///
+    /// A Store made from a URL renews its pool after an outage (``PoolRenewal``), when it runs
+    /// through ``run()``.
+    ///
     /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
     public convenience init(url: String, maximumConnections: Int = 20, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) throws {
+        let configuration = try Self.configuration(url: url, maximumConnections: maximumConnections)
         self.init(
-            client: PostgresClient(configuration: try Self.configuration(url: url, maximumConnections: maximumConnections), backgroundLogger: logger),
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger), renewing: configuration,
             maxQueuedStarts: maxQueuedStarts, limits: limits, logger: logger)
     }
 
-    /// Runs the connection pool until the task is canceled.
+    /// Runs the connection pool until the task is canceled or a graceful shutdown; for a Store
+    /// made from a URL, also the watch that renews the pool after an outage (``PoolRenewal``).
     public func run() async {
-        await client.run()
+        await renewal.run(logger: logger)
     }
 
     /// Parses a database URL into a client configuration.
@@ -117,7 +133,7 @@ extension Store {
         while true {
             attempt += 1
             do {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                return try await pool.withTransaction(logger: logger) { connection in try await body(connection) }
             } catch let error as PostgresTransactionError {
                 let underlying = error.closureError ?? error.beginError ?? error.commitError
                 if let psql = underlying as? PSQLError, let state = psql.serverInfo?[.sqlState],
@@ -143,7 +159,7 @@ extension Store {
         do {
             let rows = try await abandoning(after: timeout) {
                 var rows: [Statement.Row] = []
-                for try await row in try await self.client.execute(statement(items), logger: self.logger) { rows.append(row) }
+                for try await row in try await self.pool.execute(statement(items), logger: self.logger) { rows.append(row) }
                 return rows
             }
             guard rows.count == items.count else {
@@ -169,7 +185,7 @@ extension Store {
     /// call abandoned after its timeout. The request may be retried.
     public static func isUnavailable(_ error: any Error) -> Bool {
         switch error {
-        case is AbandonedOperationError, is ConnectionPoolError:
+        case is AbandonedOperationError, is ConnectionPoolError, is DatabaseUnreachableError:
             return true
         case let error as PSQLError:
             // Class 08: connection exceptions; 57P: the server shutting down or starting up.

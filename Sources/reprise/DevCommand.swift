@@ -64,7 +64,9 @@ struct DevCommand: AsyncParsableCommand {
         configuration.loopbackOnly = true
         let api = APIServer(
             store: store, clock: clock, configuration: configuration, metrics: metricsRegistry, gateway: gateway, starter: worker, logger: logger)
-        let services: [any Service] = [store.client, worker, api.application(host: "127.0.0.1", port: port)] + engineServices(store: store, clock: clock, logger: logger)
+        let services: [any Service] =
+            [StoreService(store: store), worker, api.application(host: "127.0.0.1", port: port)]
+            + engineServices(store: store, clock: clock, logger: logger)
         print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue) in namespace default")
         print("The worker allows loopback (dev only): \(confinement.summary)")
         print("Try: reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")

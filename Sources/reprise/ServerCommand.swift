@@ -38,7 +38,8 @@ struct ServerCommand: AsyncParsableCommand {
             store: store, clock: clock, configuration: .init(insecure: insecure, adminToken: adminToken), metrics: metricsRegistry,
             gateway: try makeGateway(store: store, clock: clock, egress: try WorkerConfinement.egress(allowLoopback: false), logger: logger), logger: logger)
         try await runServices(
-            [store.client, api.application(host: String(parts[0]), port: port)] + engineServices(store: store, clock: clock, logger: logger),
+            [StoreService(store: store), api.application(host: String(parts[0]), port: port)]
+                + engineServices(store: store, clock: clock, logger: logger),
             logger: logger)
     }
 }

@@ -12,6 +12,13 @@ func engineServices(store: Store, clock: DatabaseClock, logger: Logger) -> [any 
     ]
 }
 
+/// The Store's connection pool, and the watch that renews it after an outage, as the first
+/// service: it stops last.
+struct StoreService: Service {
+    let store: Store
+    func run() async throws { await store.run() }
+}
+
 /// Runs services in one group that shuts down gracefully on SIGTERM and SIGINT.
 func runServices(_ services: [any Service], logger: Logger) async throws {
     let group = ServiceGroup(

@@ -39,7 +39,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 store: store, gateway: try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger),
                 confinement: confinement),
             clock: clock, logger: logger)
-        try await runServices([store.client, ClockSync(clock: clock, store: store, logger: logger), worker], logger: logger)
+        try await runServices([StoreService(store: store), ClockSync(clock: clock, store: store, logger: logger), worker], logger: logger)
     }
 }
 

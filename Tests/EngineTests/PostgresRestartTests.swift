@@ -1,43 +1,9 @@
 import Foundation
-import Subprocess
 import RepriseTesting
 import Store
 import Testing
 import Workers
 import Workflow
-
-/// A cluster of the test's own, so restarting it disturbs no other test.
-struct OwnCluster {
-    let directory: String
-    let port: Int
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scripts/postgres.sh").path
-
-    init() {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("reprise-restart-\(UUID().uuidString.prefix(8))").path
-        // Below the ephemeral range (32768+): while the server is down, an outgoing connection
-        // could otherwise take its port and the restart would fail to bind.
-        port = 10_000 + Int.random(in: 0..<10_000)
-    }
-
-    func run(_ arguments: [String]) async throws {
-        let result = try await Subprocess.run(
-            .path("/bin/bash"), arguments: Arguments([Self.script] + arguments), output: .discarded, error: .string(limit: 65_536))
-        guard result.terminationStatus.isSuccess else {
-            throw TestEnvironmentError(message: "postgres.sh \(arguments) failed: \(result.standardError)")
-        }
-    }
-
-    func start() async throws -> String {
-        try await run(["start", directory, String(port)])
-        return "postgres://postgres@127.0.0.1:\(port)/postgres"
-    }
-    func stop() async throws { try await run(["stop", directory]) }
-    func destroy() async {
-        try? await stop()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-}
 
 @Suite("Postgres restart")
 struct PostgresRestartTests {

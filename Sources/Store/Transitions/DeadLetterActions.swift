@@ -22,7 +22,7 @@ extension Store {
         async throws -> [DeadLetter]
     {
         var letters: [DeadLetter] = []
-        for try await columns in try await client.execute(
+        for try await columns in try await pool.execute(
             DeadLettersTable.List(namespace: namespace, state: state, limit: limit, after: cursor.map { (deadAt: $0.0, id: $0.1) }), logger: logger)
         {
             letters.append(try DeadLettersTable.letter(columns))
@@ -32,7 +32,7 @@ extension Store {
 
     /// One dead letter.
     public func deadLetter(namespace: String, id: UUID) async throws -> DeadLetter {
-        for try await columns in try await client.execute(DeadLettersTable.Get(namespace: namespace, id: id), logger: logger) {
+        for try await columns in try await pool.execute(DeadLettersTable.Get(namespace: namespace, id: id), logger: logger) {
             return try DeadLettersTable.letter(columns)
         }
         throw Self.deadLetterNotFound(namespace: namespace, id: id)

@@ -70,7 +70,7 @@ extension Store {
     @discardableResult
     public func reapActivities(at now: Date, limit: Int = 200) async throws -> Int {
         var keys: [(UUID, String)] = []
-        for try await key in try await client.execute(ActivityTasksTable.Overdue(now: now, limit: Int64(limit)), logger: logger) { keys.append(key) }
+        for try await key in try await pool.execute(ActivityTasksTable.Overdue(now: now, limit: Int64(limit)), logger: logger) { keys.append(key) }
         var handled = 0
         for (runId, activityId) in keys {
             try await transaction { connection in

@@ -15,7 +15,7 @@ extension Store {
     @discardableResult
     public func fireDueTimers(at now: Date, limit: Int = 2000, runsPerTransaction: Int = 250) async throws -> Int {
         var due: [UUID] = []
-        for try await runId in try await client.execute(TimersTable.DueRuns(now: now, limit: limit), logger: logger) {
+        for try await runId in try await pool.execute(TimersTable.DueRuns(now: now, limit: limit), logger: logger) {
             due.append(runId)
         }
         // Batches hold disjoint runs, so they commit side by side on connections of their own.
@@ -77,7 +77,7 @@ extension Store {
     @discardableResult
     public func timeOutRuns(at now: Date, limit: Int = 100) async throws -> Int {
         var due: [UUID] = []
-        for try await runId in try await client.execute(ExecutionsTable.TimedOut(now: now, limit: limit), logger: logger) {
+        for try await runId in try await pool.execute(ExecutionsTable.TimedOut(now: now, limit: limit), logger: logger) {
             due.append(runId)
         }
         for runId in due {

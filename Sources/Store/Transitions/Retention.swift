@@ -31,7 +31,7 @@ extension Store {
     @discardableResult
     public func deleteExpiredRuns(at now: Date, batchSize: Int = 500) async throws -> Int {
         var count = 0
-        for try await _ in try await client.execute(DeleteExpiredRuns(now: now, batchSize: batchSize), logger: logger) { count += 1 }
+        for try await _ in try await pool.execute(DeleteExpiredRuns(now: now, batchSize: batchSize), logger: logger) { count += 1 }
         return count
     }
 }
