@@ -22,14 +22,19 @@ struct Availability {
         var unavailable: Duration = .zero
         /// From Postgres's return to the answer of the first start sent after it that succeeded.
         var startsAgain: Duration?
+        /// The same, for the starts sent to each server.
+        var startsAgainByServer: [Duration?] = []
         var idsWithTwoRuns = 0
 
         var line: String {
             "availability: \(sent) starts at 200/s over a Postgres restart, \(succeeded) 2xx, \(refused) 503, \(other.count) other;"
                 + " slowest answer \(Summary.format(Summary.seconds(slowest))) s; starts failed or slow (over 1 s) for \(Summary.format(Summary.seconds(unavailable))) s,"
-                + " starts succeeded again \(startsAgain.map { Summary.format(Summary.seconds($0)) } ?? "never") s after Postgres returned;"
+                + " starts succeeded again \(Self.format(startsAgain)) s after Postgres returned"
+                + " (\(startsAgainByServer.enumerated().map { "server-\($0) \(Self.format($1)) s" }.joined(separator: ", ")));"
                 + " \(idsWithTwoRuns) ids with two runs"
         }
+        static func format(_ duration: Duration?) -> String { duration.map { Summary.format(Summary.seconds($0)) } ?? "never" }
+
         var violations: [String] {
             other.prefix(5).map { "availability: \($0)" } + (slowest > .seconds(35) ? ["availability: an answer took \(slowest)"] : [])
                 + (startsAgain.map { $0 > .seconds(5) } ?? true ? ["availability: starts succeeded again only \(String(describing: startsAgain)) after Postgres returned"] : [])
@@ -38,6 +43,7 @@ struct Availability {
     }
 
     private struct Answer {
+        var server: Int
         var sent: ContinuousClock.Instant
         var status: Int
         var body: JSONValue
@@ -63,13 +69,14 @@ struct Availability {
                 let sent = begin + .milliseconds(n * 1000 / rate)
                 group.addTask {
                     let id = "available-\(n % pool)"
+                    let server = n % api.servers.count
                     let answer = await api.once(
-                        .POST, "\(ChaosAPI.base)/workflows", server: api.servers[n % api.servers.count],
+                        .POST, "\(ChaosAPI.base)/workflows", server: api.servers[server],
                         body: .object([
                             "workflowId": .string(id), "type": .string(Approval.name), "taskQueue": .string("main"), "input": .string(id),
                             "idConflictPolicy": .string("UseExisting"),
                         ]))
-                    return .answer(Answer(sent: sent, status: answer.status, body: answer.body, latency: ContinuousClock.now - sent))
+                    return .answer(Answer(server: server, sent: sent, status: answer.status, body: answer.body, latency: ContinuousClock.now - sent))
                 }
             }
             var events: [Event] = []
@@ -89,7 +96,11 @@ struct Availability {
         let bad = all.filter { !(200..<300).contains($0.status) || $0.latency > .seconds(1) }.map(\.sent)
         if let first = bad.min(), let last = bad.max() { result.unavailable = last - first }
         if let back {
-            result.startsAgain = all.filter { $0.sent >= back && (200..<300).contains($0.status) }.map { $0.sent + $0.latency - back }.min()
+            func startsAgain(_ answers: [Answer]) -> Duration? {
+                answers.filter { $0.sent >= back && (200..<300).contains($0.status) }.map { $0.sent + $0.latency - back }.min()
+            }
+            result.startsAgain = startsAgain(all)
+            result.startsAgainByServer = api.servers.indices.map { server in startsAgain(all.filter { $0.server == server }) }
         }
         let rows = try await store.client.query(
             "SELECT count(*)::int FROM (SELECT workflow_id FROM workflow_executions WHERE workflow_id LIKE 'available-%' GROUP BY 1 HAVING count(*) > 1) twice",

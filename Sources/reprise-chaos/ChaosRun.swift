@@ -29,6 +29,9 @@ struct ChaosRun: AsyncParsableCommand {
     @Option(help: "Where the processes' logs go.")
     var logs: String
 
+    @Flag(help: "Only the availability phase (starts at 200/s over a Postgres restart), to study it alone.")
+    var availabilityOnly = false
+
     @Option(help: "The seed of the load's and the faults' random choices (default: random).")
     var seed: UInt64?
 
@@ -83,6 +86,12 @@ struct ChaosRun: AsyncParsableCommand {
     private func exercise(
         system: System, store: Store, providerCalls: @Sendable () -> Int, random: inout SeededRandom, logger: Logger
     ) async throws -> Summary {
+        if availabilityOnly {
+            let availability = try await Availability(system: system, store: store, logger: logger).run(duration: quick ? .seconds(9) : .seconds(30))
+            var outcome = Checks.Outcome()
+            outcome.violations = availability.violations
+            return Summary(workflows: 0, faults: [], outcome: outcome, elapsed: .zero, availability: availability)
+        }
         let load = Load(api: system.api, database: store.client, logger: logger)
         let window: Duration = quick ? .seconds(20) : .seconds(150)
         let count = quick ? 80 : 480
