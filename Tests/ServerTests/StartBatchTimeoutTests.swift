@@ -7,9 +7,9 @@ import Workflow
 
 /// A batch of starts caught on a connection that never answers (PostgresNIO never answers a
 /// statement written to a connection Postgres closed under it; a black hole looks the same) is
-/// abandoned within seconds, so that the starts queued behind it are not held for the 30 s of
-/// every other database call. scripts/chaos found it: at 200 starts/s over a Postgres restart, one
-/// hung batch held every start for 30 s.
+/// abandoned after `startBatchTimeout`, not held for the 30 s of every other database call.
+/// scripts/chaos found it: at 200 starts/s over a Postgres restart, one hung batch held every start
+/// for 30 s.
 @Suite("Start batch timeout", .timeLimit(.minutes(2)))
 struct StartBatchTimeoutTests {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -35,8 +35,8 @@ struct StartBatchTimeoutTests {
             case .success: Issue.record("a start went through a connection that answers nothing")
             case .failure(let error): #expect(Store.isUnavailable(error), "\(error)")
             }
-            // The batch's own timeout is 5 s; every other call's is 30 s.
-            #expect(elapsed < .seconds(15), "the start was answered after \(elapsed)")
+            // The batch's own timeout is 15 s; every other call's is 30 s.
+            #expect(elapsed < .seconds(25), "the start was answered after \(elapsed)")
             await proxy.close()
         }
     }
