@@ -18,7 +18,8 @@ struct WorkerRegistryTests {
 
     /// The events a run's history holds that a worker without its type would have written.
     private func unknownTypeFailures(_ env: TestEnvironment, _ id: String) async throws -> [HistoryEvent] {
-        try await env.history(id).filter { [.workflowTaskFailed, .activityTaskFailed, .activityTaskDeadLettered].contains($0.eventType) }
+        let failures: Set<EventType> = [.workflowTaskFailed, .activityTaskFailed, .activityTaskDeadLettered]
+        return try await env.history(id).filter { failures.contains($0.eventType) }
     }
 
     @Test func twoWorkersWithDifferentRegistriesOnOneQueueEachRunOnlyTheirOwnTypes() async throws {
@@ -108,7 +109,11 @@ struct WorkerRegistryTests {
             // A killed worker says nothing: it is listed until its liveness runs out.
             await doomed.kill()
             #expect(try await live()["doomed"] != nil)
-            try await env.waitUntil("the dead worker expires", timeout: .seconds(30)) { try await live()["doomed"] == nil && live("other").isEmpty }
+            try await env.waitUntil("the dead worker expires", timeout: .seconds(30)) {
+                let inDefault = try await live()["doomed"]
+                let inOther = try await live("other")
+                return inDefault == nil && inOther.isEmpty
+            }
             // Its rows go with the next heartbeat in their namespace.
             #expect(try await heartbeatRows(env, identity: "doomed") == 2)
             env.launchWorker(identity: "sweeper", namespaces: ["default"], workflows: [AlphaFlow.self], activities: [])

@@ -1,6 +1,7 @@
 import Foundation
 import RepriseTesting
 import Testing
+import Workers
 import Workflow
 
 @testable import Server
@@ -24,7 +25,9 @@ struct WorkersAPITests {
             api.env.launchWorker(identity: "worker-of-b", namespaces: ["team-b"])
             let reader = try await api.token("default", "reader")
             try await api.env.waitUntil("both workers heartbeat") {
-                try await listed(api) == ["test-worker"] && listed(api, "team-b") == ["worker-of-b"]
+                let inDefault = try await listed(api)
+                let inB = try await listed(api, "team-b")
+                return inDefault == ["test-worker"] && inB == ["worker-of-b"]
             }
             let reply = try await api.send(.get, "\(Self.base)/workers", token: .some(reader))
             #expect(reply.status == 200, "\(reply.text)")
