@@ -58,9 +58,26 @@ struct GrowthFixture {
         _ = try? await store.client.query("CHECKPOINT")
     }
 
-    /// The plans of the engine's hot queries on the grown tables: the timer scan and the reaper's
-    /// scan (the polls are among ``HotPathStatements``). Each must use an index; a sequential scan grows with the tables.
+    /// The plans of the engine's hot queries on the grown tables: the dequeues (one (namespace,
+    /// type) of a poll, as `FairDequeue` reads it), the timer scan and the reaper's scan. Each must
+    /// use an index; a sequential scan grows with the tables.
     static let hotQueries: [(name: String, sql: String)] = [
+        (
+            "workflow task dequeue",
+            """
+            SELECT run_id FROM workflow_tasks WHERE task_queue = 'bench' AND namespace = 'default' AND workflow_type = 'Steps'
+                AND visible_at <= now()
+            ORDER BY visible_at LIMIT 32 FOR UPDATE SKIP LOCKED
+            """
+        ),
+        (
+            "activity task dequeue",
+            """
+            SELECT run_id, activity_id FROM activity_tasks WHERE task_queue = 'bench' AND namespace = 'default' AND activity_type = 'NoOp'
+                AND lease_owner IS NULL AND visible_at <= now()
+            ORDER BY visible_at LIMIT 64 FOR UPDATE SKIP LOCKED
+            """
+        ),
         ("due timers", "SELECT DISTINCT run_id FROM (SELECT run_id FROM timers WHERE fire_at <= now() ORDER BY fire_at LIMIT 500) t"),
         (
             "activity reaper",
@@ -77,7 +94,7 @@ struct GrowthFixture {
     static let grownTables = ["workflow_executions", "history_events", "workflow_tasks", "activity_tasks", "timers"]
 
     /// EXPLAIN of each hot query, and the generic plan (the one a prepared statement settles on)
-    /// of the hot-path statements (step, start, polls); prints the plans to standard error.
+    /// of the batched step and start statements; prints the plans to standard error.
     ///
     /// - Returns: the names of the queries whose plan scans a grown table sequentially.
     static func sequentialScans(_ store: Store) async throws -> [String] {

@@ -97,16 +97,13 @@ struct CompleteSteps: DescribedStatement {
     }
 }
 
-/// The hot-path statements' SQL (the batched step and start, and the polls), for the benchmark to
-/// show their plans on grown tables.
+/// The batched hot-path statements' SQL, for the benchmark to show their plans on grown tables.
 package enum HotPathStatements {
     /// Name, SQL, and the number of parameters.
     package static var all: [(name: String, sql: String, parameters: Int)] {
         [
             ("step (CompleteSteps)", CompleteSteps.statement.sql, CompleteSteps.statement.parameterCount),
             ("start (StartRuns)", StartRuns.statement.sql, StartRuns.statement.parameterCount),
-            ("workflow task poll (WorkflowTasksTable.Poll)", WorkflowTasksTable.Poll.statement.sql, WorkflowTasksTable.Poll.statement.parameterCount),
-            ("activity task poll (ActivityTasksTable.Poll)", ActivityTasksTable.Poll.statement.sql, ActivityTasksTable.Poll.statement.parameterCount),
         ]
     }
 }
