@@ -4,7 +4,8 @@
 enum Migrations {
     static let engine = MigrationSet(
         owner: MigrationSet.engineOwner,
-        versions: [.init(1, version1), .init(2, version2), .init(5, version5), .init(8, version8), .init(9, version9), .init(10, version10),
+        versions: [
+            .init(1, version1), .init(2, version2), .init(5, version5), .init(8, version8), .init(9, version9), .init(10, version10),
             .init(12, version12),
         ])
 

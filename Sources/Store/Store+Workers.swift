@@ -60,12 +60,19 @@ public struct ServedWorkflowType: Sendable, Hashable {
 extension Store {
     /// The most workers a listing returns.
     public static let maxListedWorkers = 1000
+    /// The longest identity and build a heartbeat takes, in bytes.
+    public static let maxWorkerLabelBytes = 200
 
     /// Records a heartbeat: the worker is live, with what it announces, for `liveFor` from now;
     /// and deletes other workers' expired rows in its namespaces.
     ///
-    /// - Throws: ``StoreError`` `InvalidArgument` when `liveFor` is not positive or the worker serves no namespace.
+    /// - Throws: ``StoreError`` `InvalidArgument` when `liveFor` is not positive, the worker serves
+    ///   no namespace, or its identity or build is empty or longer than ``maxWorkerLabelBytes``.
     public func recordWorkerHeartbeat(_ heartbeat: WorkerHeartbeat, liveFor: Duration) async throws {
+        for (label, value) in [("identity", heartbeat.identity), ("build", heartbeat.build)]
+        where !(1...Self.maxWorkerLabelBytes).contains(value.utf8.count) {
+            throw StoreError(.invalidArgument, "a worker's \(label) must have 1 to \(Self.maxWorkerLabelBytes) bytes, got \(value.utf8.count)")
+        }
         guard liveFor > .zero else { throw StoreError(.invalidArgument, "a worker heartbeat's liveness window must be positive, got \(liveFor)") }
         guard !heartbeat.namespaces.isEmpty else { throw StoreError(.invalidArgument, "a worker heartbeat must name at least one namespace") }
         for try await _ in try await pool.execute(WorkerHeartbeatsTable.Beat(heartbeat: heartbeat, liveForSeconds: liveFor.seconds), logger: logger) {}

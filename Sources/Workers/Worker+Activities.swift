@@ -189,7 +189,7 @@ extension Worker {
             return DecidedStep(
                 expectedNextEventId: cached.nextEventId, taskQueue: configuration.taskQueue, events: events,
                 commands: try activateWatched(cached.run, with: cached.unseen + events, logger: logger),
-                eager: eagerActivities(limit: 1),
+                eager: eagerLease(limit: 1),
                 callTimeout: configuration.databaseCallTimeout)
         } catch {
             logger.debug("Inline workflow task failed; queued for a fresh replay", metadata: ["error": "\(String(reflecting: error))"])

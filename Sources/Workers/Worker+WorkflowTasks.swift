@@ -53,7 +53,7 @@ extension Worker {
             }
             let commands = try activateWatched(current, with: events + [started], logger: logger)
             let reserved = reserveActivitySlots(for: commands, on: task.taskQueue)
-            let eager = reserved > 0 ? eagerActivities(limit: reserved) : nil
+            let eager = reserved > 0 ? eagerLease(limit: reserved) : nil
             let completion: WorkflowTaskCompletion
             do {
                 completion = try await abandoning(after: timeout) {
@@ -93,8 +93,8 @@ extension Worker {
 
     /// Lets a completion or a start lease to this worker up to `limit` of the activities it
     /// schedules: on its queue, of its registered types.
-    func eagerActivities(limit: Int) -> EagerActivities {
-        EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: limit, activityTypes: Set(activityTypes))
+    func eagerLease(limit: Int) -> EagerActivities {
+        EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: limit, activityTypes: registeredActivities)
     }
 
     /// Takes free activity slots for the activities these commands schedule on this worker's queue
@@ -104,7 +104,7 @@ extension Worker {
     private func reserveActivitySlots(for commands: [Command], on workflowQueue: String) -> Int {
         var wanted = 0
         for case .scheduleActivity(let command) in commands
-        where (command.options.taskQueue ?? workflowQueue) == configuration.taskQueue && activities[command.activityType] != nil {
+        where (command.options.taskQueue ?? workflowQueue) == configuration.taskQueue && registeredActivities.contains(command.activityType) {
             wanted += 1
         }
         var reserved = 0

@@ -78,6 +78,7 @@ public final class Worker: Service, Sendable {
     /// The registered types, which the polls ask for: the worker takes no task it cannot run.
     let workflowTypes: [String]
     let activityTypes: [String]
+    let registeredActivities: Set<String>
     let clock: any EngineClock
     let logger: Logger
     let tracker: WorkTracker
@@ -121,6 +122,7 @@ public final class Worker: Service, Sendable {
         self.activities = activities
         self.workflowTypes = workflows.names
         self.activityTypes = activities.names
+        self.registeredActivities = Set(activities.names)
         self.clock = clock
         self.tracker = tracker
         self.cache = RunCache(capacity: configuration.runCacheSize)

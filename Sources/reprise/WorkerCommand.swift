@@ -34,7 +34,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let store = try Store(url: url, logger: logger)
         var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
         configuration.maxConcurrentActivities = concurrency
-        if let build { configuration.build = build }
+        if let build {
+            guard (1...Store.maxWorkerLabelBytes).contains(build.utf8.count) else {
+                throw ValidationError("--build must have 1 to \(Store.maxWorkerLabelBytes) bytes")
+            }
+            configuration.build = build
+        }
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
         logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
         let worker = Worker(
