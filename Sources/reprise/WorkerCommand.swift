@@ -30,16 +30,14 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = bootstrapLogging(label: "reprise.worker")
         let url = try databaseURL ?? requiredDatabaseURL()
         let served = try Self.served(namespaces)
+        if let build, !(1...Store.maxWorkerLabelBytes).contains(build.utf8.count) {
+            throw ValidationError("--build must have 1 to \(Store.maxWorkerLabelBytes) bytes, got \(build.utf8.count)")
+        }
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
         var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
         configuration.maxConcurrentActivities = concurrency
-        if let build {
-            guard (1...Store.maxWorkerLabelBytes).contains(build.utf8.count) else {
-                throw ValidationError("--build must have 1 to \(Store.maxWorkerLabelBytes) bytes")
-            }
-            configuration.build = build
-        }
+        if let build { configuration.build = build }
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
         logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
         let worker = Worker(

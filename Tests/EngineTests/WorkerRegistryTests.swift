@@ -121,6 +121,23 @@ struct WorkerRegistryTests {
         }
     }
 
+    @Test func aHeartbeatWithoutANamespaceOrWithAnOversizedLabelIsRefused() async throws {
+        try await TestEnvironment.run(workflows: [], startWorker: false, skipTime: false) { env in
+            let good = WorkerHeartbeat(identity: "w", namespaces: ["default"], taskQueue: "q", workflowTypes: [], activityTypes: [], build: "b")
+            var bad = [good, good, good]
+            bad[0].namespaces = []
+            bad[1].identity = ""
+            bad[2].build = String(repeating: "b", count: Store.maxWorkerLabelBytes + 1)
+            for heartbeat in bad {
+                await #expect(throws: StoreError.self) { try await env.store.recordWorkerHeartbeat(heartbeat, liveFor: .seconds(5)) }
+            }
+            await #expect(throws: StoreError.self) { try await env.store.recordWorkerHeartbeat(good, liveFor: .zero) }
+            #expect(try await env.store.liveWorkers(namespace: "default").isEmpty)
+            try await env.store.recordWorkerHeartbeat(good, liveFor: .seconds(5))
+            #expect(try await env.store.liveWorkers(namespace: "default").map(\.identity) == ["w"])
+        }
+    }
+
     /// Rows of `identity` in `worker_heartbeats`, live or not.
     private func heartbeatRows(_ env: TestEnvironment, identity: String) async throws -> Int {
         var count = 0

@@ -53,4 +53,13 @@ struct WorkerListCommandTests {
             #expect(serverStatus == .exited(0))
         }
     }
+
+    @Test func aBuildTooLongOrEmptyIsRefusedAtStartup() async throws {
+        let cli = CLI(port: 1, token: nil)
+        for build in ["", String(repeating: "b", count: 201)] {
+            let refused = try await cli.run(["worker", "--database-url", "postgres://nobody@127.0.0.1:1/none", "--build", build], client: false)
+            #expect(refused.code != 0)
+            #expect(refused.err.contains("--build must have 1 to 200 bytes"), "\(refused.err)")
+        }
+    }
 }
