@@ -32,7 +32,8 @@ final class LiveWorkers: Sendable {
         let wanted = ServedWorkflowType(namespace: namespace, taskQueue: taskQueue, workflowType: workflowType)
         guard served.withLock({ $0.map { !$0.contains(wanted) } }) == true else { return [] }
         return [
-            "no live worker serves workflow type \"\(workflowType)\" on task queue \"\(taskQueue)\" in namespace \"\(namespace)\": the run waits until one does (see `reprise worker list`)"
+            "no live worker serves workflow type \"\(workflowType)\" on task queue \"\(taskQueue)\" in namespace \"\(namespace)\": "
+                + "the run waits until one does (see `reprise worker list`)"
         ]
     }
 

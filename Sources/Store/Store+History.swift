@@ -47,8 +47,8 @@ extension Store {
         var didInsert = false
         for try await _ in try await connection.execute(
             WorkflowTasksTable.Insert(
-                runId: run.runId, namespace: run.namespace, taskQueue: run.taskQueue, workflowType: run.workflowType, scheduledEventId: run.nextEventId,
-                visibleAt: now),
+                runId: run.runId, namespace: run.namespace, taskQueue: run.taskQueue, workflowType: run.workflowType,
+                scheduledEventId: run.nextEventId, visibleAt: now),
             logger: logger)
         {
             didInsert = true

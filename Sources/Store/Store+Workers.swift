@@ -75,7 +75,8 @@ extension Store {
         }
         guard liveFor > .zero else { throw StoreError(.invalidArgument, "a worker heartbeat's liveness window must be positive, got \(liveFor)") }
         guard !heartbeat.namespaces.isEmpty else { throw StoreError(.invalidArgument, "a worker heartbeat must name at least one namespace") }
-        for try await _ in try await pool.execute(WorkerHeartbeatsTable.Beat(heartbeat: heartbeat, liveForSeconds: liveFor.seconds), logger: logger) {}
+        let beat = WorkerHeartbeatsTable.Beat(heartbeat: heartbeat, liveForSeconds: liveFor.seconds)
+        for try await _ in try await pool.execute(beat, logger: logger) {}
     }
 
     /// Deletes a worker's heartbeat rows, for a worker that stops: it leaves the list at once.
