@@ -141,15 +141,18 @@ public final class TestEnvironment: Sendable {
     }
 
     /// Starts another worker on the environment's task queue; for `namespaces` when given, else
-    /// for the configured ones.
+    /// for the configured ones; with its own `workflows` and `activities` when given (a worker
+    /// takes only the types it registered), else the environment's.
     @discardableResult
-    public func launchWorker(identity: String? = nil, namespaces: [String]? = nil) -> RunningWorker {
+    public func launchWorker(
+        identity: String? = nil, namespaces: [String]? = nil, workflows: [any Workflow.Type]? = nil, activities: [any Activity]? = nil
+    ) -> RunningWorker {
         var configuration = workerConfiguration
         if let identity { configuration.identity = identity }
         if let namespaces { configuration.namespaces = namespaces }
         let worker = Worker(
-            store: store, configuration: configuration, workflows: workflows, activities: activities, clock: clock, tracker: tracker,
-            logger: logger)
+            store: store, configuration: configuration, workflows: workflows.map { WorkflowRegistry($0) } ?? self.workflows,
+            activities: activities.map { ActivityRegistry($0) } ?? self.activities, clock: clock, tracker: tracker, logger: logger)
         let running = RunningWorker(worker: worker, logger: logger)
         workers.withLock { $0[UUID()] = running }
         return running

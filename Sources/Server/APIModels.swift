@@ -20,6 +20,9 @@ enum API {
     struct StartResponse: Encodable {
         var workflowId: String
         var runId: UUID
+        /// What the caller should know about the run: that no live worker serves its type on its
+        /// queue, say. Empty when nothing.
+        var warnings: [String]
     }
 
     struct ListResponse: Encodable {
@@ -50,7 +53,8 @@ enum API {
         var failure: Failure?
         var historyLength: Int64
         var historyBytes: Int64
-        /// What the run is close to (a long or large history); empty when nothing.
+        /// What the run is close to (a long or large history), and, while it is open, that no live
+        /// worker serves its type on its queue; empty when nothing.
         var warnings: [String]
         var pendingActivities: [PendingActivityBody]
         var pendingTimers: [PendingTimer]

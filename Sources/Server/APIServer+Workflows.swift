@@ -22,8 +22,9 @@ extension APIServer {
                     labels: [("namespace", namespace)]
                 ).increment()
             }
+            let warnings = liveWorkers.warnings(namespace: namespace, taskQueue: start.taskQueue, workflowType: start.workflowType)
             return try JSONBody.response(
-                API.StartResponse(workflowId: body.workflowId, runId: result.runId), status: result.started ? .created : .ok)
+                API.StartResponse(workflowId: body.workflowId, runId: result.runId, warnings: warnings), status: result.started ? .created : .ok)
         }
 
         workflows.get { request, context in
@@ -50,7 +51,10 @@ extension APIServer {
             let (namespace, workflowId) = try workflowParameters(context)
             try await authorize(request, namespace: namespace, needs: .reader)
             let runId = try Self.runId(request)
-            let description = try await database { [store] in try await store.describe(namespace: namespace, workflowId: workflowId, runId: runId) }
+            var description = try await database { [store] in try await store.describe(namespace: namespace, workflowId: workflowId, runId: runId) }
+            if description.status.isOpen {
+                description.warnings += liveWorkers.warnings(namespace: namespace, taskQueue: description.taskQueue, workflowType: description.type)
+            }
             return try JSONBody.response(API.DescribeResponse(description))
         }
 

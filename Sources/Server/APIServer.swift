@@ -48,6 +48,9 @@ public struct APIServer: Sendable {
         /// `application/json`, so that neither a cross-site request nor DNS rebinding from a page
         /// the developer has open can reach the API.
         public var loopbackOnly = false
+        /// How often the server reloads which workflow types live workers serve, which a start and
+        /// `describe` check for their warning (docs/workers.md).
+        public var liveWorkersRefresh: Duration = .seconds(1)
 
         public init(insecure: Bool = false, adminToken: String? = nil) {
             self.insecure = insecure
@@ -63,6 +66,7 @@ public struct APIServer: Sendable {
     let logger: Logger
     let historyWatch: HistoryWatch
     let starter: any WorkflowStarter
+    let liveWorkers = LiveWorkers()
 
     /// - Parameter starter: what starts runs: by default the store; a worker in the same process
     ///   runs the first workflow task of its queue's runs inside their start.
@@ -90,14 +94,19 @@ public struct APIServer: Sendable {
         addWorkflowRoutes(to: router)
         addDeadLetterRoutes(to: router)
         addAdminRoutes(to: router)
+        addWorkerRoutes(to: router)
         addLLMRoutes(to: router)
         return router
     }
 
     /// What the routes need running beside them: the watch that wakes history long-polls when their
-    /// run closes or grows. Without it they still answer, by polling once a second.
+    /// run closes or grows (without it they still answer, by polling once a second), and the
+    /// refresh of the live workers' types (without it no start is warned about).
     public var services: [any Service] {
-        [historyWatch.service(store: store, databaseCallTimeout: configuration.databaseCallTimeout, logger: logger)]
+        [
+            historyWatch.service(store: store, databaseCallTimeout: configuration.databaseCallTimeout, logger: logger),
+            liveWorkers.service(store: store, interval: configuration.liveWorkersRefresh, timeout: configuration.databaseCallTimeout, logger: logger),
+        ]
     }
 
     /// The application serving the router on `host:port`, with ``services``.

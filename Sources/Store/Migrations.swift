@@ -4,7 +4,10 @@
 enum Migrations {
     static let engine = MigrationSet(
         owner: MigrationSet.engineOwner,
-        versions: [.init(1, version1), .init(2, version2), .init(5, version5), .init(8, version8), .init(9, version9), .init(10, version10)])
+        versions: [
+            .init(1, version1), .init(2, version2), .init(5, version5), .init(8, version8), .init(9, version9), .init(10, version10),
+            .init(12, version12),
+        ])
 
     /// An arbitrary constant that names Reprise's migration lock.
     static let advisoryLockKey: Int64 = 0x5265_7072_6973_65

@@ -78,15 +78,17 @@ extension Store {
         return (row, leased)
     }
 
-    /// Leases up to `limit` ready activity tasks of a queue in the given namespaces, in one
-    /// statement, shared fairly among the namespaces (``FairDequeue``).
+    /// Leases up to `limit` ready activity tasks of a queue in the given namespaces and of the
+    /// given activity types (the ones the worker registered), in one statement, shared fairly
+    /// among the namespaces (``FairDequeue``).
     ///
     /// - Throws: ``StoreError`` `InvalidArgument` when `namespaces` is empty.
-    public func pollActivityTasks(taskQueue: String, namespaces: [String] = ["default"], owner: String, limit: Int, at now: Date) async throws
-        -> [ActivityTask]
-    {
+    public func pollActivityTasks(
+        taskQueue: String, namespaces: [String] = ["default"], activityTypes: [String], owner: String, limit: Int, at now: Date
+    ) async throws -> [ActivityTask] {
         var tasks: [ActivityTask] = []
-        let poll = ActivityTasksTable.Poll(now: now, taskQueue: taskQueue, namespaces: namespaces, limit: Int64(limit), owner: owner)
+        let poll = ActivityTasksTable.Poll(
+            now: now, taskQueue: taskQueue, namespaces: namespaces, activityTypes: activityTypes, limit: Int64(limit), owner: owner)
         for try await task in try await pool.execute(poll, logger: logger) { tasks.append(task) }
         return tasks
     }

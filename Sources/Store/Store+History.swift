@@ -46,7 +46,9 @@ extension Store {
         guard run.status == .running else { return }
         var didInsert = false
         for try await _ in try await connection.execute(
-            WorkflowTasksTable.Insert(runId: run.runId, namespace: run.namespace, taskQueue: run.taskQueue, scheduledEventId: run.nextEventId, visibleAt: now),
+            WorkflowTasksTable.Insert(
+                runId: run.runId, namespace: run.namespace, taskQueue: run.taskQueue, workflowType: run.workflowType,
+                scheduledEventId: run.nextEventId, visibleAt: now),
             logger: logger)
         {
             didInsert = true

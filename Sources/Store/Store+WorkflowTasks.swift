@@ -46,28 +46,38 @@ public struct EagerActivities: Sendable {
     public var taskQueue: String
     /// How many the worker can start now.
     public var limit: Int
+    /// Only activities of these types (the ones the worker registered) are taken.
+    public var activityTypes: Set<String>
 
-    public init(owner: String, taskQueue: String, limit: Int) {
+    public init(owner: String, taskQueue: String, limit: Int, activityTypes: Set<String>) {
         self.owner = owner
         self.taskQueue = taskQueue
         self.limit = limit
+        self.activityTypes = activityTypes
+    }
+
+    /// Whether the worker can take this scheduled activity now, with `taken` already taken.
+    func takes(_ scheduled: HistoryEvent.ActivityTaskScheduledAttributes, taken: Int) -> Bool {
+        taken < limit && scheduled.taskQueue == taskQueue && activityTypes.contains(scheduled.activityType)
     }
 }
 
 extension Store {
-    /// Leases up to `limit` ready workflow tasks of a queue in the given namespaces, in one
-    /// statement, shared fairly among the namespaces (``FairDequeue``; the first given goes first
-    /// within a round). A task whose lease expired is ready again, with its
+    /// Leases up to `limit` ready workflow tasks of a queue in the given namespaces and of the given
+    /// workflow types (the ones the worker registered: it never takes a run it cannot replay), in
+    /// one statement, shared fairly among the namespaces (``FairDequeue``; the first given goes
+    /// first within a round). A task whose lease expired is ready again, with its
     /// ``WorkflowTask/expiredLeaseOwner`` set.
     ///
     /// - Throws: ``StoreError`` `InvalidArgument` when `namespaces` is empty.
     public func pollWorkflowTasks(
-        taskQueue: String, namespaces: [String] = ["default"], owner: String, limit: Int, leaseDuration: Duration, at now: Date
+        taskQueue: String, namespaces: [String] = ["default"], workflowTypes: [String], owner: String, limit: Int, leaseDuration: Duration,
+        at now: Date
     ) async throws -> [WorkflowTask] {
         var tasks: [WorkflowTask] = []
         let poll = WorkflowTasksTable.Poll(
-            now: now, taskQueue: taskQueue, namespaces: namespaces, limit: Int64(limit), leaseUntil: now.addingTimeInterval(leaseDuration.seconds),
-            owner: owner)
+            now: now, taskQueue: taskQueue, namespaces: namespaces, workflowTypes: workflowTypes, limit: Int64(limit),
+            leaseUntil: now.addingTimeInterval(leaseDuration.seconds), owner: owner)
         for try await task in try await pool.execute(poll, logger: logger) { tasks.append(task) }
         return tasks
     }

@@ -7,12 +7,14 @@ import Workflow
 
 extension Worker {
     func pollActivityTasks() async {
+        // A worker of workflows only takes no activity task.
+        guard !activityTypes.isEmpty else { return }
         await pollLoop(
             slots: configuration.maxConcurrentActivities, inFlight: activitySlots, slotFreed: activitySlotFreed, wakeup: activityWakeup,
             poll: { limit in
                 try await self.store.pollActivityTasks(
                     taskQueue: self.configuration.taskQueue, namespaces: self.servedInTurn(self.activityPollTurn),
-                    owner: self.configuration.identity, limit: limit, at: self.clock.now)
+                    activityTypes: self.activityTypes, owner: self.configuration.identity, limit: limit, at: self.clock.now)
             },
             handle: { task in await self.execute(task) })
     }
@@ -187,7 +189,7 @@ extension Worker {
             return DecidedStep(
                 expectedNextEventId: cached.nextEventId, taskQueue: configuration.taskQueue, events: events,
                 commands: try activateWatched(cached.run, with: cached.unseen + events, logger: logger),
-                eager: EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1),
+                eager: eagerLease(limit: 1),
                 callTimeout: configuration.databaseCallTimeout)
         } catch {
             logger.debug("Inline workflow task failed; queued for a fresh replay", metadata: ["error": "\(String(reflecting: error))"])

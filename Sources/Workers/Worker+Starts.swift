@@ -31,7 +31,7 @@ extension Worker: WorkflowStarter {
         let reserved = activitySlots.tryBegin(limit: configuration.maxConcurrentActivities)
         let firstTask = DecidedFirstTask(
             run: new, identity: configuration.identity, commands: commands,
-            eager: reserved ? EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: 1) : nil)
+            eager: reserved ? eagerLease(limit: 1) : nil)
         let started: (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
         do {
             started = try await store.startWorkflow(request, at: now, firstTask: firstTask)

@@ -6,12 +6,14 @@ import Workflow
 
 extension Worker {
     func pollWorkflowTasks() async {
+        // A worker of activities only takes no workflow task.
+        guard !workflowTypes.isEmpty else { return }
         await pollLoop(
             slots: configuration.maxConcurrentWorkflowTasks, wakeup: workflowWakeup,
             poll: { limit in
                 try await self.store.pollWorkflowTasks(
                     taskQueue: self.configuration.taskQueue, namespaces: self.servedInTurn(self.workflowPollTurn),
-                    owner: self.configuration.identity, limit: limit,
+                    workflowTypes: self.workflowTypes, owner: self.configuration.identity, limit: limit,
                     leaseDuration: self.configuration.workflowTaskLease, at: self.clock.now)
             },
             handle: { task in await self.process(task) })
@@ -51,7 +53,7 @@ extension Worker {
             }
             let commands = try activateWatched(current, with: events + [started], logger: logger)
             let reserved = reserveActivitySlots(for: commands, on: task.taskQueue)
-            let eager = reserved > 0 ? EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: reserved) : nil
+            let eager = reserved > 0 ? eagerLease(limit: reserved) : nil
             let completion: WorkflowTaskCompletion
             do {
                 completion = try await abandoning(after: timeout) {
@@ -89,12 +91,20 @@ extension Worker {
         return logger
     }
 
-    /// Takes free activity slots for the activities these commands schedule on this worker's queue.
+    /// Lets a completion or a start lease to this worker up to `limit` of the activities it
+    /// schedules: on its queue, of its registered types.
+    func eagerLease(limit: Int) -> EagerActivities {
+        EagerActivities(owner: configuration.identity, taskQueue: configuration.taskQueue, limit: limit, activityTypes: registeredActivities)
+    }
+
+    /// Takes free activity slots for the activities these commands schedule on this worker's queue
+    /// and can run.
     ///
     /// - Returns: how many were taken.
     private func reserveActivitySlots(for commands: [Command], on workflowQueue: String) -> Int {
         var wanted = 0
-        for case .scheduleActivity(let command) in commands where (command.options.taskQueue ?? workflowQueue) == configuration.taskQueue {
+        for case .scheduleActivity(let command) in commands
+        where (command.options.taskQueue ?? workflowQueue) == configuration.taskQueue && registeredActivities.contains(command.activityType) {
             wanted += 1
         }
         var reserved = 0

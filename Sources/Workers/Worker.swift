@@ -7,7 +7,9 @@ import Workflow
 
 /// Polls one task queue in the namespaces it serves and runs their workflow tasks and activity
 /// tasks, with bounded concurrency. It never takes a task of another namespace (issue 15): a run
-/// started in namespace A on a queue a namespace-B worker serves waits for an A worker.
+/// started in namespace A on a queue a namespace-B worker serves waits for an A worker. Nor a task
+/// of a type it has not registered (issue 18): workers with different registries share a queue,
+/// each running its own types. It announces itself with a heartbeat while it runs (docs/workers.md).
 ///
 /// ## Usage
 /// ```swift
@@ -50,6 +52,18 @@ public final class Worker: Service, Sendable {
         public var gracefulShutdownTimeout: Duration = .seconds(30)
         /// The least time between two heartbeats sent to Postgres for one attempt.
         public var heartbeatThrottle: Duration = .seconds(1)
+        /// The build the worker announces (`reprise worker list`): a version string of the
+        /// deployment, or else ``defaultBuild``.
+        public var build: String = Configuration.defaultBuild
+        /// How often the worker announces itself: its identity, queue, types and build
+        /// (docs/workers.md).
+        public var workerHeartbeatInterval: Duration = .seconds(5)
+        /// How long after its last announcement the worker still counts as live: four intervals,
+        /// so that one slow or lost heartbeat does not take it off the list.
+        public var workerLiveness: Duration = .seconds(20)
+
+        /// The build a worker announces when none is given: Reprise's version.
+        public static let defaultBuild = "reprise-0.1.0"
 
         public init(taskQueue: String, namespaces: [String] = ["default"]) {
             self.taskQueue = taskQueue
@@ -61,6 +75,10 @@ public final class Worker: Service, Sendable {
     let configuration: Configuration
     let workflows: WorkflowRegistry
     let activities: ActivityRegistry
+    /// The registered types, which the polls ask for: the worker takes no task it cannot run.
+    let workflowTypes: [String]
+    let activityTypes: [String]
+    let registeredActivities: Set<String>
     let clock: any EngineClock
     let logger: Logger
     let tracker: WorkTracker
@@ -102,6 +120,9 @@ public final class Worker: Service, Sendable {
         self.configuration = configuration
         self.workflows = workflows
         self.activities = activities
+        self.workflowTypes = workflows.names
+        self.activityTypes = activities.names
+        self.registeredActivities = Set(activities.names)
         self.clock = clock
         self.tracker = tracker
         self.cache = RunCache(capacity: configuration.runCacheSize)
@@ -147,6 +168,7 @@ public final class Worker: Service, Sendable {
                 await listener.run()
                 self.logger.debug("Notification listener stopped")
             }
+            group.addTask { await self.announce() }
             // The pollers end on graceful shutdown once their tasks are done; then the listener stops.
             await withDiscardingTaskGroup { pollers in
                 pollers.addTask {
@@ -171,6 +193,8 @@ public final class Worker: Service, Sendable {
             }
             group.cancelAll()
         }
+        // Stopped gracefully: off the list at once. A killed worker's rows expire instead.
+        if !Task.isCancelled { await withdraw() }
     }
 
     /// A bounded poll loop: leases as many tasks as there are free slots and runs each in a child

@@ -32,8 +32,8 @@ struct GrowthFixture {
             """)
         try await store.client.query(
             """
-            INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
-            SELECT gen_random_uuid(), 'default', 'elsewhere', 2, now() - interval '1 minute' FROM generate_series(1, \(queuedTasks))
+            INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
+            SELECT gen_random_uuid(), 'default', 'elsewhere', 'Steps', 2, now() - interval '1 minute' FROM generate_series(1, \(queuedTasks))
             """)
         try await store.client.query(
             """
@@ -58,17 +58,23 @@ struct GrowthFixture {
         _ = try? await store.client.query("CHECKPOINT")
     }
 
-    /// The plans of the engine's hot queries on the grown tables: the dequeues, the timer scan and
-    /// the reaper's scan. Each must use an index; a sequential scan grows with the tables.
+    /// The plans of the engine's hot queries on the grown tables: the dequeues (one (namespace,
+    /// type) of a poll, as `FairDequeue` reads it), the timer scan and the reaper's scan. Each must
+    /// use an index; a sequential scan grows with the tables.
     static let hotQueries: [(name: String, sql: String)] = [
         (
             "workflow task dequeue",
-            "SELECT run_id FROM workflow_tasks WHERE task_queue = 'bench' AND visible_at <= now() ORDER BY visible_at LIMIT 32 FOR UPDATE SKIP LOCKED"
+            """
+            SELECT run_id FROM workflow_tasks WHERE task_queue = 'bench' AND namespace = 'default' AND workflow_type = 'Steps'
+                AND visible_at <= now()
+            ORDER BY visible_at LIMIT 32 FOR UPDATE SKIP LOCKED
+            """
         ),
         (
             "activity task dequeue",
             """
-            SELECT run_id, activity_id FROM activity_tasks WHERE task_queue = 'bench' AND lease_owner IS NULL AND visible_at <= now()
+            SELECT run_id, activity_id FROM activity_tasks WHERE task_queue = 'bench' AND namespace = 'default' AND activity_type = 'NoOp'
+                AND lease_owner IS NULL AND visible_at <= now()
             ORDER BY visible_at LIMIT 64 FOR UPDATE SKIP LOCKED
             """
         ),

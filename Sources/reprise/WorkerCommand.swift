@@ -7,7 +7,7 @@ import Workers
 /// `reprise worker`: polls a task queue for the registered workflows and activities.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "worker", abstract: "Run a worker for the samples and the built-in activities.")
+        commandName: "worker", abstract: "Run a worker for the samples and the built-in activities.", subcommands: [WorkerListCommand.self])
 
     @Option(help: "The database. Env: DATABASE_URL.")
     var databaseURL: String?
@@ -23,14 +23,21 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Activity attempts in flight at once.")
     var concurrency = 64
 
+    @Option(help: "The build the worker announces in `reprise worker list` (default: Reprise's version).")
+    var build: String?
+
     func run() async throws {
         let logger = bootstrapLogging(label: "reprise.worker")
         let url = try databaseURL ?? requiredDatabaseURL()
         let served = try Self.served(namespaces)
+        if let build, !(1...Store.maxWorkerLabelBytes).contains(build.utf8.count) {
+            throw ValidationError("--build must have 1 to \(Store.maxWorkerLabelBytes) bytes, got \(build.utf8.count)")
+        }
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
         var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
         configuration.maxConcurrentActivities = concurrency
+        if let build { configuration.build = build }
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
         logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
         let worker = Worker(

@@ -60,7 +60,7 @@ struct EagerStartTests {
             #expect(description.result == .string("done x"))
             #expect(worker.statistics.eagerStarts == 1)
             let tasks = try await env.store.pollWorkflowTasks(
-                taskQueue: env.taskQueue, owner: "probe", limit: 10, leaseDuration: .seconds(5), at: env.clock.now)
+                taskQueue: env.taskQueue, workflowTypes: [Immediate.name], owner: "probe", limit: 10, leaseDuration: .seconds(5), at: env.clock.now)
             #expect(tasks.isEmpty)
             #expect(try await env.history("now").last?.eventType == .workflowExecutionCompleted)
         }

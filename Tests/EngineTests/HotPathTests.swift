@@ -26,7 +26,7 @@ struct HotPathTests {
             #expect(running.worker.statistics.eagerActivities == 3, "history: \(history)")
             #expect(running.worker.statistics.inlineWorkflowTasks == 3, "history: \(history)")
             // Nothing was left to poll.
-            let leftovers = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, owner: "probe", limit: 10, at: env.clock.now)
+            let leftovers = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, activityTypes: [Greet.name], owner: "probe", limit: 10, at: env.clock.now)
             #expect(leftovers.isEmpty)
         }
     }
@@ -36,14 +36,14 @@ struct HotPathTests {
     private func firstTask(_ env: TestEnvironment, _ id: String, commands: [Command], eagerLimit: Int) async throws -> WorkflowTaskCompletion {
         try await env.start(ThreeSteps.self, id: id, input: id)
         let tasks = try await env.store.pollWorkflowTasks(
-            taskQueue: env.taskQueue, owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
+            taskQueue: env.taskQueue, workflowTypes: [ThreeSteps.name, BuggySecondStep.name], owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
         let task = try #require(tasks.first)
         let started = HistoryEvent(
             eventId: task.nextEventId, eventTime: env.clock.now,
             attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId, identity: "w")))
         return try await env.store.completeWorkflowTask(
             task, started: started, commands: commands, identity: "w",
-            eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: eagerLimit), at: env.clock.now)
+            eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: eagerLimit, activityTypes: [Greet.name]), at: env.clock.now)
     }
 
     private func schedule(_ seq: Int) -> Command {
@@ -56,7 +56,7 @@ struct HotPathTests {
             #expect(completion.eagerActivities.map(\.activityId) == ["1"])
             #expect(completion.eagerActivities.first?.info.attempt == 1)
             // The other one waits on the queue for any worker.
-            let polled = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, owner: "other", limit: 10, at: env.clock.now)
+            let polled = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, activityTypes: [Greet.name], owner: "other", limit: 10, at: env.clock.now)
             #expect(polled.map(\.activityId) == ["2"])
         }
     }
@@ -70,15 +70,15 @@ struct HotPathTests {
             try await env.store.signal(namespace: "default", workflowId: "moved", name: "poke", input: nil, at: env.clock.now)
             // The cached run's code runs on the events the step would have written; what it
             // decides is not recorded, and the worker evicts the run.
-            let step = decided(env, activity, from: known, commands: [schedule(2)], eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1))
+            let step = decided(env, activity, from: known, commands: [schedule(2)], eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1, activityTypes: [Greet.name]))
             let result = try await env.store.completeActivity(activity, result: .string("done"), identity: "w", step: step, at: env.clock.now)
             #expect(result == nil)
             let types = try await env.history("moved").suffix(4).map(\.eventType.rawValue)
             #expect(types == ["WorkflowExecutionSignaled", "WorkflowTaskScheduled", "ActivityTaskStarted", "ActivityTaskCompleted"])
             let queued = try await env.store.pollWorkflowTasks(
-                taskQueue: env.taskQueue, owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
+                taskQueue: env.taskQueue, workflowTypes: [ThreeSteps.name, BuggySecondStep.name], owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
             #expect(queued.count == 1)
-            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, owner: "w", limit: 10, at: env.clock.now)
+            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, activityTypes: [Greet.name], owner: "w", limit: 10, at: env.clock.now)
             #expect(activities.isEmpty, "the speculative task's activity must not be scheduled")
         }
     }
@@ -91,7 +91,7 @@ struct HotPathTests {
         let activity = try #require(completion.eagerActivities.first)
         let step = decided(
             env, activity, from: try #require(completion.events.last).eventId + 1, commands: commands,
-            eager: eager ? EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1) : nil)
+            eager: eager ? EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1, activityTypes: [Greet.name]) : nil)
         return try await env.store.completeActivity(activity, result: .string("done"), identity: "w", step: step, at: env.clock.now)
     }
 
@@ -153,7 +153,7 @@ struct HotPathTests {
                 "ActivityTaskStarted", "ActivityTaskCompleted", "WorkflowTaskScheduled", "WorkflowTaskStarted", "WorkflowTaskCompleted",
                 "WorkflowExecutionCompleted",
             ])
-            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, owner: "w", limit: 10, at: env.clock.now)
+            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, activityTypes: [Greet.name], owner: "w", limit: 10, at: env.clock.now)
             #expect(activities.isEmpty)
         }
     }
@@ -166,7 +166,7 @@ struct HotPathTests {
             completion.eagerActivities[0].leaseToken = UUID()
             await #expect(throws: StoreError.self) { try await step(env, completion, commands: [schedule(2)], eager: true) }
             #expect(try await env.history("stale") == before)
-            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, owner: "w", limit: 10, at: env.clock.now)
+            let activities = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, activityTypes: [Greet.name], owner: "w", limit: 10, at: env.clock.now)
             #expect(activities.isEmpty, "activity 1 is still leased, and activity 2 was never scheduled")
         }
     }
@@ -238,7 +238,7 @@ struct HotPathTests {
             // The run's first task, run by its code on a worker's cached run: it schedules Greet.
             try await env.start(BuggySecondStep.self, id: "buggy", input: "b")
             let task = try #require(
-                try await env.store.pollWorkflowTasks(taskQueue: env.taskQueue, owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now).first)
+                try await env.store.pollWorkflowTasks(taskQueue: env.taskQueue, workflowTypes: [ThreeSteps.name, BuggySecondStep.name], owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now).first)
             let run = WorkflowRun(
                 workflow: AnyWorkflow(BuggySecondStep.self),
                 info: WorkflowInfo(namespace: "default", workflowId: "buggy", runId: task.runId.uuidString.lowercased(), workflowType: BuggySecondStep.name,
@@ -248,7 +248,7 @@ struct HotPathTests {
                 attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId, identity: "w")))
             let commands = try run.activate(with: try await env.store.history(runId: task.runId) + [started])
             let completion = try await env.store.completeWorkflowTask(
-                task, started: started, commands: commands, identity: "w", eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1),
+                task, started: started, commands: commands, identity: "w", eager: EagerActivities(owner: "w", taskQueue: env.taskQueue, limit: 1, activityTypes: [Greet.name]),
                 at: env.clock.now)
             let activity = try #require(completion.eagerActivities.first)
             // Greet completes: the cached run's code now schedules an activity without a timeout, a
@@ -265,7 +265,7 @@ struct HotPathTests {
             let types = try await env.history("buggy").suffix(3).map(\.eventType.rawValue)
             #expect(types == ["ActivityTaskStarted", "ActivityTaskCompleted", "WorkflowTaskScheduled"])
             let queued = try await env.store.pollWorkflowTasks(
-                taskQueue: env.taskQueue, owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
+                taskQueue: env.taskQueue, workflowTypes: [ThreeSteps.name, BuggySecondStep.name], owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
             #expect(queued.count == 1)
         }
     }

@@ -37,10 +37,10 @@ struct LeaseTests {
             try await env.start(ThreeSteps.self, id: "stale", input: "s")
             let store = env.store
             // Worker A leases the workflow task, then its lease expires and worker B takes it.
-            let a = try await store.pollWorkflowTasks(taskQueue: env.taskQueue, owner: "a", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
+            let a = try await store.pollWorkflowTasks(taskQueue: env.taskQueue, workflowTypes: [ThreeSteps.name], owner: "a", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
             try #require(a.count == 1)
             env.clock.advance(by: .seconds(6))
-            let b = try await store.pollWorkflowTasks(taskQueue: env.taskQueue, owner: "b", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
+            let b = try await store.pollWorkflowTasks(taskQueue: env.taskQueue, workflowTypes: [ThreeSteps.name], owner: "b", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
             try #require(b.count == 1)
             let started = HistoryEvent(
                 eventId: a[0].nextEventId, eventTime: env.clock.now, attributes: .workflowTaskStarted(.init(scheduledEventId: 2)))
@@ -56,15 +56,15 @@ struct LeaseTests {
         try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
             try await env.start(ThreeSteps.self, id: "race", input: "r")
             let store = env.store
-            let wt = try await store.pollWorkflowTasks(taskQueue: env.taskQueue, owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
+            let wt = try await store.pollWorkflowTasks(taskQueue: env.taskQueue, workflowTypes: [ThreeSteps.name], owner: "w", limit: 1, leaseDuration: .seconds(5), at: env.clock.now)
             try #require(wt.count == 1)
             let schedule = Command.scheduleActivity(.init(seq: 1, activityType: "Greet", input: .string("r"), options: tenSeconds))
             try await store.completeWorkflowTask(
                 wt[0], started: HistoryEvent(eventId: wt[0].nextEventId, eventTime: env.clock.now, attributes: .workflowTaskStarted(.init(scheduledEventId: 2))),
                 commands: [schedule], identity: "w", at: env.clock.now)
             // Both workers poll at once: the attempt is leased to one of them only.
-            async let first = store.pollActivityTasks(taskQueue: env.taskQueue, owner: "one", limit: 1, at: env.clock.now)
-            async let second = store.pollActivityTasks(taskQueue: env.taskQueue, owner: "two", limit: 1, at: env.clock.now)
+            async let first = store.pollActivityTasks(taskQueue: env.taskQueue, activityTypes: [Greet.name], owner: "one", limit: 1, at: env.clock.now)
+            async let second = store.pollActivityTasks(taskQueue: env.taskQueue, activityTypes: [Greet.name], owner: "two", limit: 1, at: env.clock.now)
             let leased = try await first + second
             try #require(leased.count == 1)
             // Its lease expires; the reaper ends the attempt and the retry goes to another worker.
@@ -75,7 +75,7 @@ struct LeaseTests {
             var retry: [ActivityTask] = []
             for _ in 0..<10 where retry.isEmpty {
                 env.clock.advance(by: .seconds(2))
-                retry = try await store.pollActivityTasks(taskQueue: env.taskQueue, owner: "two", limit: 1, at: env.clock.now)
+                retry = try await store.pollActivityTasks(taskQueue: env.taskQueue, activityTypes: [Greet.name], owner: "two", limit: 1, at: env.clock.now)
             }
             try #require(retry.first?.attempt == 2)
             let stale = await #expect(throws: StoreError.self) {

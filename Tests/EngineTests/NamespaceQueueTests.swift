@@ -84,10 +84,10 @@ struct NamespaceQueueTests {
             try await env.store.createNamespace("a")
             try await start(env, namespace: "a", id: "acts")
             #expect(try await env.store.pollWorkflowTasks(
-                taskQueue: env.taskQueue, namespaces: ["b"], owner: "b", limit: 10, leaseDuration: .seconds(5), at: env.clock.now).isEmpty)
+                taskQueue: env.taskQueue, namespaces: ["b"], workflowTypes: [ThreeSteps.name], owner: "b", limit: 10, leaseDuration: .seconds(5), at: env.clock.now).isEmpty)
             let task = try #require(
                 try await env.store.pollWorkflowTasks(
-                    taskQueue: env.taskQueue, namespaces: ["a"], owner: "a", limit: 10, leaseDuration: .seconds(5), at: env.clock.now
+                    taskQueue: env.taskQueue, namespaces: ["a"], workflowTypes: [ThreeSteps.name], owner: "a", limit: 10, leaseDuration: .seconds(5), at: env.clock.now
                 ).first)
             let started = HistoryEvent(
                 eventId: task.nextEventId, eventTime: env.clock.now,
@@ -96,9 +96,9 @@ struct NamespaceQueueTests {
                 task, started: started,
                 commands: [.scheduleActivity(.init(seq: 1, activityType: Greet.name, input: .string("x"), options: tenSeconds))],
                 identity: "a", at: env.clock.now)
-            let forB = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, namespaces: ["b"], owner: "b", limit: 10, at: env.clock.now)
+            let forB = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, namespaces: ["b"], activityTypes: [Greet.name], owner: "b", limit: 10, at: env.clock.now)
             #expect(forB.isEmpty)
-            let forA = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, namespaces: ["a"], owner: "a", limit: 10, at: env.clock.now)
+            let forA = try await env.store.pollActivityTasks(taskQueue: env.taskQueue, namespaces: ["a"], activityTypes: [Greet.name], owner: "a", limit: 10, at: env.clock.now)
             #expect(forA.map(\.info.namespace) == ["a"])
         }
     }
@@ -122,7 +122,7 @@ struct NamespaceQueueTests {
             let quiet = try await start(env, namespace: "b", id: "quiet").runId
             func poll(_ namespaces: [String], limit: Int) async throws -> [WorkflowTask] {
                 try await env.store.pollWorkflowTasks(
-                    taskQueue: env.taskQueue, namespaces: namespaces, owner: "w", limit: limit, leaseDuration: .seconds(60), at: env.clock.now)
+                    taskQueue: env.taskQueue, namespaces: namespaces, workflowTypes: [ThreeSteps.name], owner: "w", limit: limit, leaseDuration: .seconds(60), at: env.clock.now)
             }
             let first = try await poll(["a", "b"], limit: 16)
             #expect(first.count == 16)

@@ -35,7 +35,7 @@ struct PreparedStatementTests {
                 // A close without a result, then one with a result.
                 try await store.terminate(namespace: "default", workflowId: "bare-\(WorkflowIdReusePolicy.allowDuplicate)", reason: "r", at: now)
                 let task = try #require(
-                    try await store.pollWorkflowTasks(taskQueue: "q", owner: "w", limit: 10, leaseDuration: .seconds(5), at: now)
+                    try await store.pollWorkflowTasks(taskQueue: "q", workflowTypes: ["T"], owner: "w", limit: 10, leaseDuration: .seconds(5), at: now)
                         .first { $0.workflowId == "full-\(WorkflowIdReusePolicy.allowDuplicate)" })
                 let started = HistoryEvent(
                     eventId: task.nextEventId, eventTime: now, attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId, identity: "w")))

@@ -35,7 +35,7 @@ struct ClockSkewTests {
                         input: .object(["orderId": .string("skew"), "card": .string("4242424242424242"), "amountCents": .int(7)])),
                     at: Date())
                 // Another worker holds the first workflow task for 60 s, on the true clock.
-                let held = try await store.pollWorkflowTasks(taskQueue: "main", owner: "other-worker", limit: 1, leaseDuration: .seconds(60), at: Date())
+                let held = try await store.pollWorkflowTasks(taskQueue: "main", workflowTypes: ["CardCheckout"], owner: "other-worker", limit: 1, leaseDuration: .seconds(60), at: Date())
                 #expect(held.count == 1)
 
                 // Through `sh -c exec` (the same pid): spawned straight from the test with the library

@@ -12,9 +12,10 @@ extension ActivityTasksTable {
             let now = p.bind("timestamptz") { $0.now }
             let poll = FairDequeue.Poll(
                 now: now, queue: p.bind("text") { $0.taskQueue }, namespaces: p.bind("text[]") { try FairDequeue.served($0.namespaces) },
-                limit: p.bind("bigint") { $0.limit })
+                limit: p.bind("bigint") { $0.limit }, types: p.bind("text[]") { FairDequeue.types($0.activityTypes) })
             return """
-                WITH \(FairDequeue.picked(from: "activity_tasks", keys: "run_id, activity_id", ready: "lease_owner IS NULL", poll))
+                WITH \(FairDequeue.picked(
+                    from: "activity_tasks", keys: "run_id, activity_id", typeColumn: "activity_type", ready: "lease_owner IS NULL", poll))
                 UPDATE activity_tasks a SET lease_owner = \(p.bind("text") { $0.owner }), lease_token = gen_random_uuid(), started_at = \(now),
                     lease_expires_at = \(leaseExpiry(started: now, lastAlive: now))
                 FROM picked WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id
@@ -26,6 +27,7 @@ extension ActivityTasksTable {
         var now: Date
         var taskQueue: String
         var namespaces: [String]
+        var activityTypes: [String]
         var limit: Int64
         var owner: String
 

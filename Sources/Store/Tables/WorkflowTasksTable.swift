@@ -8,9 +8,9 @@ enum WorkflowTasksTable {
     struct Insert: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
+            INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
             VALUES (\(p.bind("uuid") { $0.runId }), \(p.bind("text") { $0.namespace }), \(p.bind("text") { $0.taskQueue }),
-                \(p.bind("bigint") { $0.scheduledEventId }), \(p.bind("timestamptz") { $0.visibleAt }))
+                \(p.bind("text") { $0.workflowType }), \(p.bind("bigint") { $0.scheduledEventId }), \(p.bind("timestamptz") { $0.visibleAt }))
             ON CONFLICT (run_id) DO NOTHING RETURNING 1
             """
         }
@@ -18,20 +18,22 @@ enum WorkflowTasksTable {
         var runId: UUID
         var namespace: String
         var taskQueue: String
+        var workflowType: String
         var scheduledEventId: Int64
         var visibleAt: Date
     }
 
-    /// Leases up to a limit of ready tasks of a queue in the served namespaces, shared fairly among
-    /// them (``FairDequeue``); a task whose lease expired is ready again and names its last holder.
+    /// Leases up to a limit of ready tasks of a queue in the served namespaces and of the worker's
+    /// workflow types, shared fairly among the namespaces (``FairDequeue``); a task whose lease
+    /// expired is ready again and names its last holder.
     struct Poll: DescribedStatement {
         static let statement = Statement<Self> { p in
             let now = p.bind("timestamptz") { $0.now }
             let poll = FairDequeue.Poll(
                 now: now, queue: p.bind("text") { $0.taskQueue }, namespaces: p.bind("text[]") { try FairDequeue.served($0.namespaces) },
-                limit: p.bind("bigint") { $0.limit })
+                limit: p.bind("bigint") { $0.limit }, types: p.bind("text[]") { FairDequeue.types($0.workflowTypes) })
             return """
-                WITH \(FairDequeue.picked(from: "workflow_tasks", keys: "run_id", carried: "lease_owner", ready: "true", poll))
+                WITH \(FairDequeue.picked(from: "workflow_tasks", keys: "run_id", carried: "lease_owner", typeColumn: "workflow_type", ready: "true", poll))
                 UPDATE workflow_tasks t SET visible_at = \(p.bind("timestamptz") { $0.leaseUntil }), lease_owner = \(p.bind("text") { $0.owner }),
                     lease_token = gen_random_uuid()
                 FROM picked, workflow_executions e
@@ -44,6 +46,7 @@ enum WorkflowTasksTable {
         var now: Date
         var taskQueue: String
         var namespaces: [String]
+        var workflowTypes: [String]
         var limit: Int64
         var leaseUntil: Date
         var owner: String
@@ -123,9 +126,10 @@ enum WorkflowTasksTable {
     struct InsertAll: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
+            INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
             SELECT * FROM unnest(\(p.bind("uuid[]") { $0.tasks.map(\.runId) }), \(p.bind("text[]") { $0.tasks.map(\.namespace) }),
-                \(p.bind("text[]") { $0.tasks.map(\.taskQueue) }), \(p.bind("bigint[]") { $0.tasks.map(\.scheduledEventId) }),
+                \(p.bind("text[]") { $0.tasks.map(\.taskQueue) }), \(p.bind("text[]") { $0.tasks.map(\.workflowType) }),
+                \(p.bind("bigint[]") { $0.tasks.map(\.scheduledEventId) }),
                 \(p.bind("timestamptz[]") { $0.tasks.map(\.visibleAt) }))
             ON CONFLICT (run_id) DO NOTHING RETURNING run_id
             """

@@ -159,7 +159,7 @@ extension Store {
                     failure: try JSONColumn.encodeIfPresent(outcome.failure))
             }
             guard case .activityTaskScheduled(let scheduled) = event.attributes else { continue }
-            guard next == nil, let eager, eager.limit > 0, scheduled.taskQueue == eager.taskQueue else { return nil }
+            guard next == nil, let eager, eager.takes(scheduled, taken: 0) else { return nil }
             let (row, leased) = try activityTaskRow(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now)
             guard let leased else { return nil }  // Without a time limit it is not leased; the queue takes it.
             next = (row, leased)

@@ -104,7 +104,7 @@ extension Store {
         for event in events {
             switch event.attributes {
             case .activityTaskScheduled(let scheduled):
-                if let eager, eager.taskQueue == scheduled.taskQueue, leased.count < eager.limit,
+                if let eager, eager.takes(scheduled, taken: leased.count),
                     let task = try await insertActivityTask(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now, on: connection)
                 {
                     leased.append(task)

@@ -47,7 +47,8 @@ extension Store {
         var scheduled: Set<UUID> = []
         let tasks = firing.filter { $0.run.status == .running }.map { run, timers in
             WorkflowTasksTable.Insert(
-                runId: run.runId, namespace: run.namespace, taskQueue: run.taskQueue, scheduledEventId: run.nextEventId + Int64(timers.count),
+                runId: run.runId, namespace: run.namespace, taskQueue: run.taskQueue, workflowType: run.workflowType,
+                scheduledEventId: run.nextEventId + Int64(timers.count),
                 visibleAt: now)
         }
         if !tasks.isEmpty {

@@ -49,8 +49,8 @@ struct StartRuns: DescribedStatement {
                 \(HistoryTable.insert(&p) { $0.events })
                 WHERE e.run_id IN (SELECT run_id FROM run)
             ), task AS (
-                INSERT INTO workflow_tasks (run_id, namespace, task_queue, scheduled_event_id, visible_at)
-                SELECT s.run_id, s.namespace, s.task_queue, s.next_event_id - 1, s.start_time FROM start s
+                INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
+                SELECT s.run_id, s.namespace, s.task_queue, s.workflow_type, s.next_event_id - 1, s.start_time FROM start s
                 WHERE NOT s.eager AND s.run_id IN (SELECT run_id FROM run)
             ), leased AS (
                 \(ActivityTasksTable.insertLeased(&p) { $0.nextActivities })

@@ -55,6 +55,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 let (json, text) = try await api.json(.POST, "\(client.namespacePath)/workflows", body: body)
                 if client.output == .json { return print(text) }
                 print("Started workflow \(Output.plain(json["workflowId"])) run \(Output.plain(json["runId"]))")
+                printWarnings(json)
             }
         }
     }
@@ -72,6 +73,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 let (started, _) = try await api.json(.POST, "\(client.namespacePath)/workflows", body: body)
                 let runId = Output.plain(started["runId"])
                 if client.output == .text { print("Started workflow \(id) run \(runId)") }
+                printWarnings(started)
                 try await follow(api, client: client, workflowId: id, runId: runId, printEvents: client.output == .text)
                 try await printOutcome(api, client: client, workflowId: id, runId: runId)
             }
@@ -95,6 +97,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 for key in ["input", "result", "failure", "taskFailure"] where json[key] != nil && json[key] != .null {
                     print("\(key.padding(toLength: 14, withPad: " ", startingAt: 0))\(json[key]!.compactDescription)")
                 }
+                printWarnings(json)
                 let activities = json["pendingActivities"]?.arrayValue ?? []
                 if !activities.isEmpty {
                     print("\nPending activities")
