@@ -60,7 +60,7 @@ extension Store {
         }
         // The first call a process makes: a connection that cannot be made fails here, saying why.
         try await checkConnection()
-        return try await pool.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Migrations.advisoryLockKey))", logger: logger)
             try await Migrations.moveLedgerFromPublic(connection, logger: logger)
             for statement in Migrations.ledger {
