@@ -43,7 +43,7 @@ struct ReservationTests {
             // A worker reserved a worst case for an hour and died: no settle will ever come.
             try await store.client.query(
                 """
-                SELECT llm_reserve('default', 'claude-haiku-4-5', 118, 518000, 'dead-run', NULL, NULL,
+                SELECT reprise.llm_reserve('default', 'claude-haiku-4-5', 118, 518000, 'dead-run', NULL, NULL,
                     (now() AT TIME ZONE 'UTC')::date, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 3600.0)
                 """)
             let refused = await #expect(throws: ApplicationFailure.self) { try await gateway.complete(Self.request, caller: caller) }
