@@ -2,9 +2,9 @@ import Logging
 import PostgresNIO
 
 extension Migrations {
-    /// `reprise.reprise_migrations`, keyed by (owner, version). A database migrated before owners existed
-    /// keys it by version alone, every row the engine's: the column (its default names the engine)
-    /// and the key move in place, idempotently, before any version runs.
+    /// `reprise.reprise_migrations`, keyed by (owner, version). A database migrated before owners
+    /// existed keys it by version alone, every row the engine's: the column (its default names the
+    /// engine) and the key move in place, idempotently, before any version runs.
     static let ledger = [
         "CREATE SCHEMA IF NOT EXISTS reprise",
         """
