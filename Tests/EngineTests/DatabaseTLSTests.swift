@@ -119,6 +119,16 @@ struct DatabaseTLSTests {
             let migrating = await storeError { try await store.migrate() }
             #expect(migrating?.message == message)
         }
+        // require with a root file verifies the chain, as libpq's does: the other CA is refused too.
+        try await withStore(base + "?sslmode=require&sslrootcert=\(cluster.otherCertificateAuthority)") { store in
+            let error = await storeError { try await store.checkConnection() }
+            #expect(error?.message.contains("not signed by sslrootcert=") == true, "\(error?.message ?? "")")
+        }
+        // verify-ca with the right CA: the chain is checked, the name is not.
+        try await withStore(base + "?sslmode=verify-ca&sslrootcert=\(cluster.certificateAuthority)") { store in
+            try await store.checkConnection()
+            #expect(try await encrypted(store))
+        }
         // disable against a server that takes only TLS: refused, and the message says to encrypt.
         try await withStore(base + "?sslmode=disable") { store in
             let error = await storeError { try await store.checkConnection() }
