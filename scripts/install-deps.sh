@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests, the benchmark and `reprise dev` need from Debian's packages, when it is
 # missing: wrk is the benchmark's HTTP load generator (reprise-bench's starts scenario), faketime
-# runs a worker whose clock is skewed (ClockSkewTests).
+# runs a worker whose clock is skewed (ClockSkewTests), openssl makes the certificates of the TLS
+# tests' cluster (scripts/postgres.sh start-tls).
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,7 @@ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/n
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -1,14 +1,20 @@
 import Store
 
 extension MigrationSet {
-    /// The sample workflows' tables. Versions 1 and 2 were the engine's versions 4 and 11, which a
-    /// database migrated before owners existed has already run.
+    /// The sample workflows' tables, in the schema `reprise_samples`, which only this set creates.
+    /// Versions 1 and 2 were the engine's versions 4 and 11, which a database migrated before
+    /// owners existed has already run.
     package static let samples = MigrationSet(
         owner: "samples",
+        schema: "reprise_samples",
         versions: [
             .init(1, SampleMigrations.version1, adoptedFromEngine: 4),
             .init(2, SampleMigrations.version2, adoptedFromEngine: 11),
-        ])
+        ],
+        movedFromPublic: .init(tables: [
+            "lead_memory", "email_outbox", "calendar_bookings", "payment_ledger", "subscriptions", "trip_inventory", "trip_bookings", "trip_catalogue",
+            "published_videos",
+        ]))
 }
 
 /// The samples' schema, as versioned SQL. Never edit a released version: add the next one.

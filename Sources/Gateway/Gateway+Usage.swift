@@ -17,7 +17,7 @@ extension Gateway {
         }
         try await store.client.query(
             """
-            INSERT INTO llm_budgets (namespace, model, period, max_tokens, max_usd_nanos)
+            INSERT INTO reprise.llm_budgets (namespace, model, period, max_tokens, max_usd_nanos)
             VALUES (\(namespace), \(model), \(period.rawValue), \(maxTokens), \(maxUSDNanos))
             ON CONFLICT (namespace, model, period) DO UPDATE SET max_tokens = excluded.max_tokens, max_usd_nanos = excluded.max_usd_nanos
             """, logger: logger)
@@ -54,7 +54,7 @@ extension Gateway {
                 SELECT \(column) AS key, count(*)::int, sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(cache_read_tokens)::bigint,
                     sum(cache_write_5m_tokens + cache_write_1h_tokens)::bigint, sum(usd_nanos)::bigint, count(*) FILTER (WHERE cache_hit)::int,
                     count(*) FILTER (WHERE outcome = '\(GatewayStore.Outcome.abandoned.rawValue)')::int
-                FROM llm_ledger WHERE namespace = $1 AND outcome <> '\(GatewayStore.Outcome.pending.rawValue)' GROUP BY 1 ORDER BY 1
+                FROM reprise.llm_ledger WHERE namespace = $1 AND outcome <> '\(GatewayStore.Outcome.pending.rawValue)' GROUP BY 1 ORDER BY 1
                 """)
         query.binds.append(namespace)
         var rows: [UsageRow] = []

@@ -1,16 +1,22 @@
 import Store
 
 extension MigrationSet {
-    /// The gateway's tables and its `llm_reserve` function. Versions 1 and 2 were the engine's
-    /// versions 3 and 7, which a database migrated before owners existed has already run.
+    /// The gateway's tables and its `llm_reserve` function, in the engine's schema `reprise`
+    /// (the gateway ships with the server). Versions 1 and 2 were the engine's versions 3 and 7,
+    /// which a database migrated before owners existed has already run.
     package static let gateway = MigrationSet(
         owner: "gateway",
+        schema: "reprise",
         versions: [
             .init(1, GatewayMigrations.version1, adoptedFromEngine: 3),
             .init(2, GatewayMigrations.version2, adoptedFromEngine: 7),
             .init(3, GatewayMigrations.version3),
             .init(4, GatewayMigrations.version4),
-        ])
+            .init(5, GatewayMigrations.version5),
+        ],
+        movedFromPublic: .init(
+            tables: ["llm_budgets", "llm_budget_usage", "llm_run_usage", "llm_response_cache", "llm_ledger", "llm_reservations"],
+            functions: ["llm_reserve"]))
 }
 
 /// The gateway's schema, as versioned SQL. Never edit a released version: add the next one.

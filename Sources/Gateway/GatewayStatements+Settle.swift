@@ -13,15 +13,15 @@ extension GatewayStore {
     struct Settle: PostgresPreparedStatement {
         static let sql = """
             WITH released AS (
-                DELETE FROM llm_reservations WHERE id = $1
+                DELETE FROM reprise.llm_reservations WHERE id = $1
             ), budgets AS (
-                UPDATE llm_budget_usage SET tokens_used = tokens_used + $2, usd_used_nanos = usd_used_nanos + $3
+                UPDATE reprise.llm_budget_usage SET tokens_used = tokens_used + $2, usd_used_nanos = usd_used_nanos + $3
                 WHERE namespace = $4 AND model = $5
                   AND ((period = 'day' AND period_start = $6::date) OR (period = 'month' AND period_start = $7::date))
             ), runs AS (
-                UPDATE llm_run_usage SET usd_used_nanos = usd_used_nanos + $3 WHERE run_id = $8::text
+                UPDATE reprise.llm_run_usage SET usd_used_nanos = usd_used_nanos + $3 WHERE run_id = $8::text
             )
-            UPDATE llm_ledger SET (\(LedgerColumns.names)) = (\(LedgerColumns.placeholders(from: 10))) WHERE id = $9::bigint
+            UPDATE reprise.llm_ledger SET (\(LedgerColumns.names)) = (\(LedgerColumns.placeholders(from: 10))) WHERE id = $9::bigint
             """
         typealias Row = Void
         var reservation: Reservation
@@ -55,9 +55,9 @@ extension GatewayStore {
     struct Release: PostgresPreparedStatement {
         static let sql = """
             WITH released AS (
-                DELETE FROM llm_reservations WHERE id = $1::bigint
+                DELETE FROM reprise.llm_reservations WHERE id = $1::bigint
             )
-            DELETE FROM llm_ledger WHERE id = $2::bigint
+            DELETE FROM reprise.llm_ledger WHERE id = $2::bigint
             """
         typealias Row = Void
         var reservation: Reservation
@@ -83,15 +83,15 @@ extension GatewayStore {
     struct Sweep: PostgresPreparedStatement {
         static let sql = """
             WITH swept AS (
-                DELETE FROM llm_reservations WHERE id IN (
-                    SELECT id FROM llm_reservations WHERE expires_at <= now() ORDER BY expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                DELETE FROM reprise.llm_reservations WHERE id IN (
+                    SELECT id FROM reprise.llm_reservations WHERE expires_at <= now() ORDER BY expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
                 RETURNING id
             ), abandoned AS (
-                UPDATE llm_ledger SET outcome = '\(Outcome.abandoned.rawValue)' WHERE id IN (
-                    SELECT l.id FROM llm_ledger l
+                UPDATE reprise.llm_ledger SET outcome = '\(Outcome.abandoned.rawValue)' WHERE id IN (
+                    SELECT l.id FROM reprise.llm_ledger l
                     WHERE l.outcome = '\(Outcome.pending.rawValue)'
                       AND (l.reservation_id IN (SELECT id FROM swept)
-                           OR NOT EXISTS (SELECT 1 FROM llm_reservations v WHERE v.id = l.reservation_id))
+                           OR NOT EXISTS (SELECT 1 FROM reprise.llm_reservations v WHERE v.id = l.reservation_id))
                     FOR UPDATE SKIP LOCKED)
                 RETURNING id
             )

@@ -10,9 +10,9 @@ extension GatewayStore {
     struct Reserve: PostgresPreparedStatement {
         static let sql = """
             WITH reserved AS (
-                SELECT llm_reserve($1, $2, $3, $4, $5::text, $6::bigint, $7::int, $8::date, $9::date, $10::float8) AS id
+                SELECT reprise.llm_reserve($1, $2, $3, $4, $5::text, $6::bigint, $7::int, $8::date, $9::date, $10::float8) AS id
             ), pending AS (
-                INSERT INTO llm_ledger (\(LedgerColumns.names), reservation_id)
+                INSERT INTO reprise.llm_ledger (\(LedgerColumns.names), reservation_id)
                 SELECT \(LedgerColumns.placeholders(from: 12)), reserved.id FROM reserved WHERE $11::bool
                 RETURNING id
             )
@@ -47,7 +47,7 @@ extension GatewayStore {
 
     /// The ledger row of a call that holds no reservation (a cache hit, a refusal, a failure).
     struct Record: PostgresPreparedStatement {
-        static let sql = "INSERT INTO llm_ledger (\(LedgerColumns.names)) VALUES (\(LedgerColumns.placeholders(from: 1)))"
+        static let sql = "INSERT INTO reprise.llm_ledger (\(LedgerColumns.names)) VALUES (\(LedgerColumns.placeholders(from: 1)))"
         typealias Row = Void
         var entry: Entry
         var at: Date

@@ -108,7 +108,7 @@ struct GatewayStore: Sendable {
 
     func cached(namespace: String, key: String, at now: Date) async throws -> LLMResponse? {
         for try await text in try await client.query(
-            "SELECT response::text FROM llm_response_cache WHERE namespace = \(namespace) AND key = \(key) AND expires_at > \(now)", logger: logger
+            "SELECT response::text FROM reprise.llm_response_cache WHERE namespace = \(namespace) AND key = \(key) AND expires_at > \(now)", logger: logger
         ).decode(String.self) {
             return try? JSONDecoder().decode(LLMResponse.self, from: Data(text.utf8))
         }
@@ -119,7 +119,7 @@ struct GatewayStore: Sendable {
         let text = String(decoding: try JSONEncoder().encode(response), as: UTF8.self)
         try await client.query(
             """
-            INSERT INTO llm_response_cache (namespace, key, response, expires_at) VALUES (\(namespace), \(key), \(text)::jsonb, \(expiry))
+            INSERT INTO reprise.llm_response_cache (namespace, key, response, expires_at) VALUES (\(namespace), \(key), \(text)::jsonb, \(expiry))
             ON CONFLICT (namespace, key) DO UPDATE SET response = excluded.response, expires_at = excluded.expires_at
             """, logger: logger)
     }

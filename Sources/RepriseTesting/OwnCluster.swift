@@ -25,6 +25,20 @@ public struct OwnCluster: Sendable {
         return url
     }
 
+    /// Starts the cluster so that it takes only TLS connections (`scripts/postgres.sh start-tls`),
+    /// with a certificate for `localhost` and `127.0.0.1` that ``certificateAuthority`` signed;
+    /// returns the URL without TLS settings, for the caller to add them.
+    @discardableResult
+    public func startTakingOnlyTLS() async throws -> String {
+        try await run(["start-tls", directory, String(port)])
+        return url
+    }
+
+    /// The CA certificate (PEM) that signed the TLS cluster's certificate.
+    public var certificateAuthority: String { directory + "/tls/ca.crt" }
+    /// A CA certificate (PEM) that did not sign it.
+    public var otherCertificateAuthority: String { directory + "/tls/other-ca.crt" }
+
     /// A fast shutdown.
     public func stop() async throws { try await run(["stop", directory]) }
 

@@ -6,22 +6,22 @@ import PostgresNIO
 /// subquery, written once here and composed into the reads below.
 enum DueTimes {
     /// The earliest timer.
-    static let timer = "(SELECT min(fire_at) FROM timers)"
+    static let timer = "(SELECT min(fire_at) FROM reprise.timers)"
     /// The earliest execution deadline of an open run.
     static let runTimeout = """
-        (SELECT min(execution_deadline) FROM workflow_executions
+        (SELECT min(execution_deadline) FROM reprise.workflow_executions
          WHERE execution_deadline IS NOT NULL AND status IN \(ExecutionsTable.openStatuses))
         """
     /// The earliest moment a queued workflow or activity task becomes visible.
     static let taskVisibility = [
-        "(SELECT min(visible_at) FROM workflow_tasks)",
-        "(SELECT min(visible_at) FROM activity_tasks WHERE lease_owner IS NULL)",
+        "(SELECT min(visible_at) FROM reprise.workflow_tasks)",
+        "(SELECT min(visible_at) FROM reprise.activity_tasks WHERE lease_owner IS NULL)",
     ]
     /// The earliest activity lease expiry, schedule-to-start or schedule-to-close deadline.
     static let activityDeadlines = [
-        "(SELECT min(lease_expires_at) FROM activity_tasks WHERE lease_owner IS NOT NULL)",
-        "(SELECT min(schedule_to_start_deadline) FROM activity_tasks WHERE lease_owner IS NULL)",
-        "(SELECT min(schedule_to_close_deadline) FROM activity_tasks)",
+        "(SELECT min(lease_expires_at) FROM reprise.activity_tasks WHERE lease_owner IS NOT NULL)",
+        "(SELECT min(schedule_to_start_deadline) FROM reprise.activity_tasks WHERE lease_owner IS NULL)",
+        "(SELECT min(schedule_to_close_deadline) FROM reprise.activity_tasks)",
     ]
 
     /// The earliest of some subqueries, or NULL when none has a time.

@@ -1,13 +1,21 @@
-/// The engine's schema, as versioned SQL (see ``MigrationSet``). Versions 3, 4, 7 and 11 were the
-/// gateway's and the samples' tables before each owner had a set of its own: they left this list
-/// (``MigrationSet/Version/adoptedFromEngine`` maps them) and their numbers are never reused.
+/// The engine's schema, as versioned SQL (see ``MigrationSet``), in the Postgres schema `reprise`.
+/// Versions 3, 4, 7 and 11 were the gateway's and the samples' tables before each owner had a set
+/// of its own: they left this list (``MigrationSet/Version/adoptedFromEngine`` maps them) and
+/// their numbers are never reused.
 enum Migrations {
     static let engine = MigrationSet(
         owner: MigrationSet.engineOwner,
+        schema: schema,
         versions: [
             .init(1, version1), .init(2, version2), .init(5, version5), .init(8, version8), .init(9, version9), .init(10, version10),
-            .init(12, version12),
-        ])
+            .init(12, version12), .init(13, version13),
+        ],
+        movedFromPublic: .init(
+            tables: [
+                "namespaces", "workflow_executions", "history_events", "workflow_tasks", "activity_tasks", "timers", "dead_letters", "api_tokens",
+                "request_ids",
+            ],
+            functions: ["reprise_count_history_bytes"]))
 
     /// An arbitrary constant that names Reprise's migration lock.
     static let advisoryLockKey: Int64 = 0x5265_7072_6973_65

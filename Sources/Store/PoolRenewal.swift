@@ -19,6 +19,8 @@ import Synchronization
 final class PoolRenewal: Sendable {
     /// What new pools are made from; nil for a Store made over a client, which is never renewed.
     let configuration: PostgresClient.Configuration?
+    /// What the watch connects to, with the pool's TLS; nil when ``configuration`` is.
+    let watchTarget: WatchTarget?
     let first: PostgresClient
     private let current: Mutex<PostgresClient>
     /// How often the watch asks Postgres whether it answers.
@@ -38,9 +40,10 @@ final class PoolRenewal: Sendable {
     /// batch of starts or steps would hold its slot until its timeout, after Postgres is back too.
     private let lost = Atomic<Bool>(false)
 
-    init(first: PostgresClient, configuration: PostgresClient.Configuration?) {
+    init(first: PostgresClient, renewing: (configuration: PostgresClient.Configuration, watch: WatchTarget)?) {
         self.first = first
-        self.configuration = configuration
+        self.configuration = renewing?.configuration
+        self.watchTarget = renewing?.watch
         self.current = Mutex(first)
     }
 
@@ -58,8 +61,8 @@ final class PoolRenewal: Sendable {
     func run(logger: Logger) async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.first.run() }
-            if let configuration {
-                group.addTask { await cancelWhenGracefulShutdown { await self.watch(configuration, logger: logger) } }
+            if let configuration, let watchTarget {
+                group.addTask { await cancelWhenGracefulShutdown { await self.watch(configuration, target: watchTarget, logger: logger) } }
             }
         }
     }
@@ -70,10 +73,7 @@ final class PoolRenewal: Sendable {
         var closeAt: ContinuousClock.Instant?
     }
 
-    private func watch(_ configuration: PostgresClient.Configuration, logger: Logger) async {
-        let target = PostgresConnection.Configuration(
-            host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
-            password: configuration.password, database: configuration.database, tls: .disable)
+    private func watch(_ configuration: PostgresClient.Configuration, target: WatchTarget, logger: Logger) async {
         var made: [Made] = []
         var lostAt: ContinuousClock.Instant?
         var attempt = 0
@@ -81,7 +81,7 @@ final class PoolRenewal: Sendable {
             attempt += 1
             var connection: PostgresConnection?
             do {
-                let watched = try await Self.connect(target, id: attempt, logger: logger)
+                let watched = try await Self.connect(target.connection, id: attempt, logger: logger)
                 connection = watched
                 if let since = lostAt {
                     lostAt = nil
@@ -101,7 +101,8 @@ final class PoolRenewal: Sendable {
                 }
             } catch {
                 if !Task.isCancelled && lostAt == nil {
-                    logger.warning("Database unreachable; watching for its return", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.warning(
+                        "Database unreachable; watching for its return", metadata: ["error": "\(ConnectionFailure.explain(error, target: target))"])
                 }
                 lostAt = lostAt ?? .now
                 // Only a refused or dropped connection stops the Store's calls: a watch that is
@@ -155,6 +156,13 @@ final class PoolRenewal: Sendable {
             return first
         }
     }
+}
+
+/// Where the Store's single connections go (the watch, ``Store/checkConnection()``): the pool's
+/// server and credentials, and its TLS.
+struct WatchTarget: Sendable {
+    let connection: PostgresConnection.Configuration
+    let tls: DatabaseTLS
 }
 
 /// The Store's watch connection has lost Postgres: the call was not tried. Retry shortly.

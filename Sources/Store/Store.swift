@@ -42,25 +42,31 @@ public final class Store: Sendable {
         self.init(client: client, renewing: nil, maxQueuedStarts: maxQueuedStarts, limits: limits, logger: logger)
     }
 
-    /// - Parameter renewing: what to make a fresh pool from after an outage; nil to keep `client`.
-    init(client: PostgresClient, renewing configuration: PostgresClient.Configuration?, maxQueuedStarts: Int, limits: Limits, logger: Logger) {
+    /// - Parameter renewing: what to make a fresh pool from after an outage, and what its watch
+    ///   connects to; nil to keep `client`.
+    init(
+        client: PostgresClient, renewing: (configuration: PostgresClient.Configuration, watch: WatchTarget)?, maxQueuedStarts: Int, limits: Limits,
+        logger: Logger
+    ) {
         self.client = client
-        self.renewal = PoolRenewal(first: client, configuration: configuration)
+        self.renewal = PoolRenewal(first: client, renewing: renewing)
         self.logger = logger
         self.limits = limits
         self.startWriter = Batcher(maxConcurrentBatches: 2, maxBatchSize: 64, maxWaiting: maxQueuedStarts, slowAfter: .seconds(1))
     }
 
-    /// Creates a store from a URL of the form `postgres://user[:password]@host[:port]/database`.
+    /// Creates a store from a URL of the form
+    /// `postgres://user[:password]@host[:port]/database[?sslmode=MODE&sslrootcert=PATH]` (TLS as
+    /// ``DatabaseTLS`` reads it).
     ///
     /// A Store made from a URL renews its pool after an outage (``PoolRenewal``), when it runs
     /// through ``run()``.
     ///
     /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
     public convenience init(url: String, maximumConnections: Int = 20, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) throws {
-        let configuration = try Self.configuration(url: url, maximumConnections: maximumConnections)
+        let settings = try Self.settings(url: url, maximumConnections: maximumConnections)
         self.init(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger), renewing: configuration,
+            client: PostgresClient(configuration: settings.configuration, backgroundLogger: logger), renewing: settings,
             maxQueuedStarts: maxQueuedStarts, limits: limits, logger: logger)
     }
 
@@ -70,22 +76,52 @@ public final class Store: Sendable {
         await renewal.run(logger: logger)
     }
 
-    /// Parses a database URL into a client configuration.
+    /// Parses a database URL into a client configuration, TLS included (``DatabaseTLS``).
+    ///
+    /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
     public static func configuration(url: String, maximumConnections: Int = 20) throws -> PostgresClient.Configuration {
+        try settings(url: url, maximumConnections: maximumConnections).configuration
+    }
+
+    /// The pool's configuration and its watch's target, from a database URL.
+    static func settings(url: String, maximumConnections: Int) throws -> (configuration: PostgresClient.Configuration, watch: WatchTarget) {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
             let host = components.host, !host.isEmpty
         else {
-            throw StoreError(.invalidDatabaseURL, "expected postgres://user[:password]@host[:port]/database, got \(url)")
+            throw StoreError(.invalidDatabaseURL, "expected postgres://user[:password]@host[:port]/database, got \(redacted(url))")
         }
+        let query = components.queryItems ?? []
+        // libpq's client certificates and the like would be silently ignored: refuse them instead.
+        if let unsupported = query.first(where: { $0.name.hasPrefix("ssl") && !["sslmode", "sslrootcert"].contains($0.name) }) {
+            throw StoreError(.invalidDatabaseURL, "\(unsupported.name) is not supported; Reprise takes sslmode and sslrootcert (docs/deploying.md)")
+        }
+        let tls = try DatabaseTLS(
+            sslmode: query.last { $0.name == "sslmode" }.map { $0.value ?? "" }, sslrootcert: query.last { $0.name == "sslrootcert" }.map { $0.value ?? "" })
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let port = components.port ?? 5432
+        let username = components.user ?? "postgres"
         var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
-            password: components.password, database: database.isEmpty ? nil : database, tls: .disable)
+            host: host, port: port, username: username, password: components.password, database: database.isEmpty ? nil : database, tls: tls.client)
         configuration.options.maximumConnections = maximumConnections
         // Kept open even when idle, so that after Postgres restarts the pool reconnects by itself
         // rather than on the next request (and the listener and a poll find one at once).
         configuration.options.minimumConnections = min(2, maximumConnections)
-        return configuration
+        let connection: PostgresConnection.Configuration.TLS
+        do {
+            connection = try tls.connection()
+        } catch {
+            throw StoreError(.invalidDatabaseURL, "the TLS settings of the database URL cannot be used: \(error)")
+        }
+        let watch = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: components.password, database: database.isEmpty ? nil : database, tls: connection)
+        return (configuration, WatchTarget(connection: watch, tls: tls))
+    }
+
+    /// The URL with its password replaced, for messages.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
     }
 }
 
@@ -112,6 +148,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let overloaded = Code("Overloaded")
         /// A run has as many signals waiting for a workflow task as ``Limits/maxPendingSignals``.
         public static let tooManyPendingSignals = Code("TooManyPendingSignals")
+        /// The database holds Reprise's schema twice (``Store/migrate(_:)``): an operator decides which to keep.
+        public static let schemaConflict = Code("SchemaConflict")
+        /// A connection to Postgres failed (``Store/checkConnection()``); the message says what to fix.
+        public static let databaseUnreachable = Code("DatabaseUnreachable")
     }
 
     public var code: Code

@@ -288,18 +288,18 @@ struct EngineScenarios {
         try await store.client.query(
             """
             WITH runs AS (
-                INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time, next_event_id)
+                INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time, next_event_id)
                 SELECT gen_random_uuid(), 'default', \(queue) || '-' || n, 'Nap', \(queue), 'Running', now(), 6
                 FROM generate_series(1, \(burst)) AS n
                 RETURNING run_id
             )
-            INSERT INTO timers (run_id, timer_id, fire_at, started_event_id) SELECT run_id, '1', \(due), 5 FROM runs
+            INSERT INTO reprise.timers (run_id, timer_id, fire_at, started_event_id) SELECT run_id, '1', \(due), 5 FROM runs
             """)
         try await store.client.query("SELECT pg_notify('reprise_timers', '')")
         while true {
             var left = 0
             for try await value in try await store.client.query(
-                "SELECT count(*)::int FROM timers t JOIN workflow_executions e USING (run_id) WHERE e.task_queue = \(queue)"
+                "SELECT count(*)::int FROM reprise.timers t JOIN reprise.workflow_executions e USING (run_id) WHERE e.task_queue = \(queue)"
             ).decode(Int.self) {
                 left = value
             }
@@ -319,7 +319,7 @@ struct EngineScenarios {
         let url = "http://127.0.0.1:\(port)/api/v1/namespaces/default/workflows"
         if var line = try await startsFromWrk(url: url, duration: duration) {
             // What wrk counted, checked against what was written.
-            for try await runs in try await store.client.query("SELECT count(*)::int FROM workflow_executions WHERE task_queue = 'idle'").decode(Int.self) {
+            for try await runs in try await store.client.query("SELECT count(*)::int FROM reprise.workflow_executions WHERE task_queue = 'idle'").decode(Int.self) {
                 line["runs_written"] = .int(Int64(runs))
             }
             return line
@@ -447,7 +447,7 @@ final class CloseWatcher: Sendable {
                 var closed: [String] = []
                 for try await id in try await store.client.query(
                     """
-                    SELECT workflow_id FROM workflow_executions
+                    SELECT workflow_id FROM reprise.workflow_executions
                     WHERE namespace = 'default' AND workflow_id = ANY(\(ids)::text[]) AND status NOT IN ('Running', 'Paused')
                     """
                 ).decode(String.self) {

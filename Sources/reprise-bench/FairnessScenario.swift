@@ -95,11 +95,11 @@ struct FairnessScenario {
     }
 
     private func queuedTasks(_ store: Store, namespace: String) async throws -> Int {
-        try await count(store, "SELECT count(*)::bigint FROM workflow_tasks WHERE namespace = \(namespace)")
+        try await count(store, "SELECT count(*)::bigint FROM reprise.workflow_tasks WHERE namespace = \(namespace)")
     }
 
     private func openRuns(_ store: Store, namespace: String) async throws -> Int {
-        try await count(store, "SELECT count(*)::bigint FROM workflow_executions WHERE namespace = \(namespace) AND status = 'Running'")
+        try await count(store, "SELECT count(*)::bigint FROM reprise.workflow_executions WHERE namespace = \(namespace) AND status = 'Running'")
     }
 
     private func count(_ store: Store, _ query: PostgresQuery) async throws -> Int {

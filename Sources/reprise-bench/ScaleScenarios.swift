@@ -15,7 +15,7 @@ struct GrowthFixture {
     func seed(_ store: Store) async throws {
         try await store.client.query(
             """
-            INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, result, start_time,
+            INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, result, start_time,
                 close_time, next_event_id)
             SELECT gen_random_uuid(), 'default', 'closed-' || n, 'Steps', 'bench', 'Completed', '10'::jsonb,
                 now() - interval '2 days', now() - interval '1 day', 4
@@ -24,20 +24,20 @@ struct GrowthFixture {
         // Three events per closed run: enough rows for the history table to be large, not a real history.
         try await store.client.query(
             """
-            INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
+            INSERT INTO reprise.history_events (run_id, event_id, event_type, event_time, attributes)
             SELECT e.run_id, k, (ARRAY['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionCompleted'])[k],
                 e.start_time, '{"workflowType":"Steps","taskQueue":"bench"}'::jsonb
-            FROM workflow_executions e CROSS JOIN generate_series(1, 3) AS k
+            FROM reprise.workflow_executions e CROSS JOIN generate_series(1, 3) AS k
             WHERE e.workflow_id LIKE 'closed-%'
             """)
         try await store.client.query(
             """
-            INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
+            INSERT INTO reprise.workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
             SELECT gen_random_uuid(), 'default', 'elsewhere', 'Steps', 2, now() - interval '1 minute' FROM generate_series(1, \(queuedTasks))
             """)
         try await store.client.query(
             """
-            INSERT INTO activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, options,
+            INSERT INTO reprise.activity_tasks (run_id, activity_id, namespace, workflow_id, workflow_type, task_queue, activity_type, options,
                 scheduled_event_id, scheduled_at, visible_at)
             SELECT gen_random_uuid(), '1', 'default', 'queued-' || n, 'Steps', 'elsewhere', 'NoOp', '{"startToCloseTimeout":30}'::jsonb,
                 5, now(), now() - interval '1 minute'
@@ -46,12 +46,12 @@ struct GrowthFixture {
         // Runs parked on timers due tomorrow: the timer scan must not read them.
         try await store.client.query(
             """
-            INSERT INTO timers (run_id, timer_id, fire_at, started_event_id)
+            INSERT INTO reprise.timers (run_id, timer_id, fire_at, started_event_id)
             SELECT gen_random_uuid(), '1', now() + interval '1 day', 5 FROM generate_series(1, \(queuedTasks))
             """)
         // What autovacuum would have done by the time a table had grown this large.
         for table in ["workflow_executions", "history_events", "workflow_tasks", "activity_tasks", "timers"] {
-            try await store.client.query(PostgresQuery(unsafeSQL: "VACUUM ANALYZE \(table)"))
+            try await store.client.query(PostgresQuery(unsafeSQL: "VACUUM ANALYZE reprise.\(table)"))
         }
         // And the checkpoint that follows a bulk load, so that the measured run does not pay for
         // writing the seed (full-page images after a checkpoint). Needs a superuser; else skipped.
@@ -65,7 +65,7 @@ struct GrowthFixture {
         (
             "workflow task dequeue",
             """
-            SELECT run_id FROM workflow_tasks WHERE task_queue = 'bench' AND namespace = 'default' AND workflow_type = 'Steps'
+            SELECT run_id FROM reprise.workflow_tasks WHERE task_queue = 'bench' AND namespace = 'default' AND workflow_type = 'Steps'
                 AND visible_at <= now()
             ORDER BY visible_at LIMIT 32 FOR UPDATE SKIP LOCKED
             """
@@ -73,16 +73,16 @@ struct GrowthFixture {
         (
             "activity task dequeue",
             """
-            SELECT run_id, activity_id FROM activity_tasks WHERE task_queue = 'bench' AND namespace = 'default' AND activity_type = 'NoOp'
+            SELECT run_id, activity_id FROM reprise.activity_tasks WHERE task_queue = 'bench' AND namespace = 'default' AND activity_type = 'NoOp'
                 AND lease_owner IS NULL AND visible_at <= now()
             ORDER BY visible_at LIMIT 64 FOR UPDATE SKIP LOCKED
             """
         ),
-        ("due timers", "SELECT DISTINCT run_id FROM (SELECT run_id FROM timers WHERE fire_at <= now() ORDER BY fire_at LIMIT 500) t"),
+        ("due timers", "SELECT DISTINCT run_id FROM (SELECT run_id FROM reprise.timers WHERE fire_at <= now() ORDER BY fire_at LIMIT 500) t"),
         (
             "activity reaper",
             """
-            SELECT run_id, activity_id FROM activity_tasks
+            SELECT run_id, activity_id FROM reprise.activity_tasks
             WHERE (lease_owner IS NOT NULL AND lease_expires_at <= now()) OR (lease_owner IS NULL AND schedule_to_start_deadline <= now())
                OR schedule_to_close_deadline <= now()
             LIMIT 200
@@ -181,8 +181,8 @@ struct MemoryScenario {
     private func parkedCount(_ store: Store, queue: String) async throws -> Int {
         for try await count in try await store.client.query(
             """
-            SELECT count(*)::int FROM timers t JOIN workflow_executions e USING (run_id)
-            WHERE e.task_queue = \(queue) AND NOT EXISTS (SELECT 1 FROM workflow_tasks w WHERE w.run_id = e.run_id)
+            SELECT count(*)::int FROM reprise.timers t JOIN reprise.workflow_executions e USING (run_id)
+            WHERE e.task_queue = \(queue) AND NOT EXISTS (SELECT 1 FROM reprise.workflow_tasks w WHERE w.run_id = e.run_id)
             """
         ).decode(Int.self) {
             return count

@@ -103,7 +103,7 @@ struct Availability {
             result.startsAgainByServer = api.servers.indices.map { server in startsAgain(all.filter { $0.server == server }) }
         }
         let rows = try await store.client.query(
-            "SELECT count(*)::int FROM (SELECT workflow_id FROM workflow_executions WHERE workflow_id LIKE 'available-%' GROUP BY 1 HAVING count(*) > 1) twice",
+            "SELECT count(*)::int FROM (SELECT workflow_id FROM reprise.workflow_executions WHERE workflow_id LIKE 'available-%' GROUP BY 1 HAVING count(*) > 1) twice",
             logger: logger)
         result.idsWithTwoRuns = try await rows.collect().first?.decode(Int.self) ?? 0
         return result

@@ -177,7 +177,7 @@ struct ChaosRun: AsyncParsableCommand {
     /// expiry (the route's timeout and a minute's grace): the budget is whole again by then.
     private func waitForReservationsToExpire(store: Store, logger: Logger) async {
         let rows = try? await store.client.query(
-            "SELECT EXTRACT(EPOCH FROM max(expires_at) - now())::float8 FROM llm_reservations WHERE expires_at > now()", logger: logger)
+            "SELECT EXTRACT(EPOCH FROM max(expires_at) - now())::float8 FROM reprise.llm_reservations WHERE expires_at > now()", logger: logger)
         guard let rows, let seconds = try? await rows.collect().first?.decode(Double?.self), seconds < 120 else { return }
         logger.notice("chaos: waiting \(Int(seconds.rounded(.up))) s for the LLM reservations of cut-off calls to expire")
         try? await Task.sleep(for: .seconds(seconds.rounded(.up) + 1))
@@ -185,7 +185,7 @@ struct ChaosRun: AsyncParsableCommand {
 
     private func waitUntilClosed(store: Store, until end: ContinuousClock.Instant, logger: Logger) async -> Bool {
         while ContinuousClock.now < end {
-            if let rows = try? await store.client.query("SELECT count(*)::int FROM workflow_executions WHERE close_time IS NULL", logger: logger),
+            if let rows = try? await store.client.query("SELECT count(*)::int FROM reprise.workflow_executions WHERE close_time IS NULL", logger: logger),
                 let open = try? await rows.collect().first?.decode(Int.self), open == 0
             {
                 return true

@@ -111,10 +111,10 @@ struct Checks {
             ("workflow_tasks", "true"), ("activity_tasks", "true"), ("timers", "true"), ("dead_letters", "state = 'Pending'"),
             ("llm_reservations", "expires_at > now()"),
         ] {
-            let count = try await count("SELECT count(*)::int FROM \(table) WHERE \(filter)")
+            let count = try await count("SELECT count(*)::int FROM reprise.\(table) WHERE \(filter)")
             if count != 0 { problems.append("\(count) rows left in \(table)") }
         }
-        let ledger = try await count("SELECT count(*)::int FROM llm_ledger WHERE provider IS NOT NULL AND NOT cache_hit")
+        let ledger = try await count("SELECT count(*)::int FROM reprise.llm_ledger WHERE provider IS NOT NULL AND NOT cache_hit")
         if ledger != providerCalls { problems.append("the ledger has \(ledger) rows for \(providerCalls) provider calls") }
         return problems
     }
@@ -122,7 +122,7 @@ struct Checks {
     private func runs() async throws -> [String: [Run]] {
         var runs: [String: [Run]] = [:]
         let rows = try await store.client.query(
-            "SELECT workflow_id, run_id, status, result::text FROM workflow_executions WHERE namespace = 'default' ORDER BY start_time",
+            "SELECT workflow_id, run_id, status, result::text FROM reprise.workflow_executions WHERE namespace = 'default' ORDER BY start_time",
             logger: logger)
         for try await (workflowId, runId, status, result) in rows.decode((String, UUID, String, String?).self) {
             let decoded = result.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }

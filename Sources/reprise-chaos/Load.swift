@@ -142,7 +142,7 @@ final class Load: Sendable {
         while ContinuousClock.now < end {
             let rows = try? await database.query(
                 """
-                SELECT count(*)::int FROM history_events h JOIN workflow_executions e USING (run_id)
+                SELECT count(*)::int FROM reprise.history_events h JOIN reprise.workflow_executions e USING (run_id)
                 WHERE e.workflow_id = \(workflowId) AND h.event_type = 'ActivityTaskCompleted'
                 """, logger: logger)
             if let rows, let done = try? await rows.collect().first?.decode(Int.self), done >= count { return true }

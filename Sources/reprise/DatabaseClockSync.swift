@@ -11,6 +11,8 @@ func databaseClock(url: String, logger: Logger) async throws -> DatabaseClock {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await store.run() }
         defer { group.cancelAll() }
+        // The first contact of `worker`: a connection that cannot be made fails here, saying why.
+        try await store.checkConnection()
         try await clock.synchronize(with: store)
     }
     if abs(clock.offsetSeconds) > 1 {

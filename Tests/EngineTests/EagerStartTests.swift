@@ -155,7 +155,7 @@ struct EagerStartTests {
             // The new runs were inserted by one transaction: their first events carry its id.
             let transactions = try await env.store.client.query(
                 """
-                SELECT count(DISTINCT h.xmin::text)::int FROM history_events h JOIN workflow_executions w USING (run_id)
+                SELECT count(DISTINCT h.xmin::text)::int FROM reprise.history_events h JOIN reprise.workflow_executions w USING (run_id)
                 WHERE h.event_id = 1 AND w.workflow_id IN ('eager-a', 'eager-b', 'closed', 'plain')
                 """)
             for try await count in transactions.decode(Int.self) { #expect(count == 1) }

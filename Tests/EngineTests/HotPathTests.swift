@@ -212,7 +212,7 @@ struct HotPathTests {
             // The steps that wrote did so in one transaction: their run rows carry its id.
             let writers = (nexts + ["closing"]).map { "'\($0)'" }.joined(separator: ", ")
             let transactions = try await env.store.client.query(
-                PostgresQuery(unsafeSQL: "SELECT count(DISTINCT xmin::text)::int FROM workflow_executions WHERE workflow_id IN (\(writers))"))
+                PostgresQuery(unsafeSQL: "SELECT count(DISTINCT xmin::text)::int FROM reprise.workflow_executions WHERE workflow_id IN (\(writers))"))
             for try await count in transactions.decode(Int.self) { #expect(count == 1) }
         }
     }

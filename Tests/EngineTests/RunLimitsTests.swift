@@ -121,7 +121,7 @@ struct RunLimitsTests {
             // Stopped within a step of the limit (a step here is two payloads of ~2 KB), far short of 50 steps.
             #expect(closed.historyBytes >= 20_000 && closed.historyBytes < 30_000)
             let rows = try await env.store.client.query(
-                "SELECT sum(octet_length(attributes::text))::bigint FROM history_events WHERE run_id = \(closed.runId)")
+                "SELECT sum(octet_length(attributes::text))::bigint FROM reprise.history_events WHERE run_id = \(closed.runId)")
             var stored: Int64 = 0
             for try await sum in rows.decode(Int64.self) { stored = sum }
             #expect(closed.historyBytes == stored)

@@ -20,10 +20,10 @@ struct TypedPollPlanTests {
             }
             try await env.store.client.query(
                 """
-                INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
+                INSERT INTO reprise.workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
                 SELECT gen_random_uuid(), 'default', \(env.taskQueue), 'Other', 2, now() - interval '1 hour' FROM generate_series(1, 50000)
                 """, logger: env.logger)
-            try await env.store.client.query("ANALYZE workflow_tasks", logger: env.logger)
+            try await env.store.client.query("ANALYZE reprise.workflow_tasks", logger: env.logger)
 
             let poll = WorkflowTasksTable.Poll(
                 now: env.clock.now.addingTimeInterval(60), taskQueue: env.taskQueue, namespaces: ["default"], workflowTypes: [AlphaFlow.name],

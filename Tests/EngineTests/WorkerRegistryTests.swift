@@ -145,7 +145,7 @@ struct WorkerRegistryTests {
     private func heartbeatRows(_ env: TestEnvironment, identity: String) async throws -> Int {
         var count = 0
         for try await _ in try await env.store.client.query(
-            "SELECT 1 FROM worker_heartbeats WHERE identity = \(identity)", logger: env.logger)
+            "SELECT 1 FROM reprise.worker_heartbeats WHERE identity = \(identity)", logger: env.logger)
         {
             count += 1
         }

@@ -12,7 +12,7 @@ import Workflow
 struct WorkflowTaskFailureTests {
     static func attempt(_ env: TestEnvironment, _ runId: UUID) async throws -> Int? {
         for try await attempt in try await env.store.client.query(
-            "SELECT attempt FROM workflow_tasks WHERE run_id = \(runId) AND lease_token IS NULL", logger: env.logger
+            "SELECT attempt FROM reprise.workflow_tasks WHERE run_id = \(runId) AND lease_token IS NULL", logger: env.logger
         ).decode(Int.self) { return attempt }
         return nil
     }
@@ -21,7 +21,7 @@ struct WorkflowTaskFailureTests {
     static func leaseToADeadWorker(_ env: TestEnvironment, _ runId: UUID) async throws {
         try await env.store.client.query(
             """
-            UPDATE workflow_tasks SET lease_owner = 'dead-worker', lease_token = gen_random_uuid(),
+            UPDATE reprise.workflow_tasks SET lease_owner = 'dead-worker', lease_token = gen_random_uuid(),
                 visible_at = \(env.clock.now.addingTimeInterval(10))
             WHERE run_id = \(runId) AND lease_token IS NULL
             """, logger: env.logger)
@@ -72,7 +72,7 @@ struct WorkflowTaskFailureTests {
             // Not a WorkflowTaskError: the worker's history read throws a DecodingError. It used to
             // give the task back at once, attempt 1 for ever, in a loop that never paused.
             try await env.store.client.query(
-                "UPDATE history_events SET attributes = '\"not an object\"'::jsonb WHERE run_id = \(runId) AND event_id = 1", logger: env.logger)
+                "UPDATE reprise.history_events SET attributes = '\"not an object\"'::jsonb WHERE run_id = \(runId) AND event_id = 1", logger: env.logger)
             env.launchWorker()
             try await env.waitUntil("the run is paused") { try await env.describe("undecodable").status == .paused }
             let description = try await env.describe("undecodable")

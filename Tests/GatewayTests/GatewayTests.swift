@@ -228,7 +228,7 @@ struct GatewayTests {
             #expect(outcomes.allSatisfy { $0 == "ok" || $0 == LLMFailure.budgetExceeded })
             var used: Int64 = -1
             for try await u in try await store.client.query(
-                "SELECT usd_used_nanos FROM llm_budget_usage WHERE namespace = 'default' AND period = 'day'"
+                "SELECT usd_used_nanos FROM reprise.llm_budget_usage WHERE namespace = 'default' AND period = 'day'"
             ).decode(Int64.self) {
                 used = u
             }
@@ -304,7 +304,7 @@ struct LedgerRow {
 func ledgerRows(_ store: Store) async throws -> [LedgerRow] {
     var rows: [LedgerRow] = []
     for try await (usd, hit, fallback, w5, w1) in try await store.client.query(
-        "SELECT usd_nanos, cache_hit, fallback_from, cache_write_5m_tokens, cache_write_1h_tokens FROM llm_ledger ORDER BY id"
+        "SELECT usd_nanos, cache_hit, fallback_from, cache_write_5m_tokens, cache_write_1h_tokens FROM reprise.llm_ledger ORDER BY id"
     ).decode((Int64, Bool, String?, Int64, Int64).self) {
         rows.append(LedgerRow(usdNanos: usd, cacheHit: hit, fallbackFrom: fallback, cacheWrite5m: w5, cacheWrite1h: w1))
     }
@@ -326,7 +326,7 @@ struct LLMCompleteActivityTests {
             }
             #expect(response.content == "question")
             var row: (String?, String?, String?)?
-            for try await value in try await store.client.query("SELECT workflow_id, run_id, activity_id FROM llm_ledger").decode(
+            for try await value in try await store.client.query("SELECT workflow_id, run_id, activity_id FROM reprise.llm_ledger").decode(
                 (String?, String?, String?).self)
             {
                 row = value
@@ -337,7 +337,7 @@ struct LLMCompleteActivityTests {
 }
 
 func reservationCount(_ store: Store) async throws -> Int {
-    for try await count in try await store.client.query("SELECT count(*)::int FROM llm_reservations").decode(Int.self) {
+    for try await count in try await store.client.query("SELECT count(*)::int FROM reprise.llm_reservations").decode(Int.self) {
         return count
     }
     return -1

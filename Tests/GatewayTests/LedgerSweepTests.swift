@@ -81,7 +81,7 @@ struct LedgerSweepTests {
     @Test func aPendingRowWithoutItsReservationIsAbandonedByTheNextSweep() async throws {
         try await withGateway(provider: WriteAheadLedgerTests.answer()) { _, store in
             let reservation = try await Self.unsettledCall(store, usdNanos: 1_000_000)
-            try await store.client.query("DELETE FROM llm_reservations WHERE id = \(reservation.id)")
+            try await store.client.query("DELETE FROM reprise.llm_reservations WHERE id = \(reservation.id)")
             try await sweep(store)
             #expect(try await outcomes(store).map(\.outcome) == ["abandoned"])
         }

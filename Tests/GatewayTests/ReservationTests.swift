@@ -43,19 +43,19 @@ struct ReservationTests {
             // A worker reserved a worst case for an hour and died: no settle will ever come.
             try await store.client.query(
                 """
-                SELECT llm_reserve('default', 'claude-haiku-4-5', 118, 518000, 'dead-run', NULL, NULL,
+                SELECT reprise.llm_reserve('default', 'claude-haiku-4-5', 118, 518000, 'dead-run', NULL, NULL,
                     (now() AT TIME ZONE 'UTC')::date, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 3600.0)
                 """)
             let refused = await #expect(throws: ApplicationFailure.self) { try await gateway.complete(Self.request, caller: caller) }
             #expect(refused?.type == LLMFailure.budgetExceeded, "until it expires, the abandoned reservation counts")
             // Its hour passes (on the database's clock, which the expiry is measured on): no sleep, so
             // a slow machine cannot let it lapse before the refusal above.
-            try await store.client.query("UPDATE llm_reservations SET expires_at = now() - interval '1 second' WHERE run_id = 'dead-run'")
+            try await store.client.query("UPDATE reprise.llm_reservations SET expires_at = now() - interval '1 second' WHERE run_id = 'dead-run'")
             let admitted = try await gateway.complete(Self.request, caller: caller)
             #expect(admitted.usd == Decimal(string: "0.00006")!, "after its expiry the budget is whole again")
             #expect(try await reservationCount(store) == 0, "the expired reservation is swept")
             for try await used in try await store.client.query(
-                "SELECT usd_used_nanos FROM llm_budget_usage WHERE namespace = 'default' AND period = 'day'"
+                "SELECT usd_used_nanos FROM reprise.llm_budget_usage WHERE namespace = 'default' AND period = 'day'"
             ).decode(Int64.self) {
                 #expect(used == 60_000, "only the call that happened is charged")
             }

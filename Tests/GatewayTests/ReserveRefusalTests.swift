@@ -57,7 +57,7 @@ struct ReserveRefusalTests {
                 try await store.client.query(
                     PostgresQuery(
                         unsafeSQL: """
-                            CREATE OR REPLACE FUNCTION llm_reserve(p_namespace text, p_model text, p_tokens bigint, p_usd bigint, p_run text,
+                            CREATE OR REPLACE FUNCTION reprise.llm_reserve(p_namespace text, p_model text, p_tokens bigint, p_usd bigint, p_run text,
                                 p_max_run_usd bigint, p_max_run_calls int, p_day date, p_month date, p_ttl_seconds double precision)
                             RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'reprise:budget:day' USING ERRCODE = '\(code)'; END $$
                             """), logger: logger)

@@ -58,14 +58,14 @@ struct TenancyTests {
             }
             var ledger: [String] = []
             for try await (namespace, tenant, outcome) in try await store.client.query(
-                "SELECT namespace, tenant, outcome FROM llm_ledger ORDER BY id"
+                "SELECT namespace, tenant, outcome FROM reprise.llm_ledger ORDER BY id"
             ).decode((String, String, String).self) {
                 ledger.append("\(namespace)/\(tenant)/\(outcome)")
             }
             #expect(ledger == ["acme/acme/ok", "rival/rival/ok", "acme/acme/cache_hit"], "each ledger row carries its caller's namespace")
             var spent: [String: Int64] = [:]
             for try await (namespace, nanos) in try await store.client.query(
-                "SELECT namespace, usd_used_nanos FROM llm_budget_usage WHERE period = 'day'"
+                "SELECT namespace, usd_used_nanos FROM reprise.llm_budget_usage WHERE period = 'day'"
             ).decode((String, Int64).self) {
                 spent[namespace] = nanos
             }
@@ -94,7 +94,7 @@ struct TenancyTests {
                 try await activity.run(input: LLMRequest(taskClass: "icp_score", messages: [message("x")], cache: "off"))
             }
             var namespaces: [String] = []
-            for try await namespace in try await store.client.query("SELECT namespace FROM llm_ledger").decode(String.self) {
+            for try await namespace in try await store.client.query("SELECT namespace FROM reprise.llm_ledger").decode(String.self) {
                 namespaces.append(namespace)
             }
             #expect(namespaces == ["rival"])

@@ -25,14 +25,14 @@ struct WriteAheadLedgerTests {
     /// sweep turns the row `abandoned`, at the worst case the provider may have billed.
     @Test func aCallWhoseSettleNeverLandsIsLedgeredAbandoned() async throws {
         try await withGateway(provider: Self.answer(), configure: ReservationTests.soloRoute) { gateway, store in
-            try await store.client.query("ALTER TABLE llm_ledger ADD CONSTRAINT settle_refused CHECK (outcome <> 'ok')")
+            try await store.client.query("ALTER TABLE reprise.llm_ledger ADD CONSTRAINT settle_refused CHECK (outcome <> 'ok')")
             await #expect(throws: (any Error).self, "the provider answered, the settle failed") {
                 try await gateway.complete(ReservationTests.request, caller: caller)
             }
             #expect(try await outcomes(store).map(\.outcome) == ["pending"], "the call is ledgered before the provider answers")
             #expect(try await reservationCount(store) == 1)
 
-            try await store.client.query("ALTER TABLE llm_ledger DROP CONSTRAINT settle_refused")
+            try await store.client.query("ALTER TABLE reprise.llm_ledger DROP CONSTRAINT settle_refused")
             try await expireReservations(store)
             try await sweep(store)
             let rows = try await outcomes(store)
@@ -99,15 +99,15 @@ struct WriteAheadLedgerTests {
             }
             await #expect(throws: ApplicationFailure.self) { try await complete("solo", "bad") }
             #expect(try await outcomes(store).map(\.outcome) == ["error"])
-            try await store.client.query("DELETE FROM llm_ledger")
+            try await store.client.query("DELETE FROM reprise.llm_ledger")
 
             try await complete("icp_score", "fallback")
             #expect(try await outcomes(store).map(\.outcome) == ["ok"], "the overloaded attempt leaves no row")
-            try await store.client.query("DELETE FROM llm_ledger")
+            try await store.client.query("DELETE FROM reprise.llm_ledger")
 
             await #expect(throws: ApplicationFailure.self) { try await complete("icp_score", "down") }
             #expect(try await outcomes(store).map(\.outcome) == ["unavailable"])
-            try await store.client.query("DELETE FROM llm_ledger")
+            try await store.client.query("DELETE FROM reprise.llm_ledger")
 
             let call = Task { try await complete("outreach_email", "slow") }
             while provider.requests.last?.text.contains("slow") != true { try await Task.sleep(for: .milliseconds(10)) }
@@ -127,7 +127,7 @@ struct LedgerOutcome {
 
 func outcomes(_ store: Store) async throws -> [LedgerOutcome] {
     var rows: [LedgerOutcome] = []
-    for try await (id, outcome, usd) in try await store.client.query("SELECT id, outcome, usd_nanos FROM llm_ledger ORDER BY id").decode(
+    for try await (id, outcome, usd) in try await store.client.query("SELECT id, outcome, usd_nanos FROM reprise.llm_ledger ORDER BY id").decode(
         (Int64, String, Int64).self)
     {
         rows.append(LedgerOutcome(id: id, outcome: outcome, usdNanos: usd))
@@ -137,7 +137,7 @@ func outcomes(_ store: Store) async throws -> [LedgerOutcome] {
 
 /// Every reservation's expiry passes, on the database's clock, which expiries are measured on.
 func expireReservations(_ store: Store) async throws {
-    try await store.client.query("UPDATE llm_reservations SET expires_at = now() - interval '1 second'")
+    try await store.client.query("UPDATE reprise.llm_reservations SET expires_at = now() - interval '1 second'")
 }
 
 /// The sweep a call runs at most once a minute, run now.
@@ -147,7 +147,7 @@ func sweep(_ store: Store) async throws {
 
 func budgetUsed(_ store: Store) async throws -> Int64 {
     for try await used in try await store.client.query(
-        "SELECT usd_used_nanos FROM llm_budget_usage WHERE namespace = 'default' AND period = 'day'"
+        "SELECT usd_used_nanos FROM reprise.llm_budget_usage WHERE namespace = 'default' AND period = 'day'"
     ).decode(Int64.self) {
         return used
     }

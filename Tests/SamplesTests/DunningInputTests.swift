@@ -19,7 +19,7 @@ struct DunningInputTests {
             #expect(description.failure?.type == "InvalidArgument")
             #expect(description.failure?.nonRetryable == true)
             #expect(description.failure?.message.contains("retryScheduleSeconds") == true, "\(String(describing: description.failure))")
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM payment_ledger WHERE subscription_id = 'sub-huge'") == 0)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.payment_ledger WHERE subscription_id = 'sub-huge'") == 0)
             // The same worker goes on: a run with a schedule in range is canceled when it runs out.
             var fine = SubscriptionDunningTests.input("sub-fine", source: "tok_chargeDeclined")
             fine.retryScheduleSeconds = [60]

@@ -17,7 +17,7 @@ struct LeadNurtureTests {
     }
 
     static func outbox(_ env: TestEnvironment, _ id: String) async throws -> Int {
-        try await SampleHarness.count(env, "SELECT count(*)::int FROM email_outbox WHERE workflow_id = \(id)")
+        try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.email_outbox WHERE workflow_id = \(id)")
     }
 
     @Test func aLeadThatAsksAQuestionThenBooksAMeeting() async throws {
@@ -31,7 +31,7 @@ struct LeadNurtureTests {
             #expect(outcome.result == "MeetingBooked")
             #expect(outcome.emailsSent == 2)
             #expect(outcome.meetingStartsAt != nil)
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM calendar_bookings WHERE attendee = 'ada@acme.example'") == 1)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.calendar_bookings WHERE attendee = 'ada@acme.example'") == 1)
 
             // Score, research, first e-mail, intent, answer, intent: cheap and frontier routes as configured.
             let models = llm.requests.map { request -> String in
@@ -44,7 +44,7 @@ struct LeadNurtureTests {
             #expect(llm.requests[4].text.contains("Runs payment retries by hand"))
             // Every call was charged to this run.
             let charged = try await SampleHarness.count(
-                env, "SELECT count(*)::int FROM llm_ledger WHERE workflow_id = 'lead-books' AND outcome = 'ok' AND usd_nanos > 0")
+                env, "SELECT count(*)::int FROM reprise.llm_ledger WHERE workflow_id = 'lead-books' AND outcome = 'ok' AND usd_nanos > 0")
             #expect(charged == 6)
         }
     }
@@ -72,7 +72,7 @@ struct LeadNurtureTests {
             #expect(try await Self.outbox(env, "lead-poor") == 0)
             #expect(
                 try await SampleHarness.count(
-                    env, "SELECT count(*)::int FROM lead_memory WHERE lead_id = 'default/lead-poor' AND kind = 'status' AND content LIKE 'Disqualified%'") == 1)
+                    env, "SELECT count(*)::int FROM reprise_samples.lead_memory WHERE lead_id = 'default/lead-poor' AND kind = 'status' AND content LIKE 'Disqualified%'") == 1)
         }
     }
 
@@ -83,7 +83,7 @@ struct LeadNurtureTests {
             try await env.signal("lead-no", "reply", LeadNurture.Reply(text: "Thanks, but this is not for us."))
             let outcome = try await env.result(LeadNurture.self, id: "lead-no", timeout: SampleHarness.patience)
             #expect(outcome.result == "Closed")
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM calendar_bookings") == 0)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.calendar_bookings") == 0)
         }
     }
 

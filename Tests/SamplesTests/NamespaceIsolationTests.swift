@@ -64,7 +64,7 @@ struct NamespaceIsolationTests {
             _ = try await Self.attempt("tenant-b", "1") { try await status.run(input: .init(subscriptionId: "sub-1", customer: "cus_b", status: "canceled")) }
             var rows: [String] = []
             for try await (namespace, customer, state) in try await database.query(
-                "SELECT namespace, customer, status FROM subscriptions WHERE id = 'sub-1' ORDER BY namespace", logger: SampleHarness.logger
+                "SELECT namespace, customer, status FROM reprise_samples.subscriptions WHERE id = 'sub-1' ORDER BY namespace", logger: SampleHarness.logger
             ).decode((String, String, String).self) { rows.append("\(namespace) \(customer) \(state)") }
             #expect(rows == ["tenant-a cus_a active", "tenant-b cus_b canceled"])
 
@@ -78,10 +78,10 @@ struct NamespaceIsolationTests {
             #expect(paid.succeeded && !declined.succeeded)
             #expect(
                 try await SampleHarness.count(
-                    env, "SELECT count(*)::int FROM payment_ledger WHERE namespace = 'tenant-a' AND subscription_id = 'sub-1' AND status = 'succeeded'") == 1)
+                    env, "SELECT count(*)::int FROM reprise_samples.payment_ledger WHERE namespace = 'tenant-a' AND subscription_id = 'sub-1' AND status = 'succeeded'") == 1)
             #expect(
                 try await SampleHarness.count(
-                    env, "SELECT count(*)::int FROM payment_ledger WHERE namespace = 'tenant-b' AND subscription_id = 'sub-1' AND status = 'declined'") == 1)
+                    env, "SELECT count(*)::int FROM reprise_samples.payment_ledger WHERE namespace = 'tenant-b' AND subscription_id = 'sub-1' AND status = 'declined'") == 1)
         }
     }
 
@@ -94,11 +94,11 @@ struct NamespaceIsolationTests {
             // B names A's booking id: it is not one of B's bookings, so nothing is canceled.
             let stolen = try await Self.attempt("tenant-b", "1") { try await cancel.run(input: .init(bookingId: booked.bookingId)) }
             #expect(!stolen.canceledNow)
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM trip_bookings WHERE id = \(booked.bookingId) AND status = 'booked'") == 1)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.trip_bookings WHERE id = \(booked.bookingId) AND status = 'booked'") == 1)
 
             // The last car of an item: A takes it and A is sold out, but B has its own stock.
             try await database.query(
-                "INSERT INTO trip_catalogue (kind, item_id, description, capacity) VALUES ('car', 'LAST-ONE', 'The last car', 1)", logger: SampleHarness.logger
+                "INSERT INTO reprise_samples.trip_catalogue (kind, item_id, description, capacity) VALUES ('car', 'LAST-ONE', 'The last car', 1)", logger: SampleHarness.logger
             ).drain()
             let last = BookTripItem.Input(tripId: "trip-1", kind: "car", itemId: "LAST-ONE")
             _ = try await Self.attempt("tenant-a", "2") { try await book.run(input: last) }
@@ -106,7 +106,7 @@ struct NamespaceIsolationTests {
             #expect(soldOut?.type == "SoldOut")
             let theirs = try await Self.attempt("tenant-b", "2") { try await book.run(input: last) }
             #expect(theirs.itemId == "LAST-ONE")
-            #expect(try await SampleHarness.count(env, "SELECT booked FROM trip_inventory WHERE namespace = 'tenant-b' AND item_id = 'JFK-COMPACT'") == 0)
+            #expect(try await SampleHarness.count(env, "SELECT booked FROM reprise_samples.trip_inventory WHERE namespace = 'tenant-b' AND item_id = 'JFK-COMPACT'") == 0)
             // The catalogue's sold-out car is sold out in every namespace.
             let convertible = await #expect(throws: ApplicationFailure.self) {
                 try await Self.attempt("tenant-b", "3") { try await book.run(input: .init(tripId: "trip-1", kind: "car", itemId: "JFK-CONVERTIBLE")) }

@@ -35,7 +35,7 @@ struct PublishedVideoNamespaceTests {
             let b = try await run("tenant-b", "1", staged: try stage("b"), into: publishedB)
             var directories: [String] = []
             for try await directory in try await env.store.client.query(
-                "SELECT directory FROM published_videos WHERE video_id = 'clip-1' ORDER BY directory", logger: SampleHarness.logger
+                "SELECT directory FROM reprise_samples.published_videos WHERE video_id = 'clip-1' ORDER BY directory", logger: SampleHarness.logger
             ).decode(String.self) { directories.append(directory) }
             #expect(directories == [a.directory, b.directory])
 

@@ -29,23 +29,26 @@ struct SampleTablesMigrationTests {
                 try await execute("INSERT INTO trip_bookings (idempotency_key, trip_id, kind, item_id, status) VALUES ('old/1', 't-old', 'flight', 'RP100', 'booked')")
 
                 #expect(
-                    try await store.migrate([.samples]) == [AppliedMigration(owner: "engine", version: 12), AppliedMigration(owner: "samples", version: 2)])
-                let subscriptions = try await SampleHarness.count(store, "SELECT count(*)::int FROM subscriptions WHERE namespace = 'default' AND id = 'sub-old'")
+                    try await store.migrate([.samples]) == [
+                        AppliedMigration(owner: "engine", version: 12), AppliedMigration(owner: "engine", version: 13),
+                        AppliedMigration(owner: "samples", version: 2),
+                    ])
+                let subscriptions = try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise_samples.subscriptions WHERE namespace = 'default' AND id = 'sub-old'")
                 #expect(subscriptions == 1)
-                #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM lead_memory WHERE namespace = 'default'") == 1)
-                #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM trip_catalogue") == 5)
-                #expect(try await SampleHarness.count(store, "SELECT booked FROM trip_inventory WHERE namespace = 'default' AND item_id = 'RP100'") == 1)
+                #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise_samples.lead_memory WHERE namespace = 'default'") == 1)
+                #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise_samples.trip_catalogue") == 5)
+                #expect(try await SampleHarness.count(store, "SELECT booked FROM reprise_samples.trip_inventory WHERE namespace = 'default' AND item_id = 'RP100'") == 1)
 
                 // The old booking is default's: a cancel in default gives its place back.
-                let bookingId = try await SampleHarness.count(store, "SELECT id::int FROM trip_bookings WHERE trip_id = 't-old'")
+                let bookingId = try await SampleHarness.count(store, "SELECT id::int FROM reprise_samples.trip_bookings WHERE trip_id = 't-old'")
                 let canceled = try await ActivityContext.$current.withValue(SampleHarness.attempt("1")) {
                     try await CancelTripItem(database: client).run(input: .init(bookingId: Int64(bookingId)))
                 }
                 #expect(canceled.canceledNow)
-                #expect(try await SampleHarness.count(store, "SELECT booked FROM trip_inventory WHERE namespace = 'default' AND item_id = 'RP100'") == 0)
+                #expect(try await SampleHarness.count(store, "SELECT booked FROM reprise_samples.trip_inventory WHERE namespace = 'default' AND item_id = 'RP100'") == 0)
                 // A writer that names no namespace is refused rather than filed under default.
                 await #expect(throws: (any Error).self) {
-                    try await execute("INSERT INTO subscriptions (id, customer, status) VALUES ('sub-new', 'cus_2', 'active')")
+                    try await execute("INSERT INTO reprise_samples.subscriptions (id, customer, status) VALUES ('sub-new', 'cus_2', 'active')")
                 }
             }
         }

@@ -15,7 +15,7 @@ struct SubscriptionDunningTests {
     }
 
     static func ledger(_ env: TestEnvironment, _ id: String, _ status: String) async throws -> Int {
-        try await SampleHarness.count(env, "SELECT count(*)::int FROM payment_ledger WHERE subscription_id = \(id) AND status = \(status)")
+        try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.payment_ledger WHERE subscription_id = \(id) AND status = \(status)")
     }
 
     @Test func aPaymentThatSucceedsOnTheSecondRetryAfterTheCardIsUpdated() async throws {
@@ -41,8 +41,8 @@ struct SubscriptionDunningTests {
             #expect(env.clock.now == waitingSince)
             #expect(try await Self.ledger(env, "sub-1", "succeeded") == 1)
             #expect(try await Self.ledger(env, "sub-1", "declined") == 2)
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM email_outbox WHERE workflow_id = 'sub-1'") == 2)
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM subscriptions WHERE id = 'sub-1' AND status = 'active'") == 1)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.email_outbox WHERE workflow_id = 'sub-1'") == 2)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.subscriptions WHERE id = 'sub-1' AND status = 'active'") == 1)
         }
     }
 
@@ -52,10 +52,10 @@ struct SubscriptionDunningTests {
             let outcome = try await env.result(SubscriptionDunning.self, id: "sub-2", timeout: SampleHarness.patience)
             #expect(outcome == .init(status: "canceled", attempts: 4, chargeId: nil))
             #expect(try await Self.ledger(env, "sub-2", "declined") == 4)
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM subscriptions WHERE id = 'sub-2' AND status = 'canceled'") == 1)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.subscriptions WHERE id = 'sub-2' AND status = 'canceled'") == 1)
             // Three dunning e-mails, then the final one.
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM email_outbox WHERE workflow_id = 'sub-2'") == 4)
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM email_outbox WHERE workflow_id = 'sub-2' AND subject LIKE '%canceled%'") == 1)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.email_outbox WHERE workflow_id = 'sub-2'") == 4)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.email_outbox WHERE workflow_id = 'sub-2' AND subject LIKE '%canceled%'") == 1)
             // The default schedule, 1, 3 and 7 days, on the virtual clock.
             let timers = try await env.history("sub-2").compactMap { event -> Double? in
                 if case .timerStarted(let started) = event.attributes { return started.startToFireTimeout }
@@ -82,7 +82,7 @@ struct SubscriptionDunningTests {
                     try await sandbox.run(input: .init(amountCents: 1_000, currency: "usd", source: "tok_nonsense", subscriptionId: "sub-idem"))
                 }
             }
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM payment_ledger") == 2)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.payment_ledger") == 2)
         }
     }
 

@@ -9,7 +9,7 @@ import Workflow
 @Suite("TripSaga")
 struct TripSagaTests {
     static func booked(_ env: TestEnvironment, _ kind: String, _ item: String) async throws -> Int {
-        try await SampleHarness.count(env, "SELECT booked FROM trip_inventory WHERE kind = \(kind) AND item_id = \(item)")
+        try await SampleHarness.count(env, "SELECT booked FROM reprise_samples.trip_inventory WHERE kind = \(kind) AND item_id = \(item)")
     }
 
     @Test func aTripBooksAFlightAHotelAndACar() async throws {
@@ -20,7 +20,7 @@ struct TripSagaTests {
             #expect(try await Self.booked(env, "flight", "RP100") == 1)
             #expect(try await Self.booked(env, "hotel", "NYC-MIDTOWN") == 1)
             #expect(try await Self.booked(env, "car", "JFK-COMPACT") == 1)
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM trip_bookings WHERE trip_id = 't1' AND status = 'booked'") == 3)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.trip_bookings WHERE trip_id = 't1' AND status = 'booked'") == 3)
         }
     }
 
@@ -67,7 +67,7 @@ struct TripSagaTests {
             let closed = try await env.waitForClose("trip-cancel", timeout: SampleHarness.patience)
             #expect(closed.status == .canceled)
             #expect(try await Self.booked(env, "flight", "RP100") == 0)
-            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM trip_bookings WHERE trip_id = 't3' AND status = 'canceled'") == 1)
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.trip_bookings WHERE trip_id = 't3' AND status = 'canceled'") == 1)
         }
     }
 

@@ -33,7 +33,7 @@ struct VideoAndEmailTests {
                 #expect(outcome.webhookStatus == 200)
                 #expect(FileManager.default.fileExists(atPath: published.appendingPathComponent("240p/index.m3u8").path))
                 #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("work/clip-1").path))
-                #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM published_videos WHERE video_id = 'clip-1'") == 1)
+                #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.published_videos WHERE video_id = 'clip-1'") == 1)
                 let told = try #require(hook.requests.first)
                 #expect(told.body["videoId"] == .string("clip-1"))
                 #expect(told.body["master"] == .string(outcome.master))

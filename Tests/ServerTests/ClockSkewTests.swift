@@ -53,7 +53,7 @@ struct ClockSkewTests {
                     #expect(early.isEmpty, "no lease was declared expired early: \(early)")
 
                     // The lease really runs out: the skewed worker takes the task and runs the checkout.
-                    try await store.client.query("UPDATE workflow_tasks SET visible_at = now() - interval '1 second' WHERE run_id = \(started.runId)")
+                    try await store.client.query("UPDATE reprise.workflow_tasks SET visible_at = now() - interval '1 second' WHERE run_id = \(started.runId)")
                     let deadline = ContinuousClock.now + .seconds(60)
                     while ContinuousClock.now < deadline {
                         if try await store.describe(namespace: "default", workflowId: "skew", runId: started.runId).status == .completed { return }
@@ -67,7 +67,7 @@ struct ClockSkewTests {
     }
 
     private func leaseOwner(_ store: Store, _ runId: UUID) async throws -> String? {
-        for try await owner in try await store.client.query("SELECT lease_owner FROM workflow_tasks WHERE run_id = \(runId)").decode(String?.self) {
+        for try await owner in try await store.client.query("SELECT lease_owner FROM reprise.workflow_tasks WHERE run_id = \(runId)").decode(String?.self) {
             return owner
         }
         return nil

@@ -85,7 +85,7 @@ struct MalformedRequestTests {
     private func rowCounts(_ store: Store) async throws -> [Int] {
         var counts: [Int] = []
         for table in ["namespaces", "workflow_executions", "history_events", "workflow_tasks", "api_tokens", "dead_letters"] {
-            for try await count in try await store.client.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table)")).decode(Int.self) {
+            for try await count in try await store.client.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM reprise.\(table)")).decode(Int.self) {
                 counts.append(count)
             }
         }

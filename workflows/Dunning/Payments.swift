@@ -82,14 +82,14 @@ public struct SandboxPayments: PaymentsProvider {
         // A repeated key keeps the first row: the retry gets the first answer, and no second charge.
         try await database.query(
             """
-            INSERT INTO payment_ledger (namespace, idempotency_key, charge_id, subscription_id, amount_cents, currency, source, status, decline_code)
+            INSERT INTO reprise_samples.payment_ledger (namespace, idempotency_key, charge_id, subscription_id, amount_cents, currency, source, status, decline_code)
             VALUES (\(namespace), \(idempotencyKey), \(String(chargeId)), \(charge.subscriptionId), \(charge.amountCents), \(charge.currency), \(charge.source),
                     \(status), \(declineCode))
             ON CONFLICT (idempotency_key) DO NOTHING
             """, logger: SampleSupport.queryLogger
         ).drain()
         for try await (id, status, code) in try await database.query(
-            "SELECT charge_id, status, decline_code FROM payment_ledger WHERE namespace = \(namespace) AND idempotency_key = \(idempotencyKey)",
+            "SELECT charge_id, status, decline_code FROM reprise_samples.payment_ledger WHERE namespace = \(namespace) AND idempotency_key = \(idempotencyKey)",
             logger: SampleSupport.queryLogger
         ).decode((String, String, String?).self) {
             return ChargePayment.Output(status: status, chargeId: id, declineCode: code)
@@ -169,7 +169,7 @@ public struct SetSubscriptionStatus: Activity {
         }
         try await database.query(
             """
-            INSERT INTO subscriptions (namespace, id, customer, status)
+            INSERT INTO reprise_samples.subscriptions (namespace, id, customer, status)
             VALUES (\(try SampleSupport.namespace()), \(input.subscriptionId), \(input.customer), \(input.status))
             ON CONFLICT (namespace, id) DO UPDATE SET status = excluded.status, updated_at = now()
             """, logger: SampleSupport.queryLogger

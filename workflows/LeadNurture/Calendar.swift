@@ -45,7 +45,7 @@ public struct BookMeeting: Activity {
             let ends = candidate.addingTimeInterval(1_800)
             try await database.query(
                 """
-                INSERT INTO calendar_bookings (namespace, idempotency_key, calendar, starts_at, ends_at, attendee, title)
+                INSERT INTO reprise_samples.calendar_bookings (namespace, idempotency_key, calendar, starts_at, ends_at, attendee, title)
                 VALUES (\(namespace), \(key), \(input.calendar), \(candidate), \(ends), \(input.attendee), \(input.title))
                 ON CONFLICT DO NOTHING
                 """, logger: SampleSupport.queryLogger
@@ -59,7 +59,7 @@ public struct BookMeeting: Activity {
     private func existing(key: String, namespace: String) async throws -> Output? {
         var found: Output?
         for try await (id, starts, ends) in try await database.query(
-            "SELECT id, starts_at, ends_at FROM calendar_bookings WHERE namespace = \(namespace) AND idempotency_key = \(key)",
+            "SELECT id, starts_at, ends_at FROM reprise_samples.calendar_bookings WHERE namespace = \(namespace) AND idempotency_key = \(key)",
             logger: SampleSupport.queryLogger
         ).decode((Int64, Date, Date).self) { found = Output(bookingId: id, startsAt: starts, endsAt: ends) }
         return found

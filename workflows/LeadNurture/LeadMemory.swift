@@ -36,7 +36,7 @@ enum LeadMemory {
             let writeKey = rows.count == 1 ? key : "\(key)#\(index)"
             try await database.query(
                 """
-                INSERT INTO lead_memory (namespace, lead_id, kind, content, write_key)
+                INSERT INTO reprise_samples.lead_memory (namespace, lead_id, kind, content, write_key)
                 VALUES (\(namespace), \(leadId), \(kind.rawValue), \(content), \(writeKey))
                 ON CONFLICT (write_key) DO NOTHING
                 """, logger: SampleSupport.queryLogger
@@ -48,7 +48,7 @@ enum LeadMemory {
         let namespace = try SampleSupport.namespace()
         var rows: [(kind: Kind, content: String)] = []
         for try await (kind, content) in try await database.query(
-            "SELECT kind, content FROM lead_memory WHERE namespace = \(namespace) AND lead_id = \(leadId) ORDER BY id", logger: SampleSupport.queryLogger
+            "SELECT kind, content FROM reprise_samples.lead_memory WHERE namespace = \(namespace) AND lead_id = \(leadId) ORDER BY id", logger: SampleSupport.queryLogger
         ).decode((String, String).self) {
             if let kind = Kind(rawValue: kind) { rows.append((kind, content)) }
         }

@@ -48,20 +48,20 @@ public struct SendEmail: Activity {
         let provider = delivery?.name ?? "outbox"
         try await database.query(
             """
-            INSERT INTO email_outbox (idempotency_key, namespace, workflow_id, to_address, subject, body, provider, status)
+            INSERT INTO reprise_samples.email_outbox (idempotency_key, namespace, workflow_id, to_address, subject, body, provider, status)
             VALUES (\(key), \(info.namespace), \(info.workflowId), \(input.to), \(input.subject), \(input.body), \(provider), 'held')
             ON CONFLICT (idempotency_key) DO NOTHING
             """, logger: SampleSupport.queryLogger
         ).drain()
         var row: (Int64, String)?
         for try await found in try await database.query(
-            "SELECT id, status FROM email_outbox WHERE namespace = \(info.namespace) AND idempotency_key = \(key)", logger: SampleSupport.queryLogger
+            "SELECT id, status FROM reprise_samples.email_outbox WHERE namespace = \(info.namespace) AND idempotency_key = \(key)", logger: SampleSupport.queryLogger
         ).decode((Int64, String).self) { row = found }
         guard let (id, status) = row else { throw ApplicationFailure("the outbox row for \(key) vanished", type: "OutboxRowMissing") }
         guard status == "held", let delivery else { return Output(outboxId: id, status: status) }
         let messageId = try await delivery.deliver(input, idempotencyKey: key)
         try await database.query(
-            "UPDATE email_outbox SET status = 'sent', provider_message_id = \(messageId) WHERE namespace = \(info.namespace) AND id = \(id)",
+            "UPDATE reprise_samples.email_outbox SET status = 'sent', provider_message_id = \(messageId) WHERE namespace = \(info.namespace) AND id = \(id)",
             logger: SampleSupport.queryLogger
         ).drain()
         return Output(outboxId: id, status: "sent")
@@ -134,7 +134,7 @@ public enum Outbox {
         var entries: [Entry] = []
         let rows = try await database.query(
             """
-            SELECT id, workflow_id, to_address, subject, body, provider, status, created_at FROM email_outbox
+            SELECT id, workflow_id, to_address, subject, body, provider, status, created_at FROM reprise_samples.email_outbox
             WHERE namespace = \(namespace) AND (\(workflowId)::text IS NULL OR workflow_id = \(workflowId)) ORDER BY id DESC LIMIT \(limit)
             """, logger: SampleSupport.queryLogger)
         for try await (id, workflow, to, subject, body, provider, status, created) in rows.decode(

@@ -38,22 +38,22 @@ public struct BookTripItem: Activity {
         let logger = SampleSupport.queryLogger
         return try await database.sampleTransaction { connection in
             for try await id in try await connection.query(
-                "SELECT id FROM trip_bookings WHERE namespace = \(namespace) AND idempotency_key = \(key)", logger: logger
+                "SELECT id FROM reprise_samples.trip_bookings WHERE namespace = \(namespace) AND idempotency_key = \(key)", logger: logger
             ).decode(Int64.self) {
                 return Output(bookingId: id, kind: input.kind, itemId: input.itemId)
             }
             // The namespace's stock of an item starts from the catalogue at its first booking.
             try await connection.query(
                 """
-                INSERT INTO trip_inventory (namespace, kind, item_id, description, capacity)
-                SELECT \(namespace), kind, item_id, description, capacity FROM trip_catalogue WHERE kind = \(input.kind) AND item_id = \(input.itemId)
+                INSERT INTO reprise_samples.trip_inventory (namespace, kind, item_id, description, capacity)
+                SELECT \(namespace), kind, item_id, description, capacity FROM reprise_samples.trip_catalogue WHERE kind = \(input.kind) AND item_id = \(input.itemId)
                 ON CONFLICT DO NOTHING
                 """, logger: logger
             ).drain()
             var left: (Int, Int)?
             for try await row in try await connection.query(
                 """
-                SELECT capacity, booked FROM trip_inventory
+                SELECT capacity, booked FROM reprise_samples.trip_inventory
                 WHERE namespace = \(namespace) AND kind = \(input.kind) AND item_id = \(input.itemId) FOR UPDATE
                 """, logger: logger
             ).decode((Int, Int).self) { left = row }
@@ -64,12 +64,12 @@ public struct BookTripItem: Activity {
                 throw ApplicationFailure("\(input.kind) \(input.itemId) is sold out", type: "SoldOut", nonRetryable: true)
             }
             try await connection.query(
-                "UPDATE trip_inventory SET booked = booked + 1 WHERE namespace = \(namespace) AND kind = \(input.kind) AND item_id = \(input.itemId)",
+                "UPDATE reprise_samples.trip_inventory SET booked = booked + 1 WHERE namespace = \(namespace) AND kind = \(input.kind) AND item_id = \(input.itemId)",
                 logger: logger
             ).drain()
             for try await id in try await connection.query(
                 """
-                INSERT INTO trip_bookings (namespace, idempotency_key, trip_id, kind, item_id, status)
+                INSERT INTO reprise_samples.trip_bookings (namespace, idempotency_key, trip_id, kind, item_id, status)
                 VALUES (\(namespace), \(key), \(input.tripId), \(input.kind), \(input.itemId), 'booked') RETURNING id
                 """, logger: logger
             ).decode(Int64.self) {
@@ -106,12 +106,12 @@ public struct CancelTripItem: Activity {
         return try await database.sampleTransaction { connection in
             for try await (kind, item) in try await connection.query(
                 """
-                UPDATE trip_bookings SET status = 'canceled', canceled_at = now()
+                UPDATE reprise_samples.trip_bookings SET status = 'canceled', canceled_at = now()
                 WHERE namespace = \(namespace) AND id = \(input.bookingId) AND status = 'booked' RETURNING kind, item_id
                 """, logger: logger
             ).decode((String, String).self) {
                 try await connection.query(
-                    "UPDATE trip_inventory SET booked = booked - 1 WHERE namespace = \(namespace) AND kind = \(kind) AND item_id = \(item)", logger: logger
+                    "UPDATE reprise_samples.trip_inventory SET booked = booked - 1 WHERE namespace = \(namespace) AND kind = \(kind) AND item_id = \(item)", logger: logger
                 ).drain()
                 return Output(canceledNow: true)
             }

@@ -53,7 +53,7 @@ public struct PublishVideo: Activity {
         try await database.sampleTransaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockClass), hashtext(\(target.path)))", logger: logger).drain()
             for try await _ in try await connection.query(
-                "SELECT 1 FROM published_videos WHERE directory = \(target.path) AND namespace <> \(namespace) LIMIT 1", logger: logger
+                "SELECT 1 FROM reprise_samples.published_videos WHERE directory = \(target.path) AND namespace <> \(namespace) LIMIT 1", logger: logger
             ) {
                 throw ApplicationFailure(
                     "publishDirectory/videoId is a folder another namespace published; choose another videoId or publishDirectory",
@@ -62,7 +62,7 @@ public struct PublishVideo: Activity {
             try Self.move(staged, to: target)
             try await connection.query(
                 """
-                INSERT INTO published_videos (namespace, video_id, directory, master, duration_seconds, rungs)
+                INSERT INTO reprise_samples.published_videos (namespace, video_id, directory, master, duration_seconds, rungs)
                 VALUES (\(namespace), \(input.videoId), \(target.path), \(master), \(input.durationSeconds), \(rungs)::jsonb)
                 ON CONFLICT (namespace, video_id) DO UPDATE SET directory = excluded.directory, master = excluded.master,
                     duration_seconds = excluded.duration_seconds, rungs = excluded.rungs, published_at = now()

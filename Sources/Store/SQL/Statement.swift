@@ -7,7 +7,7 @@ import PostgresNIO
 /// Each parameter is declared where it appears in the SQL, with the value it binds:
 /// ```swift
 /// static let statement = Statement<LockRun> { p in
-///     "SELECT status FROM workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) FOR UPDATE"
+///     "SELECT status FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) FOR UPDATE"
 /// }
 /// ```
 /// ``SQLParameters/bind(_:_:)`` hands out `$1`, `$2`, … in the order the text asks for them and

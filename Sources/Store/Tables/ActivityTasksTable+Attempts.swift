@@ -15,8 +15,8 @@ extension ActivityTasksTable {
                 limit: p.bind("bigint") { $0.limit }, types: p.bind("text[]") { FairDequeue.types($0.activityTypes) })
             return """
                 WITH \(FairDequeue.picked(
-                    from: "activity_tasks", keys: "run_id, activity_id", typeColumn: "activity_type", ready: "lease_owner IS NULL", poll))
-                UPDATE activity_tasks a SET lease_owner = \(p.bind("text") { $0.owner }), lease_token = gen_random_uuid(), started_at = \(now),
+                    from: "reprise.activity_tasks", keys: "run_id, activity_id", typeColumn: "activity_type", ready: "lease_owner IS NULL", poll))
+                UPDATE reprise.activity_tasks a SET lease_owner = \(p.bind("text") { $0.owner }), lease_token = gen_random_uuid(), started_at = \(now),
                     lease_expires_at = \(leaseExpiry(started: now, lastAlive: now))
                 FROM picked WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id
                 RETURNING a.run_id, a.activity_id, a.activity_type, a.input::text, a.options::text, a.scheduled_event_id, a.attempt,
@@ -51,7 +51,7 @@ extension ActivityTasksTable {
         static let statement = Statement<Self> { p in
             let now = p.bind("timestamptz") { $0.now }
             return """
-                UPDATE activity_tasks SET heartbeat_details = COALESCE(\(p.bind("text") { $0.details })::jsonb, heartbeat_details),
+                UPDATE reprise.activity_tasks SET heartbeat_details = COALESCE(\(p.bind("text") { $0.details })::jsonb, heartbeat_details),
                     last_heartbeat_at = \(now), lease_expires_at = \(leaseExpiry(started: "started_at", lastAlive: now))
                 WHERE run_id = \(p.bind("uuid") { $0.task.runId }) AND activity_id = \(p.bind("text") { $0.task.activityId })
                     AND lease_token = \(p.bind("uuid") { $0.task.leaseToken })
@@ -69,7 +69,7 @@ extension ActivityTasksTable {
     struct Release: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, started_at = NULL,
+            UPDATE reprise.activity_tasks SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, started_at = NULL,
                 visible_at = \(p.bind("timestamptz") { $0.now }),
                 heartbeat_details = COALESCE(\(p.bind("text") { $0.details })::jsonb, heartbeat_details)
             WHERE run_id = \(p.bind("uuid") { $0.task.runId }) AND activity_id = \(p.bind("text") { $0.task.activityId })
@@ -89,7 +89,7 @@ extension ActivityTasksTable {
     struct SaveHeartbeatDetails: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE activity_tasks SET heartbeat_details = \(p.bind("text") { $0.details })::jsonb
+            UPDATE reprise.activity_tasks SET heartbeat_details = \(p.bind("text") { $0.details })::jsonb
             WHERE run_id = \(p.bind("uuid") { $0.runId }) AND activity_id = \(p.bind("text") { $0.activityId })
             """
         }
@@ -103,7 +103,7 @@ extension ActivityTasksTable {
     struct Retry: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE activity_tasks SET attempt = attempt + 1, visible_at = \(p.bind("timestamptz") { $0.visibleAt }), lease_owner = NULL,
+            UPDATE reprise.activity_tasks SET attempt = attempt + 1, visible_at = \(p.bind("timestamptz") { $0.visibleAt }), lease_owner = NULL,
                 lease_token = NULL, lease_expires_at = NULL, started_at = NULL, last_failure = \(p.bind("text") { $0.failure })::jsonb,
                 schedule_to_start_deadline = \(p.bind("timestamptz") { $0.scheduleToStartDeadline })
             WHERE run_id = \(p.bind("uuid") { $0.runId }) AND activity_id = \(p.bind("text") { $0.activityId })
@@ -120,7 +120,7 @@ extension ActivityTasksTable {
     /// Deletes an activity's row: the activity ended.
     struct Delete: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "DELETE FROM activity_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND activity_id = \(p.bind("text") { $0.activityId })"
+            "DELETE FROM reprise.activity_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND activity_id = \(p.bind("text") { $0.activityId })"
         }
         typealias Row = Void
         var runId: UUID
@@ -132,7 +132,7 @@ extension ActivityTasksTable {
     struct RequestCancel: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE activity_tasks SET cancel_requested = true
+            UPDATE reprise.activity_tasks SET cancel_requested = true
             WHERE run_id = \(p.bind("uuid") { $0.runId }) AND scheduled_event_id = \(p.bind("bigint") { $0.scheduledEventId })
             RETURNING activity_id, lease_owner IS NULL
             """
@@ -150,8 +150,8 @@ extension ActivityTasksTable {
         static let statement = Statement<Self> { p in
             let runId = p.bind("uuid") { $0.runId }
             return """
-                SELECT (SELECT count(*) FROM activity_tasks WHERE run_id = \(runId))::int
-                    + (SELECT count(*) FROM dead_letters WHERE run_id = \(runId) AND state = '\(DeadLetterState.pending.rawValue)')::int
+                SELECT (SELECT count(*) FROM reprise.activity_tasks WHERE run_id = \(runId))::int
+                    + (SELECT count(*) FROM reprise.dead_letters WHERE run_id = \(runId) AND state = '\(DeadLetterState.pending.rawValue)')::int
                 """
         }
         typealias Row = Int
@@ -164,7 +164,7 @@ extension ActivityTasksTable {
         static let statement = Statement<Self> { p in
             let now = p.bind("timestamptz") { $0.now }
             return """
-                SELECT run_id, activity_id FROM activity_tasks
+                SELECT run_id, activity_id FROM reprise.activity_tasks
                 WHERE (lease_owner IS NOT NULL AND lease_expires_at <= \(now))
                    OR (lease_owner IS NULL AND schedule_to_start_deadline <= \(now))
                    OR schedule_to_close_deadline <= \(now)
@@ -185,7 +185,7 @@ extension ActivityTasksTable {
             """
             SELECT \(ActivityRow.columns), lease_expires_at, schedule_to_start_deadline, (options->>'heartbeatTimeout') IS NOT NULL
                 AND lease_expires_at < started_at + COALESCE((options->>'startToCloseTimeout')::float8, 1e9) * interval '1 second'
-            FROM activity_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND activity_id = \(p.bind("text") { $0.activityId }) FOR UPDATE
+            FROM reprise.activity_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND activity_id = \(p.bind("text") { $0.activityId }) FOR UPDATE
             """
         }
         typealias Row = (row: ActivityRow, leaseExpiry: Date?, startDeadline: Date?, heartbeatBound: Bool?)

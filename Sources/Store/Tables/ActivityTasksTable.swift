@@ -37,7 +37,7 @@ enum ActivityTasksTable {
     /// Locks an activity row if the attempt still holds its lease.
     struct LockLeased: PostgresPreparedStatement {
         static let statement = Statement<ActivityTask> { p in
-            "SELECT \(ActivityRow.columns) FROM activity_tasks WHERE \(fence(&p)) FOR UPDATE"
+            "SELECT \(ActivityRow.columns) FROM reprise.activity_tasks WHERE \(fence(&p)) FOR UPDATE"
         }
         static var sql: String { statement.sql }
         typealias Row = ActivityRow.Columns
@@ -50,7 +50,7 @@ enum ActivityTasksTable {
     /// Deletes an activity row if the attempt still holds its lease: the attempt's last word on it.
     struct TakeLeased: PostgresPreparedStatement {
         static let statement = Statement<ActivityTask> { p in
-            "DELETE FROM activity_tasks WHERE \(fence(&p)) RETURNING \(ActivityRow.columns)"
+            "DELETE FROM reprise.activity_tasks WHERE \(fence(&p)) RETURNING \(ActivityRow.columns)"
         }
         static var sql: String { statement.sql }
         typealias Row = ActivityRow.Columns
@@ -65,7 +65,7 @@ enum ActivityTasksTable {
         static let statement = Statement<Self> { p in
             let now = p.bind("timestamptz") { $0.now }
             return """
-                INSERT INTO activity_tasks (\(insertedColumns))
+                INSERT INTO reprise.activity_tasks (\(insertedColumns))
                 VALUES (\(p.bind("uuid") { $0.runId }), \(p.bind("text") { $0.activityId }), \(p.bind("text") { $0.namespace }),
                     \(p.bind("text") { $0.workflowId }), \(p.bind("text") { $0.workflowType }), \(p.bind("text") { $0.taskQueue }),
                     \(p.bind("text") { $0.activityType }), \(p.bind("text") { $0.input })::jsonb, \(p.bind("text") { $0.options })::jsonb,
@@ -102,7 +102,7 @@ enum ActivityTasksTable {
             p.bind("\(type)[]") { try leased(rows($0)).map(value) }
         }
         return """
-            INSERT INTO activity_tasks (\(insertedColumns))
+            INSERT INTO reprise.activity_tasks (\(insertedColumns))
             SELECT n.run_id, n.activity_id, n.namespace, n.workflow_id, n.workflow_type, n.task_queue, n.activity_type,
                 NULLIF(n.input, '')::jsonb, n.options::jsonb, n.scheduled_event_id, n.now, n.now, NULLIF(n.start_deadline, 'epoch'),
                 NULLIF(n.close_deadline, 'epoch'), n.lease_owner, n.lease_token, n.now, n.lease_expires_at

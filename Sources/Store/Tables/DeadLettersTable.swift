@@ -55,7 +55,7 @@ enum DeadLettersTable {
     struct Insert: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO dead_letters (id, namespace, run_id, workflow_id, workflow_type, activity_id, activity_type, task_queue, input, options,
+            INSERT INTO reprise.dead_letters (id, namespace, run_id, workflow_id, workflow_type, activity_id, activity_type, task_queue, input, options,
                 scheduled_event_id, scheduled_at, attempts, last_failure, heartbeat_details, dead_at)
             VALUES (\(p.bind("uuid") { $0.id }), \(p.bind("text") { $0.run.namespace }), \(p.bind("uuid") { $0.run.runId }),
                 \(p.bind("text") { $0.run.workflowId }), \(p.bind("text") { $0.run.workflowType }), \(p.bind("text") { $0.row.activityId }),
@@ -81,7 +81,7 @@ enum DeadLettersTable {
             let state = p.bind("text") { $0.state }
             let afterTime = p.bind("timestamptz") { $0.after?.deadAt }
             return """
-                SELECT \(columns) FROM dead_letters
+                SELECT \(columns) FROM reprise.dead_letters
                 WHERE namespace = \(p.bind("text") { $0.namespace }) AND (\(state) IS NULL OR state = \(state))
                   AND (\(afterTime) IS NULL OR (dead_at, id) < (\(afterTime), \(p.bind("uuid") { $0.after?.id })))
                 ORDER BY dead_at DESC, id DESC LIMIT \(p.bind("bigint") { $0.limit })
@@ -99,7 +99,7 @@ enum DeadLettersTable {
     /// One dead letter of a namespace.
     struct Get: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "SELECT \(columns) FROM dead_letters WHERE namespace = \(p.bind("text") { $0.namespace }) AND id = \(p.bind("uuid") { $0.id })"
+            "SELECT \(columns) FROM reprise.dead_letters WHERE namespace = \(p.bind("text") { $0.namespace }) AND id = \(p.bind("uuid") { $0.id })"
         }
         typealias Row = Columns
         var namespace: String
@@ -114,7 +114,7 @@ enum DeadLettersTable {
             """
             SELECT run_id, activity_id, activity_type, task_queue, input::text, options::text, scheduled_event_id, scheduled_at, attempts,
                 NULL::text, heartbeat_details::text, NULL::timestamptz
-            FROM dead_letters WHERE id = \(p.bind("uuid") { $0.id }) AND state = '\(DeadLetterState.pending.rawValue)' FOR UPDATE
+            FROM reprise.dead_letters WHERE id = \(p.bind("uuid") { $0.id }) AND state = '\(DeadLetterState.pending.rawValue)' FOR UPDATE
             """
         }
         typealias Row = ActivityRow.Columns
@@ -127,7 +127,7 @@ enum DeadLettersTable {
     struct MarkHandled: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE dead_letters SET state = \(p.bind("text") { $0.state.rawValue }), handled_at = \(p.bind("timestamptz") { $0.now }),
+            UPDATE reprise.dead_letters SET state = \(p.bind("text") { $0.state.rawValue }), handled_at = \(p.bind("timestamptz") { $0.now }),
                 handled_by = \(p.bind("text") { $0.identity })
             WHERE id = \(p.bind("uuid") { $0.id })
             """
@@ -141,7 +141,7 @@ enum DeadLettersTable {
 
     /// A dead letter's last failure, as JSON text.
     struct LastFailure: DescribedStatement {
-        static let statement = Statement<Self> { p in "SELECT last_failure::text FROM dead_letters WHERE id = \(p.bind("uuid") { $0.id })" }
+        static let statement = Statement<Self> { p in "SELECT last_failure::text FROM reprise.dead_letters WHERE id = \(p.bind("uuid") { $0.id })" }
         typealias Row = String
         var id: UUID
     }

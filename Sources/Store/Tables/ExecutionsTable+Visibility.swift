@@ -11,7 +11,7 @@ extension ExecutionsTable {
             """
             SELECT workflow_type, task_queue, status, start_time, close_time, input::text, result::text, failure::text, next_event_id,
                 task_failure::text, search_attributes::text, memo::text, history_bytes
-            FROM workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId })
+            FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId })
             """
         }
         /// Type, task queue, status, start and close time, input, result, failure, next event id,
@@ -30,10 +30,10 @@ extension ExecutionsTable {
             return """
                 SELECT activity_id, activity_type, CASE WHEN lease_owner IS NULL THEN 'Scheduled' ELSE 'Started' END, attempt,
                     last_failure::text, heartbeat_details::text, NULL::uuid, scheduled_event_id
-                FROM activity_tasks WHERE run_id = \(runId)
+                FROM reprise.activity_tasks WHERE run_id = \(runId)
                 UNION ALL
                 SELECT activity_id, activity_type, 'DeadLettered', attempts, last_failure::text, heartbeat_details::text, id, scheduled_event_id
-                FROM dead_letters WHERE run_id = \(runId) AND state = '\(DeadLetterState.pending.rawValue)'
+                FROM reprise.dead_letters WHERE run_id = \(runId) AND state = '\(DeadLetterState.pending.rawValue)'
                 ORDER BY 8
                 """
         }
@@ -53,7 +53,7 @@ extension ExecutionsTable {
             let type = p.bind("text") { $0.type }
             let afterMicros = p.bind("bigint") { $0.after?.micros }
             return """
-                SELECT workflow_id, run_id, workflow_type, status, start_time, close_time FROM workflow_executions
+                SELECT workflow_id, run_id, workflow_type, status, start_time, close_time FROM reprise.workflow_executions
                 WHERE namespace = \(p.bind("text") { $0.namespace }) AND (\(status) IS NULL OR status = \(status))
                   AND (\(type) IS NULL OR workflow_type = \(type))
                   AND (\(afterMicros) IS NULL

@@ -14,7 +14,7 @@ enum ExecutionsTable {
         static let statement = Statement<Self> { p in
             """
             SELECT namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes
-            FROM workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) FOR UPDATE
+            FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) FOR UPDATE
             """
         }
         typealias Row = LockedRun.Columns
@@ -27,7 +27,7 @@ enum ExecutionsTable {
     struct Insert: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
+            INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
                 start_time, execution_deadline, next_event_id, search_attributes, memo)
             VALUES (\(p.bind("uuid") { $0.runId }), \(p.bind("text") { $0.namespace }), \(p.bind("text") { $0.workflowId }),
                 \(p.bind("text") { $0.workflowType }), \(p.bind("text") { $0.taskQueue }), '\(WorkflowStatus.running.rawValue)',
@@ -53,7 +53,7 @@ enum ExecutionsTable {
     struct SetTaskFailure: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE workflow_executions SET task_failure = \(p.bind("text") { try $0.failure.map(JSONColumn.encode) })::jsonb,
+            UPDATE reprise.workflow_executions SET task_failure = \(p.bind("text") { try $0.failure.map(JSONColumn.encode) })::jsonb,
                 status = \(p.bind("text") { $0.status.rawValue })
             WHERE run_id = \(p.bind("uuid") { $0.runId })
             """
@@ -67,7 +67,7 @@ enum ExecutionsTable {
     /// Marks a run as asked to cancel.
     struct RequestCancel: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "UPDATE workflow_executions SET cancel_requested = true WHERE run_id = \(p.bind("uuid") { $0.runId })"
+            "UPDATE reprise.workflow_executions SET cancel_requested = true WHERE run_id = \(p.bind("uuid") { $0.runId })"
         }
         typealias Row = Void
         var runId: UUID
@@ -77,7 +77,7 @@ enum ExecutionsTable {
     struct LatestStatus: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT status FROM workflow_executions
+            SELECT status FROM reprise.workflow_executions
             WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
             ORDER BY start_time DESC LIMIT 1
             """
@@ -91,7 +91,7 @@ enum ExecutionsTable {
     struct LockOpen: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT run_id FROM workflow_executions
+            SELECT run_id FROM reprise.workflow_executions
             WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
                 AND status IN \(ExecutionsTable.openStatuses) FOR UPDATE
             """
@@ -106,7 +106,7 @@ enum ExecutionsTable {
         static let statement = Statement<Self> { p in
             let runId = p.bind("uuid") { $0.runId }
             return """
-                SELECT run_id, status FROM workflow_executions
+                SELECT run_id, status FROM reprise.workflow_executions
                 WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
                     AND (\(runId) IS NULL OR run_id = \(runId))
                 ORDER BY (status IN \(ExecutionsTable.openStatuses)) DESC, start_time DESC LIMIT 1
@@ -123,7 +123,7 @@ enum ExecutionsTable {
     /// The next event id of each of several runs.
     struct NextEventIds: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "SELECT run_id, next_event_id FROM workflow_executions WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds }))"
+            "SELECT run_id, next_event_id FROM reprise.workflow_executions WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds }))"
         }
         typealias Row = (UUID, Int64)
         var runIds: [UUID]
@@ -138,7 +138,7 @@ enum ExecutionsTable {
             let runId = p.bind("uuid") { $0.runId }
             return """
                 WITH closed AS (
-                    UPDATE workflow_executions SET status = \(p.bind("text") { $0.status.rawValue }),
+                    UPDATE reprise.workflow_executions SET status = \(p.bind("text") { $0.status.rawValue }),
                         close_time = \(p.bind("timestamptz") { $0.closeTime }), result = \(p.bind("text") { $0.result })::jsonb,
                         failure = \(p.bind("text") { $0.failure })::jsonb
                     WHERE run_id = \(runId)
@@ -171,11 +171,11 @@ enum ExecutionsTable {
     static func deleteTaskRows(where condition: String) -> String {
         """
         closed_workflow_tasks AS (
-            DELETE FROM workflow_tasks WHERE \(condition)
+            DELETE FROM reprise.workflow_tasks WHERE \(condition)
         ), closed_activities AS (
-            DELETE FROM activity_tasks WHERE \(condition)
+            DELETE FROM reprise.activity_tasks WHERE \(condition)
         ), closed_timers AS (
-            DELETE FROM timers WHERE \(condition)
+            DELETE FROM reprise.timers WHERE \(condition)
         )
         """
     }
@@ -189,7 +189,7 @@ enum ExecutionsTable {
         static let statement = Statement<Self> { p in
             """
             SELECT run_id, \(ExecutionsTable.lockedColumns)
-            FROM workflow_executions WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds })) ORDER BY run_id FOR UPDATE
+            FROM reprise.workflow_executions WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds })) ORDER BY run_id FOR UPDATE
             """
         }
         typealias Row = LockedRun
@@ -206,7 +206,7 @@ enum ExecutionsTable {
     struct Advance: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE workflow_executions e SET next_event_id = v.next_event_id
+            UPDATE reprise.workflow_executions e SET next_event_id = v.next_event_id
             FROM unnest(\(p.bind("uuid[]") { $0.runs.map(\.runId) }), \(p.bind("bigint[]") { $0.runs.map(\.nextEventId) }))
                 AS v(run_id, next_event_id)
             WHERE e.run_id = v.run_id
@@ -220,7 +220,7 @@ enum ExecutionsTable {
     struct TimedOut: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT run_id FROM workflow_executions
+            SELECT run_id FROM reprise.workflow_executions
             WHERE execution_deadline <= \(p.bind("timestamptz") { $0.now }) AND execution_deadline IS NOT NULL
                 AND status IN \(ExecutionsTable.openStatuses) LIMIT \(p.bind("bigint") { $0.limit })
             """

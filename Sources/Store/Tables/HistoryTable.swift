@@ -22,7 +22,7 @@ enum HistoryTable {
         _ p: inout SQLParameters<Input>, _ events: @escaping @Sendable (Input) -> [(runId: UUID, event: HistoryEvent)]
     ) -> String {
         """
-        INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)
+        INSERT INTO reprise.history_events (run_id, event_id, event_type, event_time, attributes)
         SELECT e.run_id, e.id, e.type, e.time, e.attributes::jsonb -> 'attributes'
         FROM unnest(\(p.bind("uuid[]") { events($0).map(\.runId) }), \(p.bind("bigint[]") { events($0).map(\.event.eventId) }),
             \(p.bind("text[]") { events($0).map(\.event.eventType.rawValue) }), \(p.bind("timestamptz[]") { events($0).map(\.event.eventTime) }),
@@ -45,7 +45,7 @@ enum HistoryTable {
             WITH appended AS (
                 \(HistoryTable.insert(&p) { input in input.events.map { (input.runId, $0) } })
             )
-            UPDATE workflow_executions SET next_event_id = \(p.bind("bigint") { $0.nextEventId }) WHERE run_id = \(p.bind("uuid") { $0.runId })
+            UPDATE reprise.workflow_executions SET next_event_id = \(p.bind("bigint") { $0.nextEventId }) WHERE run_id = \(p.bind("uuid") { $0.runId })
             """
         }
         typealias Row = Void
@@ -58,7 +58,7 @@ enum HistoryTable {
     struct Read: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT \(HistoryTable.columns) FROM history_events
+            SELECT \(HistoryTable.columns) FROM reprise.history_events
             WHERE run_id = \(p.bind("uuid") { $0.runId }) AND event_id > \(p.bind("bigint") { $0.afterEventId })
             ORDER BY event_id LIMIT \(p.bind("bigint") { $0.limit })
             """
@@ -76,7 +76,7 @@ enum HistoryTable {
     struct ActivityScheduledEventId: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT event_id FROM history_events
+            SELECT event_id FROM reprise.history_events
             WHERE run_id = \(p.bind("uuid") { $0.runId }) AND event_type = '\(EventType.activityTaskScheduled.rawValue)'
                 AND attributes->>'activityId' = \(p.bind("text") { $0.activityId })
             """
@@ -92,10 +92,10 @@ enum HistoryTable {
         static let statement = Statement<Self> { p in
             let runId = p.bind("uuid") { $0.runId }
             return """
-                SELECT count(*)::int FROM history_events
+                SELECT count(*)::int FROM reprise.history_events
                 WHERE run_id = \(runId) AND event_type = '\(EventType.workflowExecutionSignaled.rawValue)'
                     AND event_id > COALESCE((
-                        SELECT event_id FROM history_events WHERE run_id = \(runId) AND event_type = '\(EventType.workflowTaskStarted.rawValue)'
+                        SELECT event_id FROM reprise.history_events WHERE run_id = \(runId) AND event_type = '\(EventType.workflowTaskStarted.rawValue)'
                         ORDER BY event_id DESC LIMIT 1), 0)
                 """
         }
@@ -106,7 +106,7 @@ enum HistoryTable {
     /// A run's last event.
     struct ReadLast: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "SELECT \(HistoryTable.columns) FROM history_events WHERE run_id = \(p.bind("uuid") { $0.runId }) ORDER BY event_id DESC LIMIT 1"
+            "SELECT \(HistoryTable.columns) FROM reprise.history_events WHERE run_id = \(p.bind("uuid") { $0.runId }) ORDER BY event_id DESC LIMIT 1"
         }
         typealias Row = Columns
         var runId: UUID

@@ -35,7 +35,7 @@ enum RequestIdsTable {
     struct Find: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT run_id FROM request_ids
+            SELECT run_id FROM reprise.request_ids
             WHERE namespace = \(p.bind("text") { $0.request.namespace }) AND workflow_id = \(p.bind("text") { $0.request.workflowId })
                 AND kind = \(p.bind("text") { $0.request.kind.rawValue }) AND request_id = \(p.bind("text") { $0.request.requestId })
             """
@@ -48,7 +48,7 @@ enum RequestIdsTable {
     struct Insert: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO request_ids (namespace, workflow_id, kind, request_id, run_id)
+            INSERT INTO reprise.request_ids (namespace, workflow_id, kind, request_id, run_id)
             VALUES (\(p.bind("text") { $0.request.namespace }), \(p.bind("text") { $0.request.workflowId }),
                 \(p.bind("text") { $0.request.kind.rawValue }), \(p.bind("text") { $0.request.requestId }), \(p.bind("uuid") { $0.runId }))
             """

@@ -10,7 +10,7 @@ enum TimersTable {
         static let statement = Statement<Self> { p in
             """
             SELECT DISTINCT run_id FROM (
-                SELECT run_id FROM timers WHERE fire_at <= \(p.bind("timestamptz") { $0.now }) ORDER BY fire_at LIMIT \(p.bind("bigint") { $0.limit })
+                SELECT run_id FROM reprise.timers WHERE fire_at <= \(p.bind("timestamptz") { $0.now }) ORDER BY fire_at LIMIT \(p.bind("bigint") { $0.limit })
             ) t
             """
         }
@@ -23,7 +23,7 @@ enum TimersTable {
     struct TakeDue: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            DELETE FROM timers WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds })) AND fire_at <= \(p.bind("timestamptz") { $0.now })
+            DELETE FROM reprise.timers WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds })) AND fire_at <= \(p.bind("timestamptz") { $0.now })
             RETURNING run_id, timer_id, started_event_id
             """
         }
@@ -38,7 +38,7 @@ enum TimersTable {
     /// A run's timers that have not fired, by fire time, then in the order they were started.
     struct Pending: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "SELECT timer_id, fire_at FROM timers WHERE run_id = \(p.bind("uuid") { $0.runId }) ORDER BY fire_at, started_event_id"
+            "SELECT timer_id, fire_at FROM reprise.timers WHERE run_id = \(p.bind("uuid") { $0.runId }) ORDER BY fire_at, started_event_id"
         }
         typealias Row = (String, Date)
         var runId: UUID
@@ -50,7 +50,7 @@ enum TimersTable {
     struct Insert: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO timers (run_id, timer_id, fire_at, started_event_id)
+            INSERT INTO reprise.timers (run_id, timer_id, fire_at, started_event_id)
             SELECT \(p.bind("uuid") { $0.runId }), id, fire_at, event_id
             FROM unnest(\(p.bind("text[]") { $0.timers.map(\.timerId) }), \(p.bind("timestamptz[]") { $0.timers.map(\.fireAt) }),
                 \(p.bind("bigint[]") { $0.timers.map(\.startedEventId) }))
@@ -65,7 +65,7 @@ enum TimersTable {
     /// Cancels timers of one run: deletes their rows.
     struct Cancel: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "DELETE FROM timers WHERE run_id = \(p.bind("uuid") { $0.runId }) AND timer_id = ANY(\(p.bind("text[]") { $0.timerIds }))"
+            "DELETE FROM reprise.timers WHERE run_id = \(p.bind("uuid") { $0.runId }) AND timer_id = ANY(\(p.bind("text[]") { $0.timerIds }))"
         }
         typealias Row = Void
         var runId: UUID
@@ -75,7 +75,7 @@ enum TimersTable {
     /// The id of the `TimerStarted` of a run's timer that has not fired.
     struct StartedEventId: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "SELECT started_event_id FROM timers WHERE run_id = \(p.bind("uuid") { $0.runId }) AND timer_id = \(p.bind("text") { $0.timerId })"
+            "SELECT started_event_id FROM reprise.timers WHERE run_id = \(p.bind("uuid") { $0.runId }) AND timer_id = \(p.bind("text") { $0.timerId })"
         }
         typealias Row = Int64
         var runId: UUID

@@ -45,7 +45,7 @@ enum TokensTable {
     struct Insert: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO api_tokens (token_hash, namespace, role)
+            INSERT INTO reprise.api_tokens (token_hash, namespace, role)
             VALUES (\(p.bind("text") { $0.tokenHash }), \(p.bind("text") { $0.namespace }), \(p.bind("text") { $0.role.rawValue }))
             """
         }
@@ -58,7 +58,7 @@ enum TokensTable {
     /// The role and namespace stored for a token's hash.
     struct Grant: DescribedStatement {
         static let statement = Statement<Self> { p in
-            "SELECT role, namespace FROM api_tokens WHERE token_hash = \(p.bind("text") { $0.tokenHash })"
+            "SELECT role, namespace FROM reprise.api_tokens WHERE token_hash = \(p.bind("text") { $0.tokenHash })"
         }
         typealias Row = (String, String?)
         var tokenHash: String

@@ -18,12 +18,12 @@ enum WorkerHeartbeatsTable {
             let queue = p.bind("text") { $0.heartbeat.taskQueue }
             return """
                 WITH expired AS (
-                    DELETE FROM worker_heartbeats WHERE (namespace, identity, task_queue) IN (
-                        SELECT namespace, identity, task_queue FROM worker_heartbeats
+                    DELETE FROM reprise.worker_heartbeats WHERE (namespace, identity, task_queue) IN (
+                        SELECT namespace, identity, task_queue FROM reprise.worker_heartbeats
                         WHERE namespace = ANY(\(namespaces)) AND expires_at < now() AND NOT (identity = \(identity) AND task_queue = \(queue))
                         FOR UPDATE SKIP LOCKED)
                 )
-                INSERT INTO worker_heartbeats (namespace, identity, task_queue, workflow_types, activity_types, build, started_at, last_seen, expires_at)
+                INSERT INTO reprise.worker_heartbeats (namespace, identity, task_queue, workflow_types, activity_types, build, started_at, last_seen, expires_at)
                 SELECT n, \(identity), \(queue), \(p.bind("text[]") { $0.heartbeat.workflowTypes }), \(p.bind("text[]") { $0.heartbeat.activityTypes }),
                     \(p.bind("text") { $0.heartbeat.build }), now(), now(), now() + \(p.bind("float8") { $0.liveForSeconds }) * interval '1 second'
                 FROM unnest(\(namespaces)) AS n
@@ -41,7 +41,7 @@ enum WorkerHeartbeatsTable {
     struct Remove: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            DELETE FROM worker_heartbeats WHERE namespace = ANY(\(p.bind("text[]") { $0.heartbeat.namespaces }))
+            DELETE FROM reprise.worker_heartbeats WHERE namespace = ANY(\(p.bind("text[]") { $0.heartbeat.namespaces }))
                 AND identity = \(p.bind("text") { $0.heartbeat.identity }) AND task_queue = \(p.bind("text") { $0.heartbeat.taskQueue })
             """
         }
@@ -53,7 +53,7 @@ enum WorkerHeartbeatsTable {
     struct ListLive: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT \(listed) FROM worker_heartbeats WHERE namespace = \(p.bind("text") { $0.namespace }) AND expires_at > now()
+            SELECT \(listed) FROM reprise.worker_heartbeats WHERE namespace = \(p.bind("text") { $0.namespace }) AND expires_at > now()
             ORDER BY task_queue, identity LIMIT \(p.bind("bigint") { $0.limit })
             """
         }
@@ -74,7 +74,7 @@ enum WorkerHeartbeatsTable {
     /// caches to warn about starts that no worker serves.
     struct ServedWorkflowTypes: DescribedStatement {
         static let statement = Statement<Self> { _ in
-            "SELECT namespace, task_queue, workflow_types FROM worker_heartbeats WHERE expires_at > now()"
+            "SELECT namespace, task_queue, workflow_types FROM reprise.worker_heartbeats WHERE expires_at > now()"
         }
         typealias Row = (String, String, [String])
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }

@@ -8,7 +8,7 @@ enum WorkflowTasksTable {
     struct Insert: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
+            INSERT INTO reprise.workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
             VALUES (\(p.bind("uuid") { $0.runId }), \(p.bind("text") { $0.namespace }), \(p.bind("text") { $0.taskQueue }),
                 \(p.bind("text") { $0.workflowType }), \(p.bind("bigint") { $0.scheduledEventId }), \(p.bind("timestamptz") { $0.visibleAt }))
             ON CONFLICT (run_id) DO NOTHING RETURNING 1
@@ -33,10 +33,10 @@ enum WorkflowTasksTable {
                 now: now, queue: p.bind("text") { $0.taskQueue }, namespaces: p.bind("text[]") { try FairDequeue.served($0.namespaces) },
                 limit: p.bind("bigint") { $0.limit }, types: p.bind("text[]") { FairDequeue.types($0.workflowTypes) })
             return """
-                WITH \(FairDequeue.picked(from: "workflow_tasks", keys: "run_id", carried: "lease_owner", typeColumn: "workflow_type", ready: "true", poll))
-                UPDATE workflow_tasks t SET visible_at = \(p.bind("timestamptz") { $0.leaseUntil }), lease_owner = \(p.bind("text") { $0.owner }),
+                WITH \(FairDequeue.picked(from: "reprise.workflow_tasks", keys: "run_id", carried: "lease_owner", typeColumn: "workflow_type", ready: "true", poll))
+                UPDATE reprise.workflow_tasks t SET visible_at = \(p.bind("timestamptz") { $0.leaseUntil }), lease_owner = \(p.bind("text") { $0.owner }),
                     lease_token = gen_random_uuid()
-                FROM picked, workflow_executions e
+                FROM picked, reprise.workflow_executions e
                 WHERE t.run_id = picked.run_id AND e.run_id = t.run_id
                 RETURNING t.run_id, e.namespace, e.workflow_id, e.workflow_type, t.task_queue, t.attempt, t.lease_token,
                     t.scheduled_event_id, e.next_event_id, picked.lease_owner
@@ -64,7 +64,7 @@ enum WorkflowTasksTable {
     struct TakeLeased: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            DELETE FROM workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND lease_token = \(p.bind("uuid") { $0.leaseToken })
+            DELETE FROM reprise.workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND lease_token = \(p.bind("uuid") { $0.leaseToken })
             RETURNING 1
             """
         }
@@ -77,7 +77,7 @@ enum WorkflowTasksTable {
     struct LockLeased: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT 1 FROM workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND lease_token = \(p.bind("uuid") { $0.leaseToken })
+            SELECT 1 FROM reprise.workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId }) AND lease_token = \(p.bind("uuid") { $0.leaseToken })
             FOR UPDATE
             """
         }
@@ -88,7 +88,7 @@ enum WorkflowTasksTable {
 
     /// Deletes a run's task, whoever holds it (a run that pauses).
     struct Delete: DescribedStatement {
-        static let statement = Statement<Self> { p in "DELETE FROM workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId })" }
+        static let statement = Statement<Self> { p in "DELETE FROM reprise.workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId })" }
         typealias Row = Void
         var runId: UUID
     }
@@ -97,7 +97,7 @@ enum WorkflowTasksTable {
     struct Retry: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE workflow_tasks SET attempt = attempt + 1, visible_at = \(p.bind("timestamptz") { $0.visibleAt }),
+            UPDATE reprise.workflow_tasks SET attempt = attempt + 1, visible_at = \(p.bind("timestamptz") { $0.visibleAt }),
                 lease_owner = NULL, lease_token = NULL
             WHERE run_id = \(p.bind("uuid") { $0.runId })
             """
@@ -111,7 +111,7 @@ enum WorkflowTasksTable {
     struct Release: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            UPDATE workflow_tasks SET visible_at = \(p.bind("timestamptz") { $0.visibleAt }), lease_owner = NULL, lease_token = NULL
+            UPDATE reprise.workflow_tasks SET visible_at = \(p.bind("timestamptz") { $0.visibleAt }), lease_owner = NULL, lease_token = NULL
             WHERE run_id = \(p.bind("uuid") { $0.runId }) AND lease_token = \(p.bind("uuid") { $0.leaseToken }) RETURNING task_queue
             """
         }
@@ -126,7 +126,7 @@ enum WorkflowTasksTable {
     struct InsertAll: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
+            INSERT INTO reprise.workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
             SELECT * FROM unnest(\(p.bind("uuid[]") { $0.tasks.map(\.runId) }), \(p.bind("text[]") { $0.tasks.map(\.namespace) }),
                 \(p.bind("text[]") { $0.tasks.map(\.taskQueue) }), \(p.bind("text[]") { $0.tasks.map(\.workflowType) }),
                 \(p.bind("bigint[]") { $0.tasks.map(\.scheduledEventId) }),

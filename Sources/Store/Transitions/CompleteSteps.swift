@@ -27,12 +27,12 @@ struct CompleteSteps: DescribedStatement {
             -- it, or as a join, the planner could read every open run's entry in the partial
             -- open-run index instead.
             SELECT w.run_id FROM (SELECT * FROM step ORDER BY run_id) s CROSS JOIN LATERAL (
-                SELECT run_id, next_event_id, status, task_queue, history_bytes FROM workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
+                SELECT run_id, next_event_id, status, task_queue, history_bytes FROM reprise.workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
             ) w
             WHERE w.next_event_id = s.expected_event_id AND w.status = '\(WorkflowStatus.running.rawValue)' AND w.task_queue = s.task_queue
                 AND w.history_bytes < \(p.bind("bigint") { $0.maxHistoryBytes })
         ), taken AS (
-            DELETE FROM activity_tasks a USING step s
+            DELETE FROM reprise.activity_tasks a USING step s
             WHERE a.run_id = s.run_id AND a.activity_id = s.activity_id AND a.attempt = s.attempt AND a.lease_token = s.lease_token
                 AND a.run_id IN (SELECT run_id FROM run)
             RETURNING a.run_id
@@ -42,7 +42,7 @@ struct CompleteSteps: DescribedStatement {
         ), closing AS (
             \(ExecutionsTable.closes(&p) { $0.closes }) WHERE c.run_id IN (SELECT run_id FROM taken)
         ), advanced AS (
-            UPDATE workflow_executions w SET next_event_id = s.next_event_id, status = COALESCE(c.status, w.status),
+            UPDATE reprise.workflow_executions w SET next_event_id = s.next_event_id, status = COALESCE(c.status, w.status),
                 close_time = COALESCE(c.close_time, w.close_time), result = COALESCE(c.result, w.result),
                 failure = COALESCE(c.failure, w.failure)
             FROM step s LEFT JOIN closing c ON c.run_id = s.run_id

@@ -7,15 +7,15 @@ struct DeleteExpiredRuns: DescribedStatement {
     static let statement = Statement<Self> { p in
         """
         WITH doomed AS (
-            SELECT e.run_id FROM workflow_executions e JOIN namespaces n ON n.name = e.namespace
+            SELECT e.run_id FROM reprise.workflow_executions e JOIN reprise.namespaces n ON n.name = e.namespace
             WHERE e.close_time IS NOT NULL AND e.close_time < \(p.bind("timestamptz") { $0.now }) - n.retention_days * interval '1 day'
             LIMIT \(p.bind("bigint") { $0.batchSize })
         ), history AS (
-            DELETE FROM history_events WHERE run_id IN (SELECT run_id FROM doomed)
+            DELETE FROM reprise.history_events WHERE run_id IN (SELECT run_id FROM doomed)
         ), letters AS (
-            DELETE FROM dead_letters WHERE run_id IN (SELECT run_id FROM doomed)
+            DELETE FROM reprise.dead_letters WHERE run_id IN (SELECT run_id FROM doomed)
         )
-        DELETE FROM workflow_executions WHERE run_id IN (SELECT run_id FROM doomed) RETURNING 1
+        DELETE FROM reprise.workflow_executions WHERE run_id IN (SELECT run_id FROM doomed) RETURNING 1
         """
     }
     typealias Row = Int

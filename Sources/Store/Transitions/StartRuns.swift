@@ -26,17 +26,17 @@ struct StartRuns: DescribedStatement {
                     WITH ORDINALITY AS s(run_id, namespace, workflow_id, workflow_type, task_queue, input, start_time, execution_deadline,
                         search_attributes, memo, next_event_id, eager, channel, n)
             ), namespace AS (
-                SELECT name FROM namespaces WHERE name IN (SELECT namespace FROM start)
+                SELECT name FROM reprise.namespaces WHERE name IN (SELECT namespace FROM start)
             ), open AS (
                 -- Looked up per start by the open-run index: as a join, the planner could read all of it.
                 SELECT w.run_id, w.namespace, w.workflow_id FROM start s CROSS JOIN LATERAL (
-                    SELECT run_id, namespace, workflow_id FROM workflow_executions
+                    SELECT run_id, namespace, workflow_id FROM reprise.workflow_executions
                     WHERE namespace = s.namespace AND workflow_id = s.workflow_id AND status IN \(ExecutionsTable.openStatuses) FOR UPDATE
                 ) w
             ), closing AS (
                 \(ExecutionsTable.closes(&p) { $0.closes })
             ), run AS (
-                INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
+                INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
                     start_time, execution_deadline, next_event_id, search_attributes, memo, close_time, result, failure)
                 SELECT s.run_id, s.namespace, s.workflow_id, s.workflow_type, s.task_queue, COALESCE(c.status, '\(WorkflowStatus.running.rawValue)'),
                     NULLIF(s.input, '')::jsonb, s.start_time, NULLIF(s.execution_deadline, 'epoch'), s.next_event_id,
@@ -49,7 +49,7 @@ struct StartRuns: DescribedStatement {
                 \(HistoryTable.insert(&p) { $0.events })
                 WHERE e.run_id IN (SELECT run_id FROM run)
             ), task AS (
-                INSERT INTO workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
+                INSERT INTO reprise.workflow_tasks (run_id, namespace, task_queue, workflow_type, scheduled_event_id, visible_at)
                 SELECT s.run_id, s.namespace, s.task_queue, s.workflow_type, s.next_event_id - 1, s.start_time FROM start s
                 WHERE NOT s.eager AND s.run_id IN (SELECT run_id FROM run)
             ), leased AS (

@@ -46,7 +46,7 @@ struct FuzzRequests {
     ]
     static let hostileStrings = [
         "", "a", "default", "ghost", "Waiter", "main", "Running", "AllowDuplicate", "UseExisting", "TerminateExisting", "writer", "admin",
-        "metrics", "30s", "1e300s", "inf", "-1", "'; DROP TABLE workflow_executions; --", "' OR '1'='1", "%", "_", "\\", "\"", "$1",
+        "metrics", "30s", "1e300s", "inf", "-1", "'; DROP TABLE reprise.workflow_executions; --", "' OR '1'='1", "%", "_", "\\", "\"", "$1",
         "../../etc/passwd", "/", "..", "%00", "%2e%2e%2f", "\u{0}", "\u{1}\u{1f}\u{7f}", "\u{202e}gnp.exe", "😀", "null", "true",
         "00000000-0000-0000-0000-000000000000", "{", "[", "<script>alert(1)</script>", "${jndi:ldap://x}", "\r\nX-Injected: 1",
         "close", "model", "day", "run", "Pending", "All", "1", "0", "9223372036854775807", "-9223372036854775809",
