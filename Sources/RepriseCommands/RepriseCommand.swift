@@ -1,13 +1,15 @@
 import ArgumentParser
 
-@main
+/// The root command: the built-in subcommands, then the registration's own.
 struct Reprise: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "reprise",
-        abstract: "A durable workflow orchestrator on PostgreSQL.",
-        subcommands: [
-            DevCommand.self, ServerCommand.self, WorkerCommand.self, MigrateCommand.self, WorkflowCommand.self, DLQCommand.self, NamespaceCommand.self,
-            TokenCommand.self, LLMCommand.self, OutboxCommand.self,
-        ]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: RepriseCLI.commandName,
+            abstract: "A durable workflow orchestrator on PostgreSQL.",
+            subcommands: [
+                DevCommand.self, ServerCommand.self, WorkerCommand.self, MigrateCommand.self, WorkflowCommand.self, DLQCommand.self, NamespaceCommand.self,
+                TokenCommand.self, LLMCommand.self,
+            ] + Registration.current.commands
+        )
+    }
 }

@@ -7,7 +7,7 @@ import Workers
 /// `reprise worker`: polls a task queue for the registered workflows and activities.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "worker", abstract: "Run a worker for the samples and the built-in activities.")
+        commandName: "worker", abstract: "Run a worker for the registered workflows and activities and the built-in activities.")
 
     @Option(help: "The database. Env: DATABASE_URL.")
     var databaseURL: String?
@@ -27,17 +27,17 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = bootstrapLogging(label: "reprise.worker")
         let url = try databaseURL ?? requiredDatabaseURL()
         let served = try Self.served(namespaces)
+        try await MigrateCommand.apply(url: url, sets: MigrateCommand.registeredSets, logger: logger)
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
         var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
         configuration.maxConcurrentActivities = concurrency
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
         logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
+        let gateway = try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger)
         let worker = Worker(
-            store: store, configuration: configuration, workflows: Registrations.workflows,
-            activities: Registrations.activities(
-                store: store, gateway: try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger),
-                confinement: confinement),
+            store: store, configuration: configuration, workflows: Registration.current.workflowRegistry,
+            activities: try Registration.current.activityRegistry(confinement.resources(store: store, gateway: gateway, logger: logger)),
             clock: clock, logger: logger)
         try await runServices([StoreService(store: store), ClockSync(clock: clock, store: store, logger: logger), worker], logger: logger)
     }
