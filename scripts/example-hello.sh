@@ -67,7 +67,8 @@ swift run hello dev --port "$api_port" --database-url "$DATABASE_URL" >"$dev_log
 pids+=("$!")
 wait_for_api "http://127.0.0.1:$api_port" "$dev_log"
 grep -q "Workflows: Hello" "$dev_log" || { echo "example-hello: dev did not register Hello:" >&2; cat "$dev_log" >&2; exit 1; }
-expect_output "Hello, Ada!" swift run hello workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
+# `swift run` holds the package's build lock while `dev` runs: the other commands run the built binary.
+expect_output "Hello, Ada!" .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
 # `reprise` itself is a client of any Reprise server.
 if [ ! -x "$root/.build/debug/reprise" ]; then (cd "$root" && swift build --product reprise); fi
 expect_output "Hello, Ada!" "$root/.build/debug/reprise" workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
@@ -78,15 +79,15 @@ pids=()
 echo "== deployed: migrate, server and worker on one database, with tokens"
 REPRISE_ADMIN_TOKEN="$(openssl rand -hex 32)"
 export REPRISE_ADMIN_TOKEN
-swift run hello migrate
+.build/debug/hello migrate
 api_port="$((30000 + RANDOM % 2700))"
 server_log="$cluster/server.log"
-swift run hello server --bind "127.0.0.1:$api_port" >"$server_log" 2>&1 &
+.build/debug/hello server --bind "127.0.0.1:$api_port" >"$server_log" 2>&1 &
 pids+=("$!")
-swift run hello worker >"$cluster/worker.log" 2>&1 &
+.build/debug/hello worker >"$cluster/worker.log" 2>&1 &
 pids+=("$!")
 wait_for_api "http://127.0.0.1:$api_port" "$server_log"
-expect_output "Hello, Grace!" swift run hello workflow execute --address "http://127.0.0.1:$api_port" --token "$REPRISE_ADMIN_TOKEN" \
+expect_output "Hello, Grace!" .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --token "$REPRISE_ADMIN_TOKEN" \
     --type Hello --input '{"name":"Grace"}'
 for pid in "${pids[@]}"; do kill -TERM "$pid"; wait "$pid"; done
 pids=()

@@ -6,4 +6,4 @@ await RepriseCLI.main(
     Registration(
         workflows: [Hello.self],
         activities: { _ in [Greet()] },
-        devHint: #"hello workflow execute --type Hello --input '{"name":"Ada"}'"#))
+        devHint: #".build/debug/hello workflow execute --type Hello --input '{"name":"Ada"}'"#))
