@@ -11,10 +11,16 @@ let package = Package(
     name: "reprise",
     platforms: [.macOS(.v15)],
     products: [
+        // What an application built on Reprise depends on; most need only RepriseCommands (the
+        // entry point) and RepriseTesting (docs/quickstart.md).
         .library(name: "Workflow", targets: ["Workflow"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Workers", targets: ["Workers"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
+        .library(name: "Activities", targets: ["Activities"]),
+        .library(name: "Server", targets: ["Server"]),
+        .library(name: "RepriseCommands", targets: ["RepriseCommands"]),
         .library(name: "RepriseTesting", targets: ["RepriseTesting"]),
         .executable(name: "reprise", targets: ["reprise"]),
         .executable(name: "reprise-bench", targets: ["reprise-bench"]),
@@ -110,10 +116,12 @@ let package = Package(
             exclude: ["examples"],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "reprise",
+        // The commands (`dev`, `server`, `worker`, `migrate`, the client) and the entry point an
+        // application's executable calls with its registration: `RepriseCLI.main`.
+        .target(
+            name: "RepriseCommands",
             dependencies: [
-                "Workflow", "Store", "Workers", "Engine", "Server", "Activities", "Samples", "Gateway",
+                "Workflow", "Store", "Workers", "Engine", "Server", "Activities", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -121,6 +129,16 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `reprise`: the entry point with the samples registered.
+        .executableTarget(
+            name: "reprise",
+            dependencies: [
+                "RepriseCommands", "Samples", "Store", "Activities", "Gateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -153,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowTests",
-            dependencies: ["Workflow"],
+            dependencies: ["Workflow", "RepriseTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -196,7 +214,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Workflow", "Store", "Workers", "Server", "RepriseTesting", "Samples", "TestSupport",
+                "Workflow", "Store", "Workers", "Server", "RepriseTesting", "RepriseCommands", "Samples", "TestSupport", "Gateway", "Activities",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Subprocess", package: "swift-subprocess"),

@@ -30,6 +30,9 @@ swift test --skip-build --skip ActivitiesTests --skip SamplesTests --skip FuzzTe
 swift test --skip-build --filter FuzzTests
 swift test --skip-build --filter ActivitiesTests
 swift test --skip-build --filter SamplesTests
+# The example application, examples/hello, and every command of docs/quickstart.md, on a cluster of
+# its own. It is a package of its own, so its first build compiles Reprise and its dependencies again.
+scripts/example-hello.sh
 # Faults across real processes (docs/reliability.md): about a minute, on a cluster of its own.
 scripts/chaos --quick
 # The quick benchmark: CI checks that every scenario ran, not its timings.

@@ -3,7 +3,7 @@ import Workflow
 /// An activity type with input and output erased to JSON.
 public struct AnyActivity: Sendable {
     public let name: String
-    let run: @Sendable (Payload?) async throws -> Payload
+    package let run: @Sendable (Payload?) async throws -> Payload
 
     /// Erases an activity instance; the instance carries the activity's dependencies.
     public init<A: Activity>(_ activity: A) {
@@ -30,7 +30,7 @@ public struct ActivityRegistry: Sendable {
         activities[A.name] = AnyActivity(activity)
     }
 
-    subscript(name: String) -> AnyActivity? { activities[name] }
+    package subscript(name: String) -> AnyActivity? { activities[name] }
 
     /// The registered names, sorted.
     public var names: [String] { activities.keys.sorted() }

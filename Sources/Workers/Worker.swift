@@ -11,13 +11,22 @@ import Workflow
 /// of a type it has not registered (issue 18): workers with different registries share a queue,
 /// each running its own types. It announces itself with a heartbeat while it runs (docs/workers.md).
 ///
+/// Most executables never build one by hand: `RepriseCLI.main` (the `RepriseCommands` product)
+/// gives them a `worker` subcommand for their registration. By hand, the ``Store`` is not a
+/// `Service`: its pool runs in a task of its own, beside the group, and stops after it.
+///
 /// ## Usage
 /// ```swift
-/// let worker = Worker(store: store, configuration: .init(taskQueue: "main"),
-///                     workflows: WorkflowRegistry([Checkout.self]), activities: ActivityRegistry([Charge()]),
-///                     logger: logger)
-/// let group = ServiceGroup(services: [store, worker], gracefulShutdownSignals: [.sigterm], logger: logger)
-/// try await group.run()
+/// let store = try Store(url: databaseURL, logger: logger)
+/// try await withThrowingTaskGroup(of: Void.self) { pool in
+///     pool.addTask { await store.run() }
+///     defer { pool.cancelAll() }
+///     let worker = Worker(store: store, configuration: .init(taskQueue: "main"),
+///                         workflows: WorkflowRegistry([Checkout.self]), activities: ActivityRegistry([Charge()]),
+///                         logger: logger)
+///     let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [.sigterm], logger: logger)
+///     try await group.run()
+/// }
 /// ```
 public final class Worker: Service, Sendable {
     /// How a worker polls and runs.

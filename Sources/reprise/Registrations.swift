@@ -1,27 +1,19 @@
 import Activities
-import Foundation
 import Gateway
-import Logging
+import RepriseCommands
 import Samples
 import Store
-import Workers
-import Workflow
 
-/// What `reprise dev` and `reprise worker` register: the samples and the built-in activities.
+/// What `reprise` registers beyond the built-ins: the samples, their tables and their outbox command.
 enum Registrations {
-    static var workflows: WorkflowRegistry { WorkflowRegistry(Samples.workflows) }
-    static func activities(store: Store, gateway: Gateway, confinement: WorkerConfinement) -> ActivityRegistry {
-        let providers = Samples.Providers.fromEnvironment(database: store.client, egress: confinement.egress)
-        let samples = Samples.activities(database: store.client, providers: providers, media: confinement.media)
-        return ActivityRegistry(samples + BuiltInActivities.all(gateway: gateway, media: confinement.media))
+    static var samples: Registration {
+        Registration(
+            workflows: Samples.workflows,
+            activities: { resources in
+                let providers = Samples.Providers.fromEnvironment(database: resources.store.client, egress: resources.egress)
+                return Samples.activities(database: resources.store.client, providers: providers, media: resources.media)
+            },
+            migrations: [.samples], commands: [OutboxCommand.self],
+            devHint: "reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")
     }
-}
-
-/// The gateway every command shares: its configuration comes from `REPRISE_GATEWAY_CONFIG`
-/// (a JSON file, see docs/gateway.md), or the defaults; its providers may be called only where
-/// `egress` allows.
-func makeGateway(store: Store, clock: any EngineClock, egress: EgressPolicy, logger: Logger) throws -> Gateway {
-    var configuration = try ProcessInfo.processInfo.environment["REPRISE_GATEWAY_CONFIG"].map(GatewayConfiguration.load(path:)) ?? .default
-    configuration.egress = egress
-    return Gateway(configuration: configuration, store: store, clock: clock, logger: logger)
 }

@@ -6,9 +6,10 @@ import NIOHTTP1
 import Workflow
 
 /// A CLI failure: one clear line on stderr and a non-zero exit.
-struct CLIError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+package struct CLIError: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
+    package init(message: String) { self.message = message }
 }
 
 /// Talks JSON to the Reprise API.

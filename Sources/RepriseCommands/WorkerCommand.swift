@@ -7,7 +7,8 @@ import Workers
 /// `reprise worker`: polls a task queue for the registered workflows and activities.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "worker", abstract: "Run a worker for the samples and the built-in activities.", subcommands: [WorkerListCommand.self])
+        commandName: "worker", abstract: "Run a worker for the registered workflows and activities and the built-in activities.",
+        subcommands: [WorkerListCommand.self])
 
     @Option(help: "The database. Env: DATABASE_URL.")
     var databaseURL: String?
@@ -33,6 +34,7 @@ struct WorkerCommand: AsyncParsableCommand {
         if let build, !(1...Store.maxWorkerLabelBytes).contains(build.utf8.count) {
             throw ValidationError("--build must have 1 to \(Store.maxWorkerLabelBytes) bytes, got \(build.utf8.count)")
         }
+        try await MigrateCommand.apply(url: url, sets: MigrateCommand.registeredSets, logger: logger)
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
         var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
@@ -40,11 +42,10 @@ struct WorkerCommand: AsyncParsableCommand {
         if let build { configuration.build = build }
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
         logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
+        let gateway = try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger)
         let worker = Worker(
-            store: store, configuration: configuration, workflows: Registrations.workflows,
-            activities: Registrations.activities(
-                store: store, gateway: try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger),
-                confinement: confinement),
+            store: store, configuration: configuration, workflows: Registration.current.workflowRegistry,
+            activities: try Registration.current.activityRegistry(confinement.resources(store: store, gateway: gateway, logger: logger)),
             clock: clock, logger: logger)
         try await runServices([StoreService(store: store), ClockSync(clock: clock, store: store, logger: logger), worker], logger: logger)
     }

@@ -31,7 +31,7 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError(
                 "REPRISE_ADMIN_TOKEN is \(adminToken.utf8.count) characters; it must have at least \(APIServer.Configuration.minimumAdminTokenLength) (try: openssl rand -hex 32)")
         }
-        try await MigrateCommand.apply(url: url, logger: logger)
+        try await MigrateCommand.apply(url: url, sets: MigrateCommand.serverSets, logger: logger)
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
         let api = APIServer(

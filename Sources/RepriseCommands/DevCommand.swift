@@ -43,7 +43,7 @@ struct DevCommand: AsyncParsableCommand {
             logger.info("Private Postgres is up", metadata: ["database.url": "\(url)"])
         }
         do {
-            try await MigrateCommand.apply(url: url, logger: logger)
+            try await MigrateCommand.apply(url: url, sets: MigrateCommand.registeredSets, logger: logger)
             if !check { try await serve(url: url, logger: logger) }
         } catch {
             await privateCluster?.stop()
@@ -57,9 +57,11 @@ struct DevCommand: AsyncParsableCommand {
         let store = try Store(url: url, logger: logger)
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: true)
         let gateway = try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger)
+        let registration = Registration.current
+        let activities = try registration.activityRegistry(confinement.resources(store: store, gateway: gateway, logger: logger))
         let worker = Worker(
-            store: store, configuration: .init(taskQueue: taskQueue), workflows: Registrations.workflows,
-            activities: Registrations.activities(store: store, gateway: gateway, confinement: confinement), clock: clock, logger: logger)
+            store: store, configuration: .init(taskQueue: taskQueue), workflows: registration.workflowRegistry, activities: activities,
+            clock: clock, logger: logger)
         var configuration = APIServer.Configuration(insecure: true)
         configuration.loopbackOnly = true
         let api = APIServer(
@@ -68,8 +70,9 @@ struct DevCommand: AsyncParsableCommand {
             [StoreService(store: store), worker, api.application(host: "127.0.0.1", port: port)]
             + engineServices(store: store, clock: clock, logger: logger)
         print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue) in namespace default")
+        print("Workflows: \(registration.workflowRegistry.names.joined(separator: ", ")); activities: \(activities.names.joined(separator: ", "))")
         print("The worker allows loopback (dev only): \(confinement.summary)")
-        print("Try: reprise workflow execute --type TripSaga --input-file workflows/examples/trip-saga.json (the samples: docs/samples.md)")
+        if let hint = registration.devHint { print("Try: \(hint)") }
         try await runServices(services, logger: logger)
     }
 }

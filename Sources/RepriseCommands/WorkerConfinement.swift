@@ -1,6 +1,8 @@
 import Activities
 import Foundation
 import Gateway
+import Logging
+import Store
 
 /// What a process's activities may touch and reach, read once from the environment and handed to
 /// the activities and the gateway:
@@ -28,5 +30,10 @@ struct WorkerConfinement {
         let allowed = egress.allowedNetworks.map(\.description) + egress.allowedHosts.sorted()
         return "media under \(media.roots.directories.joined(separator: ":")); outbound HTTP to internet addresses"
             + (allowed.isEmpty ? " only" : " and \(allowed.joined(separator: ", "))")
+    }
+
+    /// What the registered activities get: the process's store and gateway, within this confinement.
+    func resources(store: Store, gateway: Gateway, logger: Logger) -> WorkerResources {
+        WorkerResources(store: store, gateway: gateway, media: media, egress: egress, logger: logger)
     }
 }

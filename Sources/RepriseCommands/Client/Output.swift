@@ -3,12 +3,12 @@ import Foundation
 import Workflow
 
 /// How a command prints: `text` for people, `json` for scripts.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+package enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
 /// Text output for people: aligned tables, and colour only on a terminal.
-enum Output {
+package enum Output {
     static let isTerminal = isatty(STDOUT_FILENO) == 1
 
     static func colored(_ text: String, _ code: String) -> String {
@@ -16,7 +16,7 @@ enum Output {
     }
 
     /// Prints rows as columns padded to their widest cell.
-    static func table(_ header: [String], _ rows: [[String]]) {
+    package static func table(_ header: [String], _ rows: [[String]]) {
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         for (index, row) in all.enumerated() {

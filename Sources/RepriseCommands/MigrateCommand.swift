@@ -1,26 +1,31 @@
 import ArgumentParser
 import Gateway
 import Logging
-import Samples
 import Store
 
 /// `reprise migrate`: applies the schema migrations and exits.
 struct MigrateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply the database schema migrations.")
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Apply the database schema migrations: the engine's, the gateway's and the registered activities'.")
 
     @Option(help: "The database. Env: DATABASE_URL.")
     var databaseURL: String?
 
     func run() async throws {
-        try await Self.apply(url: databaseURL ?? requiredDatabaseURL(), logger: bootstrapLogging(label: "reprise.migrate"))
+        try await Self.apply(url: databaseURL ?? requiredDatabaseURL(), sets: Self.registeredSets, logger: bootstrapLogging(label: "reprise.migrate"))
     }
 
-    /// The sets besides the engine's that this binary needs: it runs the gateway and the samples.
-    static let sets: [MigrationSet] = [.gateway, .samples]
+    /// The sets besides the engine's that `server` applies: the API runs the gateway, and no
+    /// registered activity.
+    static let serverSets: [MigrationSet] = [.gateway]
+
+    /// The sets besides the engine's that `migrate`, `worker` and `dev` apply: the gateway's and
+    /// the registration's, whose activities they run.
+    static var registeredSets: [MigrationSet] { serverSets + Registration.current.migrations }
 
     /// Applies the migrations with a client of its own, before any service starts, and logs each
     /// owner's schema version and what this call applied of it.
-    static func apply(url: String, logger: Logger) async throws {
+    static func apply(url: String, sets: [MigrationSet], logger: Logger) async throws {
         let store = try Store(url: url, maximumConnections: 1, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The root command: the built-in subcommands, then the registration's own.
+struct Reprise: AsyncParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: RepriseCLI.commandName,
+            abstract: "A durable workflow orchestrator on PostgreSQL.",
+            subcommands: [
+                DevCommand.self, ServerCommand.self, WorkerCommand.self, MigrateCommand.self, WorkflowCommand.self, DLQCommand.self, NamespaceCommand.self,
+                TokenCommand.self, LLMCommand.self,
+            ] + Registration.current.commands
+        )
+    }
+}
