@@ -103,12 +103,12 @@ struct OwnedMigrationTests {
     @Test func eachSetCreatesItsTablesInItsOwnSchema() async throws {
         try await Self.withStore { store, _ in
             try await store.migrate()
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 10], "the engine's nine tables and the ledger; nothing in public")
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 11], "the engine's ten tables and the ledger; nothing in public")
             try await store.migrate([.gateway])
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 16], "what `reprise server` migrates: only reprise.*")
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 17], "what `reprise server` migrates: only reprise.*")
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_namespace WHERE nspname = 'reprise_samples'") == 0)
             try await store.migrate([.gateway, .samples])
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 16, "reprise_samples": 9])
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 17, "reprise_samples": 9])
         }
     }
 
@@ -119,7 +119,7 @@ struct OwnedMigrationTests {
             try await execute("CREATE TABLE public.subscriptions (id int)")
             try await execute("CREATE TABLE public.llm_ledger (id int)")
             try await store.migrate([.gateway, .samples])
-            #expect(try await Self.tablesBySchema(store) == ["public": 3, "reprise": 16, "reprise_samples": 9])
+            #expect(try await Self.tablesBySchema(store) == ["public": 3, "reprise": 17, "reprise_samples": 9])
         }
     }
 

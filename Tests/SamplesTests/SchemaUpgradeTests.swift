@@ -119,9 +119,9 @@ struct SchemaUpgradeTests {
             // Nothing is left in public; every set's objects are in its schema.
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public'") == 0)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'public'::regnamespace") == 0)
-            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 16)
+            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 17)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise_samples'") == 9)
-            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 7 + 5 + 2, "engine 12 and gateway 5 recorded")
+            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 8 + 5 + 2, "engine 12 and 13 and gateway 5 recorded")
 
             // The rows survived.
             for table in Self.engineTables {
@@ -140,8 +140,8 @@ struct SchemaUpgradeTests {
             #expect(try await SampleHarness.count(store, "SELECT max(id)::int FROM reprise.llm_ledger") == 2)
 
             // The engine goes on: the activity completes, the timer fires, both runs complete,
-            // their new history counted by the trigger's function (engine version 12).
-            let tasks = try await store.pollActivityTasks(taskQueue: Self.heldQueue, owner: "upgrade-test", limit: 1, at: env.clock.now)
+            // their new history counted by the trigger's function (engine version 13).
+            let tasks = try await store.pollActivityTasks(taskQueue: Self.heldQueue, activityTypes: [HeldGreet.name], owner: "upgrade-test", limit: 1, at: env.clock.now)
             try #require(tasks.count == 1)
             try await store.completeActivity(tasks[0], result: try Payload(encoding: "hello Ada"), identity: "upgrade-test", at: env.clock.now)
             env.launchWorker()
