@@ -19,7 +19,7 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    scripts/postgres.sh stop "$cluster" || true
+    "$root/scripts/postgres.sh" stop "$cluster" || true
     rm -rf "$cluster" "$scratch"
 }
 trap cleanup EXIT
@@ -68,10 +68,10 @@ pids+=("$!")
 wait_for_api "http://127.0.0.1:$api_port" "$dev_log"
 grep -q "Workflows: Hello" "$dev_log" || { echo "example-hello: dev did not register Hello:" >&2; cat "$dev_log" >&2; exit 1; }
 # `swift run` holds the package's build lock while `dev` runs: the other commands run the built binary.
-expect_output "Hello, Ada!" .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
+expect_output "Hello, Ada!" timeout 120 .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
 # `reprise` itself is a client of any Reprise server.
 if [ ! -x "$root/.build/debug/reprise" ]; then (cd "$root" && swift build --product reprise); fi
-expect_output "Hello, Ada!" "$root/.build/debug/reprise" workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
+expect_output "Hello, Ada!" timeout 120 "$root/.build/debug/reprise" workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
 kill -TERM "${pids[0]}"
 wait "${pids[0]}"
 pids=()
@@ -87,7 +87,7 @@ pids+=("$!")
 .build/debug/hello worker >"$cluster/worker.log" 2>&1 &
 pids+=("$!")
 wait_for_api "http://127.0.0.1:$api_port" "$server_log"
-expect_output "Hello, Grace!" .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --token "$REPRISE_ADMIN_TOKEN" \
+expect_output "Hello, Grace!" timeout 120 .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --token "$REPRISE_ADMIN_TOKEN" \
     --type Hello --input '{"name":"Grace"}'
 for pid in "${pids[@]}"; do kill -TERM "$pid"; wait "$pid"; done
 pids=()
