@@ -48,8 +48,17 @@ expect_output() {
     grep -qF "$expected" <<<"$output" || { echo "example-hello: expected \"$expected\" from: $*" >&2; exit 1; }
 }
 
-echo "== the quickstart's first step: swift package init"
-(cd "$scratch" && swift package init --type executable --name hello >/dev/null && test -f Package.swift)
+echo "== the quickstart's first step, in a scratch directory: the package examples/hello grew from"
+(
+    cd "$scratch"
+    mkdir hello && cd hello
+    swift package init --type executable --name hello >/dev/null
+    rm Sources/hello/hello.swift && rm -r Tests/helloTests
+    mkdir -p Sources/HelloWorkflows Tests/HelloTests
+    for directory in Sources/hello Sources/HelloWorkflows Tests/HelloTests; do
+        test -d "$root/examples/hello/$directory" || { echo "example-hello: examples/hello has no $directory" >&2; exit 1; }
+    done
+)
 
 cd "$root/examples/hello"
 echo "== build"
