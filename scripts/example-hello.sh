@@ -19,7 +19,7 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    scripts/postgres.sh stop "$cluster" || true
+    "$root/scripts/postgres.sh" stop "$cluster" || true
     rm -rf "$cluster" "$scratch"
 }
 trap cleanup EXIT
@@ -48,8 +48,17 @@ expect_output() {
     grep -qF "$expected" <<<"$output" || { echo "example-hello: expected \"$expected\" from: $*" >&2; exit 1; }
 }
 
-echo "== the quickstart's first step: swift package init"
-(cd "$scratch" && swift package init --type executable --name hello >/dev/null && test -f Package.swift)
+echo "== the quickstart's first step, in a scratch directory: the package examples/hello grew from"
+(
+    cd "$scratch"
+    mkdir hello && cd hello
+    swift package init --type executable --name hello >/dev/null
+    rm Sources/hello/hello.swift && rm -r Tests/helloTests
+    mkdir -p Sources/HelloWorkflows Tests/HelloTests
+    for directory in Sources/hello Sources/HelloWorkflows Tests/HelloTests; do
+        test -d "$root/examples/hello/$directory" || { echo "example-hello: examples/hello has no $directory" >&2; exit 1; }
+    done
+)
 
 cd "$root/examples/hello"
 echo "== build"
@@ -68,10 +77,10 @@ pids+=("$!")
 wait_for_api "http://127.0.0.1:$api_port" "$dev_log"
 grep -q "Workflows: Hello" "$dev_log" || { echo "example-hello: dev did not register Hello:" >&2; cat "$dev_log" >&2; exit 1; }
 # `swift run` holds the package's build lock while `dev` runs: the other commands run the built binary.
-expect_output "Hello, Ada!" .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
+expect_output "Hello, Ada!" timeout 120 .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
 # `reprise` itself is a client of any Reprise server.
 if [ ! -x "$root/.build/debug/reprise" ]; then (cd "$root" && swift build --product reprise); fi
-expect_output "Hello, Ada!" "$root/.build/debug/reprise" workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
+expect_output "Hello, Ada!" timeout 120 "$root/.build/debug/reprise" workflow execute --address "http://127.0.0.1:$api_port" --type Hello --input '{"name":"Ada"}'
 kill -TERM "${pids[0]}"
 wait "${pids[0]}"
 pids=()
@@ -87,7 +96,7 @@ pids+=("$!")
 .build/debug/hello worker >"$cluster/worker.log" 2>&1 &
 pids+=("$!")
 wait_for_api "http://127.0.0.1:$api_port" "$server_log"
-expect_output "Hello, Grace!" .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --token "$REPRISE_ADMIN_TOKEN" \
+expect_output "Hello, Grace!" timeout 120 .build/debug/hello workflow execute --address "http://127.0.0.1:$api_port" --token "$REPRISE_ADMIN_TOKEN" \
     --type Hello --input '{"name":"Grace"}'
 for pid in "${pids[@]}"; do kill -TERM "$pid"; wait "$pid"; done
 pids=()

@@ -73,6 +73,8 @@ struct DevCommand: AsyncParsableCommand {
         print("Workflows: \(registration.workflowRegistry.names.joined(separator: ", ")); activities: \(activities.names.joined(separator: ", "))")
         print("The worker allows loopback (dev only): \(confinement.summary)")
         if let hint = registration.devHint { print("Try: \(hint)") }
+        // Out now, not when a buffer fills: the banner is what a redirected log is read for.
+        fflush(nil)
         try await runServices(services, logger: logger)
     }
 }

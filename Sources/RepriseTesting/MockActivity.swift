@@ -4,9 +4,8 @@ import Workflow
 /// Stands in for an activity in a test: registered under the mocked activity's name, it answers
 /// each call with a closure instead of doing the activity's I/O, and records the inputs it got.
 ///
-/// Pass it wherever the activity goes: ``TestEnvironment/run(workflows:activities:startWorker:skipTime:databaseServer:limits:migrations:logger:configure:storeActivities:_:)``
-/// (a real worker on Postgres, with the engine's retries) or ``WorkflowHarness`` (in memory, one
-/// attempt per call).
+/// Pass it wherever the activity goes: to ``TestEnvironment`` (a real worker on Postgres, with the
+/// engine's retries) or to ``WorkflowHarness`` (in memory, one attempt per call).
 ///
 /// ## Usage
 /// ```swift
