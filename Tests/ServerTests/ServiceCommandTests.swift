@@ -68,7 +68,7 @@ struct ServiceCommandTests {
             group.addTask { await store.run() }
             defer { group.cancelAll() }
             var owners: Set<String> = []
-            for try await owner in try await store.client.query("SELECT DISTINCT owner FROM reprise_migrations", logger: logger).decode(String.self) {
+            for try await owner in try await store.client.query("SELECT DISTINCT owner FROM reprise.reprise_migrations", logger: logger).decode(String.self) {
                 owners.insert(owner)
             }
             return owners
