@@ -2,7 +2,8 @@
 # The example application, examples/hello, taken the way docs/quickstart.md takes a newcomer: its
 # first command, then the package's build and tests, `hello dev` with a workflow run through the
 # CLI (hello's own and `reprise`'s), then `migrate`, `server` and `worker` as a deployment runs
-# them. Every command of the quickstart runs here, on a throwaway PostgreSQL cluster of its own.
+# them, on a cluster that takes only TLS. Every command of the quickstart runs here, on throwaway
+# PostgreSQL clusters of its own.
 # scripts/test.sh calls it. The example is a package of its own with its own .build: its first
 # build compiles Reprise and its dependencies again (docs/quickstart.md gives the time).
 set -euo pipefail
@@ -10,6 +11,8 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 
 cluster="$(mktemp -d /tmp/reprise-hello-pg.XXXXXX)"
+# The deployment's database takes only TLS, as a managed Postgres does.
+tls_cluster="$(mktemp -d /tmp/reprise-hello-tls.XXXXXX)"
 scratch="$(mktemp -d /tmp/reprise-hello-init.XXXXXX)"
 # Below the ephemeral port range (32768+), as scripts/test.sh picks its cluster's.
 pg_port="$((20000 + RANDOM % 10000))"
@@ -20,7 +23,8 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     "$root/scripts/postgres.sh" stop "$cluster" || true
-    rm -rf "$cluster" "$scratch"
+    "$root/scripts/postgres.sh" stop "$tls_cluster" || true
+    rm -rf "$cluster" "$tls_cluster" "$scratch"
 }
 trap cleanup EXIT
 DATABASE_URL="$(REPRISE_PG_FSYNC=off scripts/postgres.sh start "$cluster" "$pg_port")"
@@ -85,7 +89,11 @@ kill -TERM "${pids[0]}"
 wait "${pids[0]}"
 pids=()
 
-echo "== deployed: migrate, server and worker on one database, with tokens"
+echo "== deployed: migrate, server and worker on one database that takes only TLS (verify-full), with tokens"
+cd "$root"
+DATABASE_URL="$(scripts/postgres.sh start-tls "$tls_cluster" "$((pg_port + 1))")"
+cd "$root/examples/hello"
+case "$DATABASE_URL" in *sslmode=verify-full*) ;; *) echo "example-hello: no verify-full URL: $DATABASE_URL" >&2; exit 1 ;; esac
 REPRISE_ADMIN_TOKEN="$(openssl rand -hex 32)"
 export REPRISE_ADMIN_TOKEN
 .build/debug/hello migrate
