@@ -148,12 +148,17 @@ final class PoolRenewal: Sendable {
                 try await Task.sleep(for: watchTimeout)
                 return nil
             }
-            let first = try await group.next() ?? nil
+            let first: Result<PostgresConnection?, any Error>
+            do { first = .success(try await group.next() ?? nil) } catch { first = .failure(error) }
             group.cancelAll()
-            // A connection that completes after the timeout is closed, not leaked.
-            while let late = try? await group.next() { try? await late?.close() }
-            guard let first else { throw AbandonedOperationError(timeout: watchTimeout) }
-            return first
+            // A connection that completes after the first result (after the timeout, or after the
+            // watch was canceled) is closed, never dropped: PostgresNIO traps on a connection
+            // deinitialized open (seen in scripts/chaos: a worker canceled while it connected).
+            while !group.isEmpty {
+                if case .some(.some(let late)) = try? await group.next() { try? await late.close() }
+            }
+            guard let connection = try first.get() else { throw AbandonedOperationError(timeout: watchTimeout) }
+            return connection
         }
     }
 }
