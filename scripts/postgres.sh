@@ -51,13 +51,13 @@ init_cluster() {
 start_cluster() {
     local port="$1"
     shift
-    # Enough connections for parallel suites (the whole suite at once peaked at 1,000: each test has
-    # its own Store, and the servers and workers it starts have theirs). fsync stays on so commit
-    # costs are real, unless REPRISE_PG_FSYNC=off (the test suite's cluster: each test's DROP DATABASE forces an immediate
-    # checkpoint, and with fsync on that stalls every commit on a 2-core machine for tens of
-    # seconds; the tests assert behaviour, and a killed Postgres process loses nothing either way).
+    # fsync stays on so commit costs are real, unless REPRISE_PG_FSYNC=off (the test suite's
+    # cluster: each test's DROP DATABASE forces an immediate checkpoint, and with fsync on that
+    # stalls every commit on a 2-core machine for tens of seconds; the tests assert behaviour, and
+    # a killed Postgres process loses nothing either way). REPRISE_PG_MAX_CONNECTIONS: the test
+    # suite's cluster takes 2,000 (scripts/test.sh), the whole suite at once having peaked at 1,000.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=2000 -c shared_buffers=256MB -c fsync=${REPRISE_PG_FSYNC:-on} $*" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=${REPRISE_PG_MAX_CONNECTIONS:-500} -c shared_buffers=256MB -c fsync=${REPRISE_PG_FSYNC:-on} $*" \
         start >/dev/null
 }
 

@@ -18,7 +18,7 @@ trap cleanup EXIT
 export REPRISE_TEST_DATABASE_URL
 # fsync off: the tests assert behaviour, not commit costs (see scripts/postgres.sh). The quick
 # benchmark below runs on this cluster too; CI checks that its scenarios run, not its figures.
-REPRISE_TEST_DATABASE_URL="$(REPRISE_PG_FSYNC=off scripts/postgres.sh start "$cluster" "$port")"
+REPRISE_TEST_DATABASE_URL="$(REPRISE_PG_FSYNC=off REPRISE_PG_MAX_CONNECTIONS=2000 scripts/postgres.sh start "$cluster" "$port")"
 echo "test database: $REPRISE_TEST_DATABASE_URL"
 
 swift build --build-tests

@@ -96,9 +96,11 @@ extension APIServer {
                     await wakeup.wait(timeout: min(deadline - ContinuousClock.now, .seconds(1)))
                     do {
                         events = try await read()
-                    } catch where Store.isUnavailable(error) && ContinuousClock.now < deadline {
+                    } catch where Store.isUnavailable(error) {
                         // Postgres restarting under a held long-poll: keep waiting, and read again
-                        // once it is back, rather than answer 503 to a client that asked to wait.
+                        // once it is back, rather than answer 503 to a client that asked to wait;
+                        // at the deadline it answers as any wait that saw nothing new, and the
+                        // client asks again.
                         continue
                     }
                 }
