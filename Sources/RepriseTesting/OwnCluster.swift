@@ -21,7 +21,14 @@ public struct OwnCluster: Sendable {
     /// Starts the cluster (creating it the first time) and returns its URL.
     @discardableResult
     public func start() async throws -> String {
-        try await run(["start", directory, String(port)])
+        do {
+            try await run(["start", directory, String(port)])
+        } catch {
+            // Once again after a pause: a first start failed twice under the whole suite's load
+            // ("could not start server"), cause not found.
+            try await Task.sleep(for: .seconds(2))
+            try await run(["start", directory, String(port)])
+        }
         return url
     }
 

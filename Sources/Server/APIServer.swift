@@ -35,8 +35,9 @@ public struct APIServer: Sendable {
         /// request answered 503: a connection that Postgres dropped mid-query can otherwise hang it.
         public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
         /// How long `/readyz` waits for the database before it answers 503: a probe that hangs
-        /// while Postgres is away would never report the process unready.
-        public var readinessTimeout: Duration = .seconds(1)
+        /// while Postgres is away would never report the process unready. Three seconds: one was
+        /// exceeded by a healthy database under the test suite's load.
+        public var readinessTimeout: Duration = .seconds(3)
         /// How long a connection may stay silent before it is closed: between requests, and while
         /// a request's head or body is being sent (so a client that trickles its headers is cut
         /// off). A long-poll that the server holds is not silence.
