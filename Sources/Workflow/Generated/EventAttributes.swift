@@ -15,8 +15,10 @@ extension HistoryEvent {
         package var identity: String?
         package var searchAttributes: Payload?
         package var memo: Payload?
+        package var continuedExecutionRunId: String?
+        package var firstExecutionRunId: String?
 
-        package init(workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, originalExecutionRunId: String, attempt: Int = 1, identity: String? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil) {
+        package init(workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, originalExecutionRunId: String, attempt: Int = 1, identity: String? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil, continuedExecutionRunId: String? = nil, firstExecutionRunId: String? = nil) {
             self.workflowId = workflowId
             self.workflowType = workflowType
             self.taskQueue = taskQueue
@@ -27,9 +29,11 @@ extension HistoryEvent {
             self.identity = identity
             self.searchAttributes = searchAttributes
             self.memo = memo
+            self.continuedExecutionRunId = continuedExecutionRunId
+            self.firstExecutionRunId = firstExecutionRunId
         }
 
-        private enum CodingKeys: String, CodingKey { case workflowId, workflowType, taskQueue, input, workflowExecutionTimeout, originalExecutionRunId, attempt, identity, searchAttributes, memo }
+        private enum CodingKeys: String, CodingKey { case workflowId, workflowType, taskQueue, input, workflowExecutionTimeout, originalExecutionRunId, attempt, identity, searchAttributes, memo, continuedExecutionRunId, firstExecutionRunId }
 
         package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +47,8 @@ extension HistoryEvent {
             self.identity = try container.decodeIfPresent(String.self, forKey: .identity)
             self.searchAttributes = try container.decodeIfPresent(Payload.self, forKey: .searchAttributes)
             self.memo = try container.decodeIfPresent(Payload.self, forKey: .memo)
+            self.continuedExecutionRunId = try container.decodeIfPresent(String.self, forKey: .continuedExecutionRunId)
+            self.firstExecutionRunId = try container.decodeIfPresent(String.self, forKey: .firstExecutionRunId)
         }
     }
 
@@ -72,18 +78,24 @@ extension HistoryEvent {
     package struct WorkflowTaskStartedAttributes: Sendable, Hashable, Codable {
         package var scheduledEventId: Int64
         package var identity: String?
+        package var historySizeBytes: Int64?
+        package var suggestContinueAsNew: Bool?
 
-        package init(scheduledEventId: Int64, identity: String? = nil) {
+        package init(scheduledEventId: Int64, identity: String? = nil, historySizeBytes: Int64? = nil, suggestContinueAsNew: Bool? = nil) {
             self.scheduledEventId = scheduledEventId
             self.identity = identity
+            self.historySizeBytes = historySizeBytes
+            self.suggestContinueAsNew = suggestContinueAsNew
         }
 
-        private enum CodingKeys: String, CodingKey { case scheduledEventId, identity }
+        private enum CodingKeys: String, CodingKey { case scheduledEventId, identity, historySizeBytes, suggestContinueAsNew }
 
         package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             self.scheduledEventId = try container.decode(Int64.self, forKey: .scheduledEventId)
             self.identity = try container.decodeIfPresent(String.self, forKey: .identity)
+            self.historySizeBytes = try container.decodeIfPresent(Int64.self, forKey: .historySizeBytes)
+            self.suggestContinueAsNew = try container.decodeIfPresent(Bool.self, forKey: .suggestContinueAsNew)
         }
     }
 
@@ -604,6 +616,37 @@ extension HistoryEvent {
         }
     }
 
+    /// `WorkflowExecutionContinuedAsNew`: The run ended and a new run of the same workflow id started in its place.
+    package struct WorkflowExecutionContinuedAsNewAttributes: Sendable, Hashable, Codable {
+        package var newExecutionRunId: String
+        package var workflowType: String
+        package var taskQueue: String
+        package var input: Payload?
+        package var workflowExecutionTimeout: Double?
+        package var workflowTaskCompletedEventId: Int64
+
+        package init(newExecutionRunId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, workflowTaskCompletedEventId: Int64) {
+            self.newExecutionRunId = newExecutionRunId
+            self.workflowType = workflowType
+            self.taskQueue = taskQueue
+            self.input = input
+            self.workflowExecutionTimeout = workflowExecutionTimeout
+            self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case newExecutionRunId, workflowType, taskQueue, input, workflowExecutionTimeout, workflowTaskCompletedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.newExecutionRunId = try container.decode(String.self, forKey: .newExecutionRunId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+            self.taskQueue = try container.decode(String.self, forKey: .taskQueue)
+            self.input = try container.decodeIfPresent(Payload.self, forKey: .input)
+            self.workflowExecutionTimeout = try container.decodeIfPresent(Double.self, forKey: .workflowExecutionTimeout)
+            self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
+        }
+    }
+
     /// The typed attributes of an event; the case names the event type.
     package enum Attributes: Sendable, Hashable {
         case workflowExecutionStarted(WorkflowExecutionStartedAttributes)
@@ -631,6 +674,7 @@ extension HistoryEvent {
         case workflowExecutionFailed(WorkflowExecutionFailedAttributes)
         case workflowExecutionTimedOut(WorkflowExecutionTimedOutAttributes)
         case workflowExecutionTerminated(WorkflowExecutionTerminatedAttributes)
+        case workflowExecutionContinuedAsNew(WorkflowExecutionContinuedAsNewAttributes)
 
         /// The event type this case stands for.
         package var eventType: EventType {
@@ -660,6 +704,7 @@ extension HistoryEvent {
             case .workflowExecutionFailed: .workflowExecutionFailed
             case .workflowExecutionTimedOut: .workflowExecutionTimedOut
             case .workflowExecutionTerminated: .workflowExecutionTerminated
+            case .workflowExecutionContinuedAsNew: .workflowExecutionContinuedAsNew
             }
         }
 
@@ -690,6 +735,7 @@ extension HistoryEvent {
             case .workflowExecutionFailed(let value): try container.encode(value, forKey: .attributes)
             case .workflowExecutionTimedOut(let value): try container.encode(value, forKey: .attributes)
             case .workflowExecutionTerminated(let value): try container.encode(value, forKey: .attributes)
+            case .workflowExecutionContinuedAsNew(let value): try container.encode(value, forKey: .attributes)
             }
         }
 
@@ -720,6 +766,7 @@ extension HistoryEvent {
             case .workflowExecutionFailed: self = .workflowExecutionFailed(try container.decode(WorkflowExecutionFailedAttributes.self, forKey: .attributes))
             case .workflowExecutionTimedOut: self = .workflowExecutionTimedOut(try container.decode(WorkflowExecutionTimedOutAttributes.self, forKey: .attributes))
             case .workflowExecutionTerminated: self = .workflowExecutionTerminated(try container.decode(WorkflowExecutionTerminatedAttributes.self, forKey: .attributes))
+            case .workflowExecutionContinuedAsNew: self = .workflowExecutionContinuedAsNew(try container.decode(WorkflowExecutionContinuedAsNewAttributes.self, forKey: .attributes))
             }
         }
     }
@@ -752,4 +799,5 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     case workflowExecutionFailed = "WorkflowExecutionFailed"
     case workflowExecutionTimedOut = "WorkflowExecutionTimedOut"
     case workflowExecutionTerminated = "WorkflowExecutionTerminated"
+    case workflowExecutionContinuedAsNew = "WorkflowExecutionContinuedAsNew"
 }

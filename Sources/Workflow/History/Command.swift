@@ -17,6 +17,36 @@ package enum Command: Sendable, Hashable {
     case failWorkflow(failure: Failure)
     /// End the run canceled.
     case cancelWorkflow(details: Payload?)
+    /// End the run and start a new run of the same workflow id in its place.
+    case continueAsNew(ContinueAsNew)
+
+    /// The new run a continue-as-new starts.
+    package struct ContinueAsNew: Sendable, Hashable {
+        package var workflowType: String
+        package var taskQueue: String
+        package var input: Payload
+        /// Signals this run received that no code took (no handler, no wait): the new run gets
+        /// them, in its history after `WorkflowExecutionStarted`, so that none is lost.
+        package var carriedSignals: [CarriedSignal]
+
+        package init(workflowType: String, taskQueue: String, input: Payload, carriedSignals: [CarriedSignal] = []) {
+            self.workflowType = workflowType
+            self.taskQueue = taskQueue
+            self.input = input
+            self.carriedSignals = carriedSignals
+        }
+    }
+
+    /// A buffered signal handed to the next run.
+    package struct CarriedSignal: Sendable, Hashable {
+        package var name: String
+        package var input: Payload
+
+        package init(name: String, input: Payload) {
+            self.name = name
+            self.input = input
+        }
+    }
 
     /// The attributes of an activity to schedule.
     package struct ScheduleActivity: Sendable, Hashable {
@@ -68,6 +98,7 @@ package enum Command: Sendable, Hashable {
         case .completeWorkflow: "CompleteWorkflowExecution"
         case .failWorkflow(let failure): "FailWorkflowExecution {failure: \"\(failure.type): \(failure.message)\"}"
         case .cancelWorkflow: "CancelWorkflowExecution"
+        case .continueAsNew(let command): "ContinueAsNewWorkflowExecution {workflowType: \"\(command.workflowType)\"}"
         }
     }
 }

@@ -17,6 +17,7 @@ package struct HistoryBuilder: Sendable {
     private var timerStartedEventIds: [String: Int64] = [:]
     private var workflowTaskScheduledEventId: Int64?
     private var workflowTaskStartedEventId: Int64?
+    private var workflowExecutionTimeout: Double?
 
     /// Continues an existing history.
     package init(events: [HistoryEvent], taskQueue: String, now: Date) {
@@ -52,6 +53,7 @@ package struct HistoryBuilder: Sendable {
         case .timerStarted(let attributes): timerStartedEventIds[attributes.timerId] = event.eventId
         case .workflowTaskScheduled: workflowTaskScheduledEventId = event.eventId
         case .workflowTaskStarted: workflowTaskStartedEventId = event.eventId
+        case .workflowExecutionStarted(let attributes): workflowExecutionTimeout = attributes.workflowExecutionTimeout
         case .workflowTaskCompleted, .workflowTaskFailed:
             workflowTaskScheduledEventId = nil
             workflowTaskStartedEventId = nil
@@ -72,11 +74,13 @@ package struct HistoryBuilder: Sendable {
     }
 
     /// Completes the running workflow task with its commands, each becoming one event.
-    package mutating func completeWorkflowTask(commands: [Command], identity: String? = nil) {
+    ///
+    /// - Parameter newExecutionRunId: the run a continue-as-new command starts.
+    package mutating func completeWorkflowTask(commands: [Command], identity: String? = nil, newExecutionRunId: String = UUID().uuidString.lowercased()) {
         guard let scheduled = workflowTaskScheduledEventId, let started = workflowTaskStartedEventId else { return }
         let completed = append(.workflowTaskCompleted(.init(scheduledEventId: scheduled, startedEventId: started, identity: identity))).eventId
         for command in commands {
-            append(attributes(of: command, workflowTaskCompletedEventId: completed))
+            append(attributes(of: command, workflowTaskCompletedEventId: completed, newExecutionRunId: newExecutionRunId))
         }
     }
 
@@ -89,16 +93,32 @@ package struct HistoryBuilder: Sendable {
     }
 
     /// The event that records a command.
-    package func attributes(of command: Command, workflowTaskCompletedEventId completed: Int64) -> HistoryEvent.Attributes {
+    package func attributes(of command: Command, workflowTaskCompletedEventId completed: Int64, newExecutionRunId: String = "")
+        -> HistoryEvent.Attributes
+    {
         Self.attributes(
             of: command, workflowTaskCompletedEventId: completed, taskQueue: taskQueue,
-            activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds)
+            activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds,
+            continuation: .init(newExecutionRunId: newExecutionRunId, workflowExecutionTimeout: workflowExecutionTimeout))
     }
 
-    /// The event that records a command, given the ids of the events that cancel commands refer to.
+    /// What a continue-as-new's event records besides its command: the new run's id, and the
+    /// execution timeout the chain carries over from its first run.
+    package struct Continuation: Sendable {
+        package var newExecutionRunId: String
+        package var workflowExecutionTimeout: Double?
+
+        package init(newExecutionRunId: String, workflowExecutionTimeout: Double?) {
+            self.newExecutionRunId = newExecutionRunId
+            self.workflowExecutionTimeout = workflowExecutionTimeout
+        }
+    }
+
+    /// The event that records a command, given the ids of the events that cancel commands refer to
+    /// and, for a continue-as-new, the new run.
     package static func attributes(
         of command: Command, workflowTaskCompletedEventId completed: Int64, taskQueue: String,
-        activityScheduledEventIds: [String: Int64], timerStartedEventIds: [String: Int64]
+        activityScheduledEventIds: [String: Int64], timerStartedEventIds: [String: Int64], continuation: Continuation? = nil
     ) -> HistoryEvent.Attributes {
         switch command {
         case .scheduleActivity(let command):
@@ -126,6 +146,12 @@ package struct HistoryBuilder: Sendable {
             return .workflowExecutionFailed(.init(failure: failure, workflowTaskCompletedEventId: completed))
         case .cancelWorkflow(let details):
             return .workflowExecutionCanceled(.init(details: details, workflowTaskCompletedEventId: completed))
+        case .continueAsNew(let command):
+            return .workflowExecutionContinuedAsNew(
+                .init(
+                    newExecutionRunId: continuation?.newExecutionRunId ?? "", workflowType: command.workflowType, taskQueue: command.taskQueue,
+                    input: command.input, workflowExecutionTimeout: continuation?.workflowExecutionTimeout,
+                    workflowTaskCompletedEventId: completed))
         }
     }
 

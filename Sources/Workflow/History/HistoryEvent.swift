@@ -88,7 +88,7 @@ extension EventType {
     public var isCommandEvent: Bool {
         switch self {
         case .activityTaskScheduled, .activityTaskCancelRequested, .timerStarted, .timerCanceled, .markerRecorded,
-            .workflowExecutionCompleted, .workflowExecutionFailed, .workflowExecutionCanceled:
+            .workflowExecutionCompleted, .workflowExecutionFailed, .workflowExecutionCanceled, .workflowExecutionContinuedAsNew:
             true
         default:
             false
@@ -99,7 +99,7 @@ extension EventType {
     public var isClosing: Bool {
         switch self {
         case .workflowExecutionCompleted, .workflowExecutionFailed, .workflowExecutionCanceled,
-            .workflowExecutionTimedOut, .workflowExecutionTerminated:
+            .workflowExecutionTimedOut, .workflowExecutionTerminated, .workflowExecutionContinuedAsNew:
             true
         default:
             false

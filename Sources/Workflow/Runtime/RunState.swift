@@ -5,6 +5,8 @@ import Foundation
 struct WaitKey: Hashable, Comparable, Sendable {
     enum Kind: Int, Comparable, Sendable {
         case activity, timer, signal, condition, handlerInbox
+        /// A continue-as-new's caller, parked until the run is evicted: the run has ended.
+        case closing
         static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
@@ -49,6 +51,10 @@ struct RunState: Sendable {
     var recordedPatches: Set<String> = []
     var patchDecisions: [String: Bool] = [:]
 
+    /// What the current workflow task's `WorkflowTaskStarted` and the run's first event say
+    /// (``WorkflowInfo``'s history and chain fields).
+    var history = HistoryInfo()
+
     var cancelRequested = false
     var evicting = false
     var outcome: Outcome?
@@ -74,6 +80,16 @@ struct RunState: Sendable {
         case completed(Payload)
         case failed(Failure)
         case canceled
+        case continuedAsNew(Command.ContinueAsNew)
         case taskFailed(WorkflowTaskError)
+    }
+
+    /// What ``WorkflowInfo`` reports of the history and the chain of runs.
+    struct HistoryInfo: Sendable {
+        var length = 0
+        var size = 0
+        var continueAsNewSuggested = false
+        var continuedExecutionRunId: String?
+        var firstExecutionRunId: String?
     }
 }

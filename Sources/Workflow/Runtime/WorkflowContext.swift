@@ -11,8 +11,9 @@ public struct WorkflowContext: Sendable {
 
     init(run: WorkflowRun) { self.run = run }
 
-    /// The run's identity.
-    public var info: WorkflowInfo { run.info }
+    /// The run's identity, its place in a chain of continue-as-new runs, and its history's
+    /// length and size as of the current workflow task.
+    public var info: WorkflowInfo { run.currentInfo }
 
     /// The time of the current workflow task, from history. Use it instead of `Date()`.
     public var now: Date { run.state.withLock { $0.now } }
@@ -261,7 +262,7 @@ extension WorkflowContext {
     }
 
     /// Context calls from anywhere but the run's drain (an actor, a detached task) are escapes.
-    private func checkOnWorkflowThread(_ api: String) throws {
+    func checkOnWorkflowThread(_ api: String) throws {
         guard run.executor.isOnActivationThread else {
             throw recordTaskFailure(
                 .escape("WorkflowContext.\(api) was called outside the workflow's own executor"))

@@ -77,6 +77,8 @@ extension WorkflowRun {
         case (.completeWorkflow, .workflowExecutionCompleted), (.failWorkflow, .workflowExecutionFailed),
             (.cancelWorkflow, .workflowExecutionCanceled):
             return true
+        case (.continueAsNew(let command), .workflowExecutionContinuedAsNew(let event)):
+            return command.workflowType == event.workflowType
         default:
             return false
         }

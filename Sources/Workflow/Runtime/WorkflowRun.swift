@@ -110,6 +110,10 @@ package final class WorkflowRun: Sendable {
             case .workflowExecutionStarted:
                 if case .workflowExecutionStarted(let attributes) = events[index].attributes {
                     progress.withLock { $0.input = attributes.input }
+                    state.withLock { state in
+                        state.history.continuedExecutionRunId = attributes.continuedExecutionRunId
+                        state.history.firstExecutionRunId = attributes.firstExecutionRunId
+                    }
                 }
             case .workflowTaskCompleted:
                 progress.withLock { $0.matching = true }
@@ -118,8 +122,10 @@ package final class WorkflowRun: Sendable {
                 case .failed:
                     continue  // A failed attempt's work was discarded; its inputs go to the next one.
                 case .completed(let commandEvents):
+                    recordHistoryInfo(of: events[index])
                     _ = try runWorkflowTask(at: events[index].eventTime, replaying: true, commandEvents: commandEvents)
                 case .pending:
+                    recordHistoryInfo(of: events[index])
                     liveCommands = try runWorkflowTask(at: events[index].eventTime, replaying: false, commandEvents: [])
                 }
             case .activityTaskCompleted, .activityTaskFailed, .activityTaskTimedOut, .activityTaskCanceled,
@@ -131,6 +137,17 @@ package final class WorkflowRun: Sendable {
         }
         if let last = events.last { try endMatching(at: nil, lastEventId: last.eventId) }
         return liveCommands
+    }
+
+    /// What ``WorkflowInfo`` reports for the workflow task that `started` begins: the history's
+    /// length and size, and the suggestion to continue as new, as its `WorkflowTaskStarted` records them.
+    private func recordHistoryInfo(of started: HistoryEvent) {
+        guard case .workflowTaskStarted(let attributes) = started.attributes else { return }
+        state.withLock { state in
+            state.history.length = Int(started.eventId)
+            state.history.size = Int(attributes.historySizeBytes ?? 0)
+            state.history.continueAsNewSuggested = attributes.suggestContinueAsNew ?? false
+        }
     }
 
     private enum TaskOutcome {
@@ -265,6 +282,7 @@ package final class WorkflowRun: Sendable {
                 case .completed(let result): commands.append(.completeWorkflow(result: result))
                 case .failed(let failure): commands.append(.failWorkflow(failure: failure))
                 case .canceled: commands.append(.cancelWorkflow(details: nil))
+                case .continuedAsNew(let command): commands.append(.continueAsNew(command))
                 case .taskFailed(let error): throw error
                 }
             } else if state.outcome == nil && !state.rootFinished && !state.hasUserWaits && !state.evicting {
