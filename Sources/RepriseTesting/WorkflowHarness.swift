@@ -9,7 +9,8 @@ import Workflow
 /// the cached run its new events, and the commands it returns become history events. Scheduled
 /// activities run at once (mocks, usually: ``MockActivity``), and when nothing else is left the
 /// next timer fires, with the history's clock moved to its time, so a three-day sleep takes no
-/// time. Each activity runs once: its answer or its failure is final, as when retries run out.
+/// time. Each activity runs once: its answer or its failure is final, as when retries run out. A
+/// run that continues as new is followed to the new run, so ``result(_:)`` is the chain's result.
 /// Retries, timeouts, dead letters and time against a real database are ``TestEnvironment``'s.
 ///
 /// ## Usage
@@ -24,7 +25,10 @@ public final class WorkflowHarness {
     package var builder: HistoryBuilder
     package private(set) var run: WorkflowRun
     package let registry: WorkflowRegistry
-    package let info: WorkflowInfo
+    /// The current run's identity: a continue-as-new moves it to the new run.
+    package private(set) var info: WorkflowInfo
+    /// The histories of the runs that continued as new, oldest first.
+    public private(set) var continuedRuns: [[HistoryEvent]] = []
     /// The commands of every workflow task, in order.
     package private(set) var taskCommands: [[Command]] = []
     private let activities: ActivityRegistry
@@ -114,7 +118,7 @@ public final class WorkflowHarness {
 
     // MARK: Reading the run
 
-    /// The history so far.
+    /// The current run's history so far (the runs it continued are in ``continuedRuns``).
     public var history: [HistoryEvent] { builder.events }
 
     /// Whether the run has closed.
@@ -137,20 +141,38 @@ public final class WorkflowHarness {
 
     // MARK: One step at a time (the runtime's own tests)
 
-    /// Runs the pending workflow task on the cached run and records its commands in history.
+    /// Runs the pending workflow task on the cached run and records its commands in history. A
+    /// task that continues as new moves the harness to the new run, as the engine does.
     @discardableResult
     package func runWorkflowTask() throws -> [Command] {
         builder.startWorkflowTask(identity: "test")
         let newEvents = Array(builder.events[Int(run.lastEventId)...])
         do {
             let commands = try run.activate(with: newEvents)
-            builder.completeWorkflowTask(commands: commands)
+            let newRunId = "run-\(continuedRuns.count + 2)"
+            builder.completeWorkflowTask(commands: commands, newExecutionRunId: newRunId)
             taskCommands.append(commands)
+            if case .continueAsNew(let command)? = commands.last { try startContinuedRun(command, runId: newRunId) }
             return commands
         } catch let error as WorkflowTaskError {
             builder.failWorkflowTask(error)
             throw error
         }
+    }
+
+    /// Closes the current run as the engine does for a continue-as-new, and starts the new run:
+    /// its first events, with the signals the old run left unseen.
+    private func startContinuedRun(_ command: Command.ContinueAsNew, runId: String) throws {
+        run.evict()
+        continuedRuns.append(builder.events)
+        let started = HistoryEvent.WorkflowExecutionStartedAttributes(
+            workflowId: info.workflowId, workflowType: command.workflowType, taskQueue: command.taskQueue, input: command.input,
+            originalExecutionRunId: runId, continuedExecutionRunId: info.runId, firstExecutionRunId: info.firstExecutionRunId)
+        var next = HistoryBuilder(started: started, now: builder.now)
+        for signal in command.carriedSignals { next.signal(signal.name, input: signal.input) }
+        info = WorkflowInfo(namespace: info.namespace, runId: runId, started: started)
+        builder = next
+        run = WorkflowRun(workflow: try registry.workflow(named: command.workflowType), info: info, logger: WorkflowHarness.logger)
     }
 
     /// Replays the whole history on a fresh run and returns it.

@@ -61,6 +61,10 @@ enum API {
         var taskFailure: TaskFailureRecord?
         var searchAttributes: Payload?
         var memo: Payload?
+        /// The run this one continued (continue-as-new), when there is one.
+        var continuedExecutionRunId: UUID?
+        /// The run that continued this one, when it closed `ContinuedAsNew`.
+        var newExecutionRunId: UUID?
 
         init(_ description: WorkflowExecutionDescription) {
             workflowId = description.workflowId
@@ -85,6 +89,8 @@ enum API {
             taskFailure = description.taskFailure
             searchAttributes = description.searchAttributes
             memo = description.memo
+            continuedExecutionRunId = description.continuedExecutionRunId
+            newExecutionRunId = description.newExecutionRunId
         }
     }
 

@@ -18,6 +18,13 @@ public struct Limits: Sendable, Equatable {
     public var historyWarningEvents: Int64 = 10_000
     /// A run's history size, in bytes of stored event JSON, at which `describe` warns (10 MB, as Temporal).
     public var historyWarningBytes: Int64 = 10 * 1024 * 1024
+    /// A run's history length at which ``WorkflowInfo/continueAsNewSuggested`` becomes true
+    /// (Temporal's `limit.historyCount.suggestContinueAsNew`, 4,000 events by default too).
+    public var continueAsNewSuggestedEvents: Int64 = 4_000
+    /// A run's history size, in bytes of stored event JSON, at which
+    /// ``WorkflowInfo/continueAsNewSuggested`` becomes true (Temporal's
+    /// `limit.historySize.suggestContinueAsNew`: 4 MB).
+    public var continueAsNewSuggestedBytes: Int64 = 4 * 1024 * 1024
     /// The longest history a run may grow: the workflow task that would reach it fails the run
     /// with `HistoryLimitExceeded` instead (Temporal's default is 50,000 events too).
     public var maxHistoryEvents: Int64 = 50_000

@@ -33,8 +33,12 @@ extension Limits {
     ///   - lastEventId: the id of the last event the task would write.
     ///   - historyBytes: the run's stored history size before the task.
     ///   - pendingActivities: the run's activities scheduled and not finished before the task.
+    ///
+    /// A task that continues as new passes the history limits: it ends the run, and a fresh
+    /// history is the remedy the limits ask for.
     func workflowTaskFailure(commands: [Command], lastEventId: Int64, historyBytes: Int64, pendingActivities: Int) -> Failure? {
-        if lastEventId >= maxHistoryEvents || historyBytes >= maxHistoryBytes {
+        let continues = commands.contains { if case .continueAsNew = $0 { true } else { false } }
+        if !continues, lastEventId >= maxHistoryEvents || historyBytes >= maxHistoryBytes {
             let what = lastEventId >= maxHistoryEvents
                 ? "\(lastEventId) events; the limit is \(maxHistoryEvents) (Limits.maxHistoryEvents)"
                 : "\(historyBytes) bytes; the limit is \(maxHistoryBytes) (Limits.maxHistoryBytes)"
@@ -48,6 +52,8 @@ extension Limits {
             case .scheduleActivity: scheduled += 1
             case .completeWorkflow(let result):
                 if let failure = payloadFailure(result, of: "the workflow's result") { return failure }
+            case .continueAsNew(let command):
+                if let failure = payloadFailure(command.input, of: "the input of continue-as-new") { return failure }
             default: break
             }
         }
@@ -57,6 +63,12 @@ extension Limits {
                 type: FailureTypes.pendingActivitiesLimitExceeded, nonRetryable: true)
         }
         return nil
+    }
+
+    /// Whether a workflow task that starts at `events` events and `bytes` bytes of stored history
+    /// is told to continue as new (``WorkflowInfo/continueAsNewSuggested``).
+    public func suggestsContinueAsNew(events: Int64, bytes: Int64) -> Bool {
+        events >= continueAsNewSuggestedEvents || bytes >= continueAsNewSuggestedBytes
     }
 
     /// The warnings `describe` shows for a run's history.

@@ -26,6 +26,10 @@ public struct WorkflowExecutionDescription: Sendable, Codable, Hashable {
     public var historyBytes: Int64 = 0
     /// What the run is close to: a history past ``Limits/historyWarningEvents`` or ``Limits/historyWarningBytes``.
     public var warnings: [String] = []
+    /// The run this one continued, when a continue-as-new started it.
+    public var continuedExecutionRunId: UUID?
+    /// The run that continued this one, when it closed `ContinuedAsNew`.
+    public var newExecutionRunId: UUID?
 }
 
 /// An activity of an open run that has no outcome yet.
@@ -57,12 +61,14 @@ public struct WorkflowExecutionSummary: Sendable, Codable, Hashable {
 }
 
 extension Store {
-    /// Describes a run: the open run of the workflow id (or the latest), or the given run.
+    /// Describes a run: the open run of the workflow id (or the latest, the last of a chain of
+    /// continue-as-new runs), or the given run.
     public func describe(namespace: String, workflowId: String, runId: UUID? = nil) async throws -> WorkflowExecutionDescription {
         let resolved = try await pool.withConnection { connection in
             try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
         }
-        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes) in try await pool
+        for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes, continued, successor)
+            in try await pool
             .execute(ExecutionsTable.Describe(runId: resolved), logger: logger)
         {
             return WorkflowExecutionDescription(
@@ -73,7 +79,8 @@ extension Store {
                 pendingActivities: try await pendingActivities(of: resolved), pendingTimers: try await pendingTimers(of: resolved),
                 taskFailure: try JSONColumn.decode(TaskFailureRecord.self, from: taskFailure),
                 searchAttributes: try JSONColumn.decode(Payload.self, from: attributes), memo: try JSONColumn.decode(Payload.self, from: memo),
-                historyBytes: bytes, warnings: limits.historyWarnings(events: next - 1, bytes: bytes))
+                historyBytes: bytes, warnings: limits.historyWarnings(events: next - 1, bytes: bytes), continuedExecutionRunId: continued,
+                newExecutionRunId: successor)
         }
         throw StoreError(.workflowNotFound, "no run \(resolved)")
     }

@@ -21,6 +21,9 @@ public struct WorkflowTask: Sendable {
     /// Set when this poll took the task over from a lease that expired without a result: the
     /// previous holder crashed, hung in workflow code or lost its database. Names that holder.
     public var expiredLeaseOwner: String?
+    /// The stored size of the run's history when the task was leased, in bytes of event JSON
+    /// (what ``WorkflowInfo/historySize`` reports).
+    public var historyBytes: Int64 = 0
 }
 
 /// What a completed workflow task wrote, and the activity attempts leased to the completing worker.
@@ -31,6 +34,9 @@ public struct WorkflowTaskCompletion: Sendable {
     /// Activity attempts leased to the completing worker in the same transaction ("eager
     /// dispatch"): it runs them at once, without a poll.
     public var eagerActivities: [ActivityTask]
+    /// The stored size of the run's history before these events, in bytes of event JSON, as the
+    /// completion read it under the run's lock: what the worker knows of the size until its next poll.
+    public var historyBytesBefore: Int64 = 0
 
     /// Whether the task closed its run: by its code's own command, or because a limit turned its
     /// commands into a failure (``Limits``), when the code's copy of the run does not know it.

@@ -10,6 +10,8 @@ final class RunCache: Sendable {
     struct Entry: Sendable {
         var run: WorkflowRun
         var unseen: [HistoryEvent]
+        /// The run's stored history size as the worker last learned it (``WorkflowInfo/historySize``).
+        var historyBytes: Int64 = 0
 
         /// The history's next event id, as far as this worker knows.
         var nextEventId: Int64 { (unseen.last?.eventId ?? run.lastEventId) + 1 }
@@ -36,9 +38,11 @@ final class RunCache: Sendable {
 
     /// Caches a run as the most recently used, evicting the least recently used beyond capacity.
     ///
-    /// - Parameter written: events just written for the run; those it has not been fed are kept.
-    func put(_ runId: UUID, _ run: WorkflowRun, written: [HistoryEvent]) {
-        let entry = Entry(run: run, unseen: written.filter { $0.eventId > run.lastEventId })
+    /// - Parameters:
+    ///   - written: events just written for the run; those it has not been fed are kept.
+    ///   - historyBytes: the run's stored history size as the write read it.
+    func put(_ runId: UUID, _ run: WorkflowRun, written: [HistoryEvent], historyBytes: Int64 = 0) {
+        let entry = Entry(run: run, unseen: written.filter { $0.eventId > run.lastEventId }, historyBytes: historyBytes)
         let evicted = state.withLock { state -> [WorkflowRun] in
             state.runs[runId] = entry
             state.order.removeAll { $0 == runId }

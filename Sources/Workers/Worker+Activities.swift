@@ -174,7 +174,11 @@ extension Worker {
             $0.inlineWorkflowTasks += 1
             $0.eagerActivities += completion.eagerActivities.count
         }
-        if run.isFinished || completion.closesRun { run.evict() } else { cache.put(task.runId, run, written: completion.events) }
+        if run.isFinished || completion.closesRun {
+            run.evict()
+        } else {
+            cache.put(task.runId, run, written: completion.events, historyBytes: completion.historyBytesBefore)
+        }
         return completion.eagerActivities.first
     }
 
@@ -183,8 +187,11 @@ extension Worker {
     /// - Returns: the step; nil when the code failed: then the run is evicted, and the completion
     ///   queues the workflow task for a fresh replay, which records the failure.
     func decideStep(after task: ActivityTask, result: Payload, on cached: RunCache.Entry, at now: Date, logger: Logger) -> DecidedStep? {
+        // The step's WorkflowTaskStarted is its fourth event.
+        let history = WorkflowTaskHistory(startedEventId: cached.nextEventId + 3, bytes: cached.historyBytes, limits: store.limits)
         let events = DecidedStep.events(
-            completing: task, result: result, identity: configuration.identity, taskQueue: configuration.taskQueue, from: cached.nextEventId, at: now)
+            completing: task, result: result, identity: configuration.identity, taskQueue: configuration.taskQueue, from: cached.nextEventId,
+            history: history, at: now)
         do {
             return DecidedStep(
                 expectedNextEventId: cached.nextEventId, taskQueue: configuration.taskQueue, events: events,

@@ -25,9 +25,13 @@ extension Worker {
     func process(_ task: WorkflowTask) async {
         let logger = runLogger(namespace: task.namespace, workflowId: task.workflowId, runId: "\(task.runId)")
         let now = clock.now
+        let history = WorkflowTaskHistory(startedEventId: task.nextEventId, bytes: task.historyBytes, limits: store.limits)
         let started = HistoryEvent(
             eventId: task.nextEventId, eventTime: now,
-            attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId, identity: configuration.identity)))
+            attributes: .workflowTaskStarted(
+                .init(
+                    scheduledEventId: task.scheduledEventId, identity: configuration.identity, historySizeBytes: history.sizeBytes,
+                    suggestContinueAsNew: history.suggestContinueAsNew)))
         if let owner = task.expiredLeaseOwner {
             // The previous attempt never answered: it counts, and the task waits out its backoff.
             await recordExpiredLease(of: task, owner: owner, started: started, logger: logger)
@@ -78,7 +82,11 @@ extension Worker {
     /// completions find it.
     func keep(_ run: WorkflowRun, _ runId: UUID, after completion: WorkflowTaskCompletion) {
         counters.withLock { $0.eagerActivities += completion.eagerActivities.count }
-        if run.isFinished || completion.closesRun { run.evict() } else { cache.put(runId, run, written: completion.events) }
+        if run.isFinished || completion.closesRun {
+            run.evict()
+        } else {
+            cache.put(runId, run, written: completion.events, historyBytes: completion.historyBytesBefore)
+        }
         handOver(completion.eagerActivities)
     }
 

@@ -71,10 +71,17 @@ struct WorkflowCommand: AsyncParsableCommand {
             let (id, body) = try start.body()
             try await client.withClient { api in
                 let (started, _) = try await api.json(.POST, "\(client.namespacePath)/workflows", body: body)
-                let runId = Output.plain(started["runId"])
+                var runId = Output.plain(started["runId"])
                 if client.output == .text { print("Started workflow \(id) run \(runId)") }
                 printWarnings(started)
-                try await follow(api, client: client, workflowId: id, runId: runId, printEvents: client.output == .text)
+                // A run that continues as new hands over to its successor: follow the chain to its end.
+                while true {
+                    try await follow(api, client: client, workflowId: id, runId: runId, printEvents: client.output == .text)
+                    let (described, _) = try await api.json(.GET, "\(client.namespacePath)/workflows/\(segment(id))?runId=\(runId)")
+                    guard let next = described["newExecutionRunId"], next != .null else { break }
+                    runId = Output.plain(next)
+                    if client.output == .text { print("\nContinued as new: run \(runId)") }
+                }
                 try await printOutcome(api, client: client, workflowId: id, runId: runId)
             }
         }
@@ -96,6 +103,11 @@ struct WorkflowCommand: AsyncParsableCommand {
                 }
                 for key in ["input", "result", "failure", "taskFailure"] where json[key] != nil && json[key] != .null {
                     print("\(key.padding(toLength: 14, withPad: " ", startingAt: 0))\(json[key]!.compactDescription)")
+                }
+                // The links of a chain of continue-as-new runs.
+                for (key, label) in [("continuedExecutionRunId", "continuedFrom"), ("newExecutionRunId", "continuedAs")]
+                where json[key] != nil && json[key] != .null {
+                    print("\(label.padding(toLength: 14, withPad: " ", startingAt: 0))\(Output.plain(json[key]))")
                 }
                 printWarnings(json)
                 let activities = json["pendingActivities"]?.arrayValue ?? []
@@ -237,7 +249,7 @@ struct WorkflowCommand: AsyncParsableCommand {
             }
             if let last = events.last { after = Int64(Output.plain(last["eventId"])) ?? after }
             let closing = ["WorkflowExecutionCompleted", "WorkflowExecutionFailed", "WorkflowExecutionCanceled",
-                           "WorkflowExecutionTerminated", "WorkflowExecutionTimedOut"]
+                           "WorkflowExecutionTerminated", "WorkflowExecutionTimedOut", "WorkflowExecutionContinuedAsNew"]
             if events.contains(where: { closing.contains(Output.plain($0["eventType"])) }) { return }
             if events.isEmpty {
                 // The long-poll returns at once for a closed run, and after its timeout for a quiet one.
@@ -282,6 +294,7 @@ struct WorkflowCommand: AsyncParsableCommand {
             if let failure = json["failure"], failure != .null {
                 print("  failure \(Output.plain(failure["type"])): \(Output.plain(failure["message"]))")
             }
+            if let next = json["newExecutionRunId"], next != .null { print("  continued as run \(Output.plain(next))") }
         }
         if failOnError && status != "Completed" {
             throw CLIError(message: "workflow \(workflowId) ended \(status)")

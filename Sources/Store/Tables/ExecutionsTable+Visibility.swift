@@ -10,13 +10,14 @@ extension ExecutionsTable {
         static let statement = Statement<Self> { p in
             """
             SELECT workflow_type, task_queue, status, start_time, close_time, input::text, result::text, failure::text, next_event_id,
-                task_failure::text, search_attributes::text, memo::text, history_bytes
+                task_failure::text, search_attributes::text, memo::text, history_bytes, continued_execution_run_id, new_execution_run_id
             FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId })
             """
         }
         /// Type, task queue, status, start and close time, input, result, failure, next event id,
-        /// task failure, search attributes, memo, history bytes.
-        typealias Row = (String, String, String, Date, Date?, String?, String?, String?, Int64, String?, String?, String?, Int64)
+        /// task failure, search attributes, memo, history bytes, the run it continued, the run
+        /// that continued it.
+        typealias Row = (String, String, String, Date, Date?, String?, String?, String?, Int64, String?, String?, String?, Int64, UUID?, UUID?)
         var runId: UUID
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }

@@ -9,6 +9,10 @@ enum ExecutionsTable {
     /// The statuses in which a run is open: it holds its workflow id.
     static let openStatuses = "('\(WorkflowStatus.running.rawValue)', '\(WorkflowStatus.paused.rawValue)')"
 
+    /// The tie-break among a workflow id's runs that started at the same time (a chain of
+    /// continue-as-new runs under a clock that stands still): a run that has a successor is older.
+    static let succeededLast = "(new_execution_run_id IS NOT NULL)"
+
     /// Locks a run's row (every transition's first statement).
     struct Lock: DescribedStatement {
         static let statement = Statement<Self> { p in
@@ -79,7 +83,7 @@ enum ExecutionsTable {
             """
             SELECT status FROM reprise.workflow_executions
             WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
-            ORDER BY start_time DESC LIMIT 1
+            ORDER BY start_time DESC, \(ExecutionsTable.succeededLast) LIMIT 1
             """
         }
         typealias Row = String
@@ -109,7 +113,7 @@ enum ExecutionsTable {
                 SELECT run_id, status FROM reprise.workflow_executions
                 WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
                     AND (\(runId) IS NULL OR run_id = \(runId))
-                ORDER BY (status IN \(ExecutionsTable.openStatuses)) DESC, start_time DESC LIMIT 1
+                ORDER BY (status IN \(ExecutionsTable.openStatuses)) DESC, start_time DESC, \(ExecutionsTable.succeededLast) LIMIT 1
                 """
         }
         typealias Row = (UUID, String)

@@ -37,14 +37,21 @@ package struct DecidedStep: Sendable {
 
     /// The events that completing `task` appends, with the workflow task that follows, to a run
     /// whose next event id is `next`: what the worker runs the cached run's code on.
-    package static func events(completing task: ActivityTask, result: Payload?, identity: String, taskQueue: String, from next: Int64, at now: Date)
-        -> [HistoryEvent]
-    {
+    ///
+    /// - Parameter history: the history's stored size as the worker knows it, and whether the
+    ///   workflow task is told to continue as new, both recorded in its `WorkflowTaskStarted`.
+    package static func events(
+        completing task: ActivityTask, result: Payload?, identity: String, taskQueue: String, from next: Int64,
+        history: WorkflowTaskHistory = .init(), at now: Date
+    ) -> [HistoryEvent] {
         Store.events(
             Store.completedAttempt(scheduledEventId: task.scheduledEventId, attempt: task.attempt, startedEventId: next, result: result, identity: identity)
                 + [
                     .workflowTaskScheduled(.init(taskQueue: taskQueue)),
-                    .workflowTaskStarted(.init(scheduledEventId: next + 2, identity: identity)),
+                    .workflowTaskStarted(
+                        .init(
+                            scheduledEventId: next + 2, identity: identity, historySizeBytes: history.sizeBytes,
+                            suggestContinueAsNew: history.suggestContinueAsNew)),
                 ], from: next, at: now)
     }
 }
@@ -131,7 +138,8 @@ extension Store {
         guard held.lease else {
             throw task.leaseLost()
         }
-        return WorkflowTaskCompletion(events: decided.events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [])
+        return WorkflowTaskCompletion(
+            events: decided.events + completed, eagerActivities: writes.next.map { [$0.leased] } ?? [], historyBytesBefore: held.historyBytes)
     }
 
     /// What a workflow task writes besides its events when it fits one statement: at most one

@@ -26,7 +26,7 @@ struct CompleteSteps: DescribedStatement {
             -- in), and checked after; OFFSET 0 keeps the checks out of the lookup. With them in
             -- it, or as a join, the planner could read every open run's entry in the partial
             -- open-run index instead.
-            SELECT w.run_id FROM (SELECT * FROM step ORDER BY run_id) s CROSS JOIN LATERAL (
+            SELECT w.run_id, w.history_bytes FROM (SELECT * FROM step ORDER BY run_id) s CROSS JOIN LATERAL (
                 SELECT run_id, next_event_id, status, task_queue, history_bytes FROM reprise.workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
             ) w
             WHERE w.next_event_id = s.expected_event_id AND w.status = '\(WorkflowStatus.running.rawValue)' AND w.task_queue = s.task_queue
@@ -51,16 +51,19 @@ struct CompleteSteps: DescribedStatement {
             \(ActivityTasksTable.insertLeased(&p) { $0.nextActivities }) WHERE n.run_id IN (SELECT run_id FROM taken)
         ), \(ExecutionsTable.deleteTaskRows(where: "run_id IN (SELECT run_id FROM closing)"))
         SELECT s.run_id IN (SELECT run_id FROM run), s.run_id IN (SELECT run_id FROM taken),
-            (SELECT count(pg_notify('\(Channel.runClosed)', run_id::text)::text) FROM closing)
+            (SELECT count(pg_notify('\(Channel.runClosed)', run_id::text)::text) FROM closing),
+            COALESCE((SELECT history_bytes FROM run r WHERE r.run_id = s.run_id), 0)
         FROM step s ORDER BY s.n
         """
     }
     typealias Row = Held
 
-    /// Whether a step's run was where the worker's cache left it, and its attempt held its lease.
+    /// Whether a step's run was where the worker's cache left it, and its attempt held its lease;
+    /// and the run's stored history size before the step, read under its lock.
     struct Held: Sendable, Equatable {
         var run: Bool
         var lease: Bool
+        var historyBytes: Int64 = 0
     }
 
     /// One step: the completed attempt and what its inline workflow task wrote.
@@ -92,8 +95,8 @@ struct CompleteSteps: DescribedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        let (run, lease, _) = try row.decode((Bool, Bool, Int).self)
-        return Held(run: run, lease: lease)
+        let (run, lease, _, bytes) = try row.decode((Bool, Bool, Int, Int64).self)
+        return Held(run: run, lease: lease, historyBytes: bytes)
     }
 }
 

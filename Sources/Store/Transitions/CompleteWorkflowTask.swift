@@ -41,20 +41,23 @@ extension Store {
         eager: EagerActivities?, at now: Date, on connection: PostgresConnection
     ) async throws -> WorkflowTaskCompletion {
         guard let started = preceding.last else { preconditionFailure("a completion follows its WorkflowTaskStarted") }
+        let historyBytesBefore = run.historyBytes
         let commands = try await limitedCommands(commands, startedEventId: started.eventId, run: run, on: connection)
         let (activityIds, timerIds) = try await referencedEventIds(of: commands, runId: run.runId, on: connection)
+        let continuing = try await continuingRun(of: commands, run: run, on: connection)
         let events = Self.completionEvents(
             of: scheduledEventId, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: run.taskQueue,
-            activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds, at: now)
+            activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds, continuation: continuing?.continuation, at: now)
         try await append(preceding + events, to: &run, on: connection)
-        let leased = try await applyCommandEvents(events, of: &run, eager: eager, at: now, on: connection)
-        return WorkflowTaskCompletion(events: preceding + events, eagerActivities: leased)
+        let leased = try await applyCommandEvents(events, of: &run, continuing: continuing, eager: eager, at: now, on: connection)
+        return WorkflowTaskCompletion(events: preceding + events, eagerActivities: leased, historyBytesBefore: historyBytesBefore)
     }
 
     /// `WorkflowTaskCompleted` and one event per command, numbered after the task's `WorkflowTaskStarted`.
     static func completionEvents(
         of scheduledEventId: Int64, startedEventId: Int64, commands: [Command], identity: String, taskQueue: String,
-        activityScheduledEventIds: [String: Int64] = [:], timerStartedEventIds: [String: Int64] = [:], at now: Date
+        activityScheduledEventIds: [String: Int64] = [:], timerStartedEventIds: [String: Int64] = [:],
+        continuation: HistoryBuilder.Continuation? = nil, at now: Date
     ) -> [HistoryEvent] {
         let completedEventId = startedEventId + 1
         var attributes: [HistoryEvent.Attributes] = [
@@ -64,7 +67,8 @@ extension Store {
             attributes.append(
                 HistoryBuilder.attributes(
                     of: command, workflowTaskCompletedEventId: completedEventId, taskQueue: taskQueue,
-                    activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds))
+                    activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds,
+                    continuation: continuation))
         }
         return Self.events(attributes, from: completedEventId, at: now)
     }
@@ -91,11 +95,13 @@ extension Store {
     }
 
     /// Turns command events into task rows: activities to run (up to `eager.limit` of them leased
-    /// to the completing worker at once), timers to fire, cancellations, and the run's close.
+    /// to the completing worker at once), timers to fire, cancellations, and the run's close
+    /// (with a continue-as-new, the new run's start).
     ///
     /// - Returns: the activity attempts leased eagerly.
     private func applyCommandEvents(
-        _ events: [HistoryEvent], of run: inout LockedRun, eager: EagerActivities?, at now: Date, on connection: PostgresConnection
+        _ events: [HistoryEvent], of run: inout LockedRun, continuing: ContinuingRun?, eager: EagerActivities?, at now: Date,
+        on connection: PostgresConnection
     ) async throws -> [ActivityTask] {
         var notifiedQueues: Set<String> = []
         var leased: [ActivityTask] = []
@@ -119,6 +125,9 @@ extension Store {
                 canceledTimers.append(timer.timerId)
             case .activityTaskCancelRequested(let request):
                 try await cancelActivity(scheduledEventId: request.scheduledEventId, requestEventId: event.eventId, run: &run, at: now, on: connection)
+            case .workflowExecutionContinuedAsNew:
+                guard let continuing else { throw StoreError(.invalidArgument, "a WorkflowExecutionContinuedAsNew event needs its command") }
+                try await continueAsNew(&run, continuing, at: now, on: connection)
             default:
                 if let outcome = Self.closeOutcome(of: event.attributes) {
                     try await close(&run, status: outcome.status, result: outcome.result, failure: outcome.failure, at: now, on: connection)
@@ -143,6 +152,7 @@ extension Store {
         case .workflowExecutionCompleted(let completed): (.completed, completed.result, nil)
         case .workflowExecutionFailed(let failed): (.failed, nil, failed.failure)
         case .workflowExecutionCanceled(let canceled): (.canceled, canceled.details, Failure(message: "canceled", type: Failure.Types.canceled))
+        case .workflowExecutionContinuedAsNew: (.continuedAsNew, nil, nil)
         default: nil
         }
     }

@@ -37,8 +37,7 @@ extension Store {
         guard !name.isEmpty else { throw StoreError(.invalidArgument, "a signal needs a name") }
         try checkRequestId(requestId)
         try await transaction { connection in
-            var run = try await self.lockRun(
-                try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
+            var run = try await self.lockCurrentRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
             // Before the closed-run check: the repeat of a signal the run got before it closed succeeds.
             if let requestId {
                 guard try await self.claimRequest(.signal, namespace: namespace, workflowId: workflowId, requestId: requestId, on: connection) == nil
@@ -60,8 +59,7 @@ extension Store {
         async throws
     {
         try await transaction { connection in
-            var run = try await self.lockRun(
-                try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
+            var run = try await self.lockCurrentRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
             try self.requireOpen(run, to: "cancel")
             guard !run.cancelRequested else { return }
             try await self.append(
@@ -76,8 +74,7 @@ extension Store {
         async throws
     {
         try await transaction { connection in
-            var run = try await self.lockRun(
-                try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection), on: connection)
+            var run = try await self.lockCurrentRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
             try self.requireOpen(run, to: "terminate")
             try await self.terminate(&run, reason: reason, identity: identity, at: now, on: connection)
         }
