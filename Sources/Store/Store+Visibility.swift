@@ -67,6 +67,17 @@ extension Store {
         let resolved = try await pool.withConnection { connection in
             try await self.resolveRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
         }
+        var described = try await describe(namespace: namespace, workflowId: workflowId, resolved: resolved)
+        // A run that continued as new between the two reads: the workflow id's latest is its successor.
+        var hops = 0
+        while runId == nil, described.status == .continuedAsNew, let next = described.newExecutionRunId, hops < 100 {
+            hops += 1
+            described = try await describe(namespace: namespace, workflowId: workflowId, resolved: next)
+        }
+        return described
+    }
+
+    private func describe(namespace: String, workflowId: String, resolved: UUID) async throws -> WorkflowExecutionDescription {
         for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes, continued, successor)
             in try await pool
             .execute(ExecutionsTable.Describe(runId: resolved), logger: logger)
