@@ -62,6 +62,10 @@ struct ContinueAsNewAPITests {
             #expect(try await api.send(.post, "\(base)/workflows/relay/signals/approve", body: #""ana""#).status == 202)
             try await api.env.waitUntil("the chain completes") { try await api.env.describe("relay").status == .completed }
             #expect(try await api.send(.get, "\(base)/workflows/relay").json["result"] == .string("approved by ana"))
+            // Every run of the chain started at the same instant (the clock stands still) and all
+            // are closed: the latest is still the one that continued nothing.
+            let closedHistory = try await api.send(.get, "\(base)/workflows/relay/history")
+            #expect(closedHistory.json["events"]?.arrayValue.last?["eventType"] == .string("WorkflowExecutionCompleted"))
 
             let listed = try await api.send(.get, "\(base)/workflows?status=ContinuedAsNew")
             #expect(listed.json["workflows"]?.arrayValue.count == 2)
