@@ -90,10 +90,11 @@ struct ContinueAsNewAPITests {
             #expect(first.out.contains("ContinuedAsNew") && first.out.contains("continuedAs"))
             #expect(!first.out.contains("continuedFrom"))
             let shown = try await reprise("workflow", "show", "cli-relay", "--run-id", firstRunId)
-            #expect(shown.out.contains("WorkflowExecutionContinuedAsNew"))
+            #expect(shown.out.contains("WorkflowExecutionContinuedAsNew") && shown.out.contains("newRun="))
             #expect(shown.out.contains("continued as run"))
             let shownLatest = try await reprise("workflow", "show", "cli-relay")
             #expect(shownLatest.out.contains("WorkflowExecutionCompleted") && !shownLatest.out.contains("WorkflowExecutionContinuedAsNew"))
+            #expect(shownLatest.out.contains("continuedFrom="))
             let bad = try await reprise("workflow", "describe", "cli-relay", "--run-id", "not-a-uuid")
             #expect(bad.code != 0 && bad.err.contains("runId must be a UUID"))
         }

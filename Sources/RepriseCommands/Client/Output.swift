@@ -47,6 +47,9 @@ package enum Output {
         switch plain(event["eventType"]) {
         case "WorkflowExecutionStarted":
             parts = ["type=\(field("workflowType") ?? "?")", "taskQueue=\(field("taskQueue") ?? "?")"]
+            if let previous = field("continuedExecutionRunId") { parts.append("continuedFrom=\(previous)") }
+        case "WorkflowExecutionContinuedAsNew":
+            parts = ["newRun=\(field("newExecutionRunId") ?? "?")"]
         case "ActivityTaskScheduled":
             parts = ["activity=\(field("activityType") ?? "?")", "id=\(field("activityId") ?? "?")"]
         case "ActivityTaskStarted":
