@@ -168,8 +168,13 @@ public final class WorkflowHarness {
         let started = HistoryEvent.WorkflowExecutionStartedAttributes(
             workflowId: info.workflowId, workflowType: command.workflowType, taskQueue: command.taskQueue, input: command.input,
             originalExecutionRunId: runId, continuedExecutionRunId: info.runId, firstExecutionRunId: info.firstExecutionRunId)
-        var next = HistoryBuilder(started: started, now: builder.now)
-        for signal in command.carriedSignals { next.signal(signal.name, input: signal.input) }
+        // As the engine writes it: the start, the carried signals, then the first workflow task.
+        var next = HistoryBuilder(events: [], taskQueue: command.taskQueue, now: builder.now)
+        next.append(.workflowExecutionStarted(started))
+        for signal in command.carriedSignals {
+            next.append(.workflowExecutionSignaled(.init(signalName: signal.name, input: signal.input, identity: "carried over from run \(info.runId)")))
+        }
+        next.scheduleWorkflowTask()
         info = WorkflowInfo(namespace: info.namespace, runId: runId, started: started)
         builder = next
         run = WorkflowRun(workflow: try registry.workflow(named: command.workflowType), info: info, logger: WorkflowHarness.logger)

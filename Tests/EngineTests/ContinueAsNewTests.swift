@@ -377,6 +377,18 @@ struct ContinueAsNewTests {
     }
 }
 
+extension ContinueAsNewTests {
+    @Test func inTheHarnessSignalsNoCodeTookAreCarriedToTheNextRun() async throws {
+        let harness = try WorkflowHarness(SignalChain.self, input: .init(runs: 2, expected: 2, withActivity: false))
+        try harness.signal("add", 3)
+        try harness.signal("add", 4)
+        #expect(try await harness.result(SignalChain.self) == 7)
+        #expect(harness.continuedRuns.count == 2)
+        let types = harness.history.map(\.eventType)
+        #expect(Array(types.prefix(4)) == [.workflowExecutionStarted, .workflowExecutionSignaled, .workflowExecutionSignaled, .workflowTaskScheduled])
+    }
+}
+
 /// `Countdown` changed to complete where it used to continue as new.
 struct CountdownThatStops: Workflow {
     static let name = Countdown.name
