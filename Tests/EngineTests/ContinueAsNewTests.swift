@@ -8,25 +8,16 @@ import Workflow
 @testable import Workers
 
 /// Continue-as-new (issue 19): a run ends `ContinuedAsNew` and a new run of the same workflow id
-/// starts in the same transaction; signals and cancel requests sent during the switch reach the
-/// new run.
+/// starts in the same transaction, linked both ways; the replayer, the hot path and the harness
+/// know the new event.
 @Suite("Continue-as-new")
 struct ContinueAsNewTests {
-    /// The chain of a workflow id, first run first, followed by the links `describe` shows.
-    private func chain(_ env: TestEnvironment, _ workflowId: String) async throws -> [WorkflowExecutionDescription] {
-        var runs = [try await env.describe(workflowId)]
-        while let previous = runs[0].continuedExecutionRunId {
-            runs.insert(try await env.store.describe(namespace: env.namespace, workflowId: workflowId, runId: previous), at: 0)
-        }
-        return runs
-    }
-
     @Test func aChainOfRunsEndsWithTheLastRunsResultAndEachRunNamesItsNeighbours() async throws {
         let log = CallLog()
         try await TestEnvironment.run(workflows: [Countdown.self], activities: [Greet(log: log)]) { env in
             try await env.start(Countdown.self, id: "countdown", input: .init(left: 3), executionTimeout: .seconds(3600))
             #expect(try await env.result(Countdown.self, id: "countdown") == ["hello run 3", "hello run 2", "hello run 1", "hello run 0"])
-            let runs = try await chain(env, "countdown")
+            let runs = try await continueAsNewChain(env, "countdown")
             #expect(runs.map(\.status) == [.continuedAsNew, .continuedAsNew, .continuedAsNew, .completed])
             for (old, new) in zip(runs, runs.dropFirst()) {
                 #expect(old.newExecutionRunId == new.runId)
@@ -74,110 +65,8 @@ struct ContinueAsNewTests {
             try await env.start(Forever.self, id: "deadline", input: 0, executionTimeout: .seconds(600))
             let closed = try await env.waitForClose("deadline", timeout: .seconds(60))
             #expect(closed.status == .timedOut)
-            let runs = try await chain(env, "deadline")
+            let runs = try await continueAsNewChain(env, "deadline")
             #expect(runs.count >= 9 && runs.count <= 11, "\(runs.count) runs")
-        }
-    }
-
-    /// Polls the run's workflow task and completes it with a continue-as-new (`SignalChain`, no
-    /// runs left), as a worker would.
-    private func completeWithContinueAsNew(_ env: TestEnvironment, _ task: WorkflowTask) async throws -> WorkflowTaskCompletion {
-        let started = HistoryEvent(
-            eventId: task.nextEventId, eventTime: env.clock.now, attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId)))
-        let command = Command.ContinueAsNew(
-            workflowType: SignalChain.name, taskQueue: env.taskQueue, input: try Payload(encoding: SignalChain.Input(runs: 0, expected: 1)))
-        return try await env.store.completeWorkflowTask(task, started: started, commands: [.continueAsNew(command)], identity: "w", at: env.clock.now)
-    }
-
-    private func pollOne(_ env: TestEnvironment) async throws -> WorkflowTask {
-        let tasks = try await env.store.pollWorkflowTasks(
-            taskQueue: env.taskQueue, workflowTypes: [SignalChain.name, Forever.name], owner: "w", limit: 1, leaseDuration: .seconds(30),
-            at: env.clock.now)
-        return try #require(tasks.first)
-    }
-
-    @Test func aSignalThatArrivesWhileTheTaskRunsMakesTheContinueStaleAndTheRerunSeesIt() async throws {
-        try await TestEnvironment.run(workflows: [SignalChain.self], startWorker: false) { env in
-            try await env.start(SignalChain.self, id: "stale", input: .init(runs: 1, expected: 1, withActivity: false))
-            let task = try await pollOne(env)
-            try await env.signal("stale", "add", 5)
-            let error = await #expect(throws: StoreError.self) { try await completeWithContinueAsNew(env, task) }
-            #expect(error?.code == .staleTask)
-            let run = try await env.describe("stale")
-            #expect(run.status == .running && run.continuedExecutionRunId == nil && run.newExecutionRunId == nil)
-            // A worker runs the task again, on the signal: the run it starts gets the signal.
-            env.launchWorker()
-            #expect(try await env.result(SignalChain.self, id: "stale") == 5)
-            let runs = try await chain(env, "stale")
-            #expect(runs.count == 2)
-            let signaled = try await env.store.history(runId: runs[1].runId).filter { $0.eventType == .workflowExecutionSignaled }
-            #expect(signaled.count == 1)
-        }
-    }
-
-    /// Holds the lock on a run's row, as a long transaction would: sets `locked` once it holds
-    /// it, and lets go once `release` is set.
-    private func holdLock(_ env: TestEnvironment, runId: UUID, locked: Shared<Bool>, release: Shared<Bool>) async throws {
-        try await env.store.client.withTransaction(logger: env.logger) { connection in
-            try await connection.query("SELECT 1 FROM reprise.workflow_executions WHERE run_id = \(runId) FOR UPDATE", logger: env.logger)
-            locked.update { $0 = true }
-            while !release.value { try await Task.sleep(for: .milliseconds(5)) }
-        }
-    }
-
-    /// Waits until `count` statements of this database wait for a lock.
-    private func waitForLockWaiters(_ env: TestEnvironment, _ count: Int) async throws {
-        try await env.waitUntil("\(count) statements wait for the run's lock") {
-            let rows = try await env.store.client.query(
-                "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", logger: env.logger)
-            for try await waiting in rows.decode(Int.self) { return waiting >= count }
-            return false
-        }
-    }
-
-    /// Sends `request` so that it waits for the old run's lock behind the workflow task that
-    /// continues as new: it finds the old run closed, and without a run id follows the chain to
-    /// the new run. Returns the new run's history.
-    private func queueBehindTheSwitch(_ env: TestEnvironment, _ request: @escaping @Sendable () async throws -> Void) async throws
-        -> [HistoryEvent]
-    {
-        try await env.start(SignalChain.self, id: "queued", input: .init(runs: 1, expected: 1, withActivity: false))
-        let oldRunId = try await env.describe("queued").runId
-        let task = try await pollOne(env)
-        let (locked, release) = (Shared(false), Shared(false))
-        async let held: Void = holdLock(env, runId: oldRunId, locked: locked, release: release)
-        try await env.waitUntil("the run's row is locked") { locked.value }
-        // The completion queues first for the lock, then the request.
-        async let completion = completeWithContinueAsNew(env, task)
-        try await waitForLockWaiters(env, 1)
-        async let requested: Void = request()
-        try await waitForLockWaiters(env, 2)
-        release.update { $0 = true }
-        try await held
-        _ = try await completion
-        try await requested
-        let runs = try await chain(env, "queued")
-        #expect(runs.count == 2)
-        #expect(runs.first?.status == .continuedAsNew)
-        #expect(try await env.store.history(runId: oldRunId).last?.eventType == .workflowExecutionContinuedAsNew)
-        return try await env.store.history(runId: runs[runs.count - 1].runId)
-    }
-
-    @Test func aSignalQueuedBehindTheSwitchGoesToTheNewRun() async throws {
-        try await TestEnvironment.run(workflows: [SignalChain.self], startWorker: false, skipTime: false) { env in
-            let history = try await queueBehindTheSwitch(env) { try await env.signal("queued", "add", 7) }
-            #expect(history.filter { $0.eventType == .workflowExecutionSignaled }.count == 1)
-            env.launchWorker()
-            #expect(try await env.result(SignalChain.self, id: "queued") == 7)
-        }
-    }
-
-    @Test func aCancelQueuedBehindTheSwitchGoesToTheNewRun() async throws {
-        try await TestEnvironment.run(workflows: [SignalChain.self], startWorker: false, skipTime: false) { env in
-            let history = try await queueBehindTheSwitch(env) { try await env.cancel("queued") }
-            #expect(history.contains { $0.eventType == .workflowExecutionCancelRequested })
-            env.launchWorker()
-            #expect(try await env.waitForClose("queued").status == .canceled)
         }
     }
 
@@ -194,114 +83,24 @@ struct ContinueAsNewTests {
         }
     }
 
-    @Test func signalsRacingAChainOfSwitchesEachArriveExactlyOnce() async throws {
-        let log = CallLog()
-        try await TestEnvironment.run(workflows: [SignalChain.self], activities: [Greet(log: log)]) { env in
-            let count = 30
-            try await env.start(SignalChain.self, id: "race", input: .init(runs: 8, expected: count))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for value in 1...count {
-                    group.addTask {
-                        try await Task.sleep(for: .milliseconds(Int.random(in: 0..<150)))
-                        try await env.signal("race", "add", value)
-                    }
-                }
-                try await group.waitForAll()
-            }
-            #expect(try await env.result(SignalChain.self, id: "race") == count * (count + 1) / 2)
-            let runs = try await chain(env, "race")
-            #expect(runs.count == 9)
-            // Each signal was recorded once where it arrived (carried copies say so), and the last
-            // run saw every one exactly once.
-            var arrived = 0
-            for run in runs {
-                for event in try await env.store.history(runId: run.runId) {
-                    if case .workflowExecutionSignaled(let signal) = event.attributes, signal.identity?.hasPrefix("carried") != true { arrived += 1 }
-                }
-            }
-            #expect(arrived == count)
-            let last = try await env.store.history(runId: runs[8].runId)
-            #expect(last.filter { $0.eventType == .workflowExecutionSignaled }.count == count)
-        }
-    }
-
-    @Test func aCancelDuringAChainOfSwitchesEndsItCanceled() async throws {
-        try await TestEnvironment.run(workflows: [Forever.self]) { env in
-            try await env.start(Forever.self, id: "forever", input: 0)
-            try await env.waitUntil("a few runs went by") { (try await env.describe("forever").continuedExecutionRunId) != nil }
-            try await env.cancel("forever")
-            let closed = try await env.waitForClose("forever")
-            #expect(closed.status == .canceled)
-            let runs = try await chain(env, "forever")
-            #expect(runs.dropLast().allSatisfy { $0.status == .continuedAsNew })
-        }
-    }
-
-    @Test func continuingAtTheLastWorkflowTaskOfACanceledRunEndsItCanceled() async throws {
-        try await TestEnvironment.run(workflows: [SignalChain.self], startWorker: false) { env in
-            // The cancel is in history before the task runs: the code's continue-as-new throws.
-            try await env.start(SignalChain.self, id: "canceled", input: .init(runs: 1, expected: 1, withActivity: false))
-            try await env.cancel("canceled")
-            env.launchWorker()
-            #expect(try await env.waitForClose("canceled").status == .canceled)
-            #expect(try await chain(env, "canceled").count == 1)
-        }
-    }
-
     @Test func everyRunOfAChainReplaysAndAChangedCodeIsCaught() async throws {
         let log = CallLog()
         try await TestEnvironment.run(workflows: [Countdown.self], activities: [Greet(log: log)]) { env in
             try await env.start(Countdown.self, id: "replayed", input: .init(left: 2))
             _ = try await env.result(Countdown.self, id: "replayed")
             let replayer = WorkflowReplayer(registry: WorkflowRegistry([Countdown.self]))
-            for run in try await chain(env, "replayed") {
+            for run in try await continueAsNewChain(env, "replayed") {
                 let history = History(events: try await env.store.history(runId: run.runId))
                 let replayed = try replayer.replay(json: try history.json(), runId: run.runId.uuidString.lowercased())
                 #expect(replayed.isFinished)
             }
             // Code that completes where the history continued as new is non-deterministic.
-            let first = try #require(try await chain(env, "replayed").first)
+            let first = try #require(try await continueAsNewChain(env, "replayed").first)
             let history = History(events: try await env.store.history(runId: first.runId))
             let changed = WorkflowReplayer(registry: WorkflowRegistry([CountdownThatStops.self]))
             let error = #expect(throws: WorkflowTaskError.self) { try changed.replay(history) }
             #expect(error?.code == .nonDeterminism)
             #expect(error?.message.contains("WorkflowExecutionContinuedAsNew") == true)
-        }
-    }
-
-    @Test func continueAsNewSuggestedTurnsTrueAtTheEventThreshold() async throws {
-        let log = CallLog()
-        var limits = Limits()
-        limits.continueAsNewSuggestedEvents = 20
-        try await TestEnvironment.run(workflows: [UntilSuggested.self], activities: [Greet(log: log)], limits: limits) { env in
-            try await env.start(UntilSuggested.self, id: "suggested", input: 50)
-            let seen = try await env.result(UntilSuggested.self, id: "suggested")
-            let last = try #require(seen.last)
-            #expect(last.suggested && last.length >= 20)
-            #expect(seen.dropLast().allSatisfy { !$0.suggested && $0.length < 20 })
-            #expect(seen.dropLast().count >= 2)
-            // The lengths are the WorkflowTaskStarted event ids; the sizes grow with the history.
-            let history = try await env.history("suggested")
-            let startedIds = history.filter { $0.eventType == .workflowTaskStarted }.map { Int($0.eventId) }
-            #expect(seen.map(\.length) == Array(startedIds.prefix(seen.count)))
-            #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.size <= $1.size })
-            let stored = Int(try await env.describe("suggested").historyBytes)
-            #expect(last.size > 0 && last.size <= stored)
-            // Replay reads the same answers from history.
-            #expect(try WorkflowReplayer(registry: WorkflowRegistry([UntilSuggested.self])).replay(History(events: history)).isFinished)
-        }
-    }
-
-    @Test func continueAsNewSuggestedTurnsTrueAtTheSizeThreshold() async throws {
-        let log = CallLog()
-        var limits = Limits()
-        limits.continueAsNewSuggestedBytes = 3000
-        try await TestEnvironment.run(workflows: [UntilSuggested.self], activities: [Greet(log: log)], limits: limits) { env in
-            try await env.start(UntilSuggested.self, id: "by-size", input: 200)
-            let seen = try await env.result(UntilSuggested.self, id: "by-size")
-            let last = try #require(seen.last)
-            #expect(last.suggested && last.size >= 3000)
-            #expect(seen.dropLast().allSatisfy { !$0.suggested && $0.size < 3000 })
         }
     }
 
@@ -375,9 +174,7 @@ struct ContinueAsNewTests {
             if case .workflowExecutionStarted(let started) = event.attributes { started.continuedExecutionRunId == "run-2" } else { false }
         } == true)
     }
-}
 
-extension ContinueAsNewTests {
     @Test func inTheHarnessSignalsNoCodeTookAreCarriedToTheNextRun() async throws {
         let harness = try WorkflowHarness(SignalChain.self, input: .init(runs: 2, expected: 2, withActivity: false))
         try harness.signal("add", 3)
@@ -404,4 +201,14 @@ extension Sequence where Element: Sendable {
         for element in self { results.append(try await transform(element)) }
         return results
     }
+}
+
+/// The runs of a workflow id's chain of continue-as-new runs, first run first, followed through
+/// the links `describe` shows.
+func continueAsNewChain(_ env: TestEnvironment, _ workflowId: String) async throws -> [WorkflowExecutionDescription] {
+    var runs = [try await env.describe(workflowId)]
+    while let previous = runs[0].continuedExecutionRunId {
+        runs.insert(try await env.store.describe(namespace: env.namespace, workflowId: workflowId, runId: previous), at: 0)
+    }
+    return runs
 }

@@ -161,7 +161,7 @@ struct WorkflowCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
         @OptionGroup var client: ClientOptions
-        @Option(help: "Running, Completed, Failed, Canceled, Terminated, TimedOut or Paused.") var status: String?
+        @Option(help: "Running, Completed, Failed, Canceled, Terminated, TimedOut, ContinuedAsNew or Paused.") var status: String?
         @Option(help: "A workflow type.") var type: String?
         @Option(help: "At most this many.") var limit = 100
 
