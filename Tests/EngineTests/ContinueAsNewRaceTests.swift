@@ -46,6 +46,20 @@ struct ContinueAsNewRaceTests {
         }
     }
 
+    @Test func aCancelThatArrivesWhileTheTaskRunsMakesTheContinueStaleAndTheRerunEndsCanceled() async throws {
+        try await TestEnvironment.run(workflows: [SignalChain.self], startWorker: false) { env in
+            try await env.start(SignalChain.self, id: "stale-cancel", input: .init(runs: 1, expected: 1, withActivity: false))
+            let task = try await pollOne(env)
+            try await env.cancel("stale-cancel")
+            let error = await #expect(throws: StoreError.self) { try await completeWithContinueAsNew(env, task) }
+            #expect(error?.code == .staleTask)
+            // Run again on the cancel request, the code's continue-as-new throws CanceledFailure.
+            env.launchWorker()
+            #expect(try await env.waitForClose("stale-cancel").status == .canceled)
+            #expect(try await continueAsNewChain(env, "stale-cancel").count == 1)
+        }
+    }
+
     /// Holds the lock on a run's row, as a long transaction would: sets `locked` once it holds
     /// it, and lets go once `release` is set.
     private func holdLock(_ env: TestEnvironment, runId: UUID, locked: Shared<Bool>, release: Shared<Bool>) async throws {
