@@ -51,6 +51,8 @@ struct ContinueAsNewAPITests {
             #expect(last?["eventType"] == .string("WorkflowExecutionContinuedAsNew"))
             // Event attributes spell run ids in lower case, as the run ids in the start event.
             #expect(plain(last?["attributes"]?["newExecutionRunId"]) == middleRunId.lowercased())
+            let closeEvent = try await api.send(.get, "\(base)/workflows/relay/history?runId=\(firstRunId)&filter=close")
+            #expect(closeEvent.json["events"]?.arrayValue.map { $0["eventType"] } == [.string("WorkflowExecutionContinuedAsNew")])
             let latestHistory = try await api.send(.get, "\(base)/workflows/relay/history")
             let firstEvent = latestHistory.json["events"]?.arrayValue.first
             #expect(plain(firstEvent?["attributes"]?["continuedExecutionRunId"]) == middleRunId.lowercased())
