@@ -122,7 +122,12 @@ public struct WorkflowContext: Sendable {
             try await park(.signal) { seq, state in state.signalWaiters[name, default: []].append(seq) }
         }
         guard let timeout else { return try (try await wait() ?? .null).decode(as: T.self) }
-        guard case .value(let payload) = try await race(wait, timeout: timeout) else { return nil }
+        // A signal delivered in the same workflow task as the timeout loses the race but is kept
+        // for the next wait, as a Go selector leaves it in its channel.
+        let requeue: @Sendable (Payload?) -> Void = { payload in
+            run.state.withLock { $0.signalBuffer[name, default: []].insert(payload ?? .null, at: 0) }
+        }
+        guard case .value(let payload) = try await race(wait, timeout: timeout, lateValue: requeue) else { return nil }
         return try (payload ?? .null).decode(as: T.self)
     }
 
@@ -249,15 +254,21 @@ extension WorkflowContext {
     private enum RaceResult { case value(Payload?), timedOut }
 
     /// Races a wait against a durable timer; the loser is canceled (a timer by `CancelTimer`).
-    private func race(_ wait: @escaping @Sendable () async throws -> Payload?, timeout: Duration) async throws -> RaceResult {
+    /// A wait that was resolved in the same workflow task as the timer, and lost, hands its value
+    /// to `lateValue`.
+    private func race(
+        _ wait: @escaping @Sendable () async throws -> Payload?, timeout: Duration, lateValue: (Payload?) -> Void = { _ in }
+    ) async throws -> RaceResult {
         try await withThrowingTaskGroup(of: RaceResult.self) { group in
             group.addTask { .value(try await wait()) }
             group.addTask {
                 try await startTimer(timeout)
                 return .timedOut
             }
-            defer { group.cancelAll() }
-            return try await group.next() ?? .timedOut
+            let first = try await group.next() ?? .timedOut
+            group.cancelAll()
+            if case .timedOut = first, case .value(let late)? = try? await group.next() { lateValue(late) }
+            return first
         }
     }
 
