@@ -175,6 +175,17 @@ struct ContinueAsNewTests {
         } == true)
     }
 
+    @Test func aCancelSignalThatArrivesWithThePeriodsEndReachesTheNextPeriod() async throws {
+        let harness = try WorkflowHarness(CancelablePeriods.self, input: 1)
+        try harness.runWorkflowTask()
+        // The period's timer and the signal in one workflow task: the timer wins, the signal is
+        // kept, and the continue-as-new carries it to period 2, whose wait takes it at once.
+        harness.builder.fireTimer("1")
+        harness.builder.signal("cancel", input: .string("moving"))
+        #expect(try await harness.result(CancelablePeriods.self) == "canceled in period 2: moving")
+        #expect(harness.continuedRuns.count == 1)
+    }
+
     @Test func inTheHarnessSignalsNoCodeTookAreCarriedToTheNextRun() async throws {
         let harness = try WorkflowHarness(SignalChain.self, input: .init(runs: 2, expected: 2, withActivity: false))
         try harness.signal("add", 3)

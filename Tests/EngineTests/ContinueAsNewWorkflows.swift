@@ -66,3 +66,13 @@ struct UntilSuggested: Workflow {
         return seen
     }
 }
+
+/// A period per run that a `cancel` signal ends: the period's wait is the signal's wait.
+struct CancelablePeriods: Workflow {
+    func run(context: WorkflowContext, input: Int) async throws -> String {
+        if let reason = try await context.waitForSignal("cancel", as: String.self, timeout: .seconds(60)) {
+            return "canceled in period \(input): \(reason)"
+        }
+        try await context.continueAsNew(input: input + 1)
+    }
+}
