@@ -17,6 +17,7 @@ public enum OpenAPIDocument {
         .init(method: "get", path: "/readyz", summary: "Readiness: the database answers", role: nil, success: 200),
         .init(method: "get", path: "/metrics", summary: "Prometheus metrics (a metrics or admin token)", role: "metrics", success: 200),
         .init(method: "get", path: "/openapi.json", summary: "This document", role: nil, success: 200),
+        .init(method: "get", path: "/api/v1/whoami", summary: "What the caller's token grants: role, namespace (null for every one) and whether the server checks tokens", role: "any", success: 200),
         .init(method: "post", path: "/api/v1/namespaces", summary: "Create a namespace", role: "admin", success: 201),
         .init(method: "get", path: "/api/v1/namespaces", summary: "List namespaces", role: "admin", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/tokens", summary: "Create a token (shown once); role reader, writer, operator, admin or metrics", role: "admin", success: 201),
