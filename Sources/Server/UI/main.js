@@ -36,6 +36,7 @@ async function show() {
 }
 
 function showSession() {
+  showChrome(true);
   const label = document.getElementById('session');
   label.textContent = session.tokenRequired ? `role: ${session.role}` : 'dev: no token needed';
   label.dataset.role = session.role;
@@ -46,9 +47,18 @@ function showSession() {
   field.disabled = Boolean(session.namespace);
 }
 
+/** Shows the views' navigation and the namespace only once signed in. */
+function showChrome(visible) {
+  document.querySelector('.top nav').hidden = !visible;
+  document.getElementById('namespace-form').hidden = !visible;
+  if (!visible) document.getElementById('session').textContent = '';
+}
+
 function askForToken(message) {
   current?.abort();
   replace(view);
+  showChrome(false);
+  document.getElementById('sign-out').hidden = true;
   tokenForm.hidden = false;
   const error = document.getElementById('token-error');
   error.hidden = !message;

@@ -176,7 +176,7 @@ function activities(list) {
 
 function eventItem(event) {
   const { eventId, eventTime, eventType, attributes } = event;
-  const kind = /Failed|TimedOut|Terminated/.test(eventType) ? 'bad' : /Completed/.test(eventType) ? 'good' : '';
+  const kind = /Failed|TimedOut|Terminated|DeadLettered/.test(eventType) ? 'bad' : /Completed/.test(eventType) ? 'good' : '';
   return el('li', { class: `event ${kind}`, 'data-event-type': eventType, 'data-event-id': eventId },
     el('details', {},
       el('summary', {}, el('span', { class: 'event-id' }, `#${eventId}`), ' ', el('span', { class: 'event-type' }, eventType),
