@@ -3,7 +3,8 @@ import Workflow
 /// The OpenAPI 3.1 description of the API, served at `/openapi.json`. A test walks every operation
 /// listed here against the running server, so the document cannot drift from the routes.
 public enum OpenAPIDocument {
-    /// One operation: method, path (OpenAPI `{param}` syntax), summary and the least role it needs.
+    /// One operation: method, path (OpenAPI `{param}` syntax), summary and the least role it needs
+    /// (`any`: every valid token, a `metrics` one included).
     public struct Operation: Sendable {
         public var method: String
         public var path: String

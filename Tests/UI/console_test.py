@@ -246,6 +246,39 @@ def test_markup_in_payloads_is_text(browser, dev, api):
     assert page.evaluate("document.querySelectorAll('main script, main img').length") == 0
     assert page.evaluate("window.__pwned === undefined"), page.evaluate("window.__pwned")
     shoot(page, "markup-as-text")
+
+    # A signal sent from the run view, confirmed, reaches the timeline through the long-poll.
+    page.fill('input[name="signal-name"]', "nudge")
+    page.fill('textarea[name="signal-input"]', '{"note": "<i>hi</i>"}')
+    page.click('button[data-action="signal"]')
+    signaled = page.locator('#history [data-event-type="WorkflowExecutionSignaled"]')
+    expect(signaled).to_have_count(1)
+    expect(signaled).to_contain_text("nudge")
+    assert ("confirm", "Send signal \"nudge\" to markup-probe?") in console.dialogs, console.dialogs
+    signaled.locator("summary").click()
+    expect(signaled.locator(".payload")).to_contain_text('"note": "<i>hi</i>"')
+    assert page.evaluate("document.querySelectorAll('main i').length") == 0
+    console.check_clean()
+    console.close()
+
+
+def test_runs_page_through_a_filtered_list(browser, dev, api):
+    # 55 runs of a type no worker serves: a first page of 50, then 5.
+    for n in range(55):
+        api("POST", "/api/v1/namespaces/default/workflows", {"workflowId": f"page-{n:02d}", "type": "PageProbe"})
+    console = Console(browser, dev)
+    page = console.page
+    console.open("#/runs?type=PageProbe&live=0")
+    rows = page.locator("#runs-list tr[data-workflow-id]")
+    expect(rows).to_have_count(50)
+    expect(rows.first).to_have_attribute("data-workflow-id", "page-54")  # newest first
+    expect(page.locator('input[name="type"]')).to_have_value("PageProbe")
+    page.click('button[data-action="next-page"]')
+    expect(rows).to_have_count(5)
+    expect(rows.last).to_have_attribute("data-workflow-id", "page-00")
+    expect(page.locator('button[data-action="next-page"]')).to_be_disabled()
+    page.click("text=← Newer")
+    expect(rows).to_have_count(50)
     console.check_clean()
     console.close()
 
@@ -382,6 +415,7 @@ def main():
             tests = [
                 (test_trip_saga_failure_and_compensations, (browser, dev_base, api)),
                 (test_markup_in_payloads_is_text, (browser, dev_base, api)),
+                (test_runs_page_through_a_filtered_list, (browser, dev_base, api)),
                 (test_dead_letter_retried_from_the_console, (browser, dev_base, api, llm)),
                 (test_token_prompt_and_a_readers_actions, (browser, server_base, admin_api)),
             ]
