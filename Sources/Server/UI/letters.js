@@ -54,11 +54,11 @@ function letterView(letter, state) {
   const parse = (text, what) => {
     try { return { value: JSON.parse(text) }; } catch { replace(status, notice(`The ${what} is not JSON.`, 'error')); return null; }
   };
-  const act = async (label, action, body) => {
+  const act = async (action, body) => {
     try {
       await call(inNamespace(`/dead-letters/${encodeURIComponent(letter.id)}/${action}`), { method: 'POST', body });
+      // The view loads again and shows the letter's new state.
       location.hash = `#/dead-letters?state=${state}&id=${encodeURIComponent(letter.id)}&done=${action}`;
-      replace(status, notice(`${label}: done`));
     } catch (error) {
       replace(status, notice(describe(error), 'error'));
     }
@@ -68,17 +68,17 @@ function letterView(letter, state) {
     el('div', { class: 'actions' },
       el('button', { type: 'button', 'data-action': 'retry', onclick: () => {
         const parsed = parse(input.value, 'input');
-        if (parsed && confirm(`Retry ${letter.activityType} with fresh attempts?`)) act('Retry', 'retry', { input: parsed.value });
+        if (parsed && confirm(`Retry ${letter.activityType} with fresh attempts?`)) act('retry', { input: parsed.value });
       } }, 'Retry'),
       el('button', { type: 'button', 'data-action': 'fail', onclick: () => {
         const message = prompt('Fail the activity into the workflow. Message:');
-        if (message !== null) act('Fail', 'fail', { message });
+        if (message !== null) act('fail', { message });
       } }, 'Fail')),
     el('h3', {}, 'Resolve with a result'), result,
     el('div', { class: 'actions' },
       el('button', { type: 'button', 'data-action': 'resolve', onclick: () => {
         const parsed = parse(result.value, 'result');
-        if (parsed && confirm(`Complete ${letter.activityType} with this result?`)) act('Resolve', 'resolve', { result: parsed.value });
+        if (parsed && confirm(`Complete ${letter.activityType} with this result?`)) act('resolve', { result: parsed.value });
       } }, 'Resolve')));
   return parts;
 }

@@ -33,6 +33,7 @@ export async function render(container, { params }, signal) {
     event.preventDefault();
     const query = new URLSearchParams();
     for (const [name, control] of controls) if (control.value.trim()) query.set(name, control.value.trim());
+    if (!live.checked) query.set('live', '0');
     location.hash = `#/runs?${query}`;
   });
 
