@@ -66,6 +66,7 @@ export async function render(container, { path, params }, signal) {
   async function followHistory() {
     let after = 0;
     let caughtUp = false;
+    let failing = false;
     while (!signal.aborted) {
       const open = OPEN.has(description.status);
       const wait = caughtUp && open;
@@ -75,9 +76,12 @@ export async function render(container, { path, params }, signal) {
       } catch (error) {
         if (error.name === 'AbortError') return;
         replace(status, notice(`${describe(error)} (trying again)`, 'error'));
+        failing = true;
         await pause(3000, signal);
         continue;
       }
+      if (failing) replace(status);
+      failing = false;
       for (const event of page.events) events.append(eventItem(event));
       if (page.events.length) after = page.events[page.events.length - 1].eventId;
       caughtUp = !page.nextPageToken;
