@@ -103,6 +103,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The operator console (docs/ui.md), compiled into the binary as byte arrays
+            // (`PackageResources`): no files to ship beside it, and nothing on disk to serve by path.
+            resources: [.embedInCode("UI")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -2,7 +2,8 @@
 # Installs what the tests, the benchmark and `reprise dev` need from Debian's packages, when it is
 # missing: wrk is the benchmark's HTTP load generator (reprise-bench's starts scenario), faketime
 # runs a worker whose clock is skewed (ClockSkewTests), openssl makes the certificates of the TLS
-# tests' cluster (scripts/postgres.sh start-tls).
+# tests' cluster (scripts/postgres.sh start-tls), chromium is the browser the console's test drives
+# (scripts/ui-test.sh).
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,7 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -30,6 +30,8 @@ swift test --skip-build --skip ActivitiesTests --skip SamplesTests --skip FuzzTe
 swift test --skip-build --filter FuzzTests
 swift test --skip-build --filter ActivitiesTests
 swift test --skip-build --filter SamplesTests
+# The operator console in headless Chromium, against the built binary (docs/ui.md).
+scripts/ui-test.sh
 # The example application, examples/hello, and every command of docs/quickstart.md, on a cluster of
 # its own. It is a package of its own, so its first build compiles Reprise and its dependencies again.
 scripts/example-hello.sh

@@ -64,12 +64,13 @@ struct DevCommand: AsyncParsableCommand {
             clock: clock, logger: logger)
         var configuration = APIServer.Configuration(insecure: true)
         configuration.loopbackOnly = true
+        configuration.redirectRootToConsole = true
         let api = APIServer(
             store: store, clock: clock, configuration: configuration, metrics: metricsRegistry, gateway: gateway, starter: worker, logger: logger)
         let services: [any Service] =
             [StoreService(store: store), worker, api.application(host: "127.0.0.1", port: port)]
             + engineServices(store: store, clock: clock, logger: logger)
-        print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback); worker on task queue \(taskQueue) in namespace default")
+        print("Reprise dev server at http://127.0.0.1:\(port) (no tokens needed on loopback; the console is at /ui/); worker on task queue \(taskQueue) in namespace default")
         print("Workflows: \(registration.workflowRegistry.names.joined(separator: ", ")); activities: \(activities.names.joined(separator: ", "))")
         print("The worker allows loopback (dev only): \(confinement.summary)")
         if let hint = registration.devHint { print("Try: \(hint)") }

@@ -16,25 +16,7 @@ extension APIServer {
     func authorize(_ request: Request, namespace: String?, needs role: TokenRole, namespaceCheckedByStore: Bool = false) async throws
         -> String
     {
-        let grant: TokenGrant
-        if configuration.insecure {
-            grant = TokenGrant(role: .admin, namespace: nil)
-        } else {
-            guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-                case let token = String(header.dropFirst("Bearer ".count)), !token.isEmpty
-            else {
-                throw APIError(.unauthorized, code: "Unauthorized", "this route needs an Authorization: Bearer <token> header")
-            }
-            if let admin = configuration.adminToken, admin.utf8.count >= Configuration.minimumAdminTokenLength,
-                Self.constantTimeEqual(token, admin)
-            {
-                grant = TokenGrant(role: .admin, namespace: nil)
-            } else if let stored = try await database({ [store] in try await store.grant(forToken: token) }) {
-                grant = stored
-            } else {
-                throw APIError(.unauthorized, code: "Unauthorized", "the token is not valid")
-            }
-        }
+        let grant = try await grant(for: request)
         if let namespace {
             try configuration.limits.checkIdentifier(namespace, field: "namespace")
             if let scope = grant.namespace, scope != namespace {
@@ -48,6 +30,26 @@ extension APIServer {
             throw APIError(.forbidden, code: "Forbidden", "this route needs the \(role.rawValue) role; the token has \(grant.role.rawValue)")
         }
         return configuration.insecure ? "insecure" : "token:\(grant.role.rawValue)"
+    }
+
+    /// What the request's bearer token grants (everything on an insecure server): 401 without a
+    /// valid token.
+    func grant(for request: Request) async throws -> TokenGrant {
+        if configuration.insecure { return TokenGrant(role: .admin, namespace: nil) }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            case let token = String(header.dropFirst("Bearer ".count)), !token.isEmpty
+        else {
+            throw APIError(.unauthorized, code: "Unauthorized", "this route needs an Authorization: Bearer <token> header")
+        }
+        if let admin = configuration.adminToken, admin.utf8.count >= Configuration.minimumAdminTokenLength,
+            Self.constantTimeEqual(token, admin)
+        {
+            return TokenGrant(role: .admin, namespace: nil)
+        }
+        guard let stored = try await database({ [store] in try await store.grant(forToken: token) }) else {
+            throw APIError(.unauthorized, code: "Unauthorized", "the token is not valid")
+        }
+        return stored
     }
 
     /// Compares a presented token with the admin token in time that does not depend on where they

@@ -49,6 +49,8 @@ public struct APIServer: Sendable {
         /// `application/json`, so that neither a cross-site request nor DNS rebinding from a page
         /// the developer has open can reach the API.
         public var loopbackOnly = false
+        /// Answer `GET /` with a redirect to the console at `/ui/` (`reprise dev`).
+        public var redirectRootToConsole = false
         /// How often the server reloads which workflow types live workers serve, which a start and
         /// `describe` check for their warning (docs/workers.md).
         public var liveWorkersRefresh: Duration = .seconds(1)
@@ -97,6 +99,8 @@ public struct APIServer: Sendable {
         addAdminRoutes(to: router)
         addWorkerRoutes(to: router)
         addLLMRoutes(to: router)
+        addSessionRoutes(to: router)
+        addUIRoutes(to: router)
         return router
     }
 

@@ -3,7 +3,8 @@ import Workflow
 /// The OpenAPI 3.1 description of the API, served at `/openapi.json`. A test walks every operation
 /// listed here against the running server, so the document cannot drift from the routes.
 public enum OpenAPIDocument {
-    /// One operation: method, path (OpenAPI `{param}` syntax), summary and the least role it needs.
+    /// One operation: method, path (OpenAPI `{param}` syntax), summary and the least role it needs
+    /// (`any`: every valid token, a `metrics` one included).
     public struct Operation: Sendable {
         public var method: String
         public var path: String
@@ -17,6 +18,7 @@ public enum OpenAPIDocument {
         .init(method: "get", path: "/readyz", summary: "Readiness: the database answers", role: nil, success: 200),
         .init(method: "get", path: "/metrics", summary: "Prometheus metrics (a metrics or admin token)", role: "metrics", success: 200),
         .init(method: "get", path: "/openapi.json", summary: "This document", role: nil, success: 200),
+        .init(method: "get", path: "/api/v1/whoami", summary: "What the caller's token grants: role, namespace (null for every one) and whether the server checks tokens", role: "any", success: 200),
         .init(method: "post", path: "/api/v1/namespaces", summary: "Create a namespace", role: "admin", success: 201),
         .init(method: "get", path: "/api/v1/namespaces", summary: "List namespaces", role: "admin", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/tokens", summary: "Create a token (shown once); role reader, writer, operator, admin or metrics", role: "admin", success: 201),
