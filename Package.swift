@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Workflow", "Store", "Gateway",
+                "Workflow", "Schedules", "Store", "Gateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

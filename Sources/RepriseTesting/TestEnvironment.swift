@@ -39,6 +39,7 @@ public final class TestEnvironment: Sendable {
     let activities: ActivityRegistry
     let workerConfiguration: Worker.Configuration
     let timerService: TimerService
+    let scheduleService: ScheduleService
     let reaper: LeaseReaper
     private let workers = Mutex<[UUID: RunningWorker]>([:])
 
@@ -55,6 +56,7 @@ public final class TestEnvironment: Sendable {
         self.workerConfiguration = configuration
         self.logger = logger
         self.timerService = TimerService(store: store, clock: clock, tracker: tracker, logger: logger)
+        self.scheduleService = ScheduleService(store: store, clock: clock, tracker: tracker, logger: logger)
         self.reaper = LeaseReaper(store: store, clock: clock, tracker: tracker, logger: logger)
     }
 
@@ -94,6 +96,7 @@ public final class TestEnvironment: Sendable {
                     configuration: finalConfiguration, logger: logger)
                 return try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await environment.timerService.run() }
+                    group.addTask { try await environment.scheduleService.run() }
                     group.addTask { try await environment.reaper.run() }
                     if skipTime { group.addTask { await environment.skipTimeWhenIdle() } }
                     defer { group.cancelAll() }
@@ -191,6 +194,7 @@ public final class TestEnvironment: Sendable {
 
     private func wakeAll() {
         timerService.wake()
+        scheduleService.wake()
         reaper.wake()
         for running in workers.withLock({ Array($0.values) }) { running.worker.wake() }
     }
