@@ -152,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "reprise-bench",
             dependencies: [
-                "Workflow", "Activities", "Gateway", "Store", "Workers", "Engine", "Server",
+                "Workflow", "Schedules", "Activities", "Gateway", "Store", "Workers", "Engine", "Server",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -49,7 +49,9 @@ public struct ScheduleService: Service {
                 var next: Date?
                 do {
                     let fired = try await tracker.track {
-                        try await abandoning(after: databaseCallTimeout) { try await store.fireDueSchedules(at: clock.now, limit: batchSize) }
+                        try await abandoning(after: databaseCallTimeout) {
+                            try await store.fireDueSchedules(at: clock.now, limit: batchSize, clock: { [clock] in clock.now })
+                        }
                     }
                     if fired >= batchSize { continue }
                     next = try await abandoning(after: databaseCallTimeout) { try await store.nextScheduleDue() }

@@ -15,28 +15,45 @@ extension Store {
 
     /// Fires the due schedules: their due ticks, and the buffered ticks of those whose run closed.
     ///
+    /// - Parameter clock: the time each schedule's transaction records as its runs' start (a round
+    ///   of many schedules takes a while); `now` when nil.
     /// - Returns: how many schedules were fired.
     @discardableResult
-    public func fireDueSchedules(at now: Date, limit: Int = 500) async throws -> Int {
+    public func fireDueSchedules(at now: Date, limit: Int = 500, clock: (@Sendable () -> Date)? = nil) async throws -> Int {
         var keys: [(String, String)] = []
         for try await key in try await pool.execute(SchedulesTable.Due(now: now, limit: limit), logger: logger) { keys.append(key) }
         for try await key in try await pool.execute(SchedulesTable.Released(limit: limit), logger: logger) {
             if !keys.contains(where: { $0 == key }) { keys.append(key) }
         }
-        var fired = 0
-        for (namespace, scheduleId) in keys {
-            // One schedule's failure is logged and leaves the others to fire.
-            do {
-                if try await transaction({ connection in try await self.fireSchedule(namespace, scheduleId, at: now, on: connection) }) {
-                    fired += 1
-                }
-            } catch {
-                if Store.isUnavailable(error) { throw error }
-                logger.warning(
-                    "Schedule failed to fire", metadata: ["namespace": "\(namespace)", "scheduleId": "\(scheduleId)", "error": "\(error)"])
+        // Schedules are independent rows, so their transactions run side by side, a few at a time.
+        return await withTaskGroup(of: Bool.self) { group in
+            var fired = 0
+            var pending = keys[...]
+            func next() {
+                guard let (namespace, scheduleId) = pending.popFirst() else { return }
+                group.addTask { await self.fireLogged(namespace, scheduleId, at: max(now, clock?() ?? now)) }
             }
+            for _ in 0..<Self.schedulesFiredAtOnce { next() }
+            for await done in group {
+                if done { fired += 1 }
+                next()
+            }
+            return fired
         }
-        return fired
+    }
+
+    /// How many schedules' transactions one round runs at once.
+    static let schedulesFiredAtOnce = 8
+
+    /// Fires one schedule in its own transaction; a failure is logged and leaves the others to fire.
+    private func fireLogged(_ namespace: String, _ scheduleId: String, at now: Date) async -> Bool {
+        do {
+            return try await transaction { connection in try await self.fireSchedule(namespace, scheduleId, at: now, on: connection) }
+        } catch {
+            logger.warning(
+                "Schedule failed to fire", metadata: ["namespace": "\(namespace)", "scheduleId": "\(scheduleId)", "error": "\(error)"])
+            return false
+        }
     }
 
     /// Fires one schedule if it is still due and no other server holds it.
