@@ -17,7 +17,7 @@ extension APIServer {
             let namespace = try context.parameters.require("namespace")
             try await authorize(request, namespace: namespace, needs: .writer)
             let body = try await JSONBody.decode(API.CreateScheduleRequest.self, from: &request, limit: configuration.maxBodySize)
-            let schedule = try checkedSchedule(body, namespace: namespace)
+            let schedule = try checkedSchedule(body, namespace: namespace, at: clock.now)
             try await database { [store, clock] in try await store.createSchedule(schedule, at: clock.now) }
             let warnings = liveWorkers.warnings(
                 namespace: namespace, taskQueue: schedule.action.taskQueue ?? configuration.defaultTaskQueue, workflowType: schedule.action.type)
@@ -114,7 +114,7 @@ extension APIServer {
 
     /// A create request checked against the limits; the spec is compiled by the store
     /// (``ScheduleSpecError`` answers 400 naming the field).
-    func checkedSchedule(_ body: API.CreateScheduleRequest, namespace: String) throws -> Schedule {
+    func checkedSchedule(_ body: API.CreateScheduleRequest, namespace: String, at now: Date) throws -> Schedule {
         let limits = configuration.limits
         try checkScheduleId(body.scheduleId)
         let taskQueue = body.action.taskQueue ?? configuration.defaultTaskQueue
@@ -134,6 +134,6 @@ extension APIServer {
             namespace: namespace, scheduleId: body.scheduleId, spec: body.spec, action: action, overlapPolicy: body.overlapPolicy ?? .skip,
             catchupWindow: try body.catchupWindow.map { try limits.checkDuration(seconds: $0.seconds, field: "catchupWindow") }
                 ?? Schedule.defaultCatchupWindow,
-            paused: body.paused ?? false, note: body.note ?? "", at: Date())
+            paused: body.paused ?? false, note: body.note ?? "", at: now)
     }
 }
