@@ -91,6 +91,24 @@ struct ScheduleAPITests {
         }
     }
 
+    /// As a start does, a create warns when no live worker serves the action's type on its queue.
+    @Test func aScheduleOfATypeNoLiveWorkerServesWarns() async throws {
+        try await APIHarness.run(startWorker: false, configure: { $0.liveWorkersRefresh = .milliseconds(100) }) { api in
+            var created = APIHarness.Reply(status: 0, json: .null, text: "")
+            var attempt = 0
+            // The server's view of the workers loads in the background; a create before it warns nothing.
+            try await api.env.waitUntil("a create warns") {
+                attempt += 1
+                created = try await api.send(
+                    .post, Self.base, body: #"{"scheduleId":"lonely-\#(attempt)","spec":{"interval":60},"action":{"type":"Nobody"}}"#)
+                return created.json["warnings"]?.arrayValue.isEmpty == false
+            }
+            #expect(created.status == 201, "\(created.text)")
+            let warning = created.json["warnings"]?.arrayValue.first?.compactDescription ?? ""
+            #expect(warning.contains("no live worker") && warning.contains("Nobody") && warning.contains("main"), "\(warning)")
+        }
+    }
+
     @Test func rolesAndNamespacesBoundWhoSeesAndActs() async throws {
         try await APIHarness.run { api in
             #expect(try await api.send(.post, "/api/v1/namespaces", body: #"{"name":"other"}"#).status == 201)
