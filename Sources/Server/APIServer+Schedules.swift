@@ -63,7 +63,9 @@ extension APIServer {
         schedules.post(":scheduleId/trigger") { request, context in
             let (namespace, scheduleId) = try scheduleParameters(context)
             try await authorize(request, namespace: namespace, needs: .operator)
-            let result = try await database { [store, clock] in try await store.triggerSchedule(namespace: namespace, scheduleId: scheduleId, at: clock.now) }
+            let result = try await database { [store, clock] in
+                try await store.triggerSchedule(namespace: namespace, scheduleId: scheduleId, at: clock.now)
+            }
             return try JSONBody.response(API.ScheduleActionResponse(result))
         }
 

@@ -117,7 +117,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                     Output.table(
                         ["SCHEDULED", "STARTED", "WORKFLOW ID", "RUN ID"],
                         actions.map {
-                            [Output.plain($0["scheduledTime"]), Output.plain($0["actualTime"]), Output.plain($0["workflowId"]), Output.plain($0["runId"])]
+                            ["scheduledTime", "actualTime", "workflowId", "runId"].map { key in Output.plain($0[key]) }
                         })
                 }
             }
