@@ -85,7 +85,8 @@ public final class TestEnvironment: Sendable {
         configure(&configuration)
         let finalConfiguration = configuration
         return try await TestDatabase.with(server: databaseServer, logger: logger) { database in
-            let store = try Store(url: database.url, maximumConnections: 10, limits: limits, logger: logger)
+            // 11: the ten the environment had, and the schedule service's LISTEN connection.
+            let store = try Store(url: database.url, maximumConnections: 11, limits: limits, logger: logger)
             // The store stops last: a loop still querying a closed pool would wait forever.
             return try await withThrowingTaskGroup(of: Void.self) { outer in
                 outer.addTask { await store.run() }
