@@ -116,9 +116,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                     print("\n\(title)")
                     Output.table(
                         ["SCHEDULED", "STARTED", "WORKFLOW ID", "RUN ID"],
-                        actions.map {
-                            ["scheduledTime", "actualTime", "workflowId", "runId"].map { key in Output.plain($0[key]) }
-                        })
+                        actions.map { action in ["scheduledTime", "actualTime", "workflowId", "runId"].map { Output.plain(action[$0]) } })
                 }
             }
         }
