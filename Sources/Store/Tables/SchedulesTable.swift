@@ -21,9 +21,12 @@ enum SchedulesTable {
         guard let overlapPolicy = ScheduleOverlapPolicy(rawValue: policy) else {
             throw StoreError(.invalidArgument, "schedule \"\(scheduleId)\" has an unknown overlap policy \"\(policy)\"")
         }
+        // Both columns are NOT NULL, so each decodes to a value or throws.
+        guard let spec = try JSONColumn.decode(ScheduleSpec.self, from: spec),
+            let action = try JSONColumn.decode(ScheduleWorkflowAction.self, from: action)
+        else { throw StoreError(.invalidArgument, "schedule \"\(scheduleId)\" has no spec or action") }
         var schedule = Schedule(
-            namespace: namespace, scheduleId: scheduleId, spec: try JSONColumn.decode(ScheduleSpec.self, from: spec)!,
-            action: try JSONColumn.decode(ScheduleWorkflowAction.self, from: action)!, overlapPolicy: overlapPolicy,
+            namespace: namespace, scheduleId: scheduleId, spec: spec, action: action, overlapPolicy: overlapPolicy,
             catchupWindow: .milliseconds(Int64((window * 1000).rounded())), paused: paused, note: note,
             at: try cells[16].decode(Date.self))
         schedule.nextNominalTime = nextNominal
