@@ -239,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Workflow", "Schedules", "Store", "Workers", "RepriseTesting", .product(name: "Subprocess", package: "swift-subprocess"),
+                "Workflow", "Schedules", "Store", "Workers", "Engine", "RepriseTesting", .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: swiftSettings
         ),
