@@ -108,7 +108,9 @@ extension Store {
         result: inout ScheduleActionResult
     ) async throws {
         let reason = "schedule \"\(schedule.scheduleId)\" overlap policy \(policy.rawValue)"
-        switch policy.decision(running: try await isRunning(schedule.lastRunId, on: connection)) {
+        // AllowAll starts whatever runs, so it spares the read.
+        let running = policy == .allowAll ? false : try await isRunning(schedule.lastRunId, on: connection)
+        switch policy.decision(running: running) {
         case .start:
             try await startTick(nominal, of: &schedule, at: now, on: connection, result: &result)
         case .skip:
