@@ -39,7 +39,9 @@ extension ScheduleWorkflowAction {
     /// second}`. Unique per tick (an interval is at least a second), so a tick started twice is
     /// refused by the start's id check, even by two servers.
     public static func workflowId(scheduleId: String, nominal: Date) -> String {
-        "\(scheduleId)-\(nominal.formatted(Date.ISO8601FormatStyle(timeZone: .gmt)))"
+        // Floored here, so the id names the tick's second whatever the formatter does with a fraction.
+        let second = Date(timeIntervalSince1970: nominal.timeIntervalSince1970.rounded(.down))
+        return "\(scheduleId)-\(second.formatted(Date.ISO8601FormatStyle(timeZone: .gmt)))"
     }
 
     /// The bytes ``workflowId(scheduleId:nominal:)`` adds to the schedule id (`-2026-01-01T00:00:00Z`).

@@ -57,14 +57,24 @@ public struct ScheduleDueTicks: Sendable, Equatable {
             if action < oldest {
                 missed += 1
                 // A long outage of a short interval: jump to the window's start once counted enough.
-                tick = missed >= Self.countedMissedLimit ? calendar.nextTime(after: oldest) : calendar.nextTime(after: nominal)
+                tick = missed >= Self.countedMissedLimit ? calendar.tick(after: oldest) : calendar.tick(after: nominal)
             } else {
                 due.append(nominal)
-                tick = calendar.nextTime(after: nominal)
+                tick = calendar.tick(after: nominal)
             }
         }
         self.due = due
         self.missed = missed
         self.next = tick
+    }
+}
+
+extension ScheduleCalendar {
+    /// The tick after `time`, at least a millisecond later: a tick read back from Postgres is
+    /// rounded to the microsecond, and ``nextTime(after:)`` of a time a hair before a tick can
+    /// answer that same tick again.
+    public func tick(after time: Date) -> Date? {
+        guard let next = nextTime(after: time) else { return nil }
+        return next.timeIntervalSince(time) >= 0.001 ? next : nextTime(after: time.addingTimeInterval(0.001))
     }
 }

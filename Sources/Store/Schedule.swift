@@ -62,7 +62,7 @@ public struct Schedule: Sendable, Equatable {
 
     /// Points the next tick at the first one strictly after `time`.
     mutating func scheduleNext(after time: Date, calendar: ScheduleCalendar?) {
-        setNext(calendar?.nextTime(after: time), calendar: calendar)
+        setNext(calendar?.tick(after: time), calendar: calendar)
     }
 
     mutating func setNext(_ nominal: Date?, calendar: ScheduleCalendar?) {

@@ -49,7 +49,7 @@ extension Schedule {
         var tick = nextNominalTime
         while let nominal = tick, times.count < count {
             times.append(calendar.actualTime(of: nominal, scheduleId: scheduleId))
-            tick = calendar.nextTime(after: nominal)
+            tick = calendar.tick(after: nominal)
         }
         return times
     }

@@ -88,7 +88,7 @@ struct EngineScenarios {
             if wanted("latency") { lines.append(try await latency(port: port)) }
             if wanted("timers") { lines.append(contentsOf: try await timers(store)) }
             if wanted("starts") { lines.append(try await starts(port: port, store: store)) }
-            if wanted("schedules") { lines.append(try await schedules(store)) }
+            if wanted("schedules") { lines.append(contentsOf: try await schedules(store)) }
             if wanted("growth") { lines.append(try await growth(store, starter: worker, ceiling: ceilingTPS, clean: clean)) }
             if wanted("memory") {
                 lines.append(try await MemoryScenario(databaseURL: databaseURL, parkedRuns: quick ? 1000 : 10_000, logger: logger).run(store))

@@ -7,15 +7,22 @@ extension EngineScenarios {
     /// Many schedules with 1 s intervals, fired by the schedule service: how late each tick's run
     /// starts after its action time (the start time its transaction records minus the tick's
     /// nominal time, as these specs have no jitter), and how late the run (one workflow task) closes.
-    func schedules(_ store: Store) async throws -> [String: JSONValue] {
+    /// Twice: with their phases spread over the second (a steady load), and all aligned on the
+    /// second (a burst: every tick due at once).
+    func schedules(_ store: Store) async throws -> [[String: JSONValue]] {
+        [try await schedules(store, aligned: false), try await schedules(store, aligned: true)]
+    }
+
+    private func schedules(_ store: Store, aligned: Bool) async throws -> [String: JSONValue] {
         let count = quick ? 50 : 500
         let seconds = quick ? 5.0 : 10.0
         let prefix = "bench-\(UUID().uuidString.prefix(6))"
         let ids = (0..<count).map { "\(prefix)-\($0)" }
-        for id in ids {
+        for (index, id) in ids.enumerated() {
+            let phase = aligned ? 0 : Double(index) / Double(count)
             try await store.createSchedule(
                 Schedule(
-                    namespace: "default", scheduleId: id, spec: ScheduleSpec(interval: .init(seconds: 1)),
+                    namespace: "default", scheduleId: id, spec: ScheduleSpec(interval: .init(seconds: 1), phase: .init(seconds: phase)),
                     action: ScheduleWorkflowAction(type: Steps.name, taskQueue: "bench", input: .int(0)), overlapPolicy: .allowAll,
                     at: Date()),
                 at: Date())
@@ -42,7 +49,7 @@ extension EngineScenarios {
         lateness.sort()
         closed.sort()
         return [
-            "scenario": .string("schedules"), "schedules": .int(Int64(count)), "interval_s": .double(1), "ticks_sampled": .int(Int64(lateness.count)),
+            "scenario": .string(aligned ? "schedules_aligned" : "schedules"), "schedules": .int(Int64(count)), "interval_s": .double(1), "ticks_sampled": .int(Int64(lateness.count)),
             "lateness_p50_ms": .double(percentile(lateness, 50)), "lateness_p99_ms": .double(percentile(lateness, 99)),
             "lateness_max_ms": .double(lateness.last ?? 0), "closed_p50_ms": .double(percentile(closed, 50)),
             "closed_p99_ms": .double(percentile(closed, 99)), "ticks_skipped": .int(missed),

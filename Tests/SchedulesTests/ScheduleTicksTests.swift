@@ -54,4 +54,32 @@ import Testing
             == "digest-2023-11-14T22:14:00Z")
         #expect("-2023-11-14T22:14:00Z".utf8.count == ScheduleWorkflowAction.workflowIdSuffixBytes)
     }
+
+    /// A time as a timestamptz column gives it back: PostgresNIO truncates it to whole
+    /// microseconds since 2000-01-01.
+    static func throughPostgres(_ date: Date) -> Date {
+        let epoch2000 = Date(timeIntervalSince1970: 946_684_800)
+        let micros = Int64(date.timeIntervalSince(epoch2000) * 1_000_000)
+        return Date(timeInterval: Double(micros) / 1_000_000, since: epoch2000)
+    }
+
+    /// Each tick's time goes through Postgres (whole microseconds) between rounds; the tick after
+    /// one read back a hair early must be the next, not the same one again (it was, for fractional
+    /// phases: two actions of one tick, the second refused as already started).
+    @Test func theTickAfterATimeReadBackFromPostgresIsTheNextOne() throws {
+        for phase in stride(from: 0.0, to: 1.0, by: 0.02) {
+            let calendar = try ScheduleCalendar(ScheduleSpec(interval: .init(seconds: 1), phase: .init(seconds: phase)))
+            var tick = calendar.tick(after: Date(timeIntervalSince1970: 1_765_094_400))
+            var ids: Set<String> = []
+            for _ in 0..<50 {
+                let stored = Self.throughPostgres(try #require(tick))
+                ids.insert(ScheduleWorkflowAction.workflowId(scheduleId: "s", nominal: stored))
+                let ticks = ScheduleDueTicks(
+                    calendar: calendar, scheduleId: "s", from: stored, now: stored.addingTimeInterval(0.5), catchupWindow: .seconds(60), limit: 10)
+                #expect(ticks.due.count == 1, "phase \(phase): \(ticks.due.map(\.timeIntervalSince1970))")
+                tick = ticks.next
+            }
+            #expect(ids.count == 50, "phase \(phase)")
+        }
+    }
 }

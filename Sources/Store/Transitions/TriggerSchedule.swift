@@ -40,7 +40,7 @@ extension Store {
                         "the backfill range holds more than \(Schedule.maxBackfillTicks) ticks; split it into smaller ranges")
                 }
                 ticks.append(nominal)
-                tick = calendar.nextTime(after: nominal)
+                tick = calendar.tick(after: nominal)
             }
             var result = ScheduleActionResult()
             for nominal in ticks {
