@@ -4,7 +4,7 @@ import ServiceLifecycle
 import Store
 import Workers
 
-/// Fires due schedules, each in a transaction of its own (``Store/fireDueSchedules(at:limit:)``).
+/// Fires due schedules, each in a transaction of its own (``Store/fireDueSchedules(at:limit:clock:)``).
 /// It sleeps until the earliest next action time; a NOTIFY on the schedules channel (a create, an
 /// unpause) wakes it for an earlier one. A sibling of the timer service rather than part of it, so
 /// the timers' due query is unchanged and a slow schedule never delays a timer.
