@@ -84,6 +84,14 @@ struct ScheduleAPITests {
             }
             let huge = #"{"scheduleId":"a","spec":{"interval":60},"action":{"type":"Waiter","input":""# + String(repeating: "x", count: 3_000_000) + #""}}"#
             #expect(try await api.send(.post, Self.base, body: huge).status == 413)
+            // The farthest a spec reaches is still a time Postgres stores: accepted, never a 5xx.
+            let far = try await api.send(
+                .post, Self.base,
+                body: #"{"scheduleId":"far","spec":{"interval":3155760000,"startAt":"9999-12-31T23:59:59Z"},"action":{"type":"Waiter"}}"#)
+            #expect(far.status == 201, "\(far.text)")
+            #expect(try await api.send(.get, "\(Self.base)/far").status == 200)
+            let tooFar = try await api.send(.post, Self.base, body: #"{"scheduleId":"far2","spec":{"interval":1e300},"action":{"type":"Waiter"}}"#)
+            #expect(tooFar.status == 400 && tooFar.text.contains("spec.interval"), "\(tooFar.text)")
             #expect(try await api.send(.get, "\(Self.base)/nothing").status == 404)
             #expect(try await api.send(.post, "\(Self.base)/nothing/trigger").status == 404)
             let bell = try await api.send(.get, "\(Self.base)/%07bell")
