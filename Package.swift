@@ -14,6 +14,7 @@ let package = Package(
         // What an application built on Reprise depends on; most need only RepriseCommands (the
         // entry point) and RepriseTesting (docs/quickstart.md).
         .library(name: "Workflow", targets: ["Workflow"]),
+        .library(name: "Schedules", targets: ["Schedules"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Workers", targets: ["Workers"]),
         .library(name: "Engine", targets: ["Engine"]),
@@ -46,10 +47,16 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // When schedules act: specs, cron, time zones, jitter. Pure, so every server computes the same ticks.
+        .target(
+            name: "Schedules",
+            dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Store",
             dependencies: [
-                "Workflow", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
+                "Workflow", "Schedules", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
@@ -98,7 +105,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Workflow", "Store", "Gateway",
+                "Workflow", "Schedules", "Store", "Gateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -148,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "reprise-bench",
             dependencies: [
-                "Workflow", "Activities", "Gateway", "Store", "Workers", "Engine", "Server",
+                "Workflow", "Schedules", "Activities", "Gateway", "Store", "Workers", "Engine", "Server",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -170,6 +177,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SchedulesTests",
+            dependencies: ["Schedules", "Workflow"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -230,7 +242,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Workflow", "Store", "Workers", "RepriseTesting", .product(name: "Subprocess", package: "swift-subprocess"),
+                "Workflow", "Schedules", "Store", "Workers", "Engine", "RepriseTesting", .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,8 +7,8 @@ struct Reprise: AsyncParsableCommand {
             commandName: RepriseCLI.commandName,
             abstract: "A durable workflow orchestrator on PostgreSQL.",
             subcommands: [
-                DevCommand.self, ServerCommand.self, WorkerCommand.self, MigrateCommand.self, WorkflowCommand.self, DLQCommand.self, NamespaceCommand.self,
-                TokenCommand.self, LLMCommand.self,
+                DevCommand.self, ServerCommand.self, WorkerCommand.self, MigrateCommand.self, WorkflowCommand.self, ScheduleCommand.self,
+                DLQCommand.self, NamespaceCommand.self, TokenCommand.self, LLMCommand.self,
             ] + Registration.current.commands
         )
     }

@@ -3,11 +3,12 @@ import Logging
 import ServiceLifecycle
 import Store
 
-/// The engine loops `reprise dev` and `reprise server` run beside the API: clock sync, timers, reaper and retention.
+/// The engine loops `reprise dev` and `reprise server` run beside the API: clock sync, timers, schedules, reaper and retention.
 func engineServices(store: Store, clock: DatabaseClock, logger: Logger) -> [any Service] {
     [
         ClockSync(clock: clock, store: store, logger: logger),
-        TimerService(store: store, clock: clock, logger: logger), LeaseReaper(store: store, clock: clock, logger: logger),
+        TimerService(store: store, clock: clock, logger: logger), ScheduleService(store: store, clock: clock, logger: logger),
+        LeaseReaper(store: store, clock: clock, logger: logger),
         RetentionService(store: store, clock: clock, logger: logger),
     ]
 }

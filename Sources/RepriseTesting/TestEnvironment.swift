@@ -39,6 +39,7 @@ public final class TestEnvironment: Sendable {
     let activities: ActivityRegistry
     let workerConfiguration: Worker.Configuration
     let timerService: TimerService
+    let scheduleService: ScheduleService
     let reaper: LeaseReaper
     private let workers = Mutex<[UUID: RunningWorker]>([:])
 
@@ -55,6 +56,7 @@ public final class TestEnvironment: Sendable {
         self.workerConfiguration = configuration
         self.logger = logger
         self.timerService = TimerService(store: store, clock: clock, tracker: tracker, logger: logger)
+        self.scheduleService = ScheduleService(store: store, clock: clock, tracker: tracker, logger: logger)
         self.reaper = LeaseReaper(store: store, clock: clock, tracker: tracker, logger: logger)
     }
 
@@ -83,7 +85,8 @@ public final class TestEnvironment: Sendable {
         configure(&configuration)
         let finalConfiguration = configuration
         return try await TestDatabase.with(server: databaseServer, logger: logger) { database in
-            let store = try Store(url: database.url, maximumConnections: 10, limits: limits, logger: logger)
+            // 11: the ten the environment had, and the schedule service's LISTEN connection.
+            let store = try Store(url: database.url, maximumConnections: 11, limits: limits, logger: logger)
             // The store stops last: a loop still querying a closed pool would wait forever.
             return try await withThrowingTaskGroup(of: Void.self) { outer in
                 outer.addTask { await store.run() }
@@ -94,6 +97,7 @@ public final class TestEnvironment: Sendable {
                     configuration: finalConfiguration, logger: logger)
                 return try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await environment.timerService.run() }
+                    group.addTask { try await environment.scheduleService.run() }
                     group.addTask { try await environment.reaper.run() }
                     if skipTime { group.addTask { await environment.skipTimeWhenIdle() } }
                     defer { group.cancelAll() }
@@ -191,6 +195,7 @@ public final class TestEnvironment: Sendable {
 
     private func wakeAll() {
         timerService.wake()
+        scheduleService.wake()
         reaper.wake()
         for running in workers.withLock({ Array($0.values) }) { running.worker.wake() }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Schedules
 import Store
 import Workflow
 
@@ -43,13 +44,15 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         case let error as StoreError:
             let status: HTTPResponse.Status =
                 switch error.code {
-                case .workflowNotFound, .namespaceNotFound, .deadLetterNotFound: .notFound
-                case .workflowAlreadyStarted, .workflowClosed, .deadLetterClosed, .namespaceExists, .workflowNotPaused, .staleTask:
+                case .workflowNotFound, .namespaceNotFound, .deadLetterNotFound, .scheduleNotFound: .notFound
+                case .workflowAlreadyStarted, .scheduleExists, .workflowClosed, .deadLetterClosed, .namespaceExists, .workflowNotPaused, .staleTask:
                     .conflict
                 case .invalidArgument, .invalidDatabaseURL: .badRequest
                 default: .badRequest
                 }
             return APIError(status, code: error.code.rawValue, error.message)
+        case let error as ScheduleSpecError:
+            return APIError(.badRequest, code: "InvalidScheduleSpec", "\(error.field == "spec" ? "spec" : "spec.\(error.field)"): \(error.message)")
         case let error as PayloadError:
             return .badRequest(error.message)
         case let error as HTTPError:

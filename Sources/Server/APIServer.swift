@@ -95,6 +95,7 @@ public struct APIServer: Sendable {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         addOperationalRoutes(to: router)
         addWorkflowRoutes(to: router)
+        addScheduleRoutes(to: router)
         addDeadLetterRoutes(to: router)
         addAdminRoutes(to: router)
         addWorkerRoutes(to: router)

@@ -7,6 +7,8 @@ public enum Channel {
     public static func workflowTasks(namespace: String, queue: String) -> String { "reprise_wt_\(hash(namespace, queue))" }
     public static func activityTasks(namespace: String, queue: String) -> String { "reprise_at_\(hash(namespace, queue))" }
     public static let timers = "reprise_timers"
+    /// Rung when a schedule is created, unpaused or triggered, to wake the schedule service.
+    public static let schedules = "reprise_schedules"
     /// Carries the id of each run that closes, for the history long-polls waiting on it.
     public static let runClosed = "reprise_run_closed"
 

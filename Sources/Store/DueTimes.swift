@@ -12,6 +12,8 @@ enum DueTimes {
         (SELECT min(execution_deadline) FROM reprise.workflow_executions
          WHERE execution_deadline IS NOT NULL AND status IN \(ExecutionsTable.openStatuses))
         """
+    /// The earliest action time of an unpaused schedule.
+    static let schedule = "(SELECT min(next_action_time) FROM reprise.schedules WHERE NOT paused)"
     /// The earliest moment a queued workflow or activity task becomes visible.
     static let taskVisibility = [
         "(SELECT min(visible_at) FROM reprise.workflow_tasks)",
@@ -36,6 +38,13 @@ enum DueTimes {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Date?.self) }
     }
 
+    /// The earliest schedule action.
+    struct NextSchedule: DescribedStatement {
+        static let statement = Statement<Self> { _ in earliest([schedule]) }
+        typealias Row = Date?
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Date?.self) }
+    }
+
     /// The earliest activity lease expiry or deadline.
     struct NextActivityDeadline: DescribedStatement {
         static let statement = Statement<Self> { _ in earliest(activityDeadlines) }
@@ -43,9 +52,9 @@ enum DueTimes {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Date?.self) }
     }
 
-    /// The earliest of all: timers, run timeouts, task visibility and activity deadlines.
+    /// The earliest of all: timers, run timeouts, schedules, task visibility and activity deadlines.
     struct Next: DescribedStatement {
-        static let statement = Statement<Self> { _ in earliest([timer, runTimeout] + taskVisibility + activityDeadlines) }
+        static let statement = Statement<Self> { _ in earliest([timer, runTimeout, schedule] + taskVisibility + activityDeadlines) }
         typealias Row = Date?
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Date?.self) }
     }
@@ -57,7 +66,7 @@ extension Store {
         try await earliest(DueTimes.NextTimer())
     }
 
-    /// The earliest moment any work becomes due: a timer, a run timeout, a task's visibility or an
+    /// The earliest moment any work becomes due: a timer, a run timeout, a schedule's action, a task's visibility or an
     /// activity's deadline. The test environment skips its virtual clock to it when all is idle.
     public func nextDue() async throws -> Date? {
         try await earliest(DueTimes.Next())

@@ -92,6 +92,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let workflowAlreadyStarted = Code("WorkflowExecutionAlreadyStarted")
         public static let workflowClosed = Code("WorkflowExecutionClosed")
         public static let workflowNotPaused = Code("WorkflowExecutionNotPaused")
+        public static let scheduleNotFound = Code("ScheduleNotFound")
+        public static let scheduleExists = Code("ScheduleAlreadyExists")
         public static let staleTask = Code("StaleTask")
         public static let deadLetterNotFound = Code("DeadLetterNotFound")
         public static let deadLetterClosed = Code("DeadLetterAlreadyHandled")

@@ -34,7 +34,7 @@ struct Nap: Workflow {
     }
 }
 
-/// The engine scenarios: the commit ceiling, throughput, latency, timers and starts, against one
+/// The engine scenarios: the commit ceiling, throughput, latency, timers, starts and schedules, against one
 /// database with the engine in this process.
 struct EngineScenarios {
     let databaseURL: String
@@ -70,6 +70,7 @@ struct EngineScenarios {
             group.addTask { try await worker.run() }
             group.addTask { try await TimerService(store: store, clock: clock, logger: logger).run() }
             group.addTask { try await LeaseReaper(store: store, clock: clock, logger: logger).run() }
+            if wanted("schedules") { group.addTask { try await ScheduleService(store: store, clock: clock, logger: logger).run() } }
             group.addTask { try await app.runService() }
             defer { group.cancelAll() }
             try await store.migrate()
@@ -87,6 +88,7 @@ struct EngineScenarios {
             if wanted("latency") { lines.append(try await latency(port: port)) }
             if wanted("timers") { lines.append(contentsOf: try await timers(store)) }
             if wanted("starts") { lines.append(try await starts(port: port, store: store)) }
+            if wanted("schedules") { lines.append(contentsOf: try await schedules(store)) }
             if wanted("growth") { lines.append(try await growth(store, starter: worker, ceiling: ceilingTPS, clean: clean)) }
             if wanted("memory") {
                 lines.append(try await MemoryScenario(databaseURL: databaseURL, parkedRuns: quick ? 1000 : 10_000, logger: logger).run(store))

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import RepriseTesting
 @testable import Server
 import Store
@@ -246,8 +247,13 @@ struct APITests {
             for operation in OpenAPIDocument.operations {
                 let path = operation.path.replacingOccurrences(of: "{ns}", with: "default")
                     .replacingOccurrences(of: "{workflowId}", with: "w").replacingOccurrences(of: "{signalName}", with: "s")
-                    .replacingOccurrences(of: "{id}", with: UUID().uuidString)
-                let reply = try await api.send(operation.method == "get" ? .get : .post, path, token: .some(nil), body: "{}")
+                    .replacingOccurrences(of: "{id}", with: UUID().uuidString).replacingOccurrences(of: "{scheduleId}", with: "s")
+                let method: HTTPRequest.Method = switch operation.method {
+                case "get": .get
+                case "delete": .delete
+                default: .post
+                }
+                let reply = try await api.send(method, path, token: .some(nil), body: "{}")
                 #expect(![404, 405].contains(reply.status) || reply.json["error"]?["code"] != .string("RouteNotFound"), "\(operation.method) \(path)")
                 if operation.role != nil { #expect(reply.status == 401, "\(operation.method) \(path) must need a token") }
             }

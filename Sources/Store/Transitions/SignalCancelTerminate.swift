@@ -61,12 +61,16 @@ extension Store {
         try await transaction { connection in
             var run = try await self.lockCurrentRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
             try self.requireOpen(run, to: "cancel")
-            guard !run.cancelRequested else { return }
-            try await self.append(
-                [.workflowExecutionCancelRequested(.init(cause: reason, identity: identity))], to: &run, at: now, on: connection)
-            try await connection.run(ExecutionsTable.RequestCancel(runId: run.runId), logger: self.logger)
-            try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
+            try await self.requestCancel(&run, reason: reason, identity: identity, at: now, on: connection)
         }
+    }
+
+    /// Asks a locked open run to cancel; a second request changes nothing.
+    func requestCancel(_ run: inout LockedRun, reason: String?, identity: String?, at now: Date, on connection: PostgresConnection) async throws {
+        guard !run.cancelRequested else { return }
+        try await append([.workflowExecutionCancelRequested(.init(cause: reason, identity: identity))], to: &run, at: now, on: connection)
+        try await connection.run(ExecutionsTable.RequestCancel(runId: run.runId), logger: logger)
+        try await scheduleWorkflowTask(for: &run, at: now, on: connection)
     }
 
     /// Ends a run at once: `WorkflowExecutionTerminated`, and no workflow code runs.

@@ -197,7 +197,9 @@ extension Store: WorkflowStarter {
         return result
     }
 
-    private func startOrUseExisting(_ request: StartWorkflowRequest, at now: Date, on connection: PostgresConnection) async throws
+    /// A start on a transaction's connection, under the request's policies (the schedule service's
+    /// starts go through here, in the transaction that locks their schedule).
+    func startOrUseExisting(_ request: StartWorkflowRequest, at now: Date, on connection: PostgresConnection) async throws
         -> StartWorkflowResult
     {
         try await requireNamespace(request.namespace, on: connection)

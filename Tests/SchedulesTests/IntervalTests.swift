@@ -1,0 +1,40 @@
+import Foundation
+import Schedules
+import Testing
+
+@Suite struct IntervalTests {
+    @Test func intervalTicksAreMultiplesOfTheIntervalFromTheEpochPlusThePhase() throws {
+        let calendar = try ScheduleCalendar(ScheduleSpec(interval: .init(seconds: 30), phase: .init(seconds: 5)))
+        let next = calendar.nextTime(after: Date(timeIntervalSince1970: 1_000))
+        #expect(next == Date(timeIntervalSince1970: 1_025))
+        #expect(calendar.nextTime(after: Date(timeIntervalSince1970: 1_025)) == Date(timeIntervalSince1970: 1_055))
+    }
+
+    @Test func noTickPastEndAtAndNoneBeforeStartAt() throws {
+        let spec = ScheduleSpec(
+            interval: .init(seconds: 60), startAt: Date(timeIntervalSince1970: 6_000), endAt: Date(timeIntervalSince1970: 6_100))
+        let calendar = try ScheduleCalendar(spec)
+        #expect(calendar.nextTime(after: Date(timeIntervalSince1970: 0)) == Date(timeIntervalSince1970: 6_000))
+        #expect(calendar.nextTime(after: Date(timeIntervalSince1970: 6_060)) == nil)
+    }
+
+    @Test func jitterIsTheSameForATickAndWithinItsBound() throws {
+        let calendar = try ScheduleCalendar(ScheduleSpec(interval: .init(seconds: 60), jitter: .init(seconds: 10)))
+        let tick = Date(timeIntervalSince1970: 6_000)
+        let first = calendar.actualTime(of: tick, scheduleId: "s")
+        #expect(first == calendar.actualTime(of: tick, scheduleId: "s"))
+        #expect(first >= tick && first <= tick.addingTimeInterval(10))
+    }
+
+    @Test func aSpecWithoutCronOrIntervalOrWithAnUnknownZoneIsRefusedNamingTheField() {
+        #expect(throws: ScheduleSpecError(field: "spec", message: "a schedule needs a cron expression or an interval")) {
+            try ScheduleCalendar(ScheduleSpec())
+        }
+        #expect { try ScheduleCalendar(ScheduleSpec(interval: .init(seconds: 60), timezone: "Mars/Olympus")) } throws: {
+            ($0 as? ScheduleSpecError)?.field == "timezone"
+        }
+        #expect { try ScheduleCalendar(ScheduleSpec(interval: .init(seconds: -1))) } throws: {
+            ($0 as? ScheduleSpecError)?.field == "interval"
+        }
+    }
+}
