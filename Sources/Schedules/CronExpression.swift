@@ -39,7 +39,8 @@ struct CronExpression: Sendable, Hashable {
         let expanded: Substring
         if trimmed.hasPrefix("@") {
             guard let fields = Self.names[trimmed.lowercased()] else {
-                throw refuse("\"\(trimmed)\" is not a cron name; use one of \(Self.names.keys.sorted().joined(separator: ", ")), or \"interval\" for @every")
+                let known = Self.names.keys.sorted().joined(separator: ", ")
+                throw refuse("\"\(trimmed)\" is not a cron name; use one of \(known), or \"interval\" for @every")
             }
             expanded = Substring(fields)
         } else {

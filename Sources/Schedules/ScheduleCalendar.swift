@@ -45,14 +45,16 @@ public struct ScheduleCalendar: Sendable {
             throw ScheduleSpecError(field: "spec", message: "a schedule needs a cron expression or an interval")
         }
         guard cron.count <= Self.maximumCronExpressions else {
-            throw ScheduleSpecError(field: "cron", message: "a schedule takes at most \(Self.maximumCronExpressions) cron expressions, got \(cron.count)")
+            throw ScheduleSpecError(
+                field: "cron", message: "a schedule takes at most \(Self.maximumCronExpressions) cron expressions, got \(cron.count)")
         }
         crons = try cron.enumerated().map { index, text throws(ScheduleSpecError) in try CronExpression(text, field: "cron[\(index)]") }
         interval = try spec.interval.map { try Self.checked($0, field: "interval", positive: true) }
         phase = try spec.phase.map { try Self.checked($0, field: "phase", positive: false) } ?? .zero
         jitter = try spec.jitter.map { try Self.checked($0, field: "jitter", positive: false) } ?? .zero
         guard let zone = TimeZone(identifier: spec.timezone ?? "UTC") else {
-            throw ScheduleSpecError(field: "timezone", message: "\"\(spec.timezone?.prefix(60) ?? "")\" is not an IANA time zone such as Europe/Berlin")
+            throw ScheduleSpecError(
+                field: "timezone", message: "\"\(spec.timezone?.prefix(60) ?? "")\" is not an IANA time zone such as Europe/Berlin")
         }
         timeZone = zone
         if let startAt = spec.startAt, let endAt = spec.endAt, endAt < startAt {
@@ -63,12 +65,23 @@ public struct ScheduleCalendar: Sendable {
     /// The first nominal time strictly after `time` at which the schedule acts, or nil when there
     /// is none (past `endAt`, or no cron tick in the next 100 years).
     public func nextTime(after time: Date) -> Date? {
-        var time = time
-        if let startAt = spec.startAt, time < startAt { time = startAt.addingTimeInterval(-0.000_001) }
-        let candidates = [nextIntervalTime(after: time), nextCronTime(after: time)].compactMap { $0 }
-        guard let next = candidates.min() else { return nil }
+        // Before startAt, search from a second before it, as Temporal does, so that a tick at
+        // startAt acts (a nudge of microseconds would vanish in a Double's rounding at far-off
+        // dates), then pass the ticks in that second: at most one of the interval and one of cron.
+        let from = spec.startAt.map { time < $0 ? $0.addingTimeInterval(-1) : time } ?? time
+        var next = earliestTime(after: from)
+        for _ in 0..<2 {
+            guard let early = next, let startAt = spec.startAt, early < startAt else { break }
+            next = earliestTime(after: early)
+        }
+        guard let next, next >= spec.startAt ?? next else { return nil }
         if let endAt = spec.endAt, next > endAt { return nil }
         return next
+    }
+
+    /// The earliest tick of the interval and the cron expressions strictly after `time`.
+    private func earliestTime(after time: Date) -> Date? {
+        [nextIntervalTime(after: time), nextCronTime(after: time)].compactMap { $0 }.min()
     }
 
     /// When the action of the tick at `nominal` starts: `nominal` plus a jitter from zero up to the

@@ -6,7 +6,8 @@ import Workflow
 /// interval's; ``ScheduleCalendar`` compiles and checks it.
 public struct ScheduleSpec: Sendable, Hashable, Codable {
     /// Cron expressions: five fields (minute hour day-of-month month day-of-week) or a name such as
-    /// `@daily`, read in ``timezone``.
+    /// `@daily`, read on the clock of ``timezone``, as Temporal reads them (a day matches both day
+    /// fields; a skipped clock time does not act, a repeated one acts twice). See docs/schedules.md.
     public var cron: [String]?
     /// Every `interval` from the Unix epoch (plus ``phase``), as seconds or `"30s"`, `"5m"`, `"2h"`, `"7d"`.
     public var interval: ScheduleDuration?

@@ -76,6 +76,6 @@ import Testing
 
     @Test func theNextTickIsStrictlyAfterTheTimeEvenOnATick() throws {
         #expect(try Ticks.cron("0 * * * *", after: "2024-01-01T10:00:00Z", count: 1) == ["2024-01-01T11:00:00Z"])
-        #expect(try Ticks.cron("0 * * * *", after: "2024-01-01T09:59:59.999Z", count: 1) == ["2024-01-01T10:00:00Z"])
+        #expect(try Ticks.cron("0 * * * *", after: "2024-01-01T09:59:59Z", count: 1) == ["2024-01-01T10:00:00Z"])
     }
 }

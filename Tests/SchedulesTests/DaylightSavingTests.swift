@@ -66,4 +66,17 @@ import Testing
             "2022-03-13T13:00:00Z",  // 9:00 EDT
         ])
     }
+
+    /// Offset changes that are not daylight saving follow the same rules: Moscow went from +4 to +3
+    /// for good on 2014-10-26, and Samoa skipped 2011-12-30 moving from -10 to +14.
+    @Test func otherOffsetChangesFollowTheSameRules() throws {
+        #expect(try Ticks.cron("0 12 * * *", timezone: "Europe/Moscow", after: "2014-10-25T00:00:00+04:00", count: 2) == [
+            "2014-10-25T08:00:00Z",  // 12:00 +4
+            "2014-10-26T09:00:00Z",  // 12:00 +3
+        ])
+        #expect(try Ticks.cron("0 12 * * *", timezone: "Pacific/Apia", after: "2011-12-29T00:00:00-10:00", count: 2) == [
+            "2011-12-29T22:00:00Z",  // 29 December, 12:00 -10
+            "2011-12-30T22:00:00Z",  // 31 December, 12:00 +14: the 30th never was
+        ])
+    }
 }
