@@ -45,6 +45,12 @@ import Testing
         #expect(refusal?.field == "cron")
     }
 
+    @Test func aHugeTimeZoneNameIsRefusedShortly() {
+        let refusal = Ticks.refusal(ScheduleSpec(cron: ["@daily"], timezone: String(repeating: "Europe/", count: 2_000)))
+        #expect(refusal?.field == "timezone")
+        #expect((refusal?.message.count ?? 0) < 200)
+    }
+
     @Test func extremeTimesGiveNoTickRatherThanACrash() throws {
         let calendar = try ScheduleCalendar(ScheduleSpec(cron: ["* * * * *"], timezone: "Europe/Berlin"))
         #expect(calendar.nextTime(after: Date(timeIntervalSince1970: -.greatestFiniteMagnitude)) == nil)
