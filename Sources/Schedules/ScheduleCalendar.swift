@@ -94,20 +94,14 @@ public struct ScheduleCalendar: Sendable {
         return nominal.addingTimeInterval(bound * Self.fraction(scheduleId: scheduleId, nominal: nominal))
     }
 
-    /// A fraction in [0, 1), uniform over ticks and schedules, from a hash that is stable across
-    /// processes (unlike `Hasher`): FNV-1a over the id and the tick's milliseconds, then a
-    /// SplitMix64 finish so every bit of the input moves the top 53 bits used.
-    static func fraction(scheduleId: String, nominal: Date) -> Double {
-        let milliseconds = (nominal.timeIntervalSince1970 * 1000).rounded()
-        let tick = milliseconds.magnitude < 1e15 ? Int64(milliseconds) : 0
+    /// A fraction in [0, 1), spread evenly over ticks and schedules, from a hash that is stable
+    /// across processes, unlike `Hasher`: FNV-1a over the id and the tick.
+    private static func fraction(scheduleId: String, nominal: Date) -> Double {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(scheduleId)@\(tick)".utf8 {
+        for byte in "\(scheduleId)@\(nominal.timeIntervalSince1970)".utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
-        hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
-        hash ^= hash >> 31
-        return Double(hash >> 11) / Double(UInt64(1) << 53)
+        return Double(hash % 1_000_000) / 1_000_000
     }
 
     private func nextIntervalTime(after time: Date) -> Date? {
