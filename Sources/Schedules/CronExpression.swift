@@ -34,7 +34,7 @@ struct CronExpression: Sendable, Hashable {
         guard text.utf8.count <= Self.maximumLength else {
             throw refuse("a cron expression is at most \(Self.maximumLength) characters, got \(text.utf8.count)")
         }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw refuse("the cron expression is empty") }
         let expanded: Substring
         if trimmed.hasPrefix("@") {
@@ -46,7 +46,7 @@ struct CronExpression: Sendable, Hashable {
         } else {
             expanded = Substring(trimmed)
         }
-        let parts = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        let parts = expanded.split(whereSeparator: \.isWhitespace)
         guard parts.count == 5 else {
             throw refuse("\"\(trimmed)\" has \(parts.count) fields; a cron expression has five: minute hour day-of-month month day-of-week")
         }

@@ -74,6 +74,10 @@ import Testing
         ])
     }
 
+    @Test func fieldsAreSeparatedByAnyWhitespace() throws {
+        #expect(try Ticks.cron(" 0\t12  * *\tSUN\n", after: "2024-03-01T00:00:00Z", count: 1) == ["2024-03-03T12:00:00Z"])
+    }
+
     @Test func theNextTickIsStrictlyAfterTheTimeEvenOnATick() throws {
         #expect(try Ticks.cron("0 * * * *", after: "2024-01-01T10:00:00Z", count: 1) == ["2024-01-01T11:00:00Z"])
         #expect(try Ticks.cron("0 * * * *", after: "2024-01-01T09:59:59Z", count: 1) == ["2024-01-01T10:00:00Z"])
