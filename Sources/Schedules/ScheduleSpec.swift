@@ -6,7 +6,8 @@ import Workflow
 /// interval's; ``ScheduleCalendar`` compiles and checks it.
 public struct ScheduleSpec: Sendable, Hashable, Codable {
     /// Cron expressions: five fields (minute hour day-of-month month day-of-week) or a name such as
-    /// `@daily`, read in ``timezone``.
+    /// `@daily`, read on the clock of ``timezone``, as Temporal reads them (a day matches both day
+    /// fields; a skipped clock time does not act, a repeated one acts twice). See docs/schedules.md.
     public var cron: [String]?
     /// Every `interval` from the Unix epoch (plus ``phase``), as seconds or `"30s"`, `"5m"`, `"2h"`, `"7d"`.
     public var interval: ScheduleDuration?
@@ -50,7 +51,7 @@ public struct ScheduleDuration: Sendable, Hashable, Codable {
             return
         }
         let text = try container.decode(String.self)
-        guard let seconds = Self.parse(text) else {
+        guard let seconds = Duration.parseSeconds(text) else {
             throw DecodingError.dataCorruptedError(
                 in: container, debugDescription: "\"\(text.prefix(40))\" is not a duration; use seconds or a number with s, m, h or d")
         }
@@ -60,13 +61,5 @@ public struct ScheduleDuration: Sendable, Hashable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(seconds)
-    }
-
-    /// The seconds in `text`, or nil when it is not a finite number with an optional unit.
-    static func parse(_ text: String) -> Double? {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        let (number, scale) = text.last.flatMap { units[$0] }.map { (text.dropLast(), $0) } ?? (Substring(text), 1)
-        guard let value = Double(number), value.isFinite, (value * scale).isFinite else { return nil }
-        return value * scale
     }
 }

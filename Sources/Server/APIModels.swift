@@ -202,18 +202,10 @@ struct DurationValue: Decodable {
             return
         }
         let text = try container.decode(String.self)
-        guard let parsed = Self.parse(text) else {
+        guard let parsed = Duration.parseSeconds(text) else {
             throw DecodingError.dataCorruptedError(
                 in: container, debugDescription: "\"\(text.prefix(40))\" is not a duration; use seconds or a number with s, m, h or d")
         }
         seconds = parsed
-    }
-
-    /// The seconds in `text`, or nil when it is not a finite number with an optional unit.
-    static func parse(_ text: String) -> Double? {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        let (number, scale) = text.last.flatMap { units[$0] }.map { (text.dropLast(), $0) } ?? (Substring(text), 1)
-        guard let value = Double(number), value.isFinite, (value * scale).isFinite else { return nil }
-        return value * scale
     }
 }

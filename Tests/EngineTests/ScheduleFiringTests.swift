@@ -140,7 +140,7 @@ struct ScheduleFiringTests {
         }
     }
 
-    @Test(.disabled("until the cron calendar lands")) func aCronSpecFiresAtItsMinute() async throws {
+    @Test func aCronSpecFiresAtItsMinute() async throws {
         // Enabled once the cron calendar (branch schedule-spec) is merged: until then cron throws.
         try await TestEnvironment.run(workflows: [Immediate.self], skipTime: false) { env in
             try await env.store.createSchedule(

@@ -18,6 +18,15 @@ import Testing
         #expect(calendar.nextTime(after: Date(timeIntervalSince1970: 6_060)) == nil)
     }
 
+    /// In the year 2300 a Double's seconds are too coarse for a microsecond's nudge before startAt.
+    @Test func aTickAtAFarOffStartAtActs() throws {
+        let startAt = Date(timeIntervalSince1970: 10_413_792_000.25)
+        let interval = try ScheduleCalendar(ScheduleSpec(interval: .init(seconds: 1), phase: .init(seconds: 0.25), startAt: startAt))
+        #expect(interval.nextTime(after: Date(timeIntervalSince1970: 0)) == startAt)
+        let cron = try ScheduleCalendar(ScheduleSpec(cron: ["* * * * *"], interval: .init(seconds: 7), startAt: .distantFuture))
+        #expect(cron.nextTime(after: .now) == .distantFuture)
+    }
+
     @Test func jitterIsTheSameForATickAndWithinItsBound() throws {
         let calendar = try ScheduleCalendar(ScheduleSpec(interval: .init(seconds: 60), jitter: .init(seconds: 10)))
         let tick = Date(timeIntervalSince1970: 6_000)

@@ -63,6 +63,20 @@ extension Duration {
         return self
     }
 
+    /// The seconds in a duration written as input: a number of seconds (`"30"`, `"1.5"`) or a
+    /// number with a unit, `s`, `m`, `h` or `d` (`"30s"`, `"5m"`, `"2h"`, `"7d"`).
+    ///
+    /// The one parser of duration text, for the API's and the schedules' durations. It checks only
+    /// that the result is a finite number; ``seconds(checked:field:)`` checks the range.
+    ///
+    /// - Returns: The seconds, or nil when `text` is not a finite number with an optional unit.
+    public static func parseSeconds(_ text: String) -> Double? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        let (number, scale) = text.last.flatMap { units[$0] }.map { (text.dropLast(), $0) } ?? (Substring(text), 1)
+        guard let value = Double(number), value.isFinite, (value * scale).isFinite else { return nil }
+        return value * scale
+    }
+
     /// A duration from fractional seconds that Reprise computed itself (a backoff, a provider's
     /// retry-after), rounded to nanoseconds. It never traps: not a number is zero, and the value is
     /// clamped from zero to ``maximumAccepted``. For input, use ``seconds(checked:field:)``.
