@@ -98,7 +98,7 @@ package struct HistoryBuilder: Sendable {
     /// The event that records a command, given the ids of the events that cancel commands refer to.
     package static func attributes(
         of command: Command, workflowTaskCompletedEventId completed: Int64, taskQueue: String,
-        activityScheduledEventIds: [String: Int64], timerStartedEventIds: [String: Int64]
+        activityScheduledEventIds: [String: Int64], timerStartedEventIds: [String: Int64], namespace: String = "default"
     ) -> HistoryEvent.Attributes {
         switch command {
         case .scheduleActivity(let command):
@@ -126,6 +126,8 @@ package struct HistoryBuilder: Sendable {
             return .workflowExecutionFailed(.init(failure: failure, workflowTaskCompletedEventId: completed))
         case .cancelWorkflow(let details):
             return .workflowExecutionCanceled(.init(details: details, workflowTaskCompletedEventId: completed))
+        case .startChildWorkflow, .signalExternalWorkflow, .requestCancelExternalWorkflow:
+            return childAttributes(of: command, workflowTaskCompletedEventId: completed, taskQueue: taskQueue, namespace: namespace)
         }
     }
 

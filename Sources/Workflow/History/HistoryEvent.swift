@@ -88,7 +88,8 @@ extension EventType {
     public var isCommandEvent: Bool {
         switch self {
         case .activityTaskScheduled, .activityTaskCancelRequested, .timerStarted, .timerCanceled, .markerRecorded,
-            .workflowExecutionCompleted, .workflowExecutionFailed, .workflowExecutionCanceled:
+            .workflowExecutionCompleted, .workflowExecutionFailed, .workflowExecutionCanceled, .startChildWorkflowExecutionInitiated,
+            .signalExternalWorkflowExecutionInitiated, .requestCancelExternalWorkflowExecutionInitiated:
             true
         default:
             false

@@ -26,6 +26,7 @@ extension WorkflowRun {
                 state.activityTypes[scheduled.seq] = attributes.activityType
             }
         }
+        recordMatchedChildCommand(command, eventId: event.eventId)
     }
 
     /// Called at every event that is not a command event: once the command events of a completed
@@ -78,7 +79,7 @@ extension WorkflowRun {
             (.cancelWorkflow, .workflowExecutionCanceled):
             return true
         default:
-            return false
+            return matchesChildCommand(command, event)
         }
     }
 }
