@@ -26,6 +26,8 @@ public struct WorkflowExecutionDescription: Sendable, Codable, Hashable {
     public var historyBytes: Int64 = 0
     /// What the run is close to: a history past ``Limits/historyWarningEvents`` or ``Limits/historyWarningBytes``.
     public var warnings: [String] = []
+    /// The run's children that are still open, in the order it started them (at most 1,000).
+    public var pendingChildren: [PendingChild] = []
 }
 
 /// An activity of an open run that has no outcome yet.
@@ -65,7 +67,7 @@ extension Store {
         for try await (type, queue, status, start, close, input, result, failure, next, taskFailure, attributes, memo, bytes) in try await pool
             .execute(ExecutionsTable.Describe(runId: resolved), logger: logger)
         {
-            return WorkflowExecutionDescription(
+            var description = WorkflowExecutionDescription(
                 namespace: namespace, workflowId: workflowId, runId: resolved, type: type, taskQueue: queue,
                 status: WorkflowStatus(rawValue: status) ?? .running, startTime: start, closeTime: close,
                 input: try JSONColumn.decode(Payload.self, from: input), result: try JSONColumn.decode(Payload.self, from: result),
@@ -74,6 +76,10 @@ extension Store {
                 taskFailure: try JSONColumn.decode(TaskFailureRecord.self, from: taskFailure),
                 searchAttributes: try JSONColumn.decode(Payload.self, from: attributes), memo: try JSONColumn.decode(Payload.self, from: memo),
                 historyBytes: bytes, warnings: limits.historyWarnings(events: next - 1, bytes: bytes))
+            for try await child in try await pool.execute(ExecutionsTable.PendingChildren(parentRunId: resolved, limit: 1000), logger: logger) {
+                description.pendingChildren.append(child)
+            }
+            return description
         }
         throw StoreError(.workflowNotFound, "no run \(resolved)")
     }

@@ -45,7 +45,7 @@ extension Store {
         let (activityIds, timerIds) = try await referencedEventIds(of: commands, runId: run.runId, on: connection)
         let events = Self.completionEvents(
             of: scheduledEventId, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: run.taskQueue,
-            activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds, at: now)
+            activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds, namespace: run.namespace, at: now)
         try await append(preceding + events, to: &run, on: connection)
         let leased = try await applyCommandEvents(events, of: &run, eager: eager, at: now, on: connection)
         return WorkflowTaskCompletion(events: preceding + events, eagerActivities: leased)
@@ -54,7 +54,7 @@ extension Store {
     /// `WorkflowTaskCompleted` and one event per command, numbered after the task's `WorkflowTaskStarted`.
     static func completionEvents(
         of scheduledEventId: Int64, startedEventId: Int64, commands: [Command], identity: String, taskQueue: String,
-        activityScheduledEventIds: [String: Int64] = [:], timerStartedEventIds: [String: Int64] = [:], at now: Date
+        activityScheduledEventIds: [String: Int64] = [:], timerStartedEventIds: [String: Int64] = [:], namespace: String = "default", at now: Date
     ) -> [HistoryEvent] {
         let completedEventId = startedEventId + 1
         var attributes: [HistoryEvent.Attributes] = [
@@ -64,7 +64,7 @@ extension Store {
             attributes.append(
                 HistoryBuilder.attributes(
                     of: command, workflowTaskCompletedEventId: completedEventId, taskQueue: taskQueue,
-                    activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds))
+                    activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds, namespace: namespace))
         }
         return Self.events(attributes, from: completedEventId, at: now)
     }
@@ -101,8 +101,11 @@ extension Store {
         var leased: [ActivityTask] = []
         var timers: [(timerId: String, fireAt: Date, startedEventId: Int64)] = []
         var canceledTimers: [String] = []
+        var childCommands: [HistoryEvent] = []
         for event in events {
             switch event.attributes {
+            case .startChildWorkflowExecutionInitiated, .signalExternalWorkflowExecutionInitiated, .requestCancelExternalWorkflowExecutionInitiated:
+                childCommands.append(event)
             case .activityTaskScheduled(let scheduled):
                 if let eager, eager.takes(scheduled, taken: leased.count),
                     let task = try await insertActivityTask(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now, on: connection)
@@ -125,7 +128,9 @@ extension Store {
                 }
             }
         }
-        guard run.status.isOpen else { return [] }  // The close deleted every task row.
+        // The close deleted every task row; children it initiated are not started, as in Temporal.
+        guard run.status.isOpen else { return [] }
+        try await applyChildCommands(childCommands, of: &run, at: now, on: connection)
         if !timers.isEmpty {
             try await connection.run(TimersTable.Insert(runId: run.runId, timers: timers), logger: logger)
             try await notify(Channel.timers, on: connection)

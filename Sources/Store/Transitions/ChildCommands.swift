@@ -1,0 +1,137 @@
+import Foundation
+import PostgresNIO
+import Workflow
+
+extension Store {
+    /// Carries out a workflow task's child commands in its transaction, after their command events
+    /// are written: each child starts (its row, `WorkflowExecutionStarted`, its first workflow
+    /// task), each signal or cancel request reaches its child, and the parent gets Temporal's
+    /// answer to each (`ChildWorkflowExecutionStarted` or `StartChildWorkflowExecutionFailed`,
+    /// `ExternalWorkflowExecutionSignaled`, …) and a workflow task that delivers them.
+    ///
+    /// In one database the child starts with its parent's command, so the cross-shard steps
+    /// Temporal takes between the two events need no transaction of their own; the events read the
+    /// same.
+    func applyChildCommands(_ events: [HistoryEvent], of parent: inout LockedRun, at now: Date, on connection: PostgresConnection) async throws {
+        guard !events.isEmpty else { return }
+        var answers: [HistoryEvent.Attributes] = []
+        for event in events {
+            // The answer's event id, for the child's row: the answers follow the parent's history.
+            let answerEventId = parent.nextEventId + Int64(answers.count)
+            switch event.attributes {
+            case .startChildWorkflowExecutionInitiated(let initiated):
+                answers.append(
+                    try await startChild(initiated, initiatedEventId: event.eventId, startedEventId: answerEventId, parent: &parent, at: now, on: connection))
+            case .signalExternalWorkflowExecutionInitiated(let signal):
+                answers.append(try await signalChild(signal, initiatedEventId: event.eventId, parent: parent, at: now, on: connection))
+            case .requestCancelExternalWorkflowExecutionInitiated(let cancel):
+                answers.append(try await cancelChild(cancel, initiatedEventId: event.eventId, parent: parent, at: now, on: connection))
+            default:
+                break
+            }
+        }
+        try await append(answers, to: &parent, at: now, on: connection)
+        try await scheduleWorkflowTask(for: &parent, at: now, on: connection)
+    }
+
+    /// Starts one child, or answers why not.
+    private func startChild(
+        _ initiated: HistoryEvent.StartChildWorkflowExecutionInitiatedAttributes, initiatedEventId: Int64, startedEventId: Int64,
+        parent: inout LockedRun, at now: Date, on connection: PostgresConnection
+    ) async throws -> HistoryEvent.Attributes {
+        // The worker checked these already; a command from elsewhere is checked again here.
+        try limits.checkIdentifier(initiated.workflowId, field: "child workflowId")
+        try limits.checkIdentifier(initiated.workflowType, field: "child workflowType")
+        try limits.checkIdentifier(initiated.taskQueue, field: "child taskQueue")
+        guard initiated.namespace == parent.namespace else {
+            throw StoreError(.invalidArgument, "a child runs in its parent's namespace \"\(parent.namespace)\", not \"\(initiated.namespace)\"")
+        }
+        let timeout = try initiated.workflowExecutionTimeout.map {
+            try limits.checkDuration(seconds: $0, field: "child workflowExecutionTimeout")
+        }
+        let failed = HistoryEvent.Attributes.startChildWorkflowExecutionFailed(
+            .init(
+                namespace: parent.namespace, workflowId: initiated.workflowId, workflowType: initiated.workflowType,
+                cause: ChildWorkflowFailure.Causes.alreadyStarted, initiatedEventId: initiatedEventId,
+                workflowTaskCompletedEventId: initiated.workflowTaskCompletedEventId))
+        let reusePolicy = WorkflowIdReusePolicy(rawValue: initiated.workflowIdReusePolicy) ?? .allowDuplicate
+        if reusePolicy != .allowDuplicate {
+            let latest = ExecutionsTable.LatestStatus(namespace: parent.namespace, workflowId: initiated.workflowId)
+            for try await status in try await connection.execute(latest, logger: logger)
+            where reusePolicy == .rejectDuplicate || status == WorkflowStatus.completed.rawValue {
+                return failed
+            }
+        }
+        let request = StartWorkflowRequest(
+            namespace: parent.namespace, workflowId: initiated.workflowId, workflowType: initiated.workflowType, taskQueue: initiated.taskQueue,
+            input: initiated.input, idReusePolicy: reusePolicy, executionTimeout: timeout)
+        let new = try NewRun(request, at: now)
+        let insert = ExecutionsTable.InsertChild(
+            row: new.row, parentRunId: parent.runId, parentWorkflowId: parent.workflowId, initiatedEventId: initiatedEventId,
+            startedEventId: startedEventId, parentClosePolicy: ParentClosePolicy(rawValue: initiated.parentClosePolicy) ?? .terminate)
+        var inserted = false
+        for try await _ in try await connection.execute(insert, logger: logger) { inserted = true }
+        guard inserted else { return failed }  // An open run holds the id.
+        var child = LockedRun(
+            runId: new.runId, namespace: parent.namespace, workflowId: initiated.workflowId, workflowType: initiated.workflowType,
+            taskQueue: initiated.taskQueue, status: .running, nextEventId: 1, cancelRequested: false, parentRunId: parent.runId)
+        // `WorkflowExecutionStarted`; scheduling the task appends the same `WorkflowTaskScheduled`.
+        try await append(Array(new.events.prefix(1)), to: &child, on: connection)
+        try await scheduleWorkflowTask(for: &child, at: now, on: connection)
+        if !parent.hasChildren {
+            try await connection.run(ExecutionsTable.MarkHasChildren(runId: parent.runId), logger: logger)
+            parent.hasChildren = true
+        }
+        return .childWorkflowExecutionStarted(
+            .init(
+                namespace: parent.namespace, initiatedEventId: initiatedEventId, workflowId: initiated.workflowId,
+                runId: new.runId.uuidString.lowercased(), workflowType: initiated.workflowType))
+    }
+
+    /// Locks an open child of `parent`, or nil when it is closed or no child of it.
+    private func lockOpenChild(of parent: LockedRun, workflowId: String, runId: String?, on connection: PostgresConnection) async throws
+        -> LockedRun?
+    {
+        guard let runId = runId.flatMap(UUID.init(uuidString:)) else { return nil }
+        for try await child in try await connection.execute(
+            ExecutionsTable.LockChild(parentRunId: parent.runId, workflowId: workflowId, runId: runId), logger: logger)
+        where child.status.isOpen {
+            return child
+        }
+        return nil
+    }
+
+    private func signalChild(
+        _ signal: HistoryEvent.SignalExternalWorkflowExecutionInitiatedAttributes, initiatedEventId: Int64, parent: LockedRun, at now: Date,
+        on connection: PostgresConnection
+    ) async throws -> HistoryEvent.Attributes {
+        guard var child = try await lockOpenChild(of: parent, workflowId: signal.workflowId, runId: signal.runId, on: connection) else {
+            return .signalExternalWorkflowExecutionFailed(
+                .init(
+                    namespace: parent.namespace, workflowId: signal.workflowId, runId: signal.runId, cause: ChildWorkflowFailure.Causes.notFound,
+                    initiatedEventId: initiatedEventId, workflowTaskCompletedEventId: signal.workflowTaskCompletedEventId))
+        }
+        try limits.checkIdentifier(signal.signalName, field: "signal name")
+        try await append(
+            [.workflowExecutionSignaled(.init(signalName: signal.signalName, input: signal.input, identity: "parent \(parent.workflowId)"))],
+            to: &child, at: now, on: connection)
+        try await scheduleWorkflowTask(for: &child, at: now, on: connection)
+        return .externalWorkflowExecutionSignaled(
+            .init(namespace: parent.namespace, workflowId: signal.workflowId, runId: signal.runId, initiatedEventId: initiatedEventId))
+    }
+
+    private func cancelChild(
+        _ cancel: HistoryEvent.RequestCancelExternalWorkflowExecutionInitiatedAttributes, initiatedEventId: Int64, parent: LockedRun, at now: Date,
+        on connection: PostgresConnection
+    ) async throws -> HistoryEvent.Attributes {
+        guard var child = try await lockOpenChild(of: parent, workflowId: cancel.workflowId, runId: cancel.runId, on: connection) else {
+            return .requestCancelExternalWorkflowExecutionFailed(
+                .init(
+                    namespace: parent.namespace, workflowId: cancel.workflowId, runId: cancel.runId, cause: ChildWorkflowFailure.Causes.notFound,
+                    initiatedEventId: initiatedEventId, workflowTaskCompletedEventId: cancel.workflowTaskCompletedEventId))
+        }
+        try await requestCancel(&child, reason: cancel.reason ?? "canceled by parent workflow \"\(parent.workflowId)\"", identity: nil, at: now, on: connection)
+        return .externalWorkflowExecutionCancelRequested(
+            .init(namespace: parent.namespace, workflowId: cancel.workflowId, runId: cancel.runId, initiatedEventId: initiatedEventId))
+    }
+}
