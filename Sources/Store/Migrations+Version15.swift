@@ -14,5 +14,13 @@ extension Migrations {
         "ALTER TABLE workflow_executions ADD COLUMN parent_close_policy text",
         "ALTER TABLE workflow_executions ADD COLUMN has_children boolean NOT NULL DEFAULT false",
         "CREATE INDEX workflow_executions_children ON workflow_executions (parent_run_id, status) WHERE parent_run_id IS NOT NULL",
+        """
+        CREATE TABLE buffered_events (
+            run_id uuid NOT NULL REFERENCES workflow_executions (run_id) ON DELETE CASCADE,
+            seq bigserial,
+            event jsonb NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        )
+        """,
     ]
 }

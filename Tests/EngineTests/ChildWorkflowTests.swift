@@ -167,6 +167,30 @@ struct ChildWorkflowTests {
         }
     }
 
+    /// A child's close that finds its parent's workflow task running is held, as Temporal buffers
+    /// events, and appended when that task ends: the running task does not go stale.
+    @Test func aChildsCloseWaitsForItsParentsRunningTask() async throws {
+        try await TestEnvironment.run(workflows: Self.workflows, startWorker: false) { env in
+            let worker = env.launchWorker()
+            try await env.start(ChildParent.self, id: "parent", input: ChildPlan(childId: "kid", policy: .abandon, mode: "startThenWait"))
+            try await env.waitUntil("the child started") { try await env.describe("parent").pendingChildren.count == 1 }
+            // The child's first task may still be queued: the worker has gone, and the child is closed by hand.
+            await worker.shutdown()
+            try await env.signal("parent", "poke", "")
+            let tasks = try await env.store.pollWorkflowTasks(
+                taskQueue: env.taskQueue, workflowTypes: [ChildParent.name], owner: "test", limit: 1, leaseDuration: .seconds(60), at: env.clock.now)
+            let task = try #require(tasks.first)
+            let before = try await env.describe("parent").historyLength
+            try await env.terminate("kid")
+            #expect(try await env.describe("kid").status == .terminated)
+            #expect(try await env.describe("parent").historyLength == before)  // Held: the running task stays current.
+            try await env.store.releaseWorkflowTask(task, at: env.clock.now)
+            let types = try await env.history("parent").map(\.eventType)
+            #expect(types.last == .childWorkflowExecutionTerminated)
+            #expect(try await env.describe("parent").pendingChildren.isEmpty)
+        }
+    }
+
     @Test func aParentHistoryWithChildrenReplays() async throws {
         try await TestEnvironment.run(workflows: Self.workflows) { env in
             try await env.start(ChildParent.self, id: "parent", input: ChildPlan(childId: "kid", mode: "signal"))

@@ -5,13 +5,18 @@ import Workflow
 extension Store {
     /// What a run's close does to its family, in the closing transaction: its open children follow
     /// their parent close policy, then its parent (if open) gets the matching
-    /// `ChildWorkflowExecution…` event and a workflow task. Called only for a run whose locked row
+    /// `ChildWorkflowExecution…` event and a workflow task (held in `buffered_events` while the
+    /// parent's workflow task runs). Called only for a run whose locked row
     /// says it has a parent or has started children.
     ///
     /// Lock order: the children are locked `NOWAIT` while this run is held, and the parent is
     /// waited for after, so a transaction only ever waits for a parent while holding its child.
     func closeFamily(of run: LockedRun, result: Payload?, failure: Failure?, at now: Date, on connection: PostgresConnection) async throws {
-        if run.hasChildren { try await applyParentClosePolicy(of: run, at: now, on: connection) }
+        if run.hasChildren {
+            // Held child closes that no task will deliver now: the parent closed before them.
+            for try await _ in try await connection.execute(BufferedEventsTable.Take(runId: run.runId), logger: logger) {}
+            try await applyParentClosePolicy(of: run, at: now, on: connection)
+        }
         if let parentRunId = run.parentRunId {
             try await reportClose(of: run, to: parentRunId, result: result, failure: failure, at: now, on: connection)
         }
@@ -49,8 +54,30 @@ extension Store {
         guard var parent, parent.status.isOpen, let eventIds,
             let event = Self.childClosedEvent(child, initiatedEventId: eventIds.initiated, startedEventId: eventIds.started, result: result, failure: failure)
         else { return }
+        var leased = false
+        for try await isLeased in try await connection.execute(WorkflowTasksTable.IsLeased(runId: parentRunId), logger: logger) { leased = isLeased }
+        if leased {
+            // Appended now, it would make the parent's running task stale; its end appends it.
+            let held = try JSONColumn.encode(HistoryEvent(eventId: 0, eventTime: now, attributes: event))
+            try await connection.run(BufferedEventsTable.Insert(runId: parentRunId, event: held), logger: logger)
+            return
+        }
         try await append([event], to: &parent, at: now, on: connection)
         try await scheduleWorkflowTask(for: &parent, at: now, on: connection)
+    }
+
+    /// Appends the events held for a run while its workflow task ran, and schedules a task to
+    /// deliver them; called where a task's lease ends (completion, failure, release). Only a run
+    /// that has started children can hold any.
+    func appendBufferedEvents(of run: inout LockedRun, at now: Date, on connection: PostgresConnection) async throws {
+        guard run.hasChildren, run.status.isOpen else { return }
+        var attributes: [HistoryEvent.Attributes] = []
+        for try await text in try await connection.execute(BufferedEventsTable.Take(runId: run.runId), logger: logger) {
+            if let event = try JSONColumn.decode(HistoryEvent.self, from: text) { attributes.append(event.attributes) }
+        }
+        guard !attributes.isEmpty else { return }
+        try await append(attributes, to: &run, at: now, on: connection)
+        try await scheduleWorkflowTask(for: &run, at: now, on: connection)
     }
 
     /// The parent's event for a child's close, by the child's status.

@@ -48,6 +48,7 @@ extension Store {
             activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds, namespace: run.namespace, at: now)
         try await append(preceding + events, to: &run, on: connection)
         let leased = try await applyCommandEvents(events, of: &run, eager: eager, at: now, on: connection)
+        try await appendBufferedEvents(of: &run, at: now, on: connection)
         return WorkflowTaskCompletion(events: preceding + events, eagerActivities: leased)
     }
 

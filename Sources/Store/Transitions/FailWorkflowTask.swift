@@ -44,6 +44,8 @@ extension Store {
                 ExecutionsTable.SetTaskFailure(
                     runId: task.runId, failure: TaskFailureRecord(failure: failure, attempt: task.attempt), status: paused ? .paused : .running),
                 logger: self.logger)
+            run.status = paused ? .paused : .running
+            try await self.appendBufferedEvents(of: &run, at: now, on: connection)
             return paused
         }
     }
@@ -52,10 +54,14 @@ extension Store {
     /// on a fresh view of history, or after `delay`. A task no longer leased by `task` is left alone.
     public func releaseWorkflowTask(_ task: WorkflowTask, after delay: Duration = .zero, at now: Date) async throws {
         try await transaction { connection in
+            // The run's row first, as every transition: a child's close must not slip a held
+            // event in between the release and the append below.
+            var run = try await self.lockRun(task.runId, on: connection)
             let release = WorkflowTasksTable.Release(runId: task.runId, leaseToken: task.leaseToken, visibleAt: now.addingTimeInterval(delay.seconds))
             for try await queue in try await connection.execute(release, logger: self.logger) where delay == .zero {
                 try await self.notify(Channel.workflowTasks(namespace: task.namespace, queue: queue), on: connection)
             }
+            try await self.appendBufferedEvents(of: &run, at: now, on: connection)
         }
     }
 
