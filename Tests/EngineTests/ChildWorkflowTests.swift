@@ -63,6 +63,20 @@ struct ChildWorkflowTests {
         }
     }
 
+    @Test func startingMoreChildrenThanTheLimitFailsTheParent() async throws {
+        var limits = Limits()
+        limits.maxPendingChildren = 2
+        try await TestEnvironment.run(workflows: Self.workflows, limits: limits) { env in
+            try await env.start(ChildParent.self, id: "parent", input: ChildPlan(policy: .abandon, mode: "three"))
+            let closed = try await env.waitForClose("parent")
+            #expect(closed.status == .failed)
+            #expect(closed.failure?.type == Limits.FailureTypes.pendingChildrenLimitExceeded)
+            #expect(closed.failure?.message.contains("Limits.maxPendingChildren") == true)
+            #expect(try await env.describe("parent-2").status == .running)
+            await #expect(throws: StoreError.self) { try await env.describe("parent-3") }
+        }
+    }
+
     @Test(arguments: [ParentClosePolicy.terminate, .requestCancel, .abandon])
     func theParentsCloseAppliesEachPolicy(policy: ParentClosePolicy) async throws {
         try await TestEnvironment.run(workflows: Self.workflows) { env in

@@ -24,7 +24,7 @@ struct ChildPlan: Codable, Sendable {
     /// `execute`: await the result, failures caught; `uncaught`: let a failure escape;
     /// `startThenClose`: start a waiter and complete; `startThenWait`: start a waiter and wait for a
     /// signal that never comes; `signal`/`cancel`: through the handle, then await the result;
-    /// `twice`: start two children with one id; `timeout`: a waiter with a 60 s execution timeout.
+    /// `twice`: start two children with one id; `three`: start three waiters; `timeout`: a waiter with a 60 s execution timeout.
     var mode = "execute"
 }
 
@@ -50,6 +50,9 @@ struct ChildParent: Workflow {
                 let handle = try await context.startChild(ChildWaiter.self, "", options: options)
                 try await handle.cancel()
                 return try await handle.result()
+            case "three":
+                for _ in 0..<3 { _ = try await context.startChild(ChildWaiter.self, "", options: options) }
+                return "three started"
             case "twice":
                 _ = try await context.startChild(ChildWaiter.self, "", options: options)
                 _ = try await context.startChild(ChildWaiter.self, "", options: options)

@@ -96,6 +96,18 @@ extension ExecutionsTable {
         func decodeRow(_ row: PostgresRow) throws -> Row { try LockedRun(row: row) }
     }
 
+    /// How many children of a run are open (``Limits/maxPendingChildren``).
+    struct OpenChildrenCount: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT count(*)::bigint FROM reprise.workflow_executions
+            WHERE parent_run_id = \(p.bind("uuid") { $0.parentRunId }) AND status IN \(ExecutionsTable.openStatuses)
+            """
+        }
+        typealias Row = Int
+        var parentRunId: UUID
+    }
+
     /// A run's open children, in the order it started them, for `describe`.
     struct PendingChildren: DescribedStatement {
         static let statement = Statement<Self> { p in
