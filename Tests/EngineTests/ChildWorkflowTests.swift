@@ -77,6 +77,29 @@ struct ChildWorkflowTests {
         }
     }
 
+    /// A worker that skipped the checks (an old or foreign one) cannot start a child the API
+    /// would refuse: the Store checks the command again and the workflow task fails.
+    @Test(arguments: ["", "bad\u{0}id", "bad\u{7}id", String(repeating: "x", count: 1001)])
+    func theStoreRefusesAChildIdTheAPIWouldRefuse(workflowId: String) async throws {
+        try await TestEnvironment.run(workflows: Self.workflows, startWorker: false) { env in
+            try await env.start(ChildParent.self, id: "parent", input: ChildPlan())
+            let tasks = try await env.store.pollWorkflowTasks(
+                taskQueue: env.taskQueue, workflowTypes: [ChildParent.name], owner: "test", limit: 1, leaseDuration: .seconds(60), at: env.clock.now)
+            let task = try #require(tasks.first)
+            let started = HistoryEvent(
+                eventId: task.nextEventId, eventTime: env.clock.now, attributes: .workflowTaskStarted(.init(scheduledEventId: task.scheduledEventId)))
+            let start = Command.StartChildWorkflow(
+                seq: 1, workflowId: workflowId, workflowType: ChildEcho.name, taskQueue: nil, input: .string("x"), executionTimeout: nil,
+                idReusePolicy: .allowDuplicate, parentClosePolicy: .terminate)
+            let error = await #expect(throws: StoreError.self) {
+                try await env.store.completeWorkflowTask(task, started: started, commands: [.startChildWorkflow(start)], identity: "test", at: env.clock.now)
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains("child workflowId") == true)
+            #expect(try await env.describe("parent").historyLength == 2)  // Nothing was written.
+        }
+    }
+
     @Test(arguments: [ParentClosePolicy.terminate, .requestCancel, .abandon])
     func theParentsCloseAppliesEachPolicy(policy: ParentClosePolicy) async throws {
         try await TestEnvironment.run(workflows: Self.workflows) { env in

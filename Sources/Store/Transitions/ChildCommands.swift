@@ -34,18 +34,33 @@ extension Store {
         try await scheduleWorkflowTask(for: &parent, at: now, on: connection)
     }
 
+    /// Refuses child commands the API would refuse in a start or a signal, before any of the
+    /// task's events is written. The worker checked them already; a command from elsewhere (an old
+    /// or foreign worker) fails its workflow task here. A child's namespace is its parent's.
+    ///
+    /// - Throws: ``StoreError`` `InvalidArgument`, naming the field.
+    func checkChildCommands(_ commands: [Command]) throws {
+        for command in commands {
+            switch command {
+            case .startChildWorkflow(let start):
+                try limits.checkIdentifier(start.workflowId, field: "child workflowId")
+                try limits.checkIdentifier(start.workflowType, field: "child workflowType")
+                if let queue = start.taskQueue { try limits.checkIdentifier(queue, field: "child taskQueue") }
+                try limits.checkPayload(start.input, field: "child input")
+            case .signalExternalWorkflow(let signal):
+                try limits.checkIdentifier(signal.signalName, field: "signal name")
+                try limits.checkPayload(signal.input, field: "signal input")
+            default:
+                break
+            }
+        }
+    }
+
     /// Starts one child, or answers why not.
     private func startChild(
         _ initiated: HistoryEvent.StartChildWorkflowExecutionInitiatedAttributes, initiatedEventId: Int64, startedEventId: Int64,
         parent: inout LockedRun, at now: Date, on connection: PostgresConnection
     ) async throws -> HistoryEvent.Attributes {
-        // The worker checked these already; a command from elsewhere is checked again here.
-        try limits.checkIdentifier(initiated.workflowId, field: "child workflowId")
-        try limits.checkIdentifier(initiated.workflowType, field: "child workflowType")
-        try limits.checkIdentifier(initiated.taskQueue, field: "child taskQueue")
-        guard initiated.namespace == parent.namespace else {
-            throw StoreError(.invalidArgument, "a child runs in its parent's namespace \"\(parent.namespace)\", not \"\(initiated.namespace)\"")
-        }
         let timeout = try initiated.workflowExecutionTimeout.map {
             try limits.checkDuration(seconds: $0, field: "child workflowExecutionTimeout")
         }
@@ -111,7 +126,6 @@ extension Store {
                     namespace: parent.namespace, workflowId: signal.workflowId, runId: signal.runId, cause: ChildWorkflowFailure.Causes.notFound,
                     initiatedEventId: initiatedEventId, workflowTaskCompletedEventId: signal.workflowTaskCompletedEventId))
         }
-        try limits.checkIdentifier(signal.signalName, field: "signal name")
         try await append(
             [.workflowExecutionSignaled(.init(signalName: signal.signalName, input: signal.input, identity: "parent \(parent.workflowId)"))],
             to: &child, at: now, on: connection)

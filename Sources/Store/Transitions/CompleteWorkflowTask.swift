@@ -41,6 +41,7 @@ extension Store {
         eager: EagerActivities?, at now: Date, on connection: PostgresConnection
     ) async throws -> WorkflowTaskCompletion {
         guard let started = preceding.last else { preconditionFailure("a completion follows its WorkflowTaskStarted") }
+        try checkChildCommands(commands)
         let commands = try await limitedCommands(commands, startedEventId: started.eventId, run: run, on: connection)
         let (activityIds, timerIds) = try await referencedEventIds(of: commands, runId: run.runId, on: connection)
         let events = Self.completionEvents(
