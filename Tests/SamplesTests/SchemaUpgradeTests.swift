@@ -114,14 +114,18 @@ struct SchemaUpgradeTests {
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public'") == 25, "today's layout")
 
             let applied = try await store.migrate([.gateway, .samples])
-            #expect(applied == [AppliedMigration(owner: "engine", version: 12), AppliedMigration(owner: "engine", version: 13), AppliedMigration(owner: "gateway", version: 5)])
+            #expect(
+                applied == [
+                    AppliedMigration(owner: "engine", version: 12), AppliedMigration(owner: "engine", version: 13),
+                    AppliedMigration(owner: "engine", version: 15), AppliedMigration(owner: "gateway", version: 5),
+                ])
 
             // Nothing is left in public; every set's objects are in its schema.
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public'") == 0)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'public'::regnamespace") == 0)
-            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 17)
+            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 18)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise_samples'") == 9)
-            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 8 + 5 + 2, "engine 12 and 13 and gateway 5 recorded")
+            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 9 + 5 + 2, "engine 12, 13 and 15 and gateway 5 recorded")
 
             // The rows survived.
             for table in Self.engineTables {
