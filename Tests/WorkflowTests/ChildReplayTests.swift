@@ -1,4 +1,5 @@
 import Foundation
+import RepriseTesting
 import Testing
 import Workflow
 
@@ -193,6 +194,51 @@ struct ParentSignalsChild: Workflow {
         do {
             if input == "signal" { try await handle.signal("go", "now") } else { try await handle.cancel() }
             return "delivered"
+        } catch let failure as ChildWorkflowFailure {
+            return "failed \(failure.cause.type)"
+        }
+    }
+}
+
+/// The in-memory harness runs children in harnesses of their own.
+@Suite("Child workflows: the harness")
+struct ChildHarnessTests {
+    static let registry = WorkflowRegistry([ParentAwaitsChild.self, ChildTask.self, ParentSignalsWaiter.self, WaitingChild.self])
+
+    @Test func theHarnessRunsAChildToItsResult() async throws {
+        let harness = try Harness(ParentAwaitsChild.self, input: "x", registry: Self.registry)
+        #expect(try await harness.result(ParentAwaitsChild.self) == "child x")
+        #expect(harness.eventTypes.contains(.childWorkflowExecutionCompleted))
+    }
+
+    @Test func theHarnessDeliversSignalsAndCancelsToChildren() async throws {
+        let signaled = try Harness(ParentSignalsWaiter.self, input: "signal", registry: Self.registry)
+        #expect(try await signaled.result(ParentSignalsWaiter.self) == "got go")
+        let canceled = try Harness(ParentSignalsWaiter.self, input: "cancel", registry: Self.registry)
+        #expect(try await canceled.result(ParentSignalsWaiter.self) == "failed \(Failure.Types.canceled)")
+        #expect(canceled.eventTypes.contains(.externalWorkflowExecutionCancelRequested))
+    }
+
+    @Test func aChildTypeTheRegistryLacksIsNamed() async throws {
+        let harness = try Harness(ParentAwaitsChild.self, input: "x")
+        let error = await #expect(throws: WorkflowHarnessError.self) { try await harness.result(ParentAwaitsChild.self) }
+        #expect(error?.message.contains("ChildTask") == true)
+    }
+}
+
+struct WaitingChild: Workflow {
+    func run(context: WorkflowContext, input: String) async throws -> String {
+        "got " + (try await context.waitForSignal("go", as: String.self) ?? "")
+    }
+}
+
+/// Starts a waiting child, then signals it ("signal") or cancels it ("cancel"), and awaits it.
+struct ParentSignalsWaiter: Workflow {
+    func run(context: WorkflowContext, input: String) async throws -> String {
+        let handle = try await context.startChild(WaitingChild.self, "")
+        do {
+            if input == "signal" { try await handle.signal("go", "go") } else { try await handle.cancel() }
+            return try await handle.result()
         } catch let failure as ChildWorkflowFailure {
             return "failed \(failure.cause.type)"
         }
