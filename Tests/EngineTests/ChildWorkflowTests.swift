@@ -18,6 +18,13 @@ struct ChildWorkflowTests {
             #expect(types.firstIndex(of: .childWorkflowExecutionStarted)! < types.firstIndex(of: .childWorkflowExecutionCompleted)!)
             #expect(try await env.describe("kid").status == .completed)
             #expect(try await env.describe("parent").pendingChildren.isEmpty)
+            guard case .workflowExecutionStarted(let started)? = try await env.history("kid").first?.attributes else {
+                Issue.record("the child's history does not begin with WorkflowExecutionStarted")
+                return
+            }
+            #expect(started.parentWorkflowId == "parent" && started.parentWorkflowNamespace == "default")
+            #expect(started.parentRunId == (try await env.describe("parent").runId.uuidString.lowercased()))
+            #expect(started.parentInitiatedEventId == (try await env.history("parent").first { $0.eventType == .startChildWorkflowExecutionInitiated }?.eventId))
         }
     }
 

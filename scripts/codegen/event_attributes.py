@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Writes Sources/Workflow/Generated/EventAttributes.swift from the table below: run it after editing the table.
 events = [
- ("WorkflowExecutionStarted", "The run began.", [("workflowId","String",None),("workflowType","String",None),("taskQueue","String",None),("input","Payload?","nil"),("workflowExecutionTimeout","Double?","nil"),("originalExecutionRunId","String",None),("attempt","Int","1"),("identity","String?","nil"),("searchAttributes","Payload?","nil"),("memo","Payload?","nil")]),
+ ("WorkflowExecutionStarted", "The run began.", [("workflowId","String",None),("workflowType","String",None),("taskQueue","String",None),("input","Payload?","nil"),("workflowExecutionTimeout","Double?","nil"),("originalExecutionRunId","String",None),("attempt","Int","1"),("identity","String?","nil"),("searchAttributes","Payload?","nil"),("memo","Payload?","nil"),("parentWorkflowNamespace","String?","nil"),("parentWorkflowId","String?","nil"),("parentRunId","String?","nil"),("parentInitiatedEventId","Int64?","nil")]),
  ("WorkflowTaskScheduled", "A workflow task is due.", [("taskQueue","String",None),("attempt","Int","1"),("startToCloseTimeout","Double?","nil")]),
  ("WorkflowTaskStarted", "A worker took the workflow task.", [("scheduledEventId","Int64",None),("identity","String?","nil")]),
  ("WorkflowTaskCompleted", "The workflow task's commands follow this event.", [("scheduledEventId","Int64",None),("startedEventId","Int64",None),("identity","String?","nil")]),

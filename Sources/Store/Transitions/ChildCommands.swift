@@ -90,8 +90,17 @@ extension Store {
         var child = LockedRun(
             runId: new.runId, namespace: parent.namespace, workflowId: initiated.workflowId, workflowType: initiated.workflowType,
             taskQueue: initiated.taskQueue, status: .running, nextEventId: 1, cancelRequested: false, parentRunId: parent.runId)
-        // `WorkflowExecutionStarted`; scheduling the task appends the same `WorkflowTaskScheduled`.
-        try await append(Array(new.events.prefix(1)), to: &child, on: connection)
+        // `WorkflowExecutionStarted`, naming the parent as Temporal's does; scheduling the task
+        // appends the same `WorkflowTaskScheduled`.
+        var first = new.events[0]
+        if case .workflowExecutionStarted(var started) = first.attributes {
+            started.parentWorkflowNamespace = parent.namespace
+            started.parentWorkflowId = parent.workflowId
+            started.parentRunId = parent.runId.uuidString.lowercased()
+            started.parentInitiatedEventId = initiatedEventId
+            first.attributes = .workflowExecutionStarted(started)
+        }
+        try await append([first], to: &child, on: connection)
         try await scheduleWorkflowTask(for: &child, at: now, on: connection)
         if !parent.hasChildren {
             try await connection.run(ExecutionsTable.MarkHasChildren(runId: parent.runId), logger: logger)

@@ -15,8 +15,12 @@ extension HistoryEvent {
         package var identity: String?
         package var searchAttributes: Payload?
         package var memo: Payload?
+        package var parentWorkflowNamespace: String?
+        package var parentWorkflowId: String?
+        package var parentRunId: String?
+        package var parentInitiatedEventId: Int64?
 
-        package init(workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, originalExecutionRunId: String, attempt: Int = 1, identity: String? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil) {
+        package init(workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, originalExecutionRunId: String, attempt: Int = 1, identity: String? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil, parentWorkflowNamespace: String? = nil, parentWorkflowId: String? = nil, parentRunId: String? = nil, parentInitiatedEventId: Int64? = nil) {
             self.workflowId = workflowId
             self.workflowType = workflowType
             self.taskQueue = taskQueue
@@ -27,9 +31,13 @@ extension HistoryEvent {
             self.identity = identity
             self.searchAttributes = searchAttributes
             self.memo = memo
+            self.parentWorkflowNamespace = parentWorkflowNamespace
+            self.parentWorkflowId = parentWorkflowId
+            self.parentRunId = parentRunId
+            self.parentInitiatedEventId = parentInitiatedEventId
         }
 
-        private enum CodingKeys: String, CodingKey { case workflowId, workflowType, taskQueue, input, workflowExecutionTimeout, originalExecutionRunId, attempt, identity, searchAttributes, memo }
+        private enum CodingKeys: String, CodingKey { case workflowId, workflowType, taskQueue, input, workflowExecutionTimeout, originalExecutionRunId, attempt, identity, searchAttributes, memo, parentWorkflowNamespace, parentWorkflowId, parentRunId, parentInitiatedEventId }
 
         package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +51,10 @@ extension HistoryEvent {
             self.identity = try container.decodeIfPresent(String.self, forKey: .identity)
             self.searchAttributes = try container.decodeIfPresent(Payload.self, forKey: .searchAttributes)
             self.memo = try container.decodeIfPresent(Payload.self, forKey: .memo)
+            self.parentWorkflowNamespace = try container.decodeIfPresent(String.self, forKey: .parentWorkflowNamespace)
+            self.parentWorkflowId = try container.decodeIfPresent(String.self, forKey: .parentWorkflowId)
+            self.parentRunId = try container.decodeIfPresent(String.self, forKey: .parentRunId)
+            self.parentInitiatedEventId = try container.decodeIfPresent(Int64.self, forKey: .parentInitiatedEventId)
         }
     }
 
