@@ -190,7 +190,7 @@ struct ChildWorkflowTests {
 
     @Test func anOperatorTerminatingTheChildReachesTheParent() async throws {
         try await TestEnvironment.run(workflows: Self.workflows) { env in
-            try await env.start(ChildParent.self, id: "parent", input: ChildPlan(childId: "kid", mode: "timeout"))
+            try await env.start(ChildParent.self, id: "parent", input: ChildPlan(childId: "kid", mode: "awaitWaiter"))
             try await env.waitUntil("the child started") { try await env.describe("parent").pendingChildren.count == 1 }
             try await env.terminate("kid")
             #expect(try await env.result(ChildParent.self, id: "parent").hasPrefix("\(Failure.Types.terminated): "))

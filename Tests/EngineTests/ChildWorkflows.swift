@@ -24,7 +24,7 @@ struct ChildPlan: Codable, Sendable {
     /// `execute`: await the result, failures caught; `uncaught`: let a failure escape;
     /// `startThenClose`: start a waiter and complete; `startThenWait`: start a waiter and wait for a
     /// signal that never comes; `signal`/`cancel`: through the handle, then await the result;
-    /// `twice`: start two children with one id; `three`: start three waiters; `timeout`: a waiter with a 60 s execution timeout.
+    /// `twice`: start two children with one id; `three`: start three waiters; `awaitWaiter`: await a waiter; `timeout`: a waiter with a 60 s execution timeout.
     var mode = "execute"
 }
 
@@ -57,6 +57,8 @@ struct ChildParent: Workflow {
                 _ = try await context.startChild(ChildWaiter.self, "", options: options)
                 _ = try await context.startChild(ChildWaiter.self, "", options: options)
                 return "both started"
+            case "awaitWaiter":
+                return try await context.executeChild(ChildWaiter.self, "", options: options)
             case "timeout":
                 var timed = options
                 timed.executionTimeout = .seconds(60)
