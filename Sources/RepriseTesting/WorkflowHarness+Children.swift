@@ -28,13 +28,16 @@ extension WorkflowHarness {
             case .signalExternalWorkflowExecutionInitiated(let signal):
                 if let child = openChild(signal.workflowId) {
                     child.builder.signal(signal.signalName, input: signal.input)
-                    builder.append(.externalWorkflowExecutionSignaled(.init(namespace: signal.namespace, workflowId: signal.workflowId, runId: signal.runId, initiatedEventId: event.eventId)))
+                    builder.append(
+                        .externalWorkflowExecutionSignaled(
+                            .init(namespace: signal.namespace, workflowId: signal.workflowId, runId: signal.runId, initiatedEventId: event.eventId)))
                 } else {
                     builder.append(
                         .signalExternalWorkflowExecutionFailed(
                             .init(
-                                namespace: signal.namespace, workflowId: signal.workflowId, runId: signal.runId, cause: ChildWorkflowFailure.Causes.notFound,
-                                initiatedEventId: event.eventId, workflowTaskCompletedEventId: signal.workflowTaskCompletedEventId)))
+                                namespace: signal.namespace, workflowId: signal.workflowId, runId: signal.runId,
+                                cause: ChildWorkflowFailure.Causes.notFound, initiatedEventId: event.eventId,
+                                workflowTaskCompletedEventId: signal.workflowTaskCompletedEventId)))
                 }
             case .requestCancelExternalWorkflowExecutionInitiated(let cancel):
                 if let child = openChild(cancel.workflowId) {
@@ -46,8 +49,9 @@ extension WorkflowHarness {
                     builder.append(
                         .requestCancelExternalWorkflowExecutionFailed(
                             .init(
-                                namespace: cancel.namespace, workflowId: cancel.workflowId, runId: cancel.runId, cause: ChildWorkflowFailure.Causes.notFound,
-                                initiatedEventId: event.eventId, workflowTaskCompletedEventId: cancel.workflowTaskCompletedEventId)))
+                                namespace: cancel.namespace, workflowId: cancel.workflowId, runId: cancel.runId,
+                                cause: ChildWorkflowFailure.Causes.notFound, initiatedEventId: event.eventId,
+                                workflowTaskCompletedEventId: cancel.workflowTaskCompletedEventId)))
                 }
             default:
                 continue
@@ -80,7 +84,10 @@ extension WorkflowHarness {
         }
         guard registry.names.contains(initiated.workflowType) else {
             throw WorkflowHarnessError(
-                message: "workflow \(info.workflowType) started child workflow \(initiated.workflowType), which the harness's registry lacks; pass a registry that holds it")
+                message: """
+                    workflow \(info.workflowType) started child workflow \(initiated.workflowType), which the harness's registry lacks; \
+                    pass a registry that holds it
+                    """)
         }
         let runId = "\(info.runId)-child-\(initiatedEventId)"
         children[initiatedEventId] = try WorkflowHarness(
@@ -94,26 +101,32 @@ extension WorkflowHarness {
     }
 
     private func closeEvent(of child: WorkflowHarness, closing: HistoryEvent, initiatedEventId: Int64) -> HistoryEvent.Attributes {
-        let (workflowId, runId, type) = (child.info.workflowId, child.info.runId, child.info.workflowType)
+        let (ns, id, run, type) = ("default", child.info.workflowId, child.info.runId, child.info.workflowType)
         let started = builder.events.first {
             if case .childWorkflowExecutionStarted(let a) = $0.attributes { a.initiatedEventId == initiatedEventId } else { false }
         }?.eventId ?? 0
         switch closing.attributes {
         case .workflowExecutionCompleted(let completed):
             return .childWorkflowExecutionCompleted(
-                .init(namespace: "default", workflowId: workflowId, runId: runId, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started, result: completed.result))
+                .init(
+                    namespace: ns, workflowId: id, runId: run, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started,
+                    result: completed.result))
         case .workflowExecutionCanceled(let canceled):
             return .childWorkflowExecutionCanceled(
-                .init(namespace: "default", workflowId: workflowId, runId: runId, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started, details: canceled.details))
+                .init(
+                    namespace: ns, workflowId: id, runId: run, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started,
+                    details: canceled.details))
         case .workflowExecutionFailed(let failed):
             return .childWorkflowExecutionFailed(
-                .init(namespace: "default", workflowId: workflowId, runId: runId, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started, failure: failed.failure))
+                .init(
+                    namespace: ns, workflowId: id, runId: run, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started,
+                    failure: failed.failure))
         case .workflowExecutionTimedOut:
             return .childWorkflowExecutionTimedOut(
-                .init(namespace: "default", workflowId: workflowId, runId: runId, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started))
+                .init(namespace: ns, workflowId: id, runId: run, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started))
         default:
             return .childWorkflowExecutionTerminated(
-                .init(namespace: "default", workflowId: workflowId, runId: runId, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started))
+                .init(namespace: ns, workflowId: id, runId: run, workflowType: type, initiatedEventId: initiatedEventId, startedEventId: started))
         }
     }
 }
