@@ -14,7 +14,7 @@ struct WaiterParent: Workflow {
 
 @Suite("describe: pending children")
 struct PendingChildrenTests {
-    @Test func describeListsPendingChildrenOverHTTPAndInTheCLI() async throws {
+    @Test func describeListsPendingChildrenOverHTTPAndInTheCLIAndShowNamesThem() async throws {
         try await APIHarness.run(workflows: [WaiterParent.self, Waiter.self]) { api in
             let reprise = CLI(port: api.client.port!, token: api.adminToken)
             #expect(try await reprise("workflow", "start", "--type", "WaiterParent", "--workflow-id", "p-1", "--input", #""p-1""#).code == 0)
@@ -28,6 +28,8 @@ struct PendingChildrenTests {
             #expect(child?["initiatedEventId"] == .int(5))
             let text = try await reprise("workflow", "describe", "p-1")
             #expect(text.out.contains("Pending children") && text.out.contains("p-1-kid") && text.out.contains("Abandon"))
+            let shown = try await reprise("workflow", "show", "p-1")
+            #expect(shown.out.contains("StartChildWorkflowExecutionInitiated") && shown.out.contains("child=p-1-kid workflowType=Waiter"))
             // Closed, the child is no longer pending.
             try await api.env.signal("p-1-kid", "approve", "ok")
             try await api.env.waitUntil("the child is gone from describe") { try await api.env.describe("p-1").pendingChildren.isEmpty }
