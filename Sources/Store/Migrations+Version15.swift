@@ -8,7 +8,6 @@ extension Migrations {
     /// (Numbered 15: 14 and 16 are taken by the other parts of the issue.)
     static let version15 = [
         "ALTER TABLE workflow_executions ADD COLUMN parent_run_id uuid",
-        "ALTER TABLE workflow_executions ADD COLUMN parent_workflow_id text",
         "ALTER TABLE workflow_executions ADD COLUMN parent_initiated_event_id bigint",
         "ALTER TABLE workflow_executions ADD COLUMN parent_started_event_id bigint",
         "ALTER TABLE workflow_executions ADD COLUMN parent_close_policy text",

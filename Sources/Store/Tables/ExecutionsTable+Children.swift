@@ -9,13 +9,13 @@ extension ExecutionsTable {
         static let statement = Statement<Self> { p in
             """
             INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
-                start_time, execution_deadline, next_event_id, parent_run_id, parent_workflow_id, parent_initiated_event_id,
+                start_time, execution_deadline, next_event_id, parent_run_id, parent_initiated_event_id,
                 parent_started_event_id, parent_close_policy)
             VALUES (\(p.bind("uuid") { $0.row.runId }), \(p.bind("text") { $0.row.namespace }), \(p.bind("text") { $0.row.workflowId }),
                 \(p.bind("text") { $0.row.workflowType }), \(p.bind("text") { $0.row.taskQueue }), '\(WorkflowStatus.running.rawValue)',
                 \(p.bind("text") { $0.row.input })::jsonb, \(p.bind("timestamptz") { $0.row.startTime }),
                 \(p.bind("timestamptz") { $0.row.executionDeadline }), 1, \(p.bind("uuid") { $0.parentRunId }),
-                \(p.bind("text") { $0.parentWorkflowId }), \(p.bind("bigint") { $0.initiatedEventId }), \(p.bind("bigint") { $0.startedEventId }),
+                \(p.bind("bigint") { $0.initiatedEventId }), \(p.bind("bigint") { $0.startedEventId }),
                 \(p.bind("text") { $0.parentClosePolicy.rawValue }))
             ON CONFLICT (namespace, workflow_id) WHERE status IN \(ExecutionsTable.openStatuses) DO NOTHING
             RETURNING run_id
@@ -24,7 +24,6 @@ extension ExecutionsTable {
         typealias Row = UUID
         var row: Insert
         var parentRunId: UUID
-        var parentWorkflowId: String
         /// The parent's `StartChildWorkflowExecutionInitiated` and `ChildWorkflowExecutionStarted`.
         var initiatedEventId: Int64
         var startedEventId: Int64

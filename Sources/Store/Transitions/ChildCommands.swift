@@ -82,7 +82,7 @@ extension Store {
             input: initiated.input, idReusePolicy: reusePolicy, executionTimeout: timeout)
         let new = try NewRun(request, at: now)
         let insert = ExecutionsTable.InsertChild(
-            row: new.row, parentRunId: parent.runId, parentWorkflowId: parent.workflowId, initiatedEventId: initiatedEventId,
+            row: new.row, parentRunId: parent.runId, initiatedEventId: initiatedEventId,
             startedEventId: startedEventId, parentClosePolicy: ParentClosePolicy(rawValue: initiated.parentClosePolicy) ?? .terminate)
         var inserted = false
         for try await _ in try await connection.execute(insert, logger: logger) { inserted = true }
