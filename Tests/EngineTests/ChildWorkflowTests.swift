@@ -70,6 +70,18 @@ struct ChildWorkflowTests {
         }
     }
 
+    @Test func twoChildrenWithOneIdInOneTaskStartOnce() async throws {
+        try await TestEnvironment.run(workflows: Self.workflows) { env in
+            try await env.start(ChildParent.self, id: "parent", input: ChildPlan(childId: "same", policy: .abandon, mode: "twiceAtOnce"))
+            #expect(try await env.result(ChildParent.self, id: "parent").hasPrefix(ChildWorkflowFailure.Causes.alreadyStarted))
+            let types = try await env.history("parent").map(\.eventType)
+            #expect(types.filter { $0 == .startChildWorkflowExecutionInitiated }.count == 2)
+            #expect(types.filter { $0 == .childWorkflowExecutionStarted }.count == 1)
+            #expect(types.filter { $0 == .startChildWorkflowExecutionFailed }.count == 1)
+            #expect(try await env.describe("same").status == .running)
+        }
+    }
+
     @Test func startingMoreChildrenThanTheLimitFailsTheParent() async throws {
         var limits = Limits()
         limits.maxPendingChildren = 2

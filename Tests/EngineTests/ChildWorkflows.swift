@@ -24,7 +24,7 @@ struct ChildPlan: Codable, Sendable {
     /// `execute`: await the result, failures caught; `uncaught`: let a failure escape;
     /// `startThenClose`: start a waiter and complete; `startThenWait`: start a waiter and wait for a
     /// signal that never comes; `signal`/`cancel`: through the handle, then await the result;
-    /// `twice`: start two children with one id; `three`: start three waiters; `awaitWaiter`: await a waiter; `timeout`: a waiter with a 60 s execution timeout.
+    /// `twice`: start two children with one id (`twiceAtOnce`: in one workflow task); `three`: start three waiters; `awaitWaiter`: await a waiter; `timeout`: a waiter with a 60 s execution timeout.
     var mode = "execute"
 }
 
@@ -53,6 +53,11 @@ struct ChildParent: Workflow {
             case "three":
                 for _ in 0..<3 { _ = try await context.startChild(ChildWaiter.self, "", options: options) }
                 return "three started"
+            case "twiceAtOnce":
+                async let first = context.startChild(ChildWaiter.self, "", options: options)
+                async let second = context.startChild(ChildWaiter.self, "", options: options)
+                _ = try await (first, second)
+                return "both started"
             case "twice":
                 _ = try await context.startChild(ChildWaiter.self, "", options: options)
                 _ = try await context.startChild(ChildWaiter.self, "", options: options)

@@ -4,30 +4,45 @@ import Workflow
 
 /// `workflow_executions`' parent and child columns (engine version 15).
 extension ExecutionsTable {
-    /// Inserts a child's row, unless an open run holds its workflow id; returns the id when it did.
-    struct InsertChild: DescribedStatement {
+    /// Inserts the rows of the children one workflow task starts, each unless an open run holds its
+    /// workflow id (or a child before it in the batch took it); returns the ids it inserted. Each
+    /// row's `next_event_id` follows its first two events, written with it
+    /// (``Store/applyChildCommands(_:of:at:on:)``).
+    struct InsertChildren: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
             INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
-                start_time, execution_deadline, next_event_id, parent_run_id, parent_initiated_event_id,
-                parent_started_event_id, parent_close_policy)
-            VALUES (\(p.bind("uuid") { $0.row.runId }), \(p.bind("text") { $0.row.namespace }), \(p.bind("text") { $0.row.workflowId }),
-                \(p.bind("text") { $0.row.workflowType }), \(p.bind("text") { $0.row.taskQueue }), '\(WorkflowStatus.running.rawValue)',
-                \(p.bind("text") { $0.row.input })::jsonb, \(p.bind("timestamptz") { $0.row.startTime }),
-                \(p.bind("timestamptz") { $0.row.executionDeadline }), 1, \(p.bind("uuid") { $0.parentRunId }),
-                \(p.bind("bigint") { $0.initiatedEventId }), \(p.bind("bigint") { $0.startedEventId }),
-                \(p.bind("text") { $0.parentClosePolicy.rawValue }))
+                start_time, execution_deadline, next_event_id, parent_run_id, parent_initiated_event_id, parent_started_event_id,
+                parent_close_policy)
+            SELECT c.run_id, c.namespace, c.workflow_id, c.workflow_type, c.task_queue, '\(WorkflowStatus.running.rawValue)',
+                NULLIF(c.input, '')::jsonb, c.start_time, NULLIF(c.execution_deadline, 'epoch'), 3, \(p.bind("uuid") { $0.parentRunId }),
+                c.initiated_event_id, c.started_event_id, c.parent_close_policy
+            FROM unnest(\(p.bind("uuid[]") { $0.children.map(\.row.runId) }), \(p.bind("text[]") { $0.children.map(\.row.namespace) }),
+                \(p.bind("text[]") { $0.children.map(\.row.workflowId) }), \(p.bind("text[]") { $0.children.map(\.row.workflowType) }),
+                \(p.bind("text[]") { $0.children.map(\.row.taskQueue) }), \(p.bind("text[]") { $0.children.map { $0.row.input ?? "" } }),
+                \(p.bind("timestamptz[]") { $0.children.map(\.row.startTime) }),
+                \(p.bind("timestamptz[]") { $0.children.map { $0.row.executionDeadline ?? noTime } }),
+                \(p.bind("bigint[]") { $0.children.map(\.initiatedEventId) }), \(p.bind("bigint[]") { $0.children.map(\.startedEventId) }),
+                \(p.bind("text[]") { $0.children.map(\.parentClosePolicy.rawValue) }))
+                WITH ORDINALITY AS c(run_id, namespace, workflow_id, workflow_type, task_queue, input, start_time, execution_deadline,
+                    initiated_event_id, started_event_id, parent_close_policy, n)
+            ORDER BY c.n
             ON CONFLICT (namespace, workflow_id) WHERE status IN \(ExecutionsTable.openStatuses) DO NOTHING
             RETURNING run_id
             """
         }
         typealias Row = UUID
-        var row: Insert
         var parentRunId: UUID
-        /// The parent's `StartChildWorkflowExecutionInitiated` and `ChildWorkflowExecutionStarted`.
-        var initiatedEventId: Int64
-        var startedEventId: Int64
-        var parentClosePolicy: ParentClosePolicy
+        var children: [Child]
+
+        /// One child's row.
+        struct Child: Sendable {
+            var row: Insert
+            /// The parent's `StartChildWorkflowExecutionInitiated` and `ChildWorkflowExecutionStarted`.
+            var initiatedEventId: Int64
+            var startedEventId: Int64
+            var parentClosePolicy: ParentClosePolicy
+        }
     }
 
     /// Records that a run has started a child, so that its close looks for open children.

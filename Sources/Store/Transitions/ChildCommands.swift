@@ -15,13 +15,15 @@ extension Store {
     func applyChildCommands(_ events: [HistoryEvent], of parent: inout LockedRun, at now: Date, on connection: PostgresConnection) async throws {
         guard !events.isEmpty else { return }
         var answers: [HistoryEvent.Attributes] = []
+        var starts: [(answer: Int, child: PreparedChild)] = []
         for event in events {
             // The answer's event id, for the child's row: the answers follow the parent's history.
             let answerEventId = parent.nextEventId + Int64(answers.count)
             switch event.attributes {
             case .startChildWorkflowExecutionInitiated(let initiated):
-                answers.append(
-                    try await startChild(initiated, initiatedEventId: event.eventId, startedEventId: answerEventId, parent: &parent, at: now, on: connection))
+                let prepared = try await prepareChild(initiated, initiatedEventId: event.eventId, startedEventId: answerEventId, parent: parent, at: now, on: connection)
+                if let child = prepared.child { starts.append((answers.count, child)) }
+                answers.append(prepared.answer)
             case .signalExternalWorkflowExecutionInitiated(let signal):
                 answers.append(try await signalChild(signal, initiatedEventId: event.eventId, parent: parent, at: now, on: connection))
             case .requestCancelExternalWorkflowExecutionInitiated(let cancel):
@@ -30,8 +32,55 @@ extension Store {
                 break
             }
         }
+        if !starts.isEmpty {
+            let inserted = try await insertChildren(starts.map(\.child), parent: &parent, at: now, on: connection)
+            // A child whose id an open run holds (or an earlier child of the batch took) did not start.
+            for (answer, child) in starts where !inserted.contains(child.row.row.runId) { answers[answer] = child.failed }
+        }
         try await append(answers, to: &parent, at: now, on: connection)
         try await scheduleWorkflowTask(for: &parent, at: now, on: connection)
+    }
+
+    /// A child to start: its row and first event, and the parent's answer if its id is taken.
+    struct PreparedChild {
+        var row: ExecutionsTable.InsertChildren.Child
+        var started: HistoryEvent
+        var failed: HistoryEvent.Attributes
+    }
+
+    /// Writes the children of one workflow task, a few statements for all of them: their rows,
+    /// their `WorkflowExecutionStarted` and `WorkflowTaskScheduled`, and their workflow tasks.
+    ///
+    /// - Returns: the run ids of the children that started.
+    private func insertChildren(_ children: [PreparedChild], parent: inout LockedRun, at now: Date, on connection: PostgresConnection)
+        async throws -> Set<UUID>
+    {
+        var inserted: Set<UUID> = []
+        let rows = ExecutionsTable.InsertChildren(parentRunId: parent.runId, children: children.map(\.row))
+        for try await runId in try await connection.execute(rows, logger: logger) { inserted.insert(runId) }
+        let started = children.filter { inserted.contains($0.row.row.runId) }
+        guard !started.isEmpty else { return inserted }
+        var events: [(runId: UUID, event: HistoryEvent)] = []
+        var tasks: [WorkflowTasksTable.Insert] = []
+        for child in started {
+            let row = child.row.row
+            events.append((row.runId, child.started))
+            events.append((row.runId, HistoryEvent(eventId: 2, eventTime: now, attributes: .workflowTaskScheduled(.init(taskQueue: row.taskQueue)))))
+            tasks.append(
+                WorkflowTasksTable.Insert(
+                    runId: row.runId, namespace: row.namespace, taskQueue: row.taskQueue, workflowType: row.workflowType, scheduledEventId: 2,
+                    visibleAt: now))
+        }
+        try await self.insert(events, on: connection)
+        for try await _ in try await connection.execute(WorkflowTasksTable.InsertAll(tasks: tasks), logger: logger) {}
+        for queue in Set(started.map(\.row.row.taskQueue)) {
+            try await notify(Channel.workflowTasks(namespace: parent.namespace, queue: queue), on: connection)
+        }
+        if !parent.hasChildren {
+            try await connection.run(ExecutionsTable.MarkHasChildren(runId: parent.runId), logger: logger)
+            parent.hasChildren = true
+        }
+        return inserted
     }
 
     /// Refuses child commands the API would refuse in a start or a signal, before any of the
@@ -57,10 +106,11 @@ extension Store {
     }
 
     /// Starts one child, or answers why not.
-    private func startChild(
+    /// Prepares one child's start, or answers at once why not (its id-reuse policy refuses).
+    private func prepareChild(
         _ initiated: HistoryEvent.StartChildWorkflowExecutionInitiatedAttributes, initiatedEventId: Int64, startedEventId: Int64,
-        parent: inout LockedRun, at now: Date, on connection: PostgresConnection
-    ) async throws -> HistoryEvent.Attributes {
+        parent: LockedRun, at now: Date, on connection: PostgresConnection
+    ) async throws -> (answer: HistoryEvent.Attributes, child: PreparedChild?) {
         let timeout = try initiated.workflowExecutionTimeout.map {
             try limits.checkDuration(seconds: $0, field: "child workflowExecutionTimeout")
         }
@@ -74,24 +124,14 @@ extension Store {
             let latest = ExecutionsTable.LatestStatus(namespace: parent.namespace, workflowId: initiated.workflowId)
             for try await status in try await connection.execute(latest, logger: logger)
             where reusePolicy == .rejectDuplicate || status == WorkflowStatus.completed.rawValue {
-                return failed
+                return (failed, nil)
             }
         }
         let request = StartWorkflowRequest(
             namespace: parent.namespace, workflowId: initiated.workflowId, workflowType: initiated.workflowType, taskQueue: initiated.taskQueue,
             input: initiated.input, idReusePolicy: reusePolicy, executionTimeout: timeout)
         let new = try NewRun(request, at: now)
-        let insert = ExecutionsTable.InsertChild(
-            row: new.row, parentRunId: parent.runId, initiatedEventId: initiatedEventId,
-            startedEventId: startedEventId, parentClosePolicy: ParentClosePolicy(rawValue: initiated.parentClosePolicy) ?? .terminate)
-        var inserted = false
-        for try await _ in try await connection.execute(insert, logger: logger) { inserted = true }
-        guard inserted else { return failed }  // An open run holds the id.
-        var child = LockedRun(
-            runId: new.runId, namespace: parent.namespace, workflowId: initiated.workflowId, workflowType: initiated.workflowType,
-            taskQueue: initiated.taskQueue, status: .running, nextEventId: 1, cancelRequested: false, parentRunId: parent.runId)
-        // `WorkflowExecutionStarted`, naming the parent as Temporal's does; scheduling the task
-        // appends the same `WorkflowTaskScheduled`.
+        // `WorkflowExecutionStarted`, naming the parent as Temporal's does.
         var first = new.events[0]
         if case .workflowExecutionStarted(var started) = first.attributes {
             started.parentWorkflowNamespace = parent.namespace
@@ -100,16 +140,14 @@ extension Store {
             started.parentInitiatedEventId = initiatedEventId
             first.attributes = .workflowExecutionStarted(started)
         }
-        try await append([first], to: &child, on: connection)
-        try await scheduleWorkflowTask(for: &child, at: now, on: connection)
-        if !parent.hasChildren {
-            try await connection.run(ExecutionsTable.MarkHasChildren(runId: parent.runId), logger: logger)
-            parent.hasChildren = true
-        }
-        return .childWorkflowExecutionStarted(
+        let row = ExecutionsTable.InsertChildren.Child(
+            row: new.row, initiatedEventId: initiatedEventId, startedEventId: startedEventId,
+            parentClosePolicy: ParentClosePolicy(rawValue: initiated.parentClosePolicy) ?? .terminate)
+        let answer = HistoryEvent.Attributes.childWorkflowExecutionStarted(
             .init(
                 namespace: parent.namespace, initiatedEventId: initiatedEventId, workflowId: initiated.workflowId,
                 runId: new.runId.uuidString.lowercased(), workflowType: initiated.workflowType))
+        return (answer, PreparedChild(row: row, started: first, failed: failed))
     }
 
     /// Locks an open child of `parent`, or nil when it is closed or no child of it.
