@@ -11,6 +11,7 @@ import Workflow
 /// next timer fires, with the history's clock moved to its time, so a three-day sleep takes no
 /// time. Each activity runs once: its answer or its failure is final, as when retries run out. A
 /// run that continues as new is followed to the new run, so ``result(_:)`` is the chain's result.
+/// Children run in harnesses of their own, from the same registry and activities.
 /// Retries, timeouts, dead letters and time against a real database are ``TestEnvironment``'s.
 ///
 /// ## Usage
@@ -31,7 +32,9 @@ public final class WorkflowHarness {
     public private(set) var continuedRuns: [[HistoryEvent]] = []
     /// The commands of every workflow task, in order.
     package private(set) var taskCommands: [[Command]] = []
-    private let activities: ActivityRegistry
+    let activities: ActivityRegistry
+    /// The children this run started, by their `StartChildWorkflowExecutionInitiated` event id.
+    var children: [Int64: WorkflowHarness] = [:]
 
     /// A run of `type` with `input`, not started yet: ``runUntilBlocked()`` or ``result(_:)`` start it.
     ///
@@ -39,18 +42,25 @@ public final class WorkflowHarness {
     ///   - registry: the workflows the run may find by name; `type` alone by default.
     ///   - runId: the run's id, which seeds `context.random` and `context.uuid()`.
     ///   - activities: what scheduled activities run: mocks, or real activities.
-    public init<W: Workflow>(
+    public convenience init<W: Workflow>(
         _ type: W.Type, input: W.Input, registry: WorkflowRegistry? = nil, runId: String = "run-1", activities: [any Activity] = []
     ) throws {
-        let registry = registry ?? WorkflowRegistry([type])
+        try self.init(
+            named: W.name, input: try Payload(encoding: input), registry: registry ?? WorkflowRegistry([type]), workflowId: "wf-1", runId: runId,
+            activities: ActivityRegistry(activities), now: Date(timeIntervalSince1970: 1_700_000_000))
+    }
+
+    /// A run of the workflow type `name` (a child's, say), found in `registry`.
+    package init(
+        named name: String, input: Payload?, registry: WorkflowRegistry, workflowId: String, runId: String, activities: ActivityRegistry, now: Date
+    ) throws {
         let started = HistoryEvent.WorkflowExecutionStartedAttributes(
-            workflowId: "wf-1", workflowType: W.name, taskQueue: "main", input: try Payload(encoding: input),
-            originalExecutionRunId: runId)
+            workflowId: workflowId, workflowType: name, taskQueue: "main", input: input, originalExecutionRunId: runId)
         self.registry = registry
         self.info = WorkflowInfo(namespace: "default", runId: runId, started: started)
-        self.builder = HistoryBuilder(started: started, now: Date(timeIntervalSince1970: 1_700_000_000))
-        self.run = WorkflowRun(workflow: try registry.workflow(named: W.name), info: info, logger: WorkflowHarness.logger)
-        self.activities = ActivityRegistry(activities)
+        self.builder = HistoryBuilder(started: started, now: now)
+        self.run = WorkflowRun(workflow: try registry.workflow(named: name), info: info, logger: WorkflowHarness.logger)
+        self.activities = activities
     }
 
     static let logger = Logger(label: "reprise.harness", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -77,6 +87,8 @@ public final class WorkflowHarness {
                 try runWorkflowTask()
             } else if let activityId = openActivities.first {
                 try await runActivity(activityId)
+            } else if try await advanceChildren() {
+                continue
             } else if let timer = nextTimer {
                 builder.now = max(builder.now, timer.fireAt)
                 builder.fireTimer(timer.id)

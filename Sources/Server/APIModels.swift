@@ -58,6 +58,7 @@ enum API {
         var warnings: [String]
         var pendingActivities: [PendingActivityBody]
         var pendingTimers: [PendingTimer]
+        var pendingChildren: [PendingChildBody]
         var taskFailure: TaskFailureRecord?
         var searchAttributes: Payload?
         var memo: Payload?
@@ -86,12 +87,26 @@ enum API {
                     heartbeatDetails: $0.heartbeatDetails, deadLetterId: $0.deadLetterId)
             }
             pendingTimers = description.pendingTimers
+            pendingChildren = description.pendingChildren.map {
+                PendingChildBody(
+                    workflowId: $0.workflowId, runId: $0.runId, type: $0.workflowType, initiatedEventId: $0.initiatedEventId,
+                    parentClosePolicy: $0.parentClosePolicy)
+            }
             taskFailure = description.taskFailure
             searchAttributes = description.searchAttributes
             memo = description.memo
             continuedExecutionRunId = description.continuedExecutionRunId
             newExecutionRunId = description.newExecutionRunId
         }
+    }
+
+    /// A child of the described run that is still open.
+    struct PendingChildBody: Encodable {
+        var workflowId: String
+        var runId: UUID
+        var type: String
+        var initiatedEventId: Int64
+        var parentClosePolicy: ParentClosePolicy
     }
 
     /// A page of a run's history: `nextPageToken` is there when more events follow.

@@ -36,6 +36,8 @@ public struct Limits: Sendable, Equatable {
     public var maxPayloadBytes = 2 * 1024 * 1024
     /// The most activities one run may have scheduled and not yet finished (Temporal: 2,000).
     public var maxPendingActivities = 2000
+    /// The most children one run may have started and not yet seen close (Temporal: 2,000).
+    public var maxPendingChildren = 2000
     /// The most signals one run may have received that no workflow task has seen yet; more are
     /// refused with `TooManyPendingSignals` (429).
     public var maxPendingSignals = 1000

@@ -9,6 +9,7 @@ extension Limits {
     public enum FailureTypes {
         public static let historyLimitExceeded = "HistoryLimitExceeded"
         public static let pendingActivitiesLimitExceeded = "PendingActivitiesLimitExceeded"
+        public static let pendingChildrenLimitExceeded = "PendingChildWorkflowsLimitExceeded"
         public static let payloadTooLarge = "PayloadTooLarge"
     }
 
@@ -33,10 +34,13 @@ extension Limits {
     ///   - lastEventId: the id of the last event the task would write.
     ///   - historyBytes: the run's stored history size before the task.
     ///   - pendingActivities: the run's activities scheduled and not finished before the task.
+    ///   - pendingChildren: the run's children started and still open before the task.
     ///
     /// A task that continues as new passes the history limits: it ends the run, and a fresh
     /// history is the remedy the limits ask for.
-    func workflowTaskFailure(commands: [Command], lastEventId: Int64, historyBytes: Int64, pendingActivities: Int) -> Failure? {
+    func workflowTaskFailure(commands: [Command], lastEventId: Int64, historyBytes: Int64, pendingActivities: Int, pendingChildren: Int = 0)
+        -> Failure?
+    {
         let continues = commands.contains { if case .continueAsNew = $0 { true } else { false } }
         if !continues, lastEventId >= maxHistoryEvents || historyBytes >= maxHistoryBytes {
             let what = lastEventId >= maxHistoryEvents
@@ -47,9 +51,11 @@ extension Limits {
                 type: FailureTypes.historyLimitExceeded, nonRetryable: true)
         }
         var scheduled = 0
+        var children = 0
         for command in commands {
             switch command {
             case .scheduleActivity: scheduled += 1
+            case .startChildWorkflow: children += 1
             case .completeWorkflow(let result):
                 if let failure = payloadFailure(result, of: "the workflow's result") { return failure }
             case .continueAsNew(let command):
@@ -61,6 +67,11 @@ extension Limits {
             return Failure(
                 message: "the workflow task schedules \(scheduled) activities with \(pendingActivities) pending; the limit is \(maxPendingActivities) pending activities per run (Limits.maxPendingActivities)",
                 type: FailureTypes.pendingActivitiesLimitExceeded, nonRetryable: true)
+        }
+        if children > 0, pendingChildren + children > maxPendingChildren {
+            return Failure(
+                message: "the workflow task starts \(children) children with \(pendingChildren) open; the limit is \(maxPendingChildren) open children per run (Limits.maxPendingChildren)",
+                type: FailureTypes.pendingChildrenLimitExceeded, nonRetryable: true)
         }
         return nil
     }

@@ -9,7 +9,7 @@ extension Store {
     /// (history length or size, pending activities, the result's size), one that fails the run
     /// with the reason, as Temporal terminates such a run. Counting pending activities (queued,
     /// running or dead-lettered, as `describe` lists them) costs a query, made only when the task
-    /// schedules any.
+    /// schedules any; counting open children, one made only when it starts a child and has others.
     func limitedCommands(_ commands: [Command], startedEventId: Int64, run: LockedRun, on connection: PostgresConnection) async throws
         -> [Command]
     {
@@ -19,11 +19,20 @@ extension Store {
                 pending = count
             }
         }
-        // WorkflowTaskCompleted, then one event per command.
-        let lastEventId = startedEventId + 1 + Int64(commands.count)
+        let starts = commands.count { if case .startChildWorkflow = $0 { true } else { false } }
+        var pendingChildren = 0
+        if starts > 0, run.hasChildren {
+            for try await count in try await connection.execute(ExecutionsTable.OpenChildrenCount(parentRunId: run.runId), logger: logger) {
+                pendingChildren = count
+            }
+        }
+        // WorkflowTaskCompleted, then one event per command; each child start is answered by one
+        // more event, and a workflow task (`Store/applyChildCommands`).
+        let lastEventId = startedEventId + 1 + Int64(commands.count) + (starts > 0 ? Int64(starts) + 1 : 0)
         guard
             let failure = limits.workflowTaskFailure(
-                commands: commands, lastEventId: lastEventId, historyBytes: run.historyBytes, pendingActivities: pending)
+                commands: commands, lastEventId: lastEventId, historyBytes: run.historyBytes, pendingActivities: pending,
+                pendingChildren: pendingChildren)
         else { return commands }
         logger.warning(
             "A workflow task passes a limit; the run fails",

@@ -2,16 +2,6 @@ import Foundation
 import PostgresNIO
 import Workflow
 
-/// What to do when a closed run with the same workflow id exists (Temporal's id-reuse policy).
-public enum WorkflowIdReusePolicy: String, Sendable, Codable, CaseIterable {
-    /// Start a new run whatever the earlier one ended with. The default.
-    case allowDuplicate = "AllowDuplicate"
-    /// Start a new run only if the earlier one did not complete successfully.
-    case allowDuplicateFailedOnly = "AllowDuplicateFailedOnly"
-    /// Never reuse the id.
-    case rejectDuplicate = "RejectDuplicate"
-}
-
 /// What to do when an open run with the same workflow id exists (Temporal's id-conflict policy).
 public enum WorkflowIdConflictPolicy: String, Sendable, Codable, CaseIterable {
     /// Refuse the start. The default.

@@ -30,6 +30,8 @@ public struct WorkflowExecutionDescription: Sendable, Codable, Hashable {
     public var continuedExecutionRunId: UUID?
     /// The run that continued this one, when it closed `ContinuedAsNew`.
     public var newExecutionRunId: UUID?
+    /// The run's children that are still open, in the order it started them (at most 1,000).
+    public var pendingChildren: [PendingChild] = []
 }
 
 /// An activity of an open run that has no outcome yet.
@@ -82,7 +84,7 @@ extension Store {
             in try await pool
             .execute(ExecutionsTable.Describe(runId: resolved), logger: logger)
         {
-            return WorkflowExecutionDescription(
+            var description = WorkflowExecutionDescription(
                 namespace: namespace, workflowId: workflowId, runId: resolved, type: type, taskQueue: queue,
                 status: WorkflowStatus(rawValue: status) ?? .running, startTime: start, closeTime: close,
                 input: try JSONColumn.decode(Payload.self, from: input), result: try JSONColumn.decode(Payload.self, from: result),
@@ -92,6 +94,10 @@ extension Store {
                 searchAttributes: try JSONColumn.decode(Payload.self, from: attributes), memo: try JSONColumn.decode(Payload.self, from: memo),
                 historyBytes: bytes, warnings: limits.historyWarnings(events: next - 1, bytes: bytes), continuedExecutionRunId: continued,
                 newExecutionRunId: successor)
+            for try await child in try await pool.execute(ExecutionsTable.PendingChildren(parentRunId: resolved, limit: 1000), logger: logger) {
+                description.pendingChildren.append(child)
+            }
+            return description
         }
         throw StoreError(.workflowNotFound, "no run \(resolved)")
     }

@@ -120,8 +120,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 extension Store {
-    /// Runs `body` in a transaction. A serialization failure or deadlock is retried a few times,
-    /// since it only means another transition touched the same rows first.
+    /// Runs `body` in a transaction. A serialization failure, deadlock or busy `NOWAIT` lock is
+    /// retried a few times, since it only means another transition touched the same rows first.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
@@ -131,8 +131,11 @@ extension Store {
             } catch let error as PostgresTransactionError {
                 let underlying = error.closureError ?? error.beginError ?? error.commitError
                 if let psql = underlying as? PSQLError, let state = psql.serverInfo?[.sqlState],
-                    ["40001", "40P01"].contains(state), attempt < 5
+                    ["40001", "40P01", "55P03"].contains(state), attempt < 5
                 {
+                    // 55P03: a `NOWAIT` lock found a child's row busy (Store README): the child's
+                    // transaction ends in milliseconds, so the retry waits a little first.
+                    if state == "55P03" { try await Task.sleep(for: .milliseconds(10 * attempt)) }
                     continue
                 }
                 throw underlying ?? error

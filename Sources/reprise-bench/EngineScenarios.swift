@@ -55,7 +55,7 @@ struct EngineScenarios {
         configuration.maxConcurrentActivities = 64
         configuration.identity = "bench-worker"
         let worker = Worker(
-            store: store, configuration: configuration, workflows: WorkflowRegistry([Steps.self, Nap.self]),
+            store: store, configuration: configuration, workflows: WorkflowRegistry([Steps.self, Nap.self, ChildFanOut.self, BenchChild.self]),
             activities: ActivityRegistry([NoOp()]), clock: clock, logger: logger)
         // Starts go through the worker, as under `reprise dev`: it runs each run's first workflow
         // task inside the start (eager start).
@@ -89,6 +89,7 @@ struct EngineScenarios {
             if wanted("timers") { lines.append(contentsOf: try await timers(store)) }
             if wanted("starts") { lines.append(try await starts(port: port, store: store)) }
             if wanted("schedules") { lines.append(contentsOf: try await schedules(store)) }
+            if wanted("children") { lines.append(try await children(store, starter: worker)) }
             if wanted("growth") { lines.append(try await growth(store, starter: worker, ceiling: ceilingTPS, clean: clean)) }
             if wanted("memory") {
                 lines.append(try await MemoryScenario(databaseURL: databaseURL, parkedRuns: quick ? 1000 : 10_000, logger: logger).run(store))

@@ -117,16 +117,17 @@ struct SchemaUpgradeTests {
             #expect(
                 applied == [
                     AppliedMigration(owner: "engine", version: 12), AppliedMigration(owner: "engine", version: 13),
-                    AppliedMigration(owner: "engine", version: 14), AppliedMigration(owner: "engine", version: 16),
+                    AppliedMigration(owner: "engine", version: 14), AppliedMigration(owner: "engine", version: 15),
+                    AppliedMigration(owner: "engine", version: 16),
                     AppliedMigration(owner: "gateway", version: 5),
                 ])
 
             // Nothing is left in public; every set's objects are in its schema.
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public'") == 0)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'public'::regnamespace") == 0)
-            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 18)
+            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 19)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise_samples'") == 9)
-            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 10 + 5 + 2, "engine 12, 13, 14 and 16 and gateway 5 recorded")
+            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 11 + 5 + 2, "engine 12, 13, 14, 15 and 16 and gateway 5 recorded")
 
             // The rows survived.
             for table in Self.engineTables {

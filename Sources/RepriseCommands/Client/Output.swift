@@ -62,6 +62,10 @@ package enum Output {
             parts = ["signal=\(field("signalName") ?? "?")"]
         case "ActivityTaskDeadLettered":
             parts = ["attempt=\(field("attempt") ?? "?")", "deadLetter=\(field("deadLetterId") ?? "?")"]
+        case let type where type.contains("ChildWorkflowExecution") || type.contains("ExternalWorkflowExecution"):
+            // A child's events, and the requests sent to one: which child, and what.
+            parts = ["child=\(field("workflowId") ?? "?")"]
+            for name in ["workflowType", "signalName", "cause"] { if let value = field(name) { parts.append("\(name)=\(value)") } }
         default:
             break
         }

@@ -88,7 +88,7 @@ struct WorkflowCommand: AsyncParsableCommand {
     }
 
     struct Describe: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Describe a run: status, result, pending activities and timers.")
+        static let configuration = CommandConfiguration(abstract: "Describe a run: status, result, pending activities, timers and children.")
         @OptionGroup var client: ClientOptions
         @Argument(help: "The workflow id.") var workflowId: String
         @Option(help: "A run id; the open or latest run by default.") var runId: String?
@@ -124,6 +124,16 @@ struct WorkflowCommand: AsyncParsableCommand {
                 if !timers.isEmpty {
                     print("\nPending timers")
                     Output.table(["ID", "FIRES AT"], timers.map { [Output.plain($0["timerId"]), Output.plain($0["fireAt"])] })
+                }
+                let children = json["pendingChildren"]?.arrayValue ?? []
+                if !children.isEmpty {
+                    print("\nPending children")
+                    Output.table(
+                        ["WORKFLOW ID", "RUN ID", "TYPE", "INITIATED", "PARENT CLOSE POLICY"],
+                        children.map {
+                            [Output.plain($0["workflowId"]), Output.plain($0["runId"]), Output.plain($0["type"]),
+                             Output.plain($0["initiatedEventId"]), Output.plain($0["parentClosePolicy"])]
+                        })
                 }
             }
         }

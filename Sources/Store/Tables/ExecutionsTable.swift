@@ -17,7 +17,7 @@ enum ExecutionsTable {
     struct Lock: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
-            SELECT namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes
+            SELECT \(ExecutionsTable.lockedColumns)
             FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) FOR UPDATE
             """
         }
@@ -185,7 +185,8 @@ enum ExecutionsTable {
     }
 
     /// The columns ``LockAll`` reads of each run, after its id: those ``Lock`` reads.
-    static let lockedColumns = "namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes"
+    static let lockedColumns =
+        "namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes, parent_run_id, has_children"
 
     /// Locks several runs' rows in run-id order, the order every multi-run transaction locks in,
     /// so that two of them cannot deadlock.
@@ -199,11 +200,7 @@ enum ExecutionsTable {
         typealias Row = LockedRun
         var runIds: [UUID]
 
-        func decodeRow(_ row: PostgresRow) throws -> Row {
-            let (runId, namespace, workflowId, type, queue, status, next, cancel, bytes) = try row.decode(
-                (UUID, String, String, String, String, String, Int64, Bool, Int64).self)
-            return LockedRun(runId: runId, (namespace, workflowId, type, queue, status, next, cancel, bytes))
-        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try LockedRun(row: row) }
     }
 
     /// Advances several runs' `next_event_id`, after their events were inserted as they are.
@@ -247,17 +244,30 @@ struct LockedRun: Sendable {
     var cancelRequested: Bool
     /// The stored size of the run's history, in bytes of event JSON (kept by a trigger).
     var historyBytes: Int64 = 0
+    /// The run that started this one as its child, if any: its close reports to that run.
+    var parentRunId: UUID? = nil
+    /// Whether the run ever started a child: only then does its close look for open children.
+    var hasChildren = false
 }
 
 extension LockedRun {
-    /// The columns a lock reads: namespace, workflow id and type, task queue, status, next event
-    /// id, cancel requested, history bytes.
-    typealias Columns = (String, String, String, String, String, Int64, Bool, Int64)
+    /// The columns a lock reads (``ExecutionsTable/lockedColumns``): namespace, workflow id and
+    /// type, task queue, status, next event id, cancel requested, history bytes, parent run id,
+    /// has children.
+    typealias Columns = (String, String, String, String, String, Int64, Bool, Int64, UUID?, Bool)
+
+    /// A row of `run_id` followed by ``ExecutionsTable/lockedColumns``.
+    init(row: PostgresRow) throws {
+        let (runId, namespace, workflowId, type, queue, status, next, cancel, bytes, parent, hasChildren) = try row.decode(
+            (UUID, String, String, String, String, String, Int64, Bool, Int64, UUID?, Bool).self)
+        self.init(runId: runId, (namespace, workflowId, type, queue, status, next, cancel, bytes, parent, hasChildren))
+    }
 
     init(runId: UUID, _ columns: Columns) {
-        let (namespace, workflowId, type, queue, status, next, cancel, bytes) = columns
+        let (namespace, workflowId, type, queue, status, next, cancel, bytes, parent, hasChildren) = columns
         self.init(
             runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue,
-            status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel, historyBytes: bytes)
+            status: WorkflowStatus(rawValue: status) ?? .running, nextEventId: next, cancelRequested: cancel, historyBytes: bytes,
+            parentRunId: parent, hasChildren: hasChildren)
     }
 }

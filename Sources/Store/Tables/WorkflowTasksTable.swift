@@ -73,6 +73,15 @@ enum WorkflowTasksTable {
         var leaseToken: UUID
     }
 
+    /// Whether a run's task is leased: a worker runs it now (or its lease expired unanswered).
+    struct IsLeased: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            "SELECT lease_token IS NOT NULL FROM reprise.workflow_tasks WHERE run_id = \(p.bind("uuid") { $0.runId })"
+        }
+        typealias Row = Bool
+        var runId: UUID
+    }
+
     /// Locks a run's task if `leaseToken` still holds it (a failure); a row when it does.
     struct LockLeased: DescribedStatement {
         static let statement = Statement<Self> { p in

@@ -8,7 +8,8 @@ import Workflow
 /// independent: each writes only if its run is where the worker's cache left it (`run`) and its
 /// attempt still holds its lease (`taken`), and every write hangs off `taken`. Returns, per step in
 /// order, whether each of the two held: (false, false) the run moved on, closed or reached
-/// ``Limits/maxHistoryBytes`` (the longer path then fails it), (true, false) the lease was lost. A
+/// ``Limits/maxHistoryBytes`` (the longer path then fails it), or would close with a parent or
+/// children (the longer path closes it with them), (true, false) the lease was lost. A
 /// close deletes the run's task rows and timers and NOTIFYs `Channel.runClosed`, as
 /// ``ExecutionsTable/Close`` does.
 struct CompleteSteps: DescribedStatement {
@@ -19,18 +20,21 @@ struct CompleteSteps: DescribedStatement {
                 \(p.bind("bigint[]") { $0.steps.map(\.task.attempt) }), \(p.bind("uuid[]") { $0.steps.map(\.task.leaseToken) }),
                 \(p.bind("bigint[]") { $0.steps.map(\.expectedNextEventId) }),
                 \(p.bind("bigint[]") { $0.steps.map { $0.expectedNextEventId + Int64($0.events.count) } }),
-                \(p.bind("text[]") { $0.steps.map(\.taskQueue) }))
-                WITH ORDINALITY AS s(run_id, activity_id, attempt, lease_token, expected_event_id, next_event_id, task_queue, n)
+                \(p.bind("text[]") { $0.steps.map(\.taskQueue) }), \(p.bind("bool[]") { $0.steps.map { $0.close != nil } }))
+                WITH ORDINALITY AS s(run_id, activity_id, attempt, lease_token, expected_event_id, next_event_id, task_queue, closes, n)
         ), run AS (
             -- Locked per step by primary key, in run-id order (the order the timer service locks
             -- in), and checked after; OFFSET 0 keeps the checks out of the lookup. With them in
             -- it, or as a join, the planner could read every open run's entry in the partial
             -- open-run index instead.
             SELECT w.run_id, w.history_bytes FROM (SELECT * FROM step ORDER BY run_id) s CROSS JOIN LATERAL (
-                SELECT run_id, next_event_id, status, task_queue, history_bytes FROM reprise.workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
+                SELECT run_id, next_event_id, status, task_queue, history_bytes, parent_run_id, has_children
+                FROM reprise.workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
             ) w
             WHERE w.next_event_id = s.expected_event_id AND w.status = '\(WorkflowStatus.running.rawValue)' AND w.task_queue = s.task_queue
                 AND w.history_bytes < \(p.bind("bigint") { $0.maxHistoryBytes })
+                -- A close that reaches a parent or children takes the longer path (``Store/closeFamily``).
+                AND (NOT s.closes OR (w.parent_run_id IS NULL AND NOT w.has_children))
         ), taken AS (
             DELETE FROM reprise.activity_tasks a USING step s
             WHERE a.run_id = s.run_id AND a.activity_id = s.activity_id AND a.attempt = s.attempt AND a.lease_token = s.lease_token

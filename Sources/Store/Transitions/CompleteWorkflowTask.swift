@@ -42,14 +42,17 @@ extension Store {
     ) async throws -> WorkflowTaskCompletion {
         guard let started = preceding.last else { preconditionFailure("a completion follows its WorkflowTaskStarted") }
         let historyBytesBefore = run.historyBytes
+        try checkChildCommands(commands)
         let commands = try await limitedCommands(commands, startedEventId: started.eventId, run: run, on: connection)
         let (activityIds, timerIds) = try await referencedEventIds(of: commands, runId: run.runId, on: connection)
         let continuing = try await continuingRun(of: commands, run: run, on: connection)
         let events = Self.completionEvents(
             of: scheduledEventId, startedEventId: started.eventId, commands: commands, identity: identity, taskQueue: run.taskQueue,
-            activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds, continuation: continuing?.continuation, at: now)
+            activityScheduledEventIds: activityIds, timerStartedEventIds: timerIds, continuation: continuing?.continuation,
+            namespace: run.namespace, at: now)
         try await append(preceding + events, to: &run, on: connection)
         let leased = try await applyCommandEvents(events, of: &run, continuing: continuing, eager: eager, at: now, on: connection)
+        try await appendBufferedEvents(of: &run, at: now, on: connection)
         return WorkflowTaskCompletion(events: preceding + events, eagerActivities: leased, historyBytesBefore: historyBytesBefore)
     }
 
@@ -57,7 +60,7 @@ extension Store {
     static func completionEvents(
         of scheduledEventId: Int64, startedEventId: Int64, commands: [Command], identity: String, taskQueue: String,
         activityScheduledEventIds: [String: Int64] = [:], timerStartedEventIds: [String: Int64] = [:],
-        continuation: HistoryBuilder.Continuation? = nil, at now: Date
+        continuation: HistoryBuilder.Continuation? = nil, namespace: String = "default", at now: Date
     ) -> [HistoryEvent] {
         let completedEventId = startedEventId + 1
         var attributes: [HistoryEvent.Attributes] = [
@@ -68,7 +71,7 @@ extension Store {
                 HistoryBuilder.attributes(
                     of: command, workflowTaskCompletedEventId: completedEventId, taskQueue: taskQueue,
                     activityScheduledEventIds: activityScheduledEventIds, timerStartedEventIds: timerStartedEventIds,
-                    continuation: continuation))
+                    continuation: continuation, namespace: namespace))
         }
         return Self.events(attributes, from: completedEventId, at: now)
     }
@@ -107,8 +110,11 @@ extension Store {
         var leased: [ActivityTask] = []
         var timers: [(timerId: String, fireAt: Date, startedEventId: Int64)] = []
         var canceledTimers: [String] = []
+        var childCommands: [HistoryEvent] = []
         for event in events {
             switch event.attributes {
+            case .startChildWorkflowExecutionInitiated, .signalExternalWorkflowExecutionInitiated, .requestCancelExternalWorkflowExecutionInitiated:
+                childCommands.append(event)
             case .activityTaskScheduled(let scheduled):
                 if let eager, eager.takes(scheduled, taken: leased.count),
                     let task = try await insertActivityTask(scheduled, eventId: event.eventId, run: run, leasedTo: eager.owner, at: now, on: connection)
@@ -134,7 +140,9 @@ extension Store {
                 }
             }
         }
-        guard run.status.isOpen else { return [] }  // The close deleted every task row.
+        // The close deleted every task row; children it initiated are not started, as in Temporal.
+        guard run.status.isOpen else { return [] }
+        try await applyChildCommands(childCommands, of: &run, at: now, on: connection)
         if !timers.isEmpty {
             try await connection.run(TimersTable.Insert(runId: run.runId, timers: timers), logger: logger)
             try await notify(Channel.timers, on: connection)

@@ -44,18 +44,31 @@ extension Store {
                 ExecutionsTable.SetTaskFailure(
                     runId: task.runId, failure: TaskFailureRecord(failure: failure, attempt: task.attempt), status: paused ? .paused : .running),
                 logger: self.logger)
+            run.status = paused ? .paused : .running
+            try await self.appendBufferedEvents(of: &run, at: now, on: connection)
             return paused
         }
     }
 
     /// Gives a leased workflow task back without counting an attempt: at once, for another attempt
     /// on a fresh view of history, or after `delay`. A task no longer leased by `task` is left alone.
+    /// Events held while it ran (``appendBufferedEvents(of:at:on:)``) are appended.
     public func releaseWorkflowTask(_ task: WorkflowTask, after delay: Duration = .zero, at now: Date) async throws {
         try await transaction { connection in
-            let release = WorkflowTasksTable.Release(runId: task.runId, leaseToken: task.leaseToken, visibleAt: now.addingTimeInterval(delay.seconds))
-            for try await queue in try await connection.execute(release, logger: self.logger) where delay == .zero {
-                try await self.notify(Channel.workflowTasks(namespace: task.namespace, queue: queue), on: connection)
+            // The run's row first, as every transition: a child's close must not slip a held
+            // event in between the release and the append below.
+            var run: LockedRun?
+            for try await columns in try await connection.execute(ExecutionsTable.Lock(runId: task.runId), logger: self.logger) {
+                run = LockedRun(runId: task.runId, columns)
             }
+            let release = WorkflowTasksTable.Release(runId: task.runId, leaseToken: task.leaseToken, visibleAt: now.addingTimeInterval(delay.seconds))
+            var released = false
+            for try await queue in try await connection.execute(release, logger: self.logger) {
+                released = true
+                if delay == .zero { try await self.notify(Channel.workflowTasks(namespace: task.namespace, queue: queue), on: connection) }
+            }
+            // Held child closes wait for the end of the lease; another worker's is not ended here.
+            if released, var run { try await self.appendBufferedEvents(of: &run, at: now, on: connection) }
         }
     }
 

@@ -65,11 +65,12 @@ extension Store {
         }
     }
 
-    /// Asks a locked open run to cancel; a second request changes nothing.
+    /// Asks a locked open run to cancel, unless it was asked already.
     func requestCancel(_ run: inout LockedRun, reason: String?, identity: String?, at now: Date, on connection: PostgresConnection) async throws {
         guard !run.cancelRequested else { return }
         try await append([.workflowExecutionCancelRequested(.init(cause: reason, identity: identity))], to: &run, at: now, on: connection)
         try await connection.run(ExecutionsTable.RequestCancel(runId: run.runId), logger: logger)
+        run.cancelRequested = true
         try await scheduleWorkflowTask(for: &run, at: now, on: connection)
     }
 
@@ -93,7 +94,8 @@ extension Store {
             failure: Failure(message: reason ?? "terminated", type: Failure.Types.terminated), at: now, on: connection)
     }
 
-    /// Closes a run: its status and outcome, and the deletion of every task and timer it had.
+    /// Closes a run: its status and outcome, and the deletion of every task and timer it had; its
+    /// open children follow their parent close policy, and its parent hears of the close.
     func close(
         _ run: inout LockedRun, status: WorkflowStatus, result: Payload?, failure: Failure?, at now: Date,
         on connection: PostgresConnection
@@ -103,5 +105,9 @@ extension Store {
                 runId: run.runId, status: status, closeTime: now, result: try JSONColumn.encodeIfPresent(result),
                 failure: try JSONColumn.encodeIfPresent(failure)), logger: logger)
         run.status = status
+        // Only a run with a parent or children looks further: the flags came with its lock.
+        if run.hasChildren || run.parentRunId != nil {
+            try await closeFamily(of: run, result: result, failure: failure, at: now, on: connection)
+        }
     }
 }

@@ -17,8 +17,12 @@ extension HistoryEvent {
         package var memo: Payload?
         package var continuedExecutionRunId: String?
         package var firstExecutionRunId: String?
+        package var parentWorkflowNamespace: String?
+        package var parentWorkflowId: String?
+        package var parentRunId: String?
+        package var parentInitiatedEventId: Int64?
 
-        package init(workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, originalExecutionRunId: String, attempt: Int = 1, identity: String? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil, continuedExecutionRunId: String? = nil, firstExecutionRunId: String? = nil) {
+        package init(workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, originalExecutionRunId: String, attempt: Int = 1, identity: String? = nil, searchAttributes: Payload? = nil, memo: Payload? = nil, continuedExecutionRunId: String? = nil, firstExecutionRunId: String? = nil, parentWorkflowNamespace: String? = nil, parentWorkflowId: String? = nil, parentRunId: String? = nil, parentInitiatedEventId: Int64? = nil) {
             self.workflowId = workflowId
             self.workflowType = workflowType
             self.taskQueue = taskQueue
@@ -31,9 +35,13 @@ extension HistoryEvent {
             self.memo = memo
             self.continuedExecutionRunId = continuedExecutionRunId
             self.firstExecutionRunId = firstExecutionRunId
+            self.parentWorkflowNamespace = parentWorkflowNamespace
+            self.parentWorkflowId = parentWorkflowId
+            self.parentRunId = parentRunId
+            self.parentInitiatedEventId = parentInitiatedEventId
         }
 
-        private enum CodingKeys: String, CodingKey { case workflowId, workflowType, taskQueue, input, workflowExecutionTimeout, originalExecutionRunId, attempt, identity, searchAttributes, memo, continuedExecutionRunId, firstExecutionRunId }
+        private enum CodingKeys: String, CodingKey { case workflowId, workflowType, taskQueue, input, workflowExecutionTimeout, originalExecutionRunId, attempt, identity, searchAttributes, memo, continuedExecutionRunId, firstExecutionRunId, parentWorkflowNamespace, parentWorkflowId, parentRunId, parentInitiatedEventId }
 
         package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -49,6 +57,10 @@ extension HistoryEvent {
             self.memo = try container.decodeIfPresent(Payload.self, forKey: .memo)
             self.continuedExecutionRunId = try container.decodeIfPresent(String.self, forKey: .continuedExecutionRunId)
             self.firstExecutionRunId = try container.decodeIfPresent(String.self, forKey: .firstExecutionRunId)
+            self.parentWorkflowNamespace = try container.decodeIfPresent(String.self, forKey: .parentWorkflowNamespace)
+            self.parentWorkflowId = try container.decodeIfPresent(String.self, forKey: .parentWorkflowId)
+            self.parentRunId = try container.decodeIfPresent(String.self, forKey: .parentRunId)
+            self.parentInitiatedEventId = try container.decodeIfPresent(Int64.self, forKey: .parentInitiatedEventId)
         }
     }
 
@@ -647,6 +659,452 @@ extension HistoryEvent {
         }
     }
 
+    /// `StartChildWorkflowExecutionInitiated`: The workflow asked for a child run to start.
+    package struct StartChildWorkflowExecutionInitiatedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var workflowType: String
+        package var taskQueue: String
+        package var input: Payload?
+        package var workflowExecutionTimeout: Double?
+        package var workflowIdReusePolicy: String
+        package var parentClosePolicy: String
+        package var workflowTaskCompletedEventId: Int64
+
+        package init(namespace: String, workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil, workflowExecutionTimeout: Double? = nil, workflowIdReusePolicy: String = "AllowDuplicate", parentClosePolicy: String = "Terminate", workflowTaskCompletedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.workflowType = workflowType
+            self.taskQueue = taskQueue
+            self.input = input
+            self.workflowExecutionTimeout = workflowExecutionTimeout
+            self.workflowIdReusePolicy = workflowIdReusePolicy
+            self.parentClosePolicy = parentClosePolicy
+            self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, workflowType, taskQueue, input, workflowExecutionTimeout, workflowIdReusePolicy, parentClosePolicy, workflowTaskCompletedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+            self.taskQueue = try container.decode(String.self, forKey: .taskQueue)
+            self.input = try container.decodeIfPresent(Payload.self, forKey: .input)
+            self.workflowExecutionTimeout = try container.decodeIfPresent(Double.self, forKey: .workflowExecutionTimeout)
+            self.workflowIdReusePolicy = try container.decodeIfPresent(String.self, forKey: .workflowIdReusePolicy) ?? "AllowDuplicate"
+            self.parentClosePolicy = try container.decodeIfPresent(String.self, forKey: .parentClosePolicy) ?? "Terminate"
+            self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
+        }
+    }
+
+    /// `StartChildWorkflowExecutionFailed`: The child could not start: its workflow id is taken or may not be reused.
+    package struct StartChildWorkflowExecutionFailedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var workflowType: String
+        package var cause: String
+        package var initiatedEventId: Int64
+        package var workflowTaskCompletedEventId: Int64
+
+        package init(namespace: String, workflowId: String, workflowType: String, cause: String, initiatedEventId: Int64, workflowTaskCompletedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.workflowType = workflowType
+            self.cause = cause
+            self.initiatedEventId = initiatedEventId
+            self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, workflowType, cause, initiatedEventId, workflowTaskCompletedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+            self.cause = try container.decode(String.self, forKey: .cause)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
+        }
+    }
+
+    /// `ChildWorkflowExecutionStarted`: The child run started.
+    package struct ChildWorkflowExecutionStartedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var initiatedEventId: Int64
+        package var workflowId: String
+        package var runId: String
+        package var workflowType: String
+
+        package init(namespace: String, initiatedEventId: Int64, workflowId: String, runId: String, workflowType: String) {
+            self.namespace = namespace
+            self.initiatedEventId = initiatedEventId
+            self.workflowId = workflowId
+            self.runId = runId
+            self.workflowType = workflowType
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, initiatedEventId, workflowId, runId, workflowType }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decode(String.self, forKey: .runId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+        }
+    }
+
+    /// `ChildWorkflowExecutionCompleted`: The child run completed with a result.
+    package struct ChildWorkflowExecutionCompletedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String
+        package var workflowType: String
+        package var initiatedEventId: Int64
+        package var startedEventId: Int64
+        package var result: Payload?
+
+        package init(namespace: String, workflowId: String, runId: String, workflowType: String, initiatedEventId: Int64, startedEventId: Int64, result: Payload? = nil) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.workflowType = workflowType
+            self.initiatedEventId = initiatedEventId
+            self.startedEventId = startedEventId
+            self.result = result
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, workflowType, initiatedEventId, startedEventId, result }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decode(String.self, forKey: .runId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
+            self.result = try container.decodeIfPresent(Payload.self, forKey: .result)
+        }
+    }
+
+    /// `ChildWorkflowExecutionFailed`: The child run failed.
+    package struct ChildWorkflowExecutionFailedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String
+        package var workflowType: String
+        package var initiatedEventId: Int64
+        package var startedEventId: Int64
+        package var failure: Failure
+        package var retryState: String
+
+        package init(namespace: String, workflowId: String, runId: String, workflowType: String, initiatedEventId: Int64, startedEventId: Int64, failure: Failure, retryState: String = "NonRetryableFailure") {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.workflowType = workflowType
+            self.initiatedEventId = initiatedEventId
+            self.startedEventId = startedEventId
+            self.failure = failure
+            self.retryState = retryState
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, workflowType, initiatedEventId, startedEventId, failure, retryState }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decode(String.self, forKey: .runId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
+            self.failure = try container.decode(Failure.self, forKey: .failure)
+            self.retryState = try container.decodeIfPresent(String.self, forKey: .retryState) ?? "NonRetryableFailure"
+        }
+    }
+
+    /// `ChildWorkflowExecutionCanceled`: The child run ended canceled.
+    package struct ChildWorkflowExecutionCanceledAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String
+        package var workflowType: String
+        package var initiatedEventId: Int64
+        package var startedEventId: Int64
+        package var details: Payload?
+
+        package init(namespace: String, workflowId: String, runId: String, workflowType: String, initiatedEventId: Int64, startedEventId: Int64, details: Payload? = nil) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.workflowType = workflowType
+            self.initiatedEventId = initiatedEventId
+            self.startedEventId = startedEventId
+            self.details = details
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, workflowType, initiatedEventId, startedEventId, details }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decode(String.self, forKey: .runId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
+            self.details = try container.decodeIfPresent(Payload.self, forKey: .details)
+        }
+    }
+
+    /// `ChildWorkflowExecutionTimedOut`: The child run passed its execution timeout.
+    package struct ChildWorkflowExecutionTimedOutAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String
+        package var workflowType: String
+        package var initiatedEventId: Int64
+        package var startedEventId: Int64
+        package var retryState: String
+
+        package init(namespace: String, workflowId: String, runId: String, workflowType: String, initiatedEventId: Int64, startedEventId: Int64, retryState: String = "Timeout") {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.workflowType = workflowType
+            self.initiatedEventId = initiatedEventId
+            self.startedEventId = startedEventId
+            self.retryState = retryState
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, workflowType, initiatedEventId, startedEventId, retryState }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decode(String.self, forKey: .runId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
+            self.retryState = try container.decodeIfPresent(String.self, forKey: .retryState) ?? "Timeout"
+        }
+    }
+
+    /// `ChildWorkflowExecutionTerminated`: The child run was terminated.
+    package struct ChildWorkflowExecutionTerminatedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String
+        package var workflowType: String
+        package var initiatedEventId: Int64
+        package var startedEventId: Int64
+
+        package init(namespace: String, workflowId: String, runId: String, workflowType: String, initiatedEventId: Int64, startedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.workflowType = workflowType
+            self.initiatedEventId = initiatedEventId
+            self.startedEventId = startedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, workflowType, initiatedEventId, startedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decode(String.self, forKey: .runId)
+            self.workflowType = try container.decode(String.self, forKey: .workflowType)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.startedEventId = try container.decode(Int64.self, forKey: .startedEventId)
+        }
+    }
+
+    /// `SignalExternalWorkflowExecutionInitiated`: The workflow sent a signal to another run (its child).
+    package struct SignalExternalWorkflowExecutionInitiatedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String?
+        package var signalName: String
+        package var input: Payload?
+        package var childWorkflowOnly: Bool
+        package var workflowTaskCompletedEventId: Int64
+
+        package init(namespace: String, workflowId: String, runId: String? = nil, signalName: String, input: Payload? = nil, childWorkflowOnly: Bool = true, workflowTaskCompletedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.signalName = signalName
+            self.input = input
+            self.childWorkflowOnly = childWorkflowOnly
+            self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, signalName, input, childWorkflowOnly, workflowTaskCompletedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decodeIfPresent(String.self, forKey: .runId)
+            self.signalName = try container.decode(String.self, forKey: .signalName)
+            self.input = try container.decodeIfPresent(Payload.self, forKey: .input)
+            self.childWorkflowOnly = try container.decodeIfPresent(Bool.self, forKey: .childWorkflowOnly) ?? true
+            self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
+        }
+    }
+
+    /// `SignalExternalWorkflowExecutionFailed`: The signal could not be delivered: the run is closed or unknown.
+    package struct SignalExternalWorkflowExecutionFailedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String?
+        package var cause: String
+        package var initiatedEventId: Int64
+        package var workflowTaskCompletedEventId: Int64
+
+        package init(namespace: String, workflowId: String, runId: String? = nil, cause: String, initiatedEventId: Int64, workflowTaskCompletedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.cause = cause
+            self.initiatedEventId = initiatedEventId
+            self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, cause, initiatedEventId, workflowTaskCompletedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decodeIfPresent(String.self, forKey: .runId)
+            self.cause = try container.decode(String.self, forKey: .cause)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
+        }
+    }
+
+    /// `ExternalWorkflowExecutionSignaled`: The signal was delivered.
+    package struct ExternalWorkflowExecutionSignaledAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String?
+        package var initiatedEventId: Int64
+
+        package init(namespace: String, workflowId: String, runId: String? = nil, initiatedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.initiatedEventId = initiatedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, initiatedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decodeIfPresent(String.self, forKey: .runId)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+        }
+    }
+
+    /// `RequestCancelExternalWorkflowExecutionInitiated`: The workflow asked another run (its child) to cancel.
+    package struct RequestCancelExternalWorkflowExecutionInitiatedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String?
+        package var childWorkflowOnly: Bool
+        package var reason: String?
+        package var workflowTaskCompletedEventId: Int64
+
+        package init(namespace: String, workflowId: String, runId: String? = nil, childWorkflowOnly: Bool = true, reason: String? = nil, workflowTaskCompletedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.childWorkflowOnly = childWorkflowOnly
+            self.reason = reason
+            self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, childWorkflowOnly, reason, workflowTaskCompletedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decodeIfPresent(String.self, forKey: .runId)
+            self.childWorkflowOnly = try container.decodeIfPresent(Bool.self, forKey: .childWorkflowOnly) ?? true
+            self.reason = try container.decodeIfPresent(String.self, forKey: .reason)
+            self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
+        }
+    }
+
+    /// `RequestCancelExternalWorkflowExecutionFailed`: The cancel request could not be delivered: the run is closed or unknown.
+    package struct RequestCancelExternalWorkflowExecutionFailedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String?
+        package var cause: String
+        package var initiatedEventId: Int64
+        package var workflowTaskCompletedEventId: Int64
+
+        package init(namespace: String, workflowId: String, runId: String? = nil, cause: String, initiatedEventId: Int64, workflowTaskCompletedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.cause = cause
+            self.initiatedEventId = initiatedEventId
+            self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, cause, initiatedEventId, workflowTaskCompletedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decodeIfPresent(String.self, forKey: .runId)
+            self.cause = try container.decode(String.self, forKey: .cause)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+            self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
+        }
+    }
+
+    /// `ExternalWorkflowExecutionCancelRequested`: The cancel request was delivered.
+    package struct ExternalWorkflowExecutionCancelRequestedAttributes: Sendable, Hashable, Codable {
+        package var namespace: String
+        package var workflowId: String
+        package var runId: String?
+        package var initiatedEventId: Int64
+
+        package init(namespace: String, workflowId: String, runId: String? = nil, initiatedEventId: Int64) {
+            self.namespace = namespace
+            self.workflowId = workflowId
+            self.runId = runId
+            self.initiatedEventId = initiatedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case namespace, workflowId, runId, initiatedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.namespace = try container.decode(String.self, forKey: .namespace)
+            self.workflowId = try container.decode(String.self, forKey: .workflowId)
+            self.runId = try container.decodeIfPresent(String.self, forKey: .runId)
+            self.initiatedEventId = try container.decode(Int64.self, forKey: .initiatedEventId)
+        }
+    }
+
     /// The typed attributes of an event; the case names the event type.
     package enum Attributes: Sendable, Hashable {
         case workflowExecutionStarted(WorkflowExecutionStartedAttributes)
@@ -675,6 +1133,20 @@ extension HistoryEvent {
         case workflowExecutionTimedOut(WorkflowExecutionTimedOutAttributes)
         case workflowExecutionTerminated(WorkflowExecutionTerminatedAttributes)
         case workflowExecutionContinuedAsNew(WorkflowExecutionContinuedAsNewAttributes)
+        case startChildWorkflowExecutionInitiated(StartChildWorkflowExecutionInitiatedAttributes)
+        case startChildWorkflowExecutionFailed(StartChildWorkflowExecutionFailedAttributes)
+        case childWorkflowExecutionStarted(ChildWorkflowExecutionStartedAttributes)
+        case childWorkflowExecutionCompleted(ChildWorkflowExecutionCompletedAttributes)
+        case childWorkflowExecutionFailed(ChildWorkflowExecutionFailedAttributes)
+        case childWorkflowExecutionCanceled(ChildWorkflowExecutionCanceledAttributes)
+        case childWorkflowExecutionTimedOut(ChildWorkflowExecutionTimedOutAttributes)
+        case childWorkflowExecutionTerminated(ChildWorkflowExecutionTerminatedAttributes)
+        case signalExternalWorkflowExecutionInitiated(SignalExternalWorkflowExecutionInitiatedAttributes)
+        case signalExternalWorkflowExecutionFailed(SignalExternalWorkflowExecutionFailedAttributes)
+        case externalWorkflowExecutionSignaled(ExternalWorkflowExecutionSignaledAttributes)
+        case requestCancelExternalWorkflowExecutionInitiated(RequestCancelExternalWorkflowExecutionInitiatedAttributes)
+        case requestCancelExternalWorkflowExecutionFailed(RequestCancelExternalWorkflowExecutionFailedAttributes)
+        case externalWorkflowExecutionCancelRequested(ExternalWorkflowExecutionCancelRequestedAttributes)
 
         /// The event type this case stands for.
         package var eventType: EventType {
@@ -705,6 +1177,20 @@ extension HistoryEvent {
             case .workflowExecutionTimedOut: .workflowExecutionTimedOut
             case .workflowExecutionTerminated: .workflowExecutionTerminated
             case .workflowExecutionContinuedAsNew: .workflowExecutionContinuedAsNew
+            case .startChildWorkflowExecutionInitiated: .startChildWorkflowExecutionInitiated
+            case .startChildWorkflowExecutionFailed: .startChildWorkflowExecutionFailed
+            case .childWorkflowExecutionStarted: .childWorkflowExecutionStarted
+            case .childWorkflowExecutionCompleted: .childWorkflowExecutionCompleted
+            case .childWorkflowExecutionFailed: .childWorkflowExecutionFailed
+            case .childWorkflowExecutionCanceled: .childWorkflowExecutionCanceled
+            case .childWorkflowExecutionTimedOut: .childWorkflowExecutionTimedOut
+            case .childWorkflowExecutionTerminated: .childWorkflowExecutionTerminated
+            case .signalExternalWorkflowExecutionInitiated: .signalExternalWorkflowExecutionInitiated
+            case .signalExternalWorkflowExecutionFailed: .signalExternalWorkflowExecutionFailed
+            case .externalWorkflowExecutionSignaled: .externalWorkflowExecutionSignaled
+            case .requestCancelExternalWorkflowExecutionInitiated: .requestCancelExternalWorkflowExecutionInitiated
+            case .requestCancelExternalWorkflowExecutionFailed: .requestCancelExternalWorkflowExecutionFailed
+            case .externalWorkflowExecutionCancelRequested: .externalWorkflowExecutionCancelRequested
             }
         }
 
@@ -736,6 +1222,20 @@ extension HistoryEvent {
             case .workflowExecutionTimedOut(let value): try container.encode(value, forKey: .attributes)
             case .workflowExecutionTerminated(let value): try container.encode(value, forKey: .attributes)
             case .workflowExecutionContinuedAsNew(let value): try container.encode(value, forKey: .attributes)
+            case .startChildWorkflowExecutionInitiated(let value): try container.encode(value, forKey: .attributes)
+            case .startChildWorkflowExecutionFailed(let value): try container.encode(value, forKey: .attributes)
+            case .childWorkflowExecutionStarted(let value): try container.encode(value, forKey: .attributes)
+            case .childWorkflowExecutionCompleted(let value): try container.encode(value, forKey: .attributes)
+            case .childWorkflowExecutionFailed(let value): try container.encode(value, forKey: .attributes)
+            case .childWorkflowExecutionCanceled(let value): try container.encode(value, forKey: .attributes)
+            case .childWorkflowExecutionTimedOut(let value): try container.encode(value, forKey: .attributes)
+            case .childWorkflowExecutionTerminated(let value): try container.encode(value, forKey: .attributes)
+            case .signalExternalWorkflowExecutionInitiated(let value): try container.encode(value, forKey: .attributes)
+            case .signalExternalWorkflowExecutionFailed(let value): try container.encode(value, forKey: .attributes)
+            case .externalWorkflowExecutionSignaled(let value): try container.encode(value, forKey: .attributes)
+            case .requestCancelExternalWorkflowExecutionInitiated(let value): try container.encode(value, forKey: .attributes)
+            case .requestCancelExternalWorkflowExecutionFailed(let value): try container.encode(value, forKey: .attributes)
+            case .externalWorkflowExecutionCancelRequested(let value): try container.encode(value, forKey: .attributes)
             }
         }
 
@@ -767,6 +1267,20 @@ extension HistoryEvent {
             case .workflowExecutionTimedOut: self = .workflowExecutionTimedOut(try container.decode(WorkflowExecutionTimedOutAttributes.self, forKey: .attributes))
             case .workflowExecutionTerminated: self = .workflowExecutionTerminated(try container.decode(WorkflowExecutionTerminatedAttributes.self, forKey: .attributes))
             case .workflowExecutionContinuedAsNew: self = .workflowExecutionContinuedAsNew(try container.decode(WorkflowExecutionContinuedAsNewAttributes.self, forKey: .attributes))
+            case .startChildWorkflowExecutionInitiated: self = .startChildWorkflowExecutionInitiated(try container.decode(StartChildWorkflowExecutionInitiatedAttributes.self, forKey: .attributes))
+            case .startChildWorkflowExecutionFailed: self = .startChildWorkflowExecutionFailed(try container.decode(StartChildWorkflowExecutionFailedAttributes.self, forKey: .attributes))
+            case .childWorkflowExecutionStarted: self = .childWorkflowExecutionStarted(try container.decode(ChildWorkflowExecutionStartedAttributes.self, forKey: .attributes))
+            case .childWorkflowExecutionCompleted: self = .childWorkflowExecutionCompleted(try container.decode(ChildWorkflowExecutionCompletedAttributes.self, forKey: .attributes))
+            case .childWorkflowExecutionFailed: self = .childWorkflowExecutionFailed(try container.decode(ChildWorkflowExecutionFailedAttributes.self, forKey: .attributes))
+            case .childWorkflowExecutionCanceled: self = .childWorkflowExecutionCanceled(try container.decode(ChildWorkflowExecutionCanceledAttributes.self, forKey: .attributes))
+            case .childWorkflowExecutionTimedOut: self = .childWorkflowExecutionTimedOut(try container.decode(ChildWorkflowExecutionTimedOutAttributes.self, forKey: .attributes))
+            case .childWorkflowExecutionTerminated: self = .childWorkflowExecutionTerminated(try container.decode(ChildWorkflowExecutionTerminatedAttributes.self, forKey: .attributes))
+            case .signalExternalWorkflowExecutionInitiated: self = .signalExternalWorkflowExecutionInitiated(try container.decode(SignalExternalWorkflowExecutionInitiatedAttributes.self, forKey: .attributes))
+            case .signalExternalWorkflowExecutionFailed: self = .signalExternalWorkflowExecutionFailed(try container.decode(SignalExternalWorkflowExecutionFailedAttributes.self, forKey: .attributes))
+            case .externalWorkflowExecutionSignaled: self = .externalWorkflowExecutionSignaled(try container.decode(ExternalWorkflowExecutionSignaledAttributes.self, forKey: .attributes))
+            case .requestCancelExternalWorkflowExecutionInitiated: self = .requestCancelExternalWorkflowExecutionInitiated(try container.decode(RequestCancelExternalWorkflowExecutionInitiatedAttributes.self, forKey: .attributes))
+            case .requestCancelExternalWorkflowExecutionFailed: self = .requestCancelExternalWorkflowExecutionFailed(try container.decode(RequestCancelExternalWorkflowExecutionFailedAttributes.self, forKey: .attributes))
+            case .externalWorkflowExecutionCancelRequested: self = .externalWorkflowExecutionCancelRequested(try container.decode(ExternalWorkflowExecutionCancelRequestedAttributes.self, forKey: .attributes))
             }
         }
     }
@@ -800,4 +1314,18 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     case workflowExecutionTimedOut = "WorkflowExecutionTimedOut"
     case workflowExecutionTerminated = "WorkflowExecutionTerminated"
     case workflowExecutionContinuedAsNew = "WorkflowExecutionContinuedAsNew"
+    case startChildWorkflowExecutionInitiated = "StartChildWorkflowExecutionInitiated"
+    case startChildWorkflowExecutionFailed = "StartChildWorkflowExecutionFailed"
+    case childWorkflowExecutionStarted = "ChildWorkflowExecutionStarted"
+    case childWorkflowExecutionCompleted = "ChildWorkflowExecutionCompleted"
+    case childWorkflowExecutionFailed = "ChildWorkflowExecutionFailed"
+    case childWorkflowExecutionCanceled = "ChildWorkflowExecutionCanceled"
+    case childWorkflowExecutionTimedOut = "ChildWorkflowExecutionTimedOut"
+    case childWorkflowExecutionTerminated = "ChildWorkflowExecutionTerminated"
+    case signalExternalWorkflowExecutionInitiated = "SignalExternalWorkflowExecutionInitiated"
+    case signalExternalWorkflowExecutionFailed = "SignalExternalWorkflowExecutionFailed"
+    case externalWorkflowExecutionSignaled = "ExternalWorkflowExecutionSignaled"
+    case requestCancelExternalWorkflowExecutionInitiated = "RequestCancelExternalWorkflowExecutionInitiated"
+    case requestCancelExternalWorkflowExecutionFailed = "RequestCancelExternalWorkflowExecutionFailed"
+    case externalWorkflowExecutionCancelRequested = "ExternalWorkflowExecutionCancelRequested"
 }

@@ -47,6 +47,12 @@ package enum Command: Sendable, Hashable {
             self.input = input
         }
     }
+    /// Start a child run (`Command+Children.swift`).
+    case startChildWorkflow(StartChildWorkflow)
+    /// Signal a child run.
+    case signalExternalWorkflow(SignalExternalWorkflow)
+    /// Ask a child run to cancel.
+    case requestCancelExternalWorkflow(RequestCancelExternalWorkflow)
 
     /// The attributes of an activity to schedule.
     package struct ScheduleActivity: Sendable, Hashable {
@@ -99,6 +105,11 @@ package enum Command: Sendable, Hashable {
         case .failWorkflow(let failure): "FailWorkflowExecution {failure: \"\(failure.type): \(failure.message)\"}"
         case .cancelWorkflow: "CancelWorkflowExecution"
         case .continueAsNew(let command): "ContinueAsNewWorkflowExecution {workflowType: \"\(command.workflowType)\"}"
+        case .startChildWorkflow(let command):
+            "StartChildWorkflowExecution {workflowId: \"\(command.workflowId)\", workflowType: \"\(command.workflowType)\"}"
+        case .signalExternalWorkflow(let command):
+            "SignalExternalWorkflowExecution {workflowId: \"\(command.workflowId)\", signalName: \"\(command.signalName)\"}"
+        case .requestCancelExternalWorkflow(let command): "RequestCancelExternalWorkflowExecution {workflowId: \"\(command.workflowId)\"}"
         }
     }
 }

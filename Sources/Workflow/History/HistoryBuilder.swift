@@ -118,7 +118,8 @@ package struct HistoryBuilder: Sendable {
     /// and, for a continue-as-new, the new run.
     package static func attributes(
         of command: Command, workflowTaskCompletedEventId completed: Int64, taskQueue: String,
-        activityScheduledEventIds: [String: Int64], timerStartedEventIds: [String: Int64], continuation: Continuation? = nil
+        activityScheduledEventIds: [String: Int64], timerStartedEventIds: [String: Int64], continuation: Continuation? = nil,
+        namespace: String = "default"
     ) -> HistoryEvent.Attributes {
         switch command {
         case .scheduleActivity(let command):
@@ -152,6 +153,8 @@ package struct HistoryBuilder: Sendable {
                     newExecutionRunId: continuation?.newExecutionRunId ?? "", workflowType: command.workflowType, taskQueue: command.taskQueue,
                     input: command.input, workflowExecutionTimeout: continuation?.workflowExecutionTimeout,
                     workflowTaskCompletedEventId: completed))
+        case .startChildWorkflow, .signalExternalWorkflow, .requestCancelExternalWorkflow:
+            return childAttributes(of: command, workflowTaskCompletedEventId: completed, taskQueue: taskQueue, namespace: namespace)
         }
     }
 

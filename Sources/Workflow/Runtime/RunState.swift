@@ -7,6 +7,8 @@ struct WaitKey: Hashable, Comparable, Sendable {
         case activity, timer, signal, condition, handlerInbox
         /// A continue-as-new's caller, parked until the run is evicted: the run has ended.
         case closing
+        /// A child's start, its result, and the signals and cancel requests sent to children.
+        case childStart, childResult, externalSignal, externalCancel
         static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
@@ -42,6 +44,8 @@ struct RunState: Sendable {
     /// Activity bookkeeping learned from history: scheduled event id → seq, and seq → type.
     var activitySeqByScheduledEventId: [Int64: Int] = [:]
     var activityTypes: [Int: String] = [:]
+    /// Children and the requests sent to them (`RunState+Children.swift`).
+    var children = ChildBookkeeping()
 
     var now = Date(timeIntervalSince1970: 0)
     var isReplaying = false

@@ -223,11 +223,12 @@ public struct WorkflowContext: Sendable {
 
 extension WorkflowContext {
     /// Parks the calling task on a new wait of `kind`, after `register` has recorded its command.
-    func park(_ kind: WaitKey.Kind, register: (Int, inout RunState) -> Void) async throws -> Payload? {
+    /// `seq` names a wait that reuses another's number (a child's result, its start's); nil takes the next of `kind`.
+    func park(_ kind: WaitKey.Kind, seq: Int? = nil, register: (Int, inout RunState) -> Void) async throws -> Payload? {
         let canceled = Task.isCancelled
         let key = try run.state.withLock { state -> WaitKey in
             if state.evicting { throw WorkflowTaskError.evicted }
-            let key = WaitKey(kind: kind, seq: state.takeSeq(kind))
+            let key = WaitKey(kind: kind, seq: seq ?? state.takeSeq(kind))
             if !canceled { register(key.seq, &state) }
             return key
         }

@@ -26,7 +26,7 @@ extension WorkflowRun {
             rootTask.withLock { $0 }?.cancel()
             flushCancellations()
         default:
-            break
+            deliverChildEvent(event)
         }
     }
 

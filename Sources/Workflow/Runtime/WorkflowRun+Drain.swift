@@ -26,7 +26,7 @@ extension WorkflowRun {
                 case .condition: state.conditions.removeValue(forKey: key.seq)
                 case .signal:
                     for name in state.signalWaiters.keys { state.signalWaiters[name]?.removeAll { $0 == key.seq } }
-                case .handlerInbox, .closing: break
+                case .handlerInbox, .closing, .childStart, .childResult, .externalSignal, .externalCancel: break
                 }
                 return (key, continuation)
             }

@@ -26,6 +26,7 @@ extension WorkflowRun {
                 state.activityTypes[scheduled.seq] = attributes.activityType
             }
         }
+        recordMatchedChildCommand(command, eventId: event.eventId)
     }
 
     /// Called at every event that is not a command event: once the command events of a completed
@@ -80,7 +81,7 @@ extension WorkflowRun {
         case (.continueAsNew(let command), .workflowExecutionContinuedAsNew(let event)):
             return command.workflowType == event.workflowType
         default:
-            return false
+            return matchesChildCommand(command, event)
         }
     }
 }

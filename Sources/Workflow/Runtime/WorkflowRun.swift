@@ -131,6 +131,8 @@ package final class WorkflowRun: Sendable {
             case .activityTaskCompleted, .activityTaskFailed, .activityTaskTimedOut, .activityTaskCanceled,
                 .timerFired, .workflowExecutionSignaled, .workflowExecutionCancelRequested:
                 progress.withLock { $0.inputs.append(events[index]) }
+            case let type where Self.isChildInput(type):
+                progress.withLock { $0.inputs.append(events[index]) }
             default:
                 break  // Scheduling, attempts, dead letters and closing events carry nothing for the code.
             }
@@ -254,7 +256,7 @@ package final class WorkflowRun: Sendable {
         case let failure as ActivityFailure where failure.cause.type == Failure.Types.canceled:
             // An activity canceled by the workflow's cancellation ends the run canceled, as in Temporal.
             return state.withLock { $0.cancelRequested } ? .canceled : .failed(Failure(error))
-        case is ApplicationFailure, is ActivityFailure, is InvalidArgumentFailure:
+        case is ApplicationFailure, is ActivityFailure, is InvalidArgumentFailure, is ChildWorkflowFailure:
             return .failed(Failure(error))
         case is CanceledFailure, is CancellationError:
             return state.withLock { $0.cancelRequested } ? .canceled : .failed(Failure(error))
@@ -264,7 +266,7 @@ package final class WorkflowRun: Sendable {
                     code: .workflowBug,
                     message: """
                         workflow code threw \(String(reflecting: error)). Only ApplicationFailure (and the \
-                        ActivityFailure, CanceledFailure and InvalidArgumentFailure that Reprise throws) fail a workflow; any other \
+                        ActivityFailure, ChildWorkflowFailure, CanceledFailure and InvalidArgumentFailure that Reprise throws) fail a workflow; any other \
                         error is treated as a bug and retried as a workflow task
                         """))
         }
