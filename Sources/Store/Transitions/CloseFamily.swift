@@ -17,7 +17,8 @@ extension Store {
             for try await _ in try await connection.execute(BufferedEventsTable.Take(runId: run.runId), logger: logger) {}
             try await applyParentClosePolicy(of: run, at: now, on: connection)
         }
-        if let parentRunId = run.parentRunId {
+        // A child that continues as new stays the parent's child: its chain's last run reports.
+        if let parentRunId = run.parentRunId, run.status != .continuedAsNew {
             try await reportClose(of: run, to: parentRunId, result: result, failure: failure, at: now, on: connection)
         }
     }

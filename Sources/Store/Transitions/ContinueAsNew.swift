@@ -47,14 +47,15 @@ extension Store {
             workflowId: run.workflowId, workflowType: command.workflowType, taskQueue: command.taskQueue, input: command.input,
             workflowExecutionTimeout: old.workflowExecutionTimeout, originalExecutionRunId: continuing.newRunId.uuidString.lowercased(),
             searchAttributes: old.searchAttributes, memo: old.memo, continuedExecutionRunId: oldRunId,
-            firstExecutionRunId: old.firstExecutionRunId ?? oldRunId)
+            firstExecutionRunId: old.firstExecutionRunId ?? oldRunId, parentWorkflowNamespace: old.parentWorkflowNamespace,
+            parentWorkflowId: old.parentWorkflowId, parentRunId: old.parentRunId, parentInitiatedEventId: old.parentInitiatedEventId)
         let signals = command.carriedSignals.map { signal in
             HistoryEvent.Attributes.workflowExecutionSignaled(
                 .init(signalName: signal.name, input: signal.input, identity: "carried over from run \(oldRunId)"))
         }
         var new = LockedRun(
             runId: continuing.newRunId, namespace: run.namespace, workflowId: run.workflowId, workflowType: command.workflowType,
-            taskQueue: command.taskQueue, status: .running, nextEventId: 1, cancelRequested: false)
+            taskQueue: command.taskQueue, status: .running, nextEventId: 1, cancelRequested: false, parentRunId: run.parentRunId)
         try await append([.workflowExecutionStarted(started)] + signals, to: &new, at: now, on: connection)
         try await scheduleWorkflowTask(for: &new, at: now, on: connection)
     }
