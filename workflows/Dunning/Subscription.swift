@@ -1,0 +1,102 @@
+import Foundation
+import Synchronization
+import Workflow
+
+/// Bills one customer every period for as long as the subscription lasts. Each period is one run:
+/// wait out the period, charge, and on a decline collect the payment with ``SubscriptionDunning``
+/// as a child workflow; then continue-as-new into the next period, so a subscription billed every
+/// month for years keeps a short history. A `cancel` signal ends it, whenever it is sent: during the
+/// wait, the charge or the switch to the next run (it reaches the new run); during dunning, the
+/// child is canceled first.
+public struct Subscription: Workflow {
+    public static let name = "Subscription"
+
+    public struct Input: Codable, Sendable {
+        public var subscriptionId: String
+        public var customer: String
+        /// Where billing and dunning e-mails go.
+        public var email: String
+        public var amountCents: Int
+        /// `usd` by default.
+        public var currency: String?
+        /// The card token to charge, such as `tok_visa` or `tok_chargeDeclined`.
+        public var paymentSource: String
+        /// The billing period in seconds; 30 days by default.
+        public var periodSeconds: Double?
+        /// The dunning child's waits between charge attempts, in seconds; its own default when absent.
+        public var retryScheduleSeconds: [Double]?
+        /// Periods billed before this run, carried from run to run; 0 for a new subscription.
+        public var periodsBilled: Int?
+        /// Ends the subscription after this many periods (a fixed term); it renews forever when absent.
+        public var maxPeriods: Int?
+
+        public init(
+            subscriptionId: String, customer: String, email: String, amountCents: Int, currency: String? = nil, paymentSource: String,
+            periodSeconds: Double? = nil, retryScheduleSeconds: [Double]? = nil, periodsBilled: Int? = nil, maxPeriods: Int? = nil
+        ) {
+            self.subscriptionId = subscriptionId
+            self.customer = customer
+            self.email = email
+            self.amountCents = amountCents
+            self.currency = currency
+            self.paymentSource = paymentSource
+            self.periodSeconds = periodSeconds
+            self.retryScheduleSeconds = retryScheduleSeconds
+            self.periodsBilled = periodsBilled
+            self.maxPeriods = maxPeriods
+        }
+    }
+
+    public struct Outcome: Codable, Sendable, Equatable {
+        /// `canceled` (the signal), `completed` (``Input/maxPeriods`` billed) or `unpaid` (dunning gave up).
+        public var status: String
+        /// Periods billed over the subscription's life.
+        public var periodsBilled: Int
+    }
+
+    public static let defaultPeriodSeconds: Double = 30 * 86_400
+
+    public init() {}
+
+    public func run(context: WorkflowContext, input: Input) async throws -> Outcome {
+        let period = try Duration.seconds(checked: input.periodSeconds ?? Self.defaultPeriodSeconds, field: "periodSeconds")
+        guard period >= .seconds(1) else {
+            throw InvalidArgumentFailure(field: "periodSeconds", message: "periodSeconds must be at least 1, got \(period.seconds)")
+        }
+        let billed = input.periodsBilled ?? 0
+        if let maxPeriods = input.maxPeriods, billed >= maxPeriods { return Outcome(status: "completed", periodsBilled: billed) }
+        let cancel = CancelRequest()
+        context.setSignalHandler("cancel", as: JSONValue.self) { _ in cancel.request() }
+
+        if try await context.condition(timeout: period, { cancel.isRequested }) {
+            return Outcome(status: "canceled", periodsBilled: billed)
+        }
+        let charge = try await context.execute(
+            ChargePayment.self,
+            .init(
+                amountCents: input.amountCents, currency: input.currency ?? "usd", source: input.paymentSource,
+                subscriptionId: input.subscriptionId, description: "Subscription \(input.subscriptionId), period \(billed + 1)"),
+            options: SampleSupport.external)
+        if !charge.succeeded {
+            let dunning = try await context.executeChild(
+                SubscriptionDunning.self,
+                .init(
+                    subscriptionId: input.subscriptionId, customer: input.customer, email: input.email, amountCents: input.amountCents,
+                    currency: input.currency, paymentSource: input.paymentSource, retryScheduleSeconds: input.retryScheduleSeconds,
+                    declinedCharge: charge),
+                options: .init(workflowId: "\(context.info.workflowId)-dunning-\(billed + 1)"))
+            guard dunning.status == "paid" else { return Outcome(status: "unpaid", periodsBilled: billed) }
+        }
+        if cancel.isRequested { return Outcome(status: "canceled", periodsBilled: billed + 1) }
+        var next = input
+        next.periodsBilled = billed + 1
+        try await context.continueAsNew(input: next)
+    }
+}
+
+/// Whether a `cancel` signal came: set by the handler, read by the run.
+private final class CancelRequest: Sendable {
+    private let requested = Mutex(false)
+    func request() { requested.withLock { $0 = true } }
+    var isRequested: Bool { requested.withLock { $0 } }
+}
