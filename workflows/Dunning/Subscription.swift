@@ -1,13 +1,12 @@
 import Foundation
-import Synchronization
 import Workflow
 
 /// Bills one customer every period for as long as the subscription lasts. Each period is one run:
 /// wait out the period, charge, and on a decline collect the payment with ``SubscriptionDunning``
 /// as a child workflow; then continue-as-new into the next period, so a subscription billed every
-/// month for years keeps a short history. A `cancel` signal ends it, whenever it is sent: during the
-/// wait, the charge or the switch to the next run (it reaches the new run); during dunning, the
-/// child is canceled first.
+/// month for years keeps a short history. A `cancel` signal ends it, whenever it is sent: at once
+/// during the period's wait, and when sent later in the period (during the charge, dunning or the
+/// switch to the next run), at the start of the next run, before it charges.
 public struct Subscription: Workflow {
     public static let name = "Subscription"
 
@@ -65,10 +64,9 @@ public struct Subscription: Workflow {
         }
         let billed = input.periodsBilled ?? 0
         if let maxPeriods = input.maxPeriods, billed >= maxPeriods { return Outcome(status: "completed", periodsBilled: billed) }
-        let cancel = CancelRequest()
-        context.setSignalHandler("cancel", as: JSONValue.self) { _ in cancel.request() }
-
-        if try await context.condition(timeout: period, { cancel.isRequested }) {
+        // The period's wait is the one place a cancel is taken: one sent later in the period is
+        // carried into the next run's history, whose wait takes it at once.
+        if try await context.waitForSignal("cancel", as: JSONValue.self, timeout: period) != nil {
             return Outcome(status: "canceled", periodsBilled: billed)
         }
         let charge = try await context.execute(
@@ -87,16 +85,8 @@ public struct Subscription: Workflow {
                 options: .init(workflowId: "\(context.info.workflowId)-dunning-\(billed + 1)"))
             guard dunning.status == "paid" else { return Outcome(status: "unpaid", periodsBilled: billed) }
         }
-        if cancel.isRequested { return Outcome(status: "canceled", periodsBilled: billed + 1) }
         var next = input
         next.periodsBilled = billed + 1
         try await context.continueAsNew(input: next)
     }
-}
-
-/// Whether a `cancel` signal came: set by the handler, read by the run.
-private final class CancelRequest: Sendable {
-    private let requested = Mutex(false)
-    func request() { requested.withLock { $0 = true } }
-    var isRequested: Bool { requested.withLock { $0 } }
 }
