@@ -9,7 +9,7 @@ import Workflow
 public enum Samples {
     /// Every sample workflow type.
     public static let workflows: [any Workflow.Type] = [
-        CardCheckout.self, LeadNurture.self, SubscriptionDunning.self, TripSaga.self, VideoTranscode.self,
+        CardCheckout.self, LeadNurture.self, Subscription.self, SubscriptionDunning.self, TripSaga.self, VideoTranscode.self,
     ]
 
     /// Every sample activity, on the samples' tables in `database` and with the providers that

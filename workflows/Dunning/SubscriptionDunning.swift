@@ -20,10 +20,13 @@ public struct SubscriptionDunning: Workflow {
         public var paymentSource: String
         /// The waits between attempts, in seconds; 1, 3 and 7 days by default.
         public var retryScheduleSeconds: [Double]?
+        /// The declined charge that started dunning, when the caller made it (``Subscription``
+        /// does): it counts as the first attempt, so the card is not charged twice in a row.
+        public var declinedCharge: ChargePayment.Output?
 
         public init(
             subscriptionId: String, customer: String, email: String, amountCents: Int, currency: String? = nil, paymentSource: String,
-            retryScheduleSeconds: [Double]? = nil
+            retryScheduleSeconds: [Double]? = nil, declinedCharge: ChargePayment.Output? = nil
         ) {
             self.subscriptionId = subscriptionId
             self.customer = customer
@@ -32,6 +35,7 @@ public struct SubscriptionDunning: Workflow {
             self.currency = currency
             self.paymentSource = paymentSource
             self.retryScheduleSeconds = retryScheduleSeconds
+            self.declinedCharge = declinedCharge
         }
     }
 
@@ -63,12 +67,17 @@ public struct SubscriptionDunning: Workflow {
         var attempts = 0
         while true {
             attempts += 1
-            let charge = try await context.execute(
-                ChargePayment.self,
-                .init(
-                    amountCents: input.amountCents, currency: input.currency ?? "usd", source: source, subscriptionId: input.subscriptionId,
-                    description: "Subscription \(input.subscriptionId)"),
-                options: SampleSupport.external)
+            let charge =
+                if attempts == 1, let declined = input.declinedCharge, !declined.succeeded {
+                    declined
+                } else {
+                    try await context.execute(
+                        ChargePayment.self,
+                        .init(
+                            amountCents: input.amountCents, currency: input.currency ?? "usd", source: source,
+                            subscriptionId: input.subscriptionId, description: "Subscription \(input.subscriptionId)"),
+                        options: SampleSupport.external)
+                }
             if charge.succeeded {
                 try await setStatus("active", context: context, input: input)
                 return Outcome(status: "paid", attempts: attempts, chargeId: charge.chargeId)
