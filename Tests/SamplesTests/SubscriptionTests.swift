@@ -13,6 +13,14 @@ struct SubscriptionTests {
             retryScheduleSeconds: [3_600], maxPeriods: maxPeriods)
     }
 
+    /// Waits for the period's timer, then moves the virtual clock past it.
+    static func endPeriod(_ env: TestEnvironment, _ id: String) async throws {
+        try await env.waitUntil("\(id) waits out its period", timeout: SampleHarness.patience) {
+            !(try await env.describe(id).pendingTimers.isEmpty)
+        }
+        env.clock.advance(by: .seconds(60))
+    }
+
     static func runs(_ env: TestEnvironment, _ id: String) async throws -> Int {
         try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise.workflow_executions WHERE workflow_id = \(id)")
     }
@@ -34,7 +42,7 @@ struct SubscriptionTests {
     @Test func aDeclinedChargeIsCollectedByTheDunningChildAndBillingGoesOn() async throws {
         try await SampleHarness.run(skipTime: false) { env, _ in
             try await env.start(Subscription.self, id: "sub-declined", input: Self.input("sub-declined", source: "tok_chargeDeclined", maxPeriods: 1))
-            env.clock.advance(by: .seconds(60))
+            try await Self.endPeriod(env, "sub-declined")
             // The period's charge is declined; the child counts it as its first attempt and waits an hour.
             try await env.waitUntil("the dunning child waits for its retry", timeout: SampleHarness.patience) {
                 guard let child = try? await env.describe("sub-declined-dunning-1") else { return false }
@@ -68,7 +76,7 @@ struct SubscriptionTests {
         try await SampleHarness.run(skipTime: false) { env, _ in
             try await env.start(Subscription.self, id: "sub-cancel", input: Self.input("sub-cancel"))
             // The first period ends: the run charges and continues as new while the signal is sent.
-            env.clock.advance(by: .seconds(60))
+            try await Self.endPeriod(env, "sub-cancel")
             try await env.waitUntil("the first period is charged", timeout: SampleHarness.patience) {
                 try await SubscriptionDunningTests.ledger(env, "sub-cancel", "succeeded") == 1
             }
