@@ -153,4 +153,36 @@ struct ScheduleFiringTests {
             #expect(try await env.runs(of: "cron").count == 1)
         }
     }
+
+    /// Temporal's daylight-saving rules, on the virtual clock: a local time the change skips
+    /// does not act (New York's 02:30 on 14 March 2027), and one it repeats acts twice (01:30
+    /// on 7 November 2027).
+    @Test func aCronScheduleInATimeZoneFollowsTheDaylightSavingChanges() async throws {
+        try await TestEnvironment.run(workflows: [Immediate.self], skipTime: false) { env in
+            func create(_ id: String, _ cron: String) async throws {
+                try await env.store.createSchedule(
+                    Schedule(
+                        namespace: env.namespace, scheduleId: id, spec: ScheduleSpec(cron: [cron], timezone: "America/New_York"),
+                        action: ScheduleWorkflowAction(type: Immediate.name, taskQueue: env.taskQueue, input: try Payload(encoding: "x")),
+                        at: env.clock.now),
+                    at: env.clock.now)
+            }
+            let utc = ISO8601DateFormatter()
+            env.clock.advance(to: utc.date(from: "2027-03-12T12:00:00Z")!)
+            try await create("spring", "30 2 * * *")
+            var spring: [Date] = []
+            for _ in 0..<3 { spring.append(try await env.tick("spring")) }
+            // 02:30 EST on the 13th, none on the 14th, then 02:30 EDT.
+            #expect(spring.map { utc.string(from: $0) } == ["2027-03-13T07:30:00Z", "2027-03-15T06:30:00Z", "2027-03-16T06:30:00Z"])
+            #expect(try await env.runs(of: "spring").count == 3)
+
+            env.clock.advance(to: utc.date(from: "2027-11-06T12:00:00Z")!)
+            try await create("autumn", "30 1 * * *")
+            var autumn: [Date] = []
+            for _ in 0..<3 { autumn.append(try await env.tick("autumn")) }
+            // 01:30 EDT and, an hour later, 01:30 EST on the 7th; then 01:30 EST on the 8th.
+            #expect(autumn.map { utc.string(from: $0) } == ["2027-11-07T05:30:00Z", "2027-11-07T06:30:00Z", "2027-11-08T06:30:00Z"])
+            #expect(try await env.runs(of: "autumn").count == 3)
+        }
+    }
 }
