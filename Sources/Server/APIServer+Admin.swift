@@ -8,7 +8,7 @@ extension APIServer {
         let letters = router.group("/api/v1/namespaces/:namespace/dead-letters")
 
         letters.get { request, context in
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             try await authorize(request, namespace: namespace, needs: .reader)
             let query = request.uri.queryParameters
             let state = query["state"].map(String.init) ?? "Pending"
@@ -78,7 +78,7 @@ extension APIServer {
 
         router.post("/api/v1/namespaces/:namespace/tokens") { request, context in
             var request = request
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             try await authorize(request, namespace: namespace, needs: .admin)
             let body = try await JSONBody.decode(API.TokenRequest.self, from: &request, limit: configuration.maxBodySize)
             let role = body.role
@@ -89,8 +89,8 @@ extension APIServer {
     }
 
     static func deadLetterParameters(_ context: BasicRequestContext) throws -> (String, UUID) {
-        let namespace = try context.parameters.require("namespace")
-        guard let id = UUID(uuidString: try context.parameters.require("id")) else {
+        let namespace = try Self.pathParameter("namespace", in: context)
+        guard let id = UUID(uuidString: try Self.pathParameter("id", in: context)) else {
             throw APIError(.notFound, code: StoreError.Code.deadLetterNotFound.rawValue, "a dead letter id is a UUID")
         }
         return (namespace, id)

@@ -8,7 +8,7 @@ extension APIServer {
     func addLLMRoutes(to router: Router<BasicRequestContext>) {
         router.post("/api/v1/namespaces/:namespace/llm/complete") { request, context in
             var request = request
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             try await authorize(request, namespace: namespace, needs: .writer)
             guard let gateway else { throw APIError(.serviceUnavailable, code: "GatewayNotConfigured", "this server has no LLM gateway") }
             let body = try await JSONBody.decode(LLMRequest.self, from: &request, limit: configuration.maxBodySize)
@@ -20,7 +20,7 @@ extension APIServer {
         }
 
         router.get("/api/v1/namespaces/:namespace/llm/usage") { request, context in
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             try await authorize(request, namespace: namespace, needs: .reader)
             guard let gateway else { throw APIError(.serviceUnavailable, code: "GatewayNotConfigured", "this server has no LLM gateway") }
             let groupBy = request.uri.queryParameters["groupBy"].map(String.init) ?? "model"

@@ -14,7 +14,7 @@ extension APIServer {
 
         schedules.post { request, context in
             var request = request
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             try await authorize(request, namespace: namespace, needs: .writer)
             let body = try await JSONBody.decode(API.CreateScheduleRequest.self, from: &request, limit: configuration.maxBodySize)
             let schedule = try checkedSchedule(body, namespace: namespace, at: clock.now)
@@ -25,7 +25,7 @@ extension APIServer {
         }
 
         schedules.get { request, context in
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             try await authorize(request, namespace: namespace, needs: .reader)
             let query = request.uri.queryParameters
             let limit = try Self.limit(query["limit"].map(String.init))
@@ -92,9 +92,9 @@ extension APIServer {
 
     /// The namespace and schedule id of a per-schedule route; the namespace is checked by ``authorize``.
     func scheduleParameters(_ context: BasicRequestContext) throws -> (String, String) {
-        let scheduleId = try context.parameters.require("scheduleId")
+        let scheduleId = try Self.pathParameter("scheduleId", in: context)
         try checkScheduleId(scheduleId)
-        return (try context.parameters.require("namespace"), scheduleId)
+        return (try Self.pathParameter("namespace", in: context), scheduleId)
     }
 
     /// A schedule id is an identifier short enough that its runs' workflow ids (the id plus the

@@ -7,7 +7,7 @@ extension APIServer {
     /// reader may list them; a worker of another namespace is never shown.
     func addWorkerRoutes(to router: Router<BasicRequestContext>) {
         router.get("/api/v1/namespaces/:namespace/workers") { request, context in
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             try await authorize(request, namespace: namespace, needs: .reader)
             let workers = try await database { [store] in try await store.liveWorkers(namespace: namespace) }
             return try JSONBody.response(API.WorkersResponse(workers: workers.map(API.WorkerBody.init)))

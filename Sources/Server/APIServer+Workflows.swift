@@ -10,7 +10,7 @@ extension APIServer {
 
         workflows.post { request, context in
             var request = request
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             // The start's own statement answers NamespaceNotFound: one round trip fewer per start.
             try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
@@ -28,7 +28,7 @@ extension APIServer {
         }
 
         workflows.get { request, context in
-            let namespace = try context.parameters.require("namespace")
+            let namespace = try Self.pathParameter("namespace", in: context)
             try await authorize(request, namespace: namespace, needs: .reader)
             let query = request.uri.queryParameters
             let status = try query["status"].map { text in
@@ -115,7 +115,7 @@ extension APIServer {
         workflows.post(":workflowId/signals/:signalName") { request, context in
             var request = request
             let (namespace, workflowId) = try workflowParameters(context)
-            let name = try context.parameters.require("signalName")
+            let name = try Self.pathParameter("signalName", in: context)
             try configuration.limits.checkIdentifier(name, field: "signal name")
             let identity = try await authorize(request, namespace: namespace, needs: .writer)
             let payload = try await JSONBody.payload(from: &request, limit: configuration.maxBodySize)
@@ -194,9 +194,9 @@ extension APIServer {
 
     /// The namespace and workflow id of a per-run route; the namespace is checked by ``authorize``.
     func workflowParameters(_ context: BasicRequestContext) throws -> (String, String) {
-        let workflowId = try context.parameters.require("workflowId")
+        let workflowId = try Self.pathParameter("workflowId", in: context)
         try configuration.limits.checkIdentifier(workflowId, field: "workflowId")
-        return (try context.parameters.require("namespace"), workflowId)
+        return (try Self.pathParameter("namespace", in: context), workflowId)
     }
 
     static func runId(_ request: Request) throws -> UUID? {
