@@ -171,19 +171,25 @@ struct ScheduleFiringTests {
             let utc = ISO8601DateFormatter()
             env.clock.advance(to: utc.date(from: "2027-03-12T12:00:00Z")!)
             try await create("spring", "30 2 * * *")
+            // Each tick's run is looked up as it starts: by the third tick the first run is days old,
+            // and the retention service may delete a closed run that old.
+            func tickStartingItsRun(_ id: String) async throws -> Date {
+                let nominal = try await env.tick(id)
+                let workflowId = ScheduleWorkflowAction.workflowId(scheduleId: id, nominal: nominal)
+                #expect(try await env.describe(workflowId).workflowId == workflowId)
+                return nominal
+            }
             var spring: [Date] = []
-            for _ in 0..<3 { spring.append(try await env.tick("spring")) }
+            for _ in 0..<3 { spring.append(try await tickStartingItsRun("spring")) }
             // 02:30 EST on the 13th, none on the 14th, then 02:30 EDT.
             #expect(spring.map { utc.string(from: $0) } == ["2027-03-13T07:30:00Z", "2027-03-15T06:30:00Z", "2027-03-16T06:30:00Z"])
-            #expect(try await env.runs(of: "spring").count == 3)
 
             env.clock.advance(to: utc.date(from: "2027-11-06T12:00:00Z")!)
             try await create("autumn", "30 1 * * *")
             var autumn: [Date] = []
-            for _ in 0..<3 { autumn.append(try await env.tick("autumn")) }
+            for _ in 0..<3 { autumn.append(try await tickStartingItsRun("autumn")) }
             // 01:30 EDT and, an hour later, 01:30 EST on the 7th; then 01:30 EST on the 8th.
             #expect(autumn.map { utc.string(from: $0) } == ["2027-11-07T05:30:00Z", "2027-11-07T06:30:00Z", "2027-11-08T06:30:00Z"])
-            #expect(try await env.runs(of: "autumn").count == 3)
         }
     }
 }
