@@ -240,7 +240,9 @@ public final class TestEnvironment: Sendable {
         try await store.history(runId: try await describe(workflowId).runId)
     }
 
-    /// Waits, in real time, until `condition` holds.
+    /// Waits, in real time, until `condition` holds. A check the Store did not try because its
+    /// watch connection has not yet seen Postgres come back (``DatabaseUnreachableError``, "retry
+    /// shortly") counts as not yet.
     ///
     /// - Throws: ``TestEnvironmentError`` when it does not hold within `timeout`.
     public func waitUntil(
@@ -248,7 +250,9 @@ public final class TestEnvironment: Sendable {
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if try await condition() { return }
+            do {
+                if try await condition() { return }
+            } catch is DatabaseUnreachableError {}
             try await Task.sleep(for: .milliseconds(10))
         }
         throw TestEnvironmentError(message: "timed out after \(timeout) waiting until \(what)")
