@@ -87,7 +87,9 @@ struct MediaTests {
         let clips = try Clips()
         defer { clips.remove() }
         let path = clips.output("broken.mp4")
-        try Data((0..<4096).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: path))
+        // Text, not random bytes: random bytes now and then look like the start of some format,
+        // and ffprobe then fails with another message.
+        try Data(String(repeating: "this is not a video, it is text\n", count: 128).utf8).write(to: URL(fileURLWithPath: path))
         let failure = await #expect(throws: ApplicationFailure.self) { try await MediaProbe(media: clips.media).run(input: .init(path: path)) }
         #expect(failure?.nonRetryable == true)
         #expect(failure?.type == "MediaUnreadable")
