@@ -70,10 +70,11 @@ struct EngineScenarios {
             group.addTask { try await worker.run() }
             group.addTask { try await TimerService(store: store, clock: clock, logger: logger).run() }
             group.addTask { try await LeaseReaper(store: store, clock: clock, logger: logger).run() }
-            if wanted("schedules") { group.addTask { try await ScheduleService(store: store, clock: clock, logger: logger).run() } }
             group.addTask { try await app.runService() }
             defer { group.cancelAll() }
             try await store.migrate()
+            // Started once its table exists: a round before the migration fails and waits out the fallback.
+            if wanted("schedules") { group.addTask { try await ScheduleService(store: store, clock: clock, logger: logger).run() } }
             var port = 0
             for await bound in ready.stream {
                 port = bound
