@@ -34,17 +34,10 @@ public struct LeaseReaper: Service {
     }
 
     private func reapUntilCanceled() async {
-        while !Task.isCancelled {
-            var next: Date?
-            do {
-                // A call that hangs (Postgres restarting under it) is abandoned, or reaping would stop for good.
-                try await tracker.track { _ = try await abandoning(after: databaseCallTimeout) { try await store.reapActivities(at: clock.now) } }
-                next = try await abandoning(after: databaseCallTimeout) { try await store.nextActivityDeadline() }
-            } catch {
-                if Task.isCancelled { break }
-                logger.warning("Lease reaper round failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            await waitForWork(clock: clock, until: next, wakeup: wakeup, fallback: interval)
+        await repeatRounds(of: "Lease reaper", clock: clock, wakeup: wakeup, fallback: interval, logger: logger) {
+            // A call that hangs (Postgres restarting under it) is abandoned, or reaping would stop for good.
+            try await tracker.track { _ = try await abandoning(after: databaseCallTimeout) { try await store.reapActivities(at: clock.now) } }
+            return .waitUntil(try await abandoning(after: databaseCallTimeout) { try await store.nextActivityDeadline() })
         }
     }
 }

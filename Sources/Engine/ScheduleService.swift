@@ -43,25 +43,14 @@ public struct ScheduleService: Service {
 
     private func fireSchedulesUntilCanceled() async {
         let listener = NotificationListener(store: store, wakeups: [Channel.schedules: wakeup], logger: logger)
-        await withDiscardingTaskGroup { group in
-            group.addTask { await listener.run() }
-            while !Task.isCancelled {
-                var next: Date?
-                do {
-                    let fired = try await tracker.track {
-                        try await abandoning(after: databaseCallTimeout) {
-                            try await store.fireDueSchedules(at: clock.now, limit: batchSize, clock: { [clock] in clock.now })
-                        }
-                    }
-                    if fired >= batchSize { continue }
-                    next = try await abandoning(after: databaseCallTimeout) { try await store.nextScheduleDue() }
-                } catch {
-                    if Task.isCancelled { break }
-                    logger.warning("Schedule service round failed", metadata: ["error": "\(String(reflecting: error))"])
+        await repeatRounds(of: "Schedule service", clock: clock, wakeup: wakeup, fallback: pollInterval, listener: listener, logger: logger) {
+            let fired = try await tracker.track {
+                try await abandoning(after: databaseCallTimeout) {
+                    try await store.fireDueSchedules(at: clock.now, limit: batchSize, clock: { [clock] in clock.now })
                 }
-                await waitForWork(clock: clock, until: next, wakeup: wakeup, fallback: pollInterval)
             }
-            group.cancelAll()
+            if fired >= batchSize { return .runAgain }
+            return .waitUntil(try await abandoning(after: databaseCallTimeout) { try await store.nextScheduleDue() })
         }
     }
 }

@@ -36,28 +36,17 @@ public struct TimerService: Service {
 
     private func fireTimersUntilCanceled() async {
         let listener = NotificationListener(store: store, wakeups: [Channel.timers: wakeup], logger: logger)
-        await withDiscardingTaskGroup { group in
-            group.addTask { await listener.run() }
-            while !Task.isCancelled {
-                var next: Date?
-                do {
-                    // A call that hangs (Postgres restarting under it) is abandoned, or timers would stop for good.
-                    let fired = try await tracker.track {
-                        try await abandoning(after: databaseCallTimeout) {
-                            let fired = try await store.fireDueTimers(at: clock.now, limit: batchSize)
-                            try await store.timeOutRuns(at: clock.now)
-                            return fired
-                        }
-                    }
-                    if fired >= batchSize { continue }
-                    next = try await abandoning(after: databaseCallTimeout) { try await store.nextTimerDue() }
-                } catch {
-                    if Task.isCancelled { break }
-                    logger.warning("Timer service round failed", metadata: ["error": "\(String(reflecting: error))"])
+        await repeatRounds(of: "Timer service", clock: clock, wakeup: wakeup, fallback: pollInterval, listener: listener, logger: logger) {
+            // A call that hangs (Postgres restarting under it) is abandoned, or timers would stop for good.
+            let fired = try await tracker.track {
+                try await abandoning(after: databaseCallTimeout) {
+                    let fired = try await store.fireDueTimers(at: clock.now, limit: batchSize)
+                    try await store.timeOutRuns(at: clock.now)
+                    return fired
                 }
-                await waitForWork(clock: clock, until: next, wakeup: wakeup, fallback: pollInterval)
             }
-            group.cancelAll()
+            if fired >= batchSize { return .runAgain }
+            return .waitUntil(try await abandoning(after: databaseCallTimeout) { try await store.nextTimerDue() })
         }
     }
 }
