@@ -124,18 +124,31 @@ extension Store {
         return result
     }
 
-    /// Lists runs newest first, optionally by status and type, with keyset pagination: pass the
-    /// returned token to get the next page.
+    /// Lists runs newest first, optionally by status, type and a list query, with keyset
+    /// pagination: pass the returned token to get the next page (with the same filters).
     ///
     /// - Throws: ``StoreError`` `InvalidArgument` for a malformed page token.
     public func listWorkflows(
-        namespace: String, status: WorkflowStatus? = nil, type: String? = nil, limit: Int = 100, pageToken: String? = nil
+        namespace: String, status: WorkflowStatus? = nil, type: String? = nil, query: ListQuery? = nil, limit: Int = 100, pageToken: String? = nil
     ) async throws -> (workflows: [WorkflowExecutionSummary], nextPageToken: String?) {
         let cursor = try pageToken.map(PageToken.decode)
+        var rows: [ExecutionsTable.List.Row] = []
+        if let query {
+            // The status and type parameters are comparisons joined to the query.
+            var terms = [query.expression]
+            if let status { terms.append(.comparison(.init(field: .executionStatus, op: .equal, values: [.string(status.rawValue)]))) }
+            if let type { terms.append(.comparison(.init(field: .workflowType, op: .equal, values: [.string(type)]))) }
+            let search = ExecutionsTable.Search(namespace: namespace, after: cursor, limit: limit + 1)
+            let statement = ExecutionsTable.Search.statement(terms.count == 1 ? terms[0] : .all(terms))
+            for try await row in try await pool.query(try statement.query(search), logger: logger).decode(ExecutionsTable.List.Row.self) {
+                rows.append(row)
+            }
+        } else {
+            let list = ExecutionsTable.List(namespace: namespace, status: status, type: type, after: cursor, limit: limit + 1)
+            for try await row in try await pool.execute(list, logger: logger) { rows.append(row) }
+        }
         var workflows: [WorkflowExecutionSummary] = []
-        for try await (workflowId, runId, type, status, start, close) in try await pool.execute(
-            ExecutionsTable.List(namespace: namespace, status: status, type: type, after: cursor, limit: limit + 1), logger: logger)
-        {
+        for (workflowId, runId, type, status, start, close) in rows {
             workflows.append(
                 WorkflowExecutionSummary(
                     workflowId: workflowId, runId: runId, type: type, status: WorkflowStatus(rawValue: status) ?? .running, startTime: start,
