@@ -2,6 +2,7 @@ import Foundation
 import RepriseTesting
 import Store
 import Testing
+import TestSupport
 import Workflow
 
 /// `GET …/workflows?query=` over real HTTP and Postgres: each operator selects the right runs,
@@ -123,6 +124,21 @@ struct ListQueryAPITests {
             #expect(try await Self.ids(api, "customer = 'acme'") == ["order-1"])
             #expect(try await Self.ids(api, "customer = 'acme' OR WorkflowId = 'theirs'") == ["order-1"])
             #expect(try await Self.ids(api, "customer = 'acme'", namespace: "other") == ["theirs"])
+        }
+    }
+
+    @Test func theCLIPassesTheQueryThrough() async throws {
+        try await APIHarness.run(startWorker: false) { api in
+            try await Self.startFour(api)
+            let reprise = CLI(port: api.client.port!, token: api.adminToken)
+            let listed = try await reprise("workflow", "list", "--query", "customer IN ('acme', 'globex') AND score > 10", "-o", "json")
+            #expect(listed.code == 0, "\(listed.err)")
+            #expect(listed.json["workflows"]?.arrayValue.compactMap { if case .string(let id)? = $0["workflowId"] { id } else { nil } } == ["order-3"])
+            let table = try await reprise("workflow", "list", "--query", "customer = '\(Self.hostile.replacingOccurrences(of: "'", with: "''"))'")
+            #expect(table.code == 0 && table.out.contains("order-2") && !table.out.contains("order-1"), "\(table.out)\(table.err)")
+            let malformed = try await reprise("workflow", "list", "--query", "customer = ")
+            #expect(malformed.code != 0)
+            #expect(malformed.err.contains("InvalidQuery") || malformed.err.contains("position 12: expected a value"), "\(malformed.err)")
         }
     }
 }
