@@ -141,4 +141,42 @@ struct ListQueryAPITests {
             #expect(malformed.err.contains("InvalidQuery") || malformed.err.contains("position 12: expected a value"), "\(malformed.err)")
         }
     }
+
+    @Test func aWorkflowUpsertsAttributesThatAQueryFinds() async throws {
+        try await APIHarness.run(workflows: [Waiter.self, StagedLead.self]) { api in
+            for (id, company) in [("lead-1", "Acme"), ("lead-2", "Globex")] {
+                let reply = try await api.send(.post, "\(Self.base)/workflows", body: #"{"workflowId":"\#(id)","type":"StagedLead","input":"\#(company)"}"#)
+                #expect(reply.status == 201, "\(reply.text)")
+            }
+            try await api.env.waitUntil("both leads are new") { try await Self.ids(api, "stage = 'new'") == ["lead-1", "lead-2"] }
+            #expect(try await Self.ids(api, "company = 'Acme'") == ["lead-1"])
+            #expect(try await api.send(.post, "\(Self.base)/workflows/lead-1/signals/stage", body: #""qualified""#).status == 202)
+            try await api.env.waitUntil("lead-1 is qualified") { try await Self.ids(api, "stage = 'qualified'") == ["lead-1"] }
+            #expect(try await Self.ids(api, "stage = 'new'") == ["lead-2"], "the upsert replaced the stage")
+            #expect(try await Self.ids(api, "company = 'Acme' AND qualifiedAt > '2000-01-01T00:00:00Z'") == ["lead-1"], "and kept the company")
+            // The upserts are in the history as Temporal's event, after the task that made them.
+            let history = try await api.env.history("lead-1")
+            let upserts = history.compactMap { if case .upsertWorkflowSearchAttributes(let upsert) = $0.attributes { upsert } else { nil } }
+            #expect(upserts.map(\.searchAttributes["stage"]) == [.string("new"), .string("qualified")])
+            #expect(upserts.first?.searchAttributes["company"] == .string("Acme"))
+            // The run closes; its attributes stay, and describe shows them.
+            #expect(try await api.send(.post, "\(Self.base)/workflows/lead-1/signals/approve", body: #""ok""#).status == 202)
+            try await api.env.waitUntil("lead-1 completes") { try await api.env.describe("lead-1").status == .completed }
+            #expect(try await Self.ids(api, "stage = 'qualified' AND ExecutionStatus = 'Completed'") == ["lead-1"])
+            let described = try await api.send(.get, "\(Self.base)/workflows/lead-1")
+            #expect(described.json["searchAttributes"]?["company"] == .string("Acme"), "\(described.text)")
+        }
+    }
 }
+
+/// Upserts its company and stage, then a new stage when signalled one, then waits to be approved.
+struct StagedLead: Workflow {
+    func run(context: WorkflowContext, input: String) async throws -> String {
+        try context.upsertSearchAttributes(["company": .string(input), "stage": .string("new")])
+        let stage = try await context.waitForSignal("stage", as: String.self) ?? ""
+        try context.upsertSearchAttributes(["stage": .string(stage), "qualifiedAt": .time(context.now)])
+        _ = try await context.waitForSignal("approve", as: String.self)
+        return stage
+    }
+}
+
