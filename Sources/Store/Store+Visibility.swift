@@ -133,18 +133,13 @@ extension Store {
     ) async throws -> (workflows: [WorkflowExecutionSummary], nextPageToken: String?) {
         let cursor = try pageToken.map(PageToken.decode)
         var rows: [ExecutionsTable.List.Row] = []
+        let list = ExecutionsTable.List(namespace: namespace, status: status, type: type, after: cursor, limit: limit + 1)
         if let query {
-            // The status and type parameters are comparisons joined to the query.
-            var terms = [query.expression]
-            if let status { terms.append(.comparison(.init(field: .executionStatus, op: .equal, values: [.string(status.rawValue)]))) }
-            if let type { terms.append(.comparison(.init(field: .workflowType, op: .equal, values: [.string(type)]))) }
-            let search = ExecutionsTable.Search(namespace: namespace, after: cursor, limit: limit + 1)
-            let statement = ExecutionsTable.Search.statement(terms.count == 1 ? terms[0] : .all(terms))
-            for try await row in try await pool.query(try statement.query(search), logger: logger).decode(ExecutionsTable.List.Row.self) {
+            let statement = ExecutionsTable.List.statement(matching: query)
+            for try await row in try await pool.query(try statement.query(list), logger: logger).decode(ExecutionsTable.List.Row.self) {
                 rows.append(row)
             }
         } else {
-            let list = ExecutionsTable.List(namespace: namespace, status: status, type: type, after: cursor, limit: limit + 1)
             for try await row in try await pool.execute(list, logger: logger) { rows.append(row) }
         }
         var workflows: [WorkflowExecutionSummary] = []
