@@ -13,7 +13,7 @@ import Foundation
 /// `"double"` quotes (a quote inside is doubled or escaped with `\`), numbers, and `true`/`false`;
 /// times are strings in ISO 8601 with a zone (`'2026-12-07T08:00:00Z'`). A name that is not a
 /// plain identifier goes in backticks. The Store compiles a query to SQL whose every value is a
-/// bound parameter (``ListQuery/Expression``); the text is never spliced.
+/// bound parameter (`ListQuerySQL`); the text is never spliced.
 public struct ListQuery: Sendable, Hashable {
     /// The longest query text accepted, in UTF-8 bytes.
     public static let maxLength = 4096
