@@ -44,6 +44,27 @@ struct SearchAttributeReplayTests {
         let commands = try new.runWorkflowTask()
         #expect(commands.last == .upsertSearchAttributes(["company": .string("Acme")]))
     }
+
+    @Test func aNameOutOfBoundsFailsTheWorkflowTaskNotTheRun() throws {
+        for (input, problem) in [
+            ("WorkflowId", "is a field of every run"), ("", "a search attribute name is empty"),
+            (String(repeating: "n", count: 256), "longer than 255 bytes"), ("too-many", "at most 100 are allowed"),
+        ] {
+            let harness = try Harness(BadUpsert.self, input: input)
+            let error = #expect(throws: WorkflowTaskError.self) { try harness.runWorkflowTask() }
+            #expect(error?.code == .workflowBug)
+            #expect(error?.message.contains(problem) == true, "\(error?.message ?? "")")
+        }
+    }
+}
+
+/// Upserts the attribute its input names, or 101 attributes for "too-many".
+struct BadUpsert: Workflow {
+    func run(context: WorkflowContext, input: String) async throws -> String {
+        let attributes = input == "too-many" ? Dictionary(uniqueKeysWithValues: (0...100).map { ("a\($0)", SearchAttributeValue.int(Int64($0))) }) : [input: .bool(true)]
+        try context.upsertSearchAttributes(attributes)
+        return input
+    }
 }
 
 /// Upserts its company and a first stage, then the stage it is signalled.
