@@ -46,21 +46,22 @@ enum ListQuerySQL {
     /// A custom attribute compared with a value. A run without the attribute, or with a value
     /// of another JSON type, matches no comparison (`!=` included), as a NULL column would not.
     private static func attribute<Input: Sendable>(_ name: String, _ op: ListQuery.Operator, _ value: ListQuery.Value, _ p: inout SQLParameters<Input>) -> String {
-        let key = p.bind("text") { _ in name }
         let json = jsonType(value)
         // A custom attribute's time is the string its upsert stored, which orders as text.
         let value = if case .time(let date) = value { ListQuery.Value.string(SearchAttributes.text(of: date)) } else { value }
+        // Equality (and so IN) is containment alone: the form the GIN index serves.
+        if op == .equal { return "search_attributes @> \(p.bind("jsonb") { _ in try containment(name, value) })" }
+        let key = p.bind("text") { _ in name }
+        let typed = "jsonb_typeof(search_attributes -> \(key)) = '\(json)'"
         switch op {
-        case .equal:
-            return "search_attributes @> \(p.bind("jsonb") { _ in try containment(name, value) })"
         case .notEqual:
-            return "(jsonb_typeof(search_attributes -> \(key)) = '\(json)' AND NOT search_attributes @> \(p.bind("jsonb") { _ in try containment(name, value) }))"
+            return "(\(typed) AND NOT search_attributes @> \(p.bind("jsonb") { _ in try containment(name, value) }))"
         case .startsWith:
-            return "(jsonb_typeof(search_attributes -> \(key)) = 'string' AND starts_with(search_attributes ->> \(key), \(bind(value, &p))))"
-        case .less, .greater, .lessOrEqual, .greaterOrEqual, .in:
+            return "(\(typed) AND starts_with(search_attributes ->> \(key), \(bind(value, &p))))"
+        default:
             let read = json == "number" ? "(search_attributes ->> \(key))::numeric" : "(search_attributes ->> \(key)) COLLATE \"C\""
             let bound = json == "number" ? "\(bind(value, &p))::numeric" : bind(value, &p)
-            return "(CASE WHEN jsonb_typeof(search_attributes -> \(key)) = '\(json)' THEN \(read) \(op.rawValue) \(bound) END)"
+            return "(CASE WHEN \(typed) THEN \(read) \(op.rawValue) \(bound) END)"
         }
     }
 
