@@ -41,8 +41,12 @@ extension APIServer {
             let limit = try Self.limit(query["limit"].map(String.init))
             if let type = query["type"] { try configuration.limits.checkIdentifier(String(type), field: "type") }
             let (type, pageToken) = (query["type"].map(String.init), query["pageToken"].map(String.init))
+            // An empty or blank query is no filter; a malformed one is a 400 naming its position.
+            let listQuery = try query["query"].map(String.init).flatMap { text in
+                text.allSatisfy(\.isWhitespace) ? nil : try ListQuery(parsing: text)
+            }
             let page = try await database { [store] in
-                try await store.listWorkflows(namespace: namespace, status: status, type: type, limit: limit, pageToken: pageToken)
+                try await store.listWorkflows(namespace: namespace, status: status, type: type, query: listQuery, limit: limit, pageToken: pageToken)
             }
             return try JSONBody.response(API.ListResponse(workflows: page.workflows, nextPageToken: page.nextPageToken))
         }

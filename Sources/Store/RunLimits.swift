@@ -60,6 +60,8 @@ extension Limits {
                 if let failure = payloadFailure(result, of: "the workflow's result") { return failure }
             case .continueAsNew(let command):
                 if let failure = payloadFailure(command.input, of: "the input of continue-as-new") { return failure }
+            case .upsertSearchAttributes(let attributes):
+                if let failure = payloadFailure(.object(attributes), of: "the search attributes upserted") { return failure }
             default: break
             }
         }

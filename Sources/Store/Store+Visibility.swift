@@ -124,18 +124,26 @@ extension Store {
         return result
     }
 
-    /// Lists runs newest first, optionally by status and type, with keyset pagination: pass the
-    /// returned token to get the next page.
+    /// Lists runs newest first, optionally by status, type and a list query, with keyset
+    /// pagination: pass the returned token to get the next page (with the same filters).
     ///
     /// - Throws: ``StoreError`` `InvalidArgument` for a malformed page token.
     public func listWorkflows(
-        namespace: String, status: WorkflowStatus? = nil, type: String? = nil, limit: Int = 100, pageToken: String? = nil
+        namespace: String, status: WorkflowStatus? = nil, type: String? = nil, query: ListQuery? = nil, limit: Int = 100, pageToken: String? = nil
     ) async throws -> (workflows: [WorkflowExecutionSummary], nextPageToken: String?) {
         let cursor = try pageToken.map(PageToken.decode)
+        var rows: [ExecutionsTable.List.Row] = []
+        let list = ExecutionsTable.List(namespace: namespace, status: status, type: type, after: cursor, limit: limit + 1)
+        if let query {
+            let statement = ExecutionsTable.List.statement(matching: query)
+            for try await row in try await pool.query(try statement.query(list), logger: logger).decode(ExecutionsTable.List.Row.self) {
+                rows.append(row)
+            }
+        } else {
+            for try await row in try await pool.execute(list, logger: logger) { rows.append(row) }
+        }
         var workflows: [WorkflowExecutionSummary] = []
-        for try await (workflowId, runId, type, status, start, close) in try await pool.execute(
-            ExecutionsTable.List(namespace: namespace, status: status, type: type, after: cursor, limit: limit + 1), logger: logger)
-        {
+        for (workflowId, runId, type, status, start, close) in rows {
             workflows.append(
                 WorkflowExecutionSummary(
                     workflowId: workflowId, runId: runId, type: type, status: WorkflowStatus(rawValue: status) ?? .running, startTime: start,

@@ -98,6 +98,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let deadLetterNotFound = Code("DeadLetterNotFound")
         public static let deadLetterClosed = Code("DeadLetterAlreadyHandled")
         public static let invalidArgument = Code("InvalidArgument")
+        /// A list query (``ListQuery``) that does not parse, or compares a field with a value it cannot hold.
+        public static let invalidQuery = Code("InvalidQuery")
         /// Too much work waits already (a bounded queue is full): retry shortly.
         public static let overloaded = Code("Overloaded")
         /// A run has as many signals waiting for a workflow task as ``Limits/maxPendingSignals``.

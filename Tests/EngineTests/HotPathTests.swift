@@ -134,6 +134,26 @@ struct HotPathTests {
         }
     }
 
+    /// An upsert does not fit the one statement: the step takes the transaction, which writes
+    /// the same events and merges the attributes into the run's row.
+    @Test func aStepThatUpsertsSearchAttributesWritesWhatATransactionWrites() async throws {
+        try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
+            let upsert = Command.upsertSearchAttributes(["stage": .string("qualified"), "score": .int(7)])
+            let one = try await step(env, try await firstTask(env, "one", commands: [schedule(1)], eagerLimit: 1), commands: [upsert, schedule(2)], eager: true)
+            let many = try await step(env, try await firstTask(env, "many", commands: [schedule(1)], eagerLimit: 1), commands: [upsert, schedule(2)], eager: false)
+            let oneStep = try #require(one)
+            #expect(try #require(many).events.count == oneStep.events.count)
+            let stepOne = try await env.history("one").suffix(oneStep.events.count)
+            let stepMany = try await env.history("many").suffix(oneStep.events.count)
+            #expect(stepOne.map(\.attributes) == stepMany.map(\.attributes))
+            #expect(stepOne.map(\.attributes) == oneStep.events.map(\.attributes))
+            #expect(stepOne.contains { $0.eventType == .upsertWorkflowSearchAttributes })
+            for id in ["one", "many"] {
+                #expect(try await env.describe(id).searchAttributes == .object(["stage": .string("qualified"), "score": .int(7)]), "\(id)")
+            }
+        }
+    }
+
     @Test func aStepThatEndsTheRunClosesItInOneStatement() async throws {
         try await TestEnvironment.run(workflows: [ThreeSteps.self], startWorker: false, skipTime: false) { env in
             // Activity 1 leased here, activity 2 queued, and a timer: the close must remove them all.

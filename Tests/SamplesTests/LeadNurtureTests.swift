@@ -20,6 +20,11 @@ struct LeadNurtureTests {
         try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.email_outbox WHERE workflow_id = \(id)")
     }
 
+    /// The workflow ids (with a run per chain member) a list query finds in `default`, sorted.
+    static func found(_ env: TestEnvironment, _ query: String) async throws -> [String] {
+        try await env.store.listWorkflows(namespace: "default", query: try ListQuery(parsing: query)).workflows.map(\.workflowId).sorted()
+    }
+
     @Test func aLeadThatAsksAQuestionThenBooksAMeeting() async throws {
         try await SampleHarness.run(skipTime: false) { env, llm in
             try await env.start(LeadNurture.self, id: "lead-books", input: Self.input())
@@ -31,6 +36,13 @@ struct LeadNurtureTests {
             #expect(outcome.result == "MeetingBooked")
             #expect(outcome.emailsSent == 2)
             #expect(outcome.meetingStartsAt != nil)
+            // The run upserted its company and each stage: the last one is what a query finds.
+            #expect(try await Self.found(env, "company = 'Acme Analytics' AND stage = 'meetingBooked'") == ["lead-books"])
+            #expect(try await Self.found(env, "stage IN ('new', 'contacted', 'replied')") == [])
+            let stages = try await env.history("lead-books").compactMap { event -> JSONValue? in
+                if case .upsertWorkflowSearchAttributes(let upsert) = event.attributes { upsert.searchAttributes["stage"] } else { nil }
+            }
+            #expect(stages == ["new", "contacted", "replied", "replied", "meetingBooked"].map(JSONValue.string))
             #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.calendar_bookings WHERE attendee = 'ada@acme.example'") == 1)
 
             // Score, research, first e-mail, intent, answer, intent: cheap and frontier routes as configured.
@@ -54,6 +66,7 @@ struct LeadNurtureTests {
             try await env.start(LeadNurture.self, id: "lead-silent", input: Self.input())
             let outcome = try await env.result(LeadNurture.self, id: "lead-silent", timeout: SampleHarness.patience)
             #expect(outcome == .init(result: "NoReply", score: 85, emailsSent: 3, meetingStartsAt: nil))
+            #expect(try await Self.found(env, "stage = 'noReply' AND score >= 85 AND company STARTS_WITH 'Acme'") == ["lead-silent"])
             #expect(try await Self.outbox(env, "lead-silent") == 3)
             // Three reply windows of three days each passed on the virtual clock.
             let fired = try await env.history("lead-silent").filter { $0.eventType == .timerFired }

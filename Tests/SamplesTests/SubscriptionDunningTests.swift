@@ -37,6 +37,8 @@ struct SubscriptionDunningTests {
             let outcome = try await env.result(SubscriptionDunning.self, id: "sub-1", timeout: SampleHarness.patience)
             #expect(outcome.status == "paid")
             #expect(outcome.attempts == 3)
+            let query = try ListQuery(parsing: "customer = 'cus_1' AND WorkflowType = 'SubscriptionDunning'")
+            #expect(try await env.store.listWorkflows(namespace: "default", query: query).workflows.map(\.workflowId) == ["sub-1"])
             // The signal cut the three-day wait short: no time passed.
             #expect(env.clock.now == waitingSince)
             #expect(try await Self.ledger(env, "sub-1", "succeeded") == 1)

@@ -33,6 +33,11 @@ struct SubscriptionTests {
             #expect(try await SubscriptionDunningTests.ledger(env, "sub-periods", "succeeded") == 3)
             // Three runs continued as new, and the fourth saw the term was over.
             #expect(try await Self.runs(env, "sub-periods") == 4)
+            // Every run of the chain carries the customer; the last one says how many periods were billed.
+            let query = try ListQuery(parsing: "customer = 'cus_1' AND subscriptionId = 'sub-periods'")
+            #expect(try await env.store.listWorkflows(namespace: "default", query: query).workflows.count == 4)
+            let last = try ListQuery(parsing: "customer = 'cus_1' AND periodsBilled = 3 AND ExecutionStatus = 'Completed'")
+            #expect(try await env.store.listWorkflows(namespace: "default", query: last).workflows.map(\.workflowId) == ["sub-periods"])
             #expect(
                 try await SampleHarness.count(
                     env, "SELECT count(*)::int FROM reprise.workflow_executions WHERE workflow_id = 'sub-periods' AND status = 'ContinuedAsNew'") == 3)

@@ -20,6 +20,7 @@ events = [
  ("TimerCanceled", "The workflow canceled a timer.", [("timerId","String",None),("startedEventId","Int64",None),("workflowTaskCompletedEventId","Int64",None)]),
  ("WorkflowExecutionSignaled", "A signal arrived.", [("signalName","String",None),("input","Payload?","nil"),("identity","String?","nil")]),
  ("MarkerRecorded", "A side effect or a patch was recorded.", [("markerName","String",None),("details","[String: Payload]",None),("workflowTaskCompletedEventId","Int64",None)]),
+ ("UpsertWorkflowSearchAttributes", "The workflow set search attributes; the run's search_attributes holds them merged over the earlier ones.", [("searchAttributes","[String: Payload]",None),("workflowTaskCompletedEventId","Int64",None)]),
  ("WorkflowExecutionCancelRequested", "Somebody asked for the run to be canceled.", [("cause","String?","nil"),("identity","String?","nil")]),
  ("WorkflowExecutionCanceled", "The run ended canceled.", [("details","Payload?","nil"),("workflowTaskCompletedEventId","Int64",None)]),
  ("WorkflowExecutionCompleted", "The run ended with a result.", [("result","Payload?","nil"),("workflowTaskCompletedEventId","Int64",None)]),

@@ -63,6 +63,13 @@ public struct Subscription: Workflow {
             throw InvalidArgumentFailure(field: "periodSeconds", message: "periodSeconds must be at least 1, got \(period.seconds)")
         }
         let billed = input.periodsBilled ?? 0
+        // Search attributes (`reprise workflow list --query "customer = 'cus_1'"`): each run of the
+        // chain sets them (a new run inherits them too); runs started before them replay without.
+        if context.patched("search-attributes") {
+            try context.upsertSearchAttributes([
+                "customer": .string(input.customer), "subscriptionId": .string(input.subscriptionId), "periodsBilled": .int(Int64(billed)),
+            ])
+        }
         if let maxPeriods = input.maxPeriods, billed >= maxPeriods { return Outcome(status: "completed", periodsBilled: billed) }
         // The period's wait is the one place a cancel is taken: one sent later in the period is
         // carried into the next run's history, whose wait takes it at once.

@@ -63,6 +63,11 @@ public struct SubscriptionDunning: Workflow {
         let schedule = try (input.retryScheduleSeconds ?? Self.defaultSchedule).enumerated().map { index, seconds in
             try Duration.seconds(checked: seconds, field: "retryScheduleSeconds[\(index)]")
         }
+        // Search attributes (`reprise workflow list --query "customer = 'cus_1'"`); runs started
+        // before them replay without.
+        if context.patched("search-attributes") {
+            try context.upsertSearchAttributes(["customer": .string(input.customer), "subscriptionId": .string(input.subscriptionId)])
+        }
         var source = input.paymentSource
         var attempts = 0
         while true {

@@ -62,6 +62,10 @@ public struct LeadNurture: Workflow {
         // Checked before any work: a bad window fails the run at once, naming the field.
         let window = try Duration.seconds(checked: input.replyWindowSeconds ?? 3 * 86_400, field: "replyWindowSeconds")
         let agent = Agent(context: context, input: input)
+        // Search attributes (`reprise workflow list --query "stage = 'contacted'"`); runs started
+        // before them replay without.
+        let stage = Stage(context: context, tracked: context.patched("search-attributes"))
+        try stage.set("new", ["company": .string(input.lead.company)])
         _ = try await context.execute(EnrichLead.self, .init(leadId: agent.leadId, lead: input.lead), options: SampleSupport.local)
 
         let scoreText = try await agent.think(.icpScore)
@@ -71,6 +75,7 @@ public struct LeadNurture: Workflow {
         try await agent.remember(.score, "ICP score: \(score)")
         let threshold = input.icpThreshold ?? 60
         if score < threshold {
+            try stage.set("disqualified", ["score": .int(Int64(score))])
             try await agent.remember(.status, "Disqualified: ICP score \(score) is below \(threshold)")
             return Outcome(result: "Disqualified", score: score, emailsSent: 0)
         }
@@ -79,11 +84,13 @@ public struct LeadNurture: Workflow {
         var sent = 0
         try await agent.send(try await agent.think(.firstEmail))
         sent += 1
+        try stage.set("contacted", ["score": .int(Int64(score))])
 
         var followUps = 0
         while true {
             guard let reply = try await context.waitForSignal("reply", as: Reply.self, timeout: window) else {
                 guard followUps < (input.maxFollowUps ?? 2) else {
+                    try stage.set("noReply")
                     try await agent.remember(.status, "No reply after \(followUps) follow-ups")
                     return Outcome(result: "NoReply", score: score, emailsSent: sent)
                 }
@@ -92,6 +99,7 @@ public struct LeadNurture: Workflow {
                 sent += 1
                 continue
             }
+            try stage.set("replied")
             try await agent.remember(.reply, reply.text)
             switch Self.intent(in: try await agent.think(.replyIntent)) {
             case .interested:
@@ -99,9 +107,11 @@ public struct LeadNurture: Workflow {
                     BookMeeting.self,
                     .init(calendar: input.calendar ?? "sales", attendee: input.lead.email, title: "Reprise demo with \(input.lead.company)", after: context.now),
                     options: SampleSupport.local)
+                try stage.set("meetingBooked")
                 try await agent.remember(.status, "Meeting booked for \(meeting.startsAt)")
                 return Outcome(result: "MeetingBooked", score: score, emailsSent: sent, meetingStartsAt: meeting.startsAt)
             case .notInterested:
+                try stage.set("closed")
                 try await agent.remember(.status, "Closed: not interested")
                 return Outcome(result: "Closed", score: score, emailsSent: sent)
             case .question:
@@ -159,5 +169,17 @@ struct Agent: Sendable {
         let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try await context.execute(SendEmail.self, .init(to: input.lead.email, subject: subject, body: body), options: SampleSupport.external)
         try await remember(.sent, "Subject: \(subject)\n\n\(body)")
+    }
+}
+
+/// The lead's `stage` search attribute (with others that change with it), upserted as the run
+/// moves; nothing in runs that started before the patch.
+struct Stage {
+    let context: WorkflowContext
+    let tracked: Bool
+
+    func set(_ stage: String, _ more: [String: SearchAttributeValue] = [:]) throws {
+        guard tracked else { return }
+        try context.upsertSearchAttributes(more.merging(["stage": .string(stage)]) { $1 })
     }
 }

@@ -173,6 +173,8 @@ struct WorkflowCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
         @Option(help: "Running, Completed, Failed, Canceled, Terminated, TimedOut, ContinuedAsNew or Paused.") var status: String?
         @Option(help: "A workflow type.") var type: String?
+        @Option(help: "A list filter, as in Temporal: WorkflowType = 'LeadNurture' AND (stage = 'qualified' OR ExecutionStatus = 'Failed').")
+        var query: String?
         @Option(help: "At most this many.") var limit = 100
 
         func run() async throws {
@@ -180,6 +182,7 @@ struct WorkflowCommand: AsyncParsableCommand {
                 var query = ["limit=\(limit)"]
                 if let status { query.append("status=\(segment(status))") }
                 if let type { query.append("type=\(segment(type))") }
+                if let filter = self.query { query.append("query=\(segment(filter))") }
                 let (json, text) = try await api.json(.GET, "\(client.namespacePath)/workflows?\(query.joined(separator: "&"))")
                 if client.output == .json { return print(text) }
                 Output.table(

@@ -96,3 +96,12 @@ extension PostgresConnection {
         for try await _ in try await execute(statement, logger: logger) {}
     }
 }
+
+extension Statement {
+    /// The statement as an unprepared query, for a statement whose text depends on the request
+    /// (a list query's WHERE, ``ListQuery``): preparing each distinct text would fill every
+    /// connection with plans used once. Its values are still binds, never spliced.
+    func query(_ input: Input) throws -> PostgresQuery {
+        PostgresQuery(unsafeSQL: sql, binds: try bindings(for: input))
+    }
+}

@@ -49,19 +49,30 @@ extension ExecutionsTable {
     /// A namespace's runs newest first, optionally by status and type, after a keyset cursor on
     /// (start time, run id); one prepared statement, each absent filter bound as NULL.
     struct List: DescribedStatement {
-        static let statement = Statement<Self> { p in
+        static let statement = Statement<Self> { p in page(&p, matching: nil) }
+
+        /// The same page narrowed by a list query. Its text is built per query, so it runs
+        /// unprepared (``Statement/query(_:)``); every value and name in the query is a bind
+        /// (``ListQuerySQL``).
+        static func statement(matching query: ListQuery) -> Statement<Self> {
+            Statement<Self> { p in page(&p, matching: query) }
+        }
+
+        private static func page(_ p: inout SQLParameters<Self>, matching query: ListQuery?) -> String {
             let status = p.bind("text") { $0.status?.rawValue }
             let type = p.bind("text") { $0.type }
             let afterMicros = p.bind("bigint") { $0.after?.micros }
+            let matching = query.map { "\n  AND \(ListQuerySQL.condition($0.expression, &p))" } ?? ""
             return """
                 SELECT workflow_id, run_id, workflow_type, status, start_time, close_time FROM reprise.workflow_executions
                 WHERE namespace = \(p.bind("text") { $0.namespace }) AND (\(status) IS NULL OR status = \(status))
                   AND (\(type) IS NULL OR workflow_type = \(type))
                   AND (\(afterMicros) IS NULL
-                       OR (start_time, run_id) < (timestamptz 'epoch' + \(afterMicros) * interval '1 microsecond', \(p.bind("uuid") { $0.after?.runId })))
+                       OR (start_time, run_id) < (timestamptz 'epoch' + \(afterMicros) * interval '1 microsecond', \(p.bind("uuid") { $0.after?.runId })))\(matching)
                 ORDER BY start_time DESC, run_id DESC LIMIT \(p.bind("bigint") { $0.limit })
                 """
         }
+
         /// Workflow id, run id, type, status, start and close time.
         typealias Row = (String, UUID, String, String, Date, Date?)
         var namespace: String

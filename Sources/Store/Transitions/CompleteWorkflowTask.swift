@@ -111,6 +111,16 @@ extension Store {
         var timers: [(timerId: String, fireAt: Date, startedEventId: Int64)] = []
         var canceledTimers: [String] = []
         var childCommands: [HistoryEvent] = []
+        // Upserts merge before a close or a continue-as-new reads the row: a closed run keeps its
+        // last attributes, and a new run inherits them.
+        var upserted: [String: Payload] = [:]
+        for event in events {
+            if case .upsertWorkflowSearchAttributes(let upsert) = event.attributes { upserted.merge(upsert.searchAttributes) { $1 } }
+        }
+        if !upserted.isEmpty {
+            let merge = ExecutionsTable.MergeSearchAttributes(runId: run.runId, attributes: try JSONColumn.encode(JSONValue.object(upserted)))
+            try await connection.run(merge, logger: logger)
+        }
         for event in events {
             switch event.attributes {
             case .startChildWorkflowExecutionInitiated, .signalExternalWorkflowExecutionInitiated, .requestCancelExternalWorkflowExecutionInitiated:

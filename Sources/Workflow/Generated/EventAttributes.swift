@@ -511,6 +511,25 @@ extension HistoryEvent {
         }
     }
 
+    /// `UpsertWorkflowSearchAttributes`: The workflow set search attributes; the run's search_attributes holds them merged over the earlier ones.
+    package struct UpsertWorkflowSearchAttributesAttributes: Sendable, Hashable, Codable {
+        package var searchAttributes: [String: Payload]
+        package var workflowTaskCompletedEventId: Int64
+
+        package init(searchAttributes: [String: Payload], workflowTaskCompletedEventId: Int64) {
+            self.searchAttributes = searchAttributes
+            self.workflowTaskCompletedEventId = workflowTaskCompletedEventId
+        }
+
+        private enum CodingKeys: String, CodingKey { case searchAttributes, workflowTaskCompletedEventId }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.searchAttributes = try container.decode([String: Payload].self, forKey: .searchAttributes)
+            self.workflowTaskCompletedEventId = try container.decode(Int64.self, forKey: .workflowTaskCompletedEventId)
+        }
+    }
+
     /// `WorkflowExecutionCancelRequested`: Somebody asked for the run to be canceled.
     package struct WorkflowExecutionCancelRequestedAttributes: Sendable, Hashable, Codable {
         package var cause: String?
@@ -1126,6 +1145,7 @@ extension HistoryEvent {
         case timerCanceled(TimerCanceledAttributes)
         case workflowExecutionSignaled(WorkflowExecutionSignaledAttributes)
         case markerRecorded(MarkerRecordedAttributes)
+        case upsertWorkflowSearchAttributes(UpsertWorkflowSearchAttributesAttributes)
         case workflowExecutionCancelRequested(WorkflowExecutionCancelRequestedAttributes)
         case workflowExecutionCanceled(WorkflowExecutionCanceledAttributes)
         case workflowExecutionCompleted(WorkflowExecutionCompletedAttributes)
@@ -1170,6 +1190,7 @@ extension HistoryEvent {
             case .timerCanceled: .timerCanceled
             case .workflowExecutionSignaled: .workflowExecutionSignaled
             case .markerRecorded: .markerRecorded
+            case .upsertWorkflowSearchAttributes: .upsertWorkflowSearchAttributes
             case .workflowExecutionCancelRequested: .workflowExecutionCancelRequested
             case .workflowExecutionCanceled: .workflowExecutionCanceled
             case .workflowExecutionCompleted: .workflowExecutionCompleted
@@ -1215,6 +1236,7 @@ extension HistoryEvent {
             case .timerCanceled(let value): try container.encode(value, forKey: .attributes)
             case .workflowExecutionSignaled(let value): try container.encode(value, forKey: .attributes)
             case .markerRecorded(let value): try container.encode(value, forKey: .attributes)
+            case .upsertWorkflowSearchAttributes(let value): try container.encode(value, forKey: .attributes)
             case .workflowExecutionCancelRequested(let value): try container.encode(value, forKey: .attributes)
             case .workflowExecutionCanceled(let value): try container.encode(value, forKey: .attributes)
             case .workflowExecutionCompleted(let value): try container.encode(value, forKey: .attributes)
@@ -1260,6 +1282,7 @@ extension HistoryEvent {
             case .timerCanceled: self = .timerCanceled(try container.decode(TimerCanceledAttributes.self, forKey: .attributes))
             case .workflowExecutionSignaled: self = .workflowExecutionSignaled(try container.decode(WorkflowExecutionSignaledAttributes.self, forKey: .attributes))
             case .markerRecorded: self = .markerRecorded(try container.decode(MarkerRecordedAttributes.self, forKey: .attributes))
+            case .upsertWorkflowSearchAttributes: self = .upsertWorkflowSearchAttributes(try container.decode(UpsertWorkflowSearchAttributesAttributes.self, forKey: .attributes))
             case .workflowExecutionCancelRequested: self = .workflowExecutionCancelRequested(try container.decode(WorkflowExecutionCancelRequestedAttributes.self, forKey: .attributes))
             case .workflowExecutionCanceled: self = .workflowExecutionCanceled(try container.decode(WorkflowExecutionCanceledAttributes.self, forKey: .attributes))
             case .workflowExecutionCompleted: self = .workflowExecutionCompleted(try container.decode(WorkflowExecutionCompletedAttributes.self, forKey: .attributes))
@@ -1307,6 +1330,7 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     case timerCanceled = "TimerCanceled"
     case workflowExecutionSignaled = "WorkflowExecutionSignaled"
     case markerRecorded = "MarkerRecorded"
+    case upsertWorkflowSearchAttributes = "UpsertWorkflowSearchAttributes"
     case workflowExecutionCancelRequested = "WorkflowExecutionCancelRequested"
     case workflowExecutionCanceled = "WorkflowExecutionCanceled"
     case workflowExecutionCompleted = "WorkflowExecutionCompleted"

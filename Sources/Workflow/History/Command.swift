@@ -11,6 +11,8 @@ package enum Command: Sendable, Hashable {
     case cancelTimer(seq: Int)
     /// Record a side effect or a patch.
     case recordMarker(Marker)
+    /// Set search attributes, merged over the run's (``WorkflowContext/upsertSearchAttributes(_:)``).
+    case upsertSearchAttributes([String: Payload])
     /// End the run with a result.
     case completeWorkflow(result: Payload)
     /// End the run with a failure.
@@ -101,6 +103,8 @@ package enum Command: Sendable, Hashable {
         case .cancelTimer(let seq): "CancelTimer {timerId: \"\(seq)\"}"
         case .recordMarker(let marker):
             "RecordMarker {markerName: \"\(marker.name)\", id: \(marker.matchId?.compactDescription ?? "none")}"
+        case .upsertSearchAttributes(let attributes):
+            "UpsertWorkflowSearchAttributes {searchAttributes: \(JSONValue.object(attributes).compactDescription)}"
         case .completeWorkflow: "CompleteWorkflowExecution"
         case .failWorkflow(let failure): "FailWorkflowExecution {failure: \"\(failure.type): \(failure.message)\"}"
         case .cancelWorkflow: "CancelWorkflowExecution"

@@ -141,6 +141,8 @@ package struct HistoryBuilder: Sendable {
                 .init(timerId: String(seq), startedEventId: timerStartedEventIds[String(seq)] ?? 0, workflowTaskCompletedEventId: completed))
         case .recordMarker(let marker):
             return .markerRecorded(.init(markerName: marker.name, details: marker.details, workflowTaskCompletedEventId: completed))
+        case .upsertSearchAttributes(let attributes):
+            return .upsertWorkflowSearchAttributes(.init(searchAttributes: attributes, workflowTaskCompletedEventId: completed))
         case .completeWorkflow(let result):
             return .workflowExecutionCompleted(.init(result: result, workflowTaskCompletedEventId: completed))
         case .failWorkflow(let failure):

@@ -87,7 +87,7 @@ extension EventType {
     /// replay matches each one against the command the code emits.
     public var isCommandEvent: Bool {
         switch self {
-        case .activityTaskScheduled, .activityTaskCancelRequested, .timerStarted, .timerCanceled, .markerRecorded,
+        case .activityTaskScheduled, .activityTaskCancelRequested, .timerStarted, .timerCanceled, .markerRecorded, .upsertWorkflowSearchAttributes,
             .workflowExecutionCompleted, .workflowExecutionFailed, .workflowExecutionCanceled, .workflowExecutionContinuedAsNew,
             .startChildWorkflowExecutionInitiated, .signalExternalWorkflowExecutionInitiated, .requestCancelExternalWorkflowExecutionInitiated:
             true

@@ -75,6 +75,8 @@ extension WorkflowRun {
             return String(seq) == event.timerId
         case (.recordMarker(let marker), .markerRecorded(let event)):
             return marker.name == event.markerName && marker.matchId == (event.details["sideEffectId"] ?? event.details["patchId"])
+        case (.upsertSearchAttributes(let attributes), .upsertWorkflowSearchAttributes(let event)):
+            return attributes == event.searchAttributes
         case (.completeWorkflow, .workflowExecutionCompleted), (.failWorkflow, .workflowExecutionFailed),
             (.cancelWorkflow, .workflowExecutionCanceled):
             return true

@@ -42,7 +42,7 @@ struct FuzzRequests {
         "maxRunCalls", "maxRunCostUSD", "system", "content", "temperature", "runId", "requestId",
     ]
     static let queryKeys = [
-        "status", "type", "limit", "pageToken", "runId", "afterEventId", "filter", "pageSize", "state", "groupBy", "wait", "requestId", "x",
+        "status", "type", "limit", "pageToken", "runId", "afterEventId", "filter", "pageSize", "state", "groupBy", "wait", "requestId", "x", "query",
     ]
     static let hostileStrings = [
         "", "a", "default", "ghost", "Waiter", "main", "Running", "AllowDuplicate", "UseExisting", "TerminateExisting", "writer", "admin",
@@ -50,6 +50,9 @@ struct FuzzRequests {
         "../../etc/passwd", "/", "..", "%00", "%2e%2e%2f", "\u{0}", "\u{1}\u{1f}\u{7f}", "\u{202e}gnp.exe", "😀", "null", "true",
         "00000000-0000-0000-0000-000000000000", "{", "[", "<script>alert(1)</script>", "${jndi:ldap://x}", "\r\nX-Injected: 1",
         "close", "model", "day", "run", "Pending", "All", "1", "0", "9223372036854775807", "-9223372036854775809",
+        // List queries (`?query=`), well-formed and not.
+        "WorkflowId = 'x'' OR 1=1 --'", "score > 1e400", "((((a = 1", "`x\u{0}` = \"y\"", "a IN ()", "StartTime > 'now'",
+        "customer = 'acme' AND score >= 10 OR vip = true", "ExecutionStatus IN ('Running', 'Paused')",
     ]
     static let numbers = [
         "0", "-0", "1", "-1", "1.5", "1e308", "-1e308", "1e-400", "1e400", "9223372036854775807", "9223372036854775808",
