@@ -5,6 +5,7 @@ import Prometheus
 import RepriseTesting
 @testable import Server
 import Store
+import Workers
 import Workflow
 
 /// A real server on a real port over a real database, with a worker running the test workflows.
@@ -48,12 +49,16 @@ struct APIHarness: Sendable {
         workflows: [any Workflow.Type] = [Waiter.self, Charger.self], activities: [any Activity] = [Charge()], skipTime: Bool = false,
         insecure: Bool = false, startWorker: Bool = true, limits: Limits = Limits(),
         configure: @Sendable (inout APIServer.Configuration) -> Void = { _ in },
+        worker: @Sendable (inout Worker.Configuration) -> Void = { _ in },
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         let adminToken = "admin-" + UUID().uuidString
         try await TestEnvironment.run(
             workflows: workflows, activities: activities, startWorker: startWorker, skipTime: skipTime, limits: limits,
-            configure: { $0.taskQueue = "main" }
+            configure: {
+                $0.taskQueue = "main"
+                worker(&$0)
+            }
         ) { env in
             var configuration = APIServer.Configuration(insecure: insecure, adminToken: adminToken)
             configuration.limits = limits

@@ -6,6 +6,8 @@ import Workflow
 package struct CLI: Sendable {
     package let port: Int
     package let token: String?
+    /// Variables set (or, when nil, unset) in the command's environment.
+    package var environment: [Environment.Key: String?] = [:]
     package static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/reprise").path
 
@@ -21,6 +23,13 @@ package struct CLI: Sendable {
         self.token = token
     }
 
+    /// This CLI with `variables` set in the command's environment too.
+    package func with(environment variables: [Environment.Key: String?]) -> CLI {
+        var copy = self
+        copy.environment.merge(variables) { $1 }
+        return copy
+    }
+
     /// Runs `reprise ARGS --address … [--token …]`.
     package func callAsFunction(_ arguments: String...) async throws -> Outcome {
         try await run(arguments, client: true)
@@ -33,7 +42,7 @@ package struct CLI: Sendable {
             if let token { all += ["--token", token] }
         }
         let result = try await Subprocess.run(
-            .path(.init(Self.binary)), arguments: Arguments(all), environment: .inherit.updating(["REPRISE_TOKEN": nil, "REPRISE_ADDRESS": nil]),
+            .path(.init(Self.binary)), arguments: Arguments(all), environment: .inherit.updating(["REPRISE_TOKEN": nil, "REPRISE_ADDRESS": nil, "REPRISE_NAMESPACE": nil, "NO_COLOR": nil].merging(environment) { $1 }),
             output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
         let code: Int32 = if case .exited(let code) = result.terminationStatus { code } else { -1 }
         return Outcome(code: code, out: result.standardOutput, err: result.standardError)
