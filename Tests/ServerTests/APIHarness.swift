@@ -5,7 +5,6 @@ import Prometheus
 import RepriseTesting
 @testable import Server
 import Store
-import Workers
 import Workflow
 
 /// A real server on a real port over a real database, with a worker running the test workflows.
@@ -49,7 +48,7 @@ struct APIHarness: Sendable {
         workflows: [any Workflow.Type] = [Waiter.self, Charger.self], activities: [any Activity] = [Charge()], skipTime: Bool = false,
         insecure: Bool = false, startWorker: Bool = true, limits: Limits = Limits(),
         configure: @Sendable (inout APIServer.Configuration) -> Void = { _ in },
-        worker: @Sendable (inout Worker.Configuration) -> Void = { _ in },
+        maxWorkflowTaskAttempts: Int? = nil,
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         let adminToken = "admin-" + UUID().uuidString
@@ -57,7 +56,7 @@ struct APIHarness: Sendable {
             workflows: workflows, activities: activities, startWorker: startWorker, skipTime: skipTime, limits: limits,
             configure: {
                 $0.taskQueue = "main"
-                worker(&$0)
+                if let maxWorkflowTaskAttempts { $0.maxWorkflowTaskAttempts = maxWorkflowTaskAttempts }
             }
         ) { env in
             var configuration = APIServer.Configuration(insecure: insecure, adminToken: adminToken)

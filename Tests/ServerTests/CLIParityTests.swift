@@ -25,7 +25,7 @@ struct CLIParityTests {
     static let workflows: [any Workflow.Type] = [Waiter.self, Refuser.self, Crasher.self, Relay.self]
 
     @Test func resumeRunsAPausedRunsTaskAgain() async throws {
-        try await APIHarness.run(workflows: Self.workflows, skipTime: true, worker: { $0.maxWorkflowTaskAttempts = 2 }) { api in
+        try await APIHarness.run(workflows: Self.workflows, skipTime: true, maxWorkflowTaskAttempts: 2) { api in
             let reprise = CLI(port: api.client.port!, token: api.adminToken)
             #expect(try await reprise("workflow", "start", "--type", "Crasher", "--workflow-id", "crash", "--input", #""x""#).code == 0)
             try await api.env.waitUntil("the run is paused") { try await api.env.describe("crash").status == .paused }
@@ -156,10 +156,12 @@ struct CLIParityTests {
                 #expect(try await reprise("workflow", "start", "--type", "Waiter", "--workflow-id", "p-\(index)", "--input", #""x""#).code == 0)
             }
             let all = try await reprise("workflow", "list", "--type", "Waiter", "--page-size", "2", "-o", "json")
-            #expect(all.json["workflows"]?.arrayValue.count == 5, "\(all.out)")
+            // Three pages of two, each run once: the tokens carried on from page to page.
+            let ids = all.json["workflows"]?.arrayValue.map { plain($0["workflowId"]) } ?? []
+            #expect(Set(ids) == Set((1...5).map { "p-\($0)" }) && ids.count == 5, "\(all.out)")
             #expect(all.json["nextPageToken"] == .null)
             let capped = try await reprise("workflow", "list", "--type", "Waiter", "--page-size", "2", "--limit", "3", "-o", "json")
-            #expect(capped.json["workflows"]?.arrayValue.map { plain($0["workflowId"]) } == ["p-5", "p-4", "p-3"])
+            #expect(capped.json["workflows"]?.arrayValue.map { plain($0["workflowId"]) } == Array(ids.prefix(3)))
             #expect(capped.json["nextPageToken"] != .null)
             let table = try await reprise("workflow", "list", "--type", "Waiter", "--page-size", "2", "--limit", "4")
             #expect(table.out.split(separator: "\n").count == 5)
@@ -195,8 +197,10 @@ struct CLIParityTests {
     @Test func repriseNamespaceIsTheDefaultNamespaceAndTheFlagWins() async throws {
         try await APIHarness.run(workflows: Self.workflows) { api in
             let reprise = CLI(port: api.client.port!, token: api.adminToken)
-            #expect(try await reprise("namespace", "create", "billing").code == 0)
-            let billing = reprise.with(environment: ["REPRISE_NAMESPACE": "billing"])
+            let created = try await reprise("namespace", "create", "billing")
+            #expect(created.code == 0, "\(created.err)")
+            var billing = reprise
+            billing.environment = ["REPRISE_NAMESPACE": "billing"]
             #expect(try await billing("workflow", "start", "--type", "Waiter", "--workflow-id", "b-1", "--input", #""x""#).code == 0)
             #expect(try await reprise("workflow", "describe", "b-1", "-n", "billing").code == 0)
             #expect(try await reprise("workflow", "describe", "b-1").code != 0)
@@ -244,7 +248,7 @@ struct CLIParityTests {
             .path("/usr/bin/script"), arguments: ["-qefc", command, "/dev/null"],
             environment: .inherit.updating(["NO_COLOR": noColor, "REPRISE_TOKEN": nil, "REPRISE_ADDRESS": nil]),
             output: .string(limit: 1 << 20), error: .discarded)
-        return result.standardOutput ?? ""
+        return result.standardOutput
     }
 }
 

@@ -23,13 +23,6 @@ package struct CLI: Sendable {
         self.token = token
     }
 
-    /// This CLI with `variables` set in the command's environment too.
-    package func with(environment variables: [Environment.Key: String?]) -> CLI {
-        var copy = self
-        copy.environment.merge(variables) { $1 }
-        return copy
-    }
-
     /// Runs `reprise ARGS --address … [--token …]`.
     package func callAsFunction(_ arguments: String...) async throws -> Outcome {
         try await run(arguments, client: true)
