@@ -21,9 +21,17 @@ extension WorkflowCommand {
             if progress && printEvents && client.output == .text && Output.isTerminal {
                 group.addTask { await watchProgress(api, client: client, workflowId: workflowId, runId: runId, line: line) }
             }
-            defer { group.cancelAll() }
-            try await streamEvents(api, client: client, workflowId: workflowId, runId: runId, printEvents: printEvents, after: after, header: header, line: line)
+            var failure: (any Error)?
+            do {
+                try await streamEvents(api, client: client, workflowId: workflowId, runId: runId, printEvents: printEvents, after: after, header: header, line: line)
+            } catch {
+                failure = error
+            }
+            // The watcher stops before the line is cleared, so that it cannot draw again after.
+            group.cancelAll()
+            try? await group.waitForAll()
             await line.clear()
+            if let failure { throw failure }
         }
     }
 
