@@ -36,11 +36,21 @@ extension WorkflowCommand {
         }
     }
 
-    /// Waits, with the close-event long-poll, until a run closes.
+    /// Waits, with the close-event long-poll, until a run closes. A `Paused` run is waited for too
+    /// (an operator may resume it), with a warning on stderr.
     ///
     /// - Returns: the run that continued it when it closed `ContinuedAsNew`, else nil.
     static func awaitClose(_ api: APIClient, client: ClientOptions, workflowId: String, runId: String) async throws -> String? {
+        var warned = false
         while true {
+            if !warned {
+                let (described, _) = try await api.json(.GET, "\(client.namespacePath)/workflows/\(segment(workflowId))?runId=\(runId)")
+                if Output.plain(described["status"]) == "Paused" {
+                    warned = true
+                    let reason = Output.plain(described["taskFailure"]?["failure"]?["message"])
+                    FileHandle.standardError.write(Data("warning: run \(runId) is Paused (\(reason)); waiting for `reprise workflow resume` and its close\n".utf8))
+                }
+            }
             let path = "\(client.namespacePath)/workflows/\(segment(workflowId))/history?runId=\(runId)&filter=close&wait=true"
             let (json, _) = try await api.json(.GET, path, timeout: .seconds(90))
             guard let close = json["events"]?.arrayValue.last else { continue }
