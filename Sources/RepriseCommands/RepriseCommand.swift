@@ -1,4 +1,5 @@
 import ArgumentParser
+import Workers
 
 /// The root command: the built-in subcommands, then the registration's own.
 struct Reprise: AsyncParsableCommand {
@@ -6,6 +7,7 @@ struct Reprise: AsyncParsableCommand {
         CommandConfiguration(
             commandName: RepriseCLI.commandName,
             abstract: "A durable workflow orchestrator on PostgreSQL.",
+            version: RepriseVersion.current,
             subcommands: [
                 DevCommand.self, ServerCommand.self, WorkerCommand.self, MigrateCommand.self, WorkflowCommand.self, ScheduleCommand.self,
                 DLQCommand.self, NamespaceCommand.self, TokenCommand.self, LLMCommand.self,

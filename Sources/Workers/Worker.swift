@@ -72,7 +72,7 @@ public final class Worker: Service, Sendable {
         public var workerLiveness: Duration = .seconds(20)
 
         /// The build a worker announces when none is given: Reprise's version.
-        public static let defaultBuild = "reprise-0.1.0"
+        public static let defaultBuild = "reprise-\(RepriseVersion.current)"
 
         public init(taskQueue: String, namespaces: [String] = ["default"]) {
             self.taskQueue = taskQueue

@@ -48,12 +48,16 @@ struct APIHarness: Sendable {
         workflows: [any Workflow.Type] = [Waiter.self, Charger.self], activities: [any Activity] = [Charge()], skipTime: Bool = false,
         insecure: Bool = false, startWorker: Bool = true, limits: Limits = Limits(),
         configure: @Sendable (inout APIServer.Configuration) -> Void = { _ in },
+        maxWorkflowTaskAttempts: Int? = nil,
         _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         let adminToken = "admin-" + UUID().uuidString
         try await TestEnvironment.run(
             workflows: workflows, activities: activities, startWorker: startWorker, skipTime: skipTime, limits: limits,
-            configure: { $0.taskQueue = "main" }
+            configure: {
+                $0.taskQueue = "main"
+                if let maxWorkflowTaskAttempts { $0.maxWorkflowTaskAttempts = maxWorkflowTaskAttempts }
+            }
         ) { env in
             var configuration = APIServer.Configuration(insecure: insecure, adminToken: adminToken)
             configuration.limits = limits

@@ -98,7 +98,8 @@ struct ContinueAsNewAPITests {
             #expect(shownLatest.out.contains("WorkflowExecutionCompleted") && !shownLatest.out.contains("WorkflowExecutionContinuedAsNew"))
             #expect(shownLatest.out.contains("continuedFrom="))
             let bad = try await reprise("workflow", "describe", "cli-relay", "--run-id", "not-a-uuid")
-            #expect(bad.code != 0 && bad.err.contains("runId must be a UUID"))
+            // The CLI checks it before any request: a usage error.
+            #expect(bad.code == 64 && bad.err.contains("--run-id") && bad.err.contains("UUID"), "\(bad.err)")
         }
     }
 }

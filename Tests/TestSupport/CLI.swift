@@ -6,6 +6,8 @@ import Workflow
 package struct CLI: Sendable {
     package let port: Int
     package let token: String?
+    /// Variables set (or, when nil, unset) in the command's environment.
+    package var environment: [Environment.Key: String?] = [:]
     package static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/reprise").path
 
@@ -33,7 +35,7 @@ package struct CLI: Sendable {
             if let token { all += ["--token", token] }
         }
         let result = try await Subprocess.run(
-            .path(.init(Self.binary)), arguments: Arguments(all), environment: .inherit.updating(["REPRISE_TOKEN": nil, "REPRISE_ADDRESS": nil]),
+            .path(.init(Self.binary)), arguments: Arguments(all), environment: .inherit.updating(["REPRISE_TOKEN": nil, "REPRISE_ADDRESS": nil, "REPRISE_NAMESPACE": nil, "NO_COLOR": nil].merging(environment) { $1 }),
             output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
         let code: Int32 = if case .exited(let code) = result.terminationStatus { code } else { -1 }
         return Outcome(code: code, out: result.standardOutput, err: result.standardError)

@@ -20,7 +20,7 @@ struct DLQCommand: AsyncParsableCommand {
     }
 
     static func printLetter(_ json: JSONValue, text: String, client: ClientOptions) {
-        if client.output == .json { return print(text) }
+        if client.output.isJSON { return print(text) }
         for key in ["id", "state", "workflowId", "runId", "activityId", "activityType", "attempts", "deadAt", "handledAt"] {
             print("\(key.padding(toLength: 13, withPad: " ", startingAt: 0))\(Output.plain(json[key]))")
         }
@@ -36,7 +36,7 @@ struct DLQCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.withClient { api in
                 let (json, text) = try await api.json(.GET, "\(client.namespacePath)/dead-letters?state=\(segment(state))")
-                if client.output == .json { return print(text) }
+                if client.output.isJSON { return client.printJSON(text, items: json["deadLetters"]) }
                 Output.table(
                     ["ID", "WORKFLOW ID", "ACTIVITY", "ATTEMPTS", "DEAD AT", "LAST FAILURE"],
                     (json["deadLetters"]?.arrayValue ?? []).map {

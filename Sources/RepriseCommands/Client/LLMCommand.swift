@@ -45,7 +45,7 @@ struct LLMCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.withClient { api in
                 let (json, text) = try await api.json(.GET, "\(client.namespacePath)/llm/usage?groupBy=\(segment(groupBy))")
-                if client.output == .json { return print(text) }
+                if client.output.isJSON { return client.printJSON(text, items: json["usage"]) }
                 Output.table(
                     [groupBy.uppercased(), "CALLS", "INPUT", "OUTPUT", "CACHE READ", "CACHE WRITE", "USD", "CACHE HITS", "ABANDONED"],
                     (json["usage"]?.arrayValue ?? []).map {

@@ -16,7 +16,7 @@ struct NamespaceCommand: AsyncParsableCommand {
             let body = JSONValue.object(["name": .string(name), "retentionDays": .int(Int64(retentionDays))]).compactDescription
             try await client.withClient { api in
                 let text = try await api.send(.POST, "/api/v1/namespaces", body: body)
-                print(client.output == .json ? text : "Created namespace \(name) (retention \(retentionDays) days)")
+                print(client.output.isJSON ? text : "Created namespace \(name) (retention \(retentionDays) days)")
             }
         }
     }
@@ -28,7 +28,7 @@ struct NamespaceCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.withClient { api in
                 let (json, text) = try await api.json(.GET, "/api/v1/namespaces")
-                if client.output == .json { return print(text) }
+                if client.output.isJSON { return client.printJSON(text, items: json["namespaces"]) }
                 Output.table(
                     ["NAME", "RETENTION DAYS"],
                     (json["namespaces"]?.arrayValue ?? []).map { [Output.plain($0["name"]), Output.plain($0["retentionDays"])] })

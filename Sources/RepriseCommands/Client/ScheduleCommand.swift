@@ -63,7 +63,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             let (id, body) = try body()
             try await client.withClient { api in
                 let (json, text) = try await api.json(.POST, "\(client.namespacePath)/schedules", body: body)
-                if client.output == .json { return print(text) }
+                if client.output.isJSON { return print(text) }
                 print("Created schedule \(id)")
                 printWarnings(json)
             }
@@ -77,7 +77,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.withClient { api in
                 let (json, text) = try await api.json(.GET, "\(client.namespacePath)/schedules")
-                if client.output == .json { return print(text) }
+                if client.output.isJSON { return client.printJSON(text, items: json["schedules"]) }
                 Output.table(
                     ["SCHEDULE ID", "WORKFLOW TYPE", "PAUSED", "NEXT ACTION", "ACTIONS"],
                     (json["schedules"]?.arrayValue ?? []).map {
@@ -96,7 +96,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.withClient { api in
                 let (json, text) = try await api.json(.GET, "\(client.namespacePath)/schedules/\(segment(scheduleId))")
-                if client.output == .json { return print(text) }
+                if client.output.isJSON { return print(text) }
                 let info = json["info"]
                 let rows: [(String, JSONValue?)] = [
                     ("scheduleId", json["scheduleId"]), ("spec", json["spec"]), ("action", json["action"]), ("overlapPolicy", json["overlapPolicy"]),
@@ -148,7 +148,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.withClient { api in
                 let (json, text) = try await api.json(.POST, "\(client.namespacePath)/schedules/\(segment(scheduleId))/trigger")
-                if client.output == .json { return print(text) }
+                if client.output.isJSON { return print(text) }
                 printActed(json)
             }
         }
@@ -168,7 +168,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             try await client.withClient { api in
                 let (json, text) = try await api.json(
                     .POST, "\(client.namespacePath)/schedules/\(segment(scheduleId))/backfill", body: JSONValue.object(object).compactDescription)
-                if client.output == .json { return print(text) }
+                if client.output.isJSON { return print(text) }
                 printActed(json)
             }
         }
@@ -182,7 +182,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         func run() async throws {
             try await client.withClient { api in
                 let text = try await api.send(.DELETE, "\(client.namespacePath)/schedules/\(segment(scheduleId))")
-                print(client.output == .json ? text : "Deleted schedule \(scheduleId)")
+                print(client.output.isJSON ? text : "Deleted schedule \(scheduleId)")
             }
         }
     }
@@ -192,7 +192,7 @@ private func setPaused(_ paused: Bool, client: ClientOptions, scheduleId: String
     let body = note.map { JSONValue.object(["note": .string($0)]).compactDescription }
     try await client.withClient { api in
         let text = try await api.send(.POST, "\(client.namespacePath)/schedules/\(segment(scheduleId))/\(paused ? "pause" : "unpause")", body: body)
-        print(client.output == .json ? text : "\(paused ? "Paused" : "Unpaused") schedule \(scheduleId)")
+        print(client.output.isJSON ? text : "\(paused ? "Paused" : "Unpaused") schedule \(scheduleId)")
     }
 }
 

@@ -30,7 +30,7 @@ struct TokenCommand: AsyncParsableCommand {
             try await client.withClient { api in
                 let body = JSONValue.object(["role": .string(role.rawValue)]).compactDescription
                 let (json, text) = try await api.json(.POST, "\(client.namespacePath)/tokens", body: body)
-                print(client.output == .json ? text : Output.plain(json["token"]))
+                print(client.output.isJSON ? text : Output.plain(json["token"]))
             }
         }
     }

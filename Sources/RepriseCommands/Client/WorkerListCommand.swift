@@ -11,7 +11,7 @@ struct WorkerListCommand: AsyncParsableCommand {
     func run() async throws {
         try await client.withClient { api in
             let (json, text) = try await api.json(.GET, "\(client.namespacePath)/workers")
-            if client.output == .json { return print(text) }
+            if client.output.isJSON { return client.printJSON(text, items: json["workers"]) }
             let workers = json["workers"]?.arrayValue ?? []
             guard !workers.isEmpty else { return print("No live worker in namespace \(client.namespace)") }
             Output.table(
