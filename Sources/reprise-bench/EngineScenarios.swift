@@ -67,13 +67,15 @@ struct EngineScenarios {
             onServerRunning: { ready.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            // Everything else starts once the tables exist, as under `reprise dev`: PostgresNIO keeps
+            // a statement's failed preparation for its connection's life, so a poll that ran before
+            // the migration would fail on that connection ever after (and wait out its fallback).
+            try await store.migrate()
             group.addTask { try await worker.run() }
             group.addTask { try await TimerService(store: store, clock: clock, logger: logger).run() }
             group.addTask { try await LeaseReaper(store: store, clock: clock, logger: logger).run() }
             group.addTask { try await app.runService() }
-            defer { group.cancelAll() }
-            try await store.migrate()
-            // Started once its table exists: a round before the migration fails and waits out the fallback.
             if wanted("schedules") { group.addTask { try await ScheduleService(store: store, clock: clock, logger: logger).run() } }
             var port = 0
             for await bound in ready.stream {
