@@ -95,6 +95,8 @@ public struct APIServer: Sendable {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         addOperationalRoutes(to: router)
         addWorkflowRoutes(to: router)
+        addSignalWithStartRoutes(to: router)
+        addWebhookRoutes(to: router)
         addScheduleRoutes(to: router)
         addDeadLetterRoutes(to: router)
         addAdminRoutes(to: router)

@@ -45,12 +45,19 @@ extension Store {
                 try await self.recordRequest(
                     .signal, namespace: namespace, workflowId: workflowId, requestId: requestId, runId: run.runId, on: connection)
             }
-            try self.requireOpen(run, to: "signal")
-            try await self.checkPendingSignals(run, on: connection)
-            try await self.append(
-                [.workflowExecutionSignaled(.init(signalName: name, input: input, identity: identity))], to: &run, at: now, on: connection)
-            try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
+            try await self.deliver(.init(signalName: name, input: input, identity: identity), to: &run, at: now, on: connection)
         }
+    }
+
+    /// Delivers a signal to a locked run: `WorkflowExecutionSignaled` and a workflow task, if the
+    /// run is open and under its pending-signal limit.
+    func deliver(
+        _ signal: HistoryEvent.WorkflowExecutionSignaledAttributes, to run: inout LockedRun, at now: Date, on connection: PostgresConnection
+    ) async throws {
+        try requireOpen(run, to: "signal")
+        try await checkPendingSignals(run, on: connection)
+        try await append([.workflowExecutionSignaled(signal)], to: &run, at: now, on: connection)
+        try await scheduleWorkflowTask(for: &run, at: now, on: connection)
     }
 
     /// Asks a run to cancel: the workflow sees Swift task cancellation and may compensate.
