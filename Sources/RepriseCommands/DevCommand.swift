@@ -30,6 +30,8 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(help: "Start Postgres, migrate, and exit: a smoke check of the setup.")
     var check = false
 
+    @OptionGroup var webhooks: WebhookOptions
+
     func run() async throws {
         let logger = bootstrapLogging(label: "reprise.dev")
         var privateCluster: PrivatePostgres?
@@ -65,6 +67,7 @@ struct DevCommand: AsyncParsableCommand {
         var configuration = APIServer.Configuration(insecure: true)
         configuration.loopbackOnly = true
         configuration.redirectRootToConsole = true
+        configuration.webhooks = try webhooks.configuration(logger: logger)
         let api = APIServer(
             store: store, clock: clock, configuration: configuration, metrics: metricsRegistry, gateway: gateway, starter: worker, logger: logger)
         let services: [any Service] =

@@ -18,6 +18,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Serve without tokens. Never on a public address.")
     var insecure = false
 
+    @OptionGroup var webhooks: WebhookOptions
+
     func run() async throws {
         let logger = bootstrapLogging(label: "reprise.server")
         let url = try databaseURL ?? requiredDatabaseURL()
@@ -34,8 +36,10 @@ struct ServerCommand: AsyncParsableCommand {
         try await MigrateCommand.apply(url: url, sets: MigrateCommand.serverSets, logger: logger)
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
+        var configuration = APIServer.Configuration(insecure: insecure, adminToken: adminToken)
+        configuration.webhooks = try webhooks.configuration(logger: logger)
         let api = APIServer(
-            store: store, clock: clock, configuration: .init(insecure: insecure, adminToken: adminToken), metrics: metricsRegistry,
+            store: store, clock: clock, configuration: configuration, metrics: metricsRegistry,
             gateway: try makeGateway(store: store, clock: clock, egress: try WorkerConfinement.egress(allowLoopback: false), logger: logger), logger: logger)
         try await runServices(
             [StoreService(store: store), api.application(host: String(parts[0]), port: port)]
