@@ -37,10 +37,10 @@ final class DunningInbox: Sendable {
 
     /// Registers the handlers: once per run, before the first wait.
     init(context: WorkflowContext) {
-        context.setSignalHandler("paymentMethodUpdated", as: SubscriptionDunning.PaymentMethodUpdate.self) { [state] update in
+        context.setSignalHandler("paymentMethodUpdated", as: SubscriptionDunning.PaymentMethodUpdate.self) { [self] update in
             state.withLock { $0.source = update.paymentSource }
         }
-        context.setSignalHandler("paymentSucceeded", as: PaidInvoice.self) { [state] invoice in
+        context.setSignalHandler("paymentSucceeded", as: PaidInvoice.self) { [self] invoice in
             state.withLock { $0.paid = $0.paid ?? invoice }
         }
     }
@@ -53,7 +53,7 @@ final class DunningInbox: Sendable {
     /// - Returns: the new payment source, when `paymentMethodUpdated` came (taken: the next wait
     ///   waits for a newer one).
     func wait(_ timeout: Duration, context: WorkflowContext) async throws -> String? {
-        try await context.condition(timeout: timeout) { [state] in state.withLock { $0.source != nil || $0.paid != nil } }
+        try await context.condition(timeout: timeout) { [self] in state.withLock { $0.source != nil || $0.paid != nil } }
         return state.withLock { state in
             defer { state.source = nil }
             return state.source

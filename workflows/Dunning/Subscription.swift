@@ -111,7 +111,7 @@ final class DunningForwarding: Sendable {
     private let child = Mutex<ChildWorkflowHandle<SubscriptionDunning>?>(nil)
 
     init(context: WorkflowContext) {
-        context.setSignalHandler("paymentSucceeded", as: PaidInvoice.self) { [child] invoice in
+        context.setSignalHandler("paymentSucceeded", as: PaidInvoice.self) { [self] invoice in
             guard let dunning = child.withLock({ $0 }) else { return }
             do {
                 try await dunning.signal("paymentSucceeded", invoice)
