@@ -34,6 +34,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = bootstrapLogging(label: "reprise.dev")
+        let webhookConfiguration = try webhooks.configuration(logger: logger)
         var privateCluster: PrivatePostgres?
         let url: String
         if let given = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] {
@@ -46,7 +47,7 @@ struct DevCommand: AsyncParsableCommand {
         }
         do {
             try await MigrateCommand.apply(url: url, sets: MigrateCommand.registeredSets, logger: logger)
-            if !check { try await serve(url: url, logger: logger) }
+            if !check { try await serve(url: url, webhooks: webhookConfiguration, logger: logger) }
         } catch {
             await privateCluster?.stop()
             throw error
@@ -54,7 +55,7 @@ struct DevCommand: AsyncParsableCommand {
         await privateCluster?.stop()
     }
 
-    private func serve(url: String, logger: Logger) async throws {
+    private func serve(url: String, webhooks: WebhookConfiguration?, logger: Logger) async throws {
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: true)
@@ -67,7 +68,7 @@ struct DevCommand: AsyncParsableCommand {
         var configuration = APIServer.Configuration(insecure: true)
         configuration.loopbackOnly = true
         configuration.redirectRootToConsole = true
-        configuration.webhooks = try webhooks.configuration(logger: logger)
+        configuration.webhooks = webhooks
         let api = APIServer(
             store: store, clock: clock, configuration: configuration, metrics: metricsRegistry, gateway: gateway, starter: worker, logger: logger)
         let services: [any Service] =

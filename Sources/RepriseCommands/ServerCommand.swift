@@ -33,11 +33,12 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError(
                 "REPRISE_ADMIN_TOKEN is \(adminToken.utf8.count) characters; it must have at least \(APIServer.Configuration.minimumAdminTokenLength) (try: openssl rand -hex 32)")
         }
+        let webhookConfiguration = try webhooks.configuration(logger: logger)
         try await MigrateCommand.apply(url: url, sets: MigrateCommand.serverSets, logger: logger)
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
         var configuration = APIServer.Configuration(insecure: insecure, adminToken: adminToken)
-        configuration.webhooks = try webhooks.configuration(logger: logger)
+        configuration.webhooks = webhookConfiguration
         let api = APIServer(
             store: store, clock: clock, configuration: configuration, metrics: metricsRegistry,
             gateway: try makeGateway(store: store, clock: clock, egress: try WorkerConfinement.egress(allowLoopback: false), logger: logger), logger: logger)

@@ -18,14 +18,17 @@ import Workflow
         try await APIHarness.run { api in
             let port = try #require(api.client.port)
             let auth = ("Authorization", "Bearer \(api.adminToken)")
-            let answers = try await HTTPClient.withHTTPClient { http in
+            // One connection per caller, and patience for a loaded machine: the race is the point.
+            var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(60), read: .seconds(60)))
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 20
+            let answers = try await HTTPClient.withHTTPClient(configuration: configuration) { http in
                 try await withThrowingTaskGroup(of: (Int, JSONValue).self) { group in
                     for caller in 0..<20 {
                         group.addTask {
                             let body = #"{"type":"Waiter","input":"x","signalName":"ping","signalInput":\#(caller)}"#
                             let answer = try await RealHTTP(http, port: port).send(
                                 .POST, "\(Self.base)/workflows/race/signal-with-start", headers: [auth, ("Content-Type", "application/json")],
-                                body: Array(body.utf8))
+                                body: Array(body.utf8), timeout: .seconds(90))
                             let json = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: answer.body))
                             return (answer.code, json)
                         }
@@ -89,7 +92,14 @@ import Workflow
                 .post, "\(Self.base)/workflows/again/signal-with-start", body: #"{"type":"Waiter","input":"b","signalName":"approve","signalInput":"2"}"#)
             #expect(second.status == 201)
             #expect(second.json["runId"] != first.json["runId"])
-            try await api.env.waitUntil("the second run completes") { try await api.env.describe("again").result == .string("b: 2") }
+            guard case .string(let text)? = second.json["runId"], let runId = UUID(uuidString: text) else {
+                Issue.record("no run id: \(second.text)")
+                return
+            }
+            // By run id: the test clock may give both runs one start time.
+            try await api.env.waitUntil("the second run completes") {
+                try await api.env.store.describe(namespace: "default", workflowId: "again", runId: runId).result == .string("b: 2")
+            }
         }
     }
 

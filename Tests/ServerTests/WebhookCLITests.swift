@@ -35,6 +35,21 @@ import Workflow
         }
     }
 
+    /// A bad mapping file stops `reprise server` before it touches the database, naming the key.
+    @Test func aBadMappingFileStopsTheServerNamingTheKey() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("mappings-\(UUID()).json").path
+        try Data(#"{"sources":{"stripe":{"scheme":"stripe","events":{"invoice.paid":{"workflowId":"sub-{data","signal":"paid"}}}}}"#.utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let cli = CLI(port: 1, token: nil)
+        let outcome = try await cli.run(
+            ["server", "--webhook-mappings", file, "--insecure", "--bind", "127.0.0.1:1", "--database-url", "postgres://postgres@127.0.0.1:1/none"],
+            client: false)
+        #expect(outcome.code != 0)
+        #expect(outcome.err.contains("sources.stripe.events.invoice.paid.workflowId"), "\(outcome.err)")
+        let missing = try await cli.run(["server", "--webhook-mappings", "/nonexistent/m.json", "--insecure", "--database-url", "postgres://postgres@127.0.0.1:1/none"], client: false)
+        #expect(missing.code != 0 && missing.err.contains("/nonexistent/m.json"), "\(missing.err)")
+    }
+
     @Test func webhookListShowAndRetry() async throws {
         try await WebhookTests.run { api in
             let reprise = CLI(port: api.client.port!, token: api.adminToken)
