@@ -125,7 +125,6 @@ extension Store {
                 WebhookDeliveriesTable.SetOutcome(
                     id: id, state: state, reason: reason, workflowId: workflowId, runId: runId, retry: retry, now: now), logger: logger)
         }
-        let workflowId: String
         do {
             let result: StartWorkflowResult
             switch route {
@@ -133,15 +132,13 @@ extension Store {
                 try await outcome(.deadLettered, reason: reason, workflowId: nil, runId: nil)
                 return .deadLettered(deliveryId: id, reason: reason)
             case .signal(let target, let signal):
-                workflowId = target
                 var run = try await lockCurrentRun(namespace: namespace, workflowId: target, runId: nil, on: connection)
                 try await deliver(signal.attributes, to: &run, at: now, on: connection)
                 result = StartWorkflowResult(runId: run.runId, started: false)
             case .signalWithStart(let request, let signal):
-                workflowId = request.workflowId
                 result = try await signalWithStart(request, signal: signal, at: now, on: connection)
             }
-            try await outcome(.delivered, reason: nil, workflowId: workflowId, runId: result.runId)
+            try await outcome(.delivered, reason: nil, workflowId: route.workflowId, runId: result.runId)
             return .delivered(deliveryId: id, runId: result.runId, started: result.started)
         } catch let error as StoreError where Self.deadLetterCodes.contains(error.code) {
             try await outcome(.deadLettered, reason: error.message, workflowId: route.workflowId, runId: nil)
