@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
+import NIOCore
 import HTTPTypes
 import RepriseTesting
 import Store
@@ -124,6 +126,31 @@ import Workflow
             }
             #expect(try await Self.signals(api, "sub-3") == 1)
             #expect(try await Self.deliveries(api).count == 1)
+
+            // Ten deliveries of a new event at once, each on its own connection: one signal between them.
+            #expect(try await api.send(.post, "\(Self.base)/workflows", body: #"{"workflowId":"sub-3b","type":"Waiter","input":"x"}"#).status == 201)
+            let racing = Self.invoice("evt_3b", subscription: "3b")
+            let port = try #require(api.client.port)
+            var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(60), read: .seconds(60)))
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 10
+            let codes = try await HTTPClient.withHTTPClient(configuration: configuration) { http in
+                try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                    for _ in 0..<10 {
+                        group.addTask {
+                            let answer = try await RealHTTP(http, port: port).send(
+                                .POST, "\(Self.base)/webhooks/stripe",
+                                headers: [("Content-Type", "application/json"), ("Stripe-Signature", Self.stripeSignature(racing))],
+                                body: Array(racing.utf8), timeout: .seconds(90))
+                            return (answer.code, String(buffer: answer.body))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            #expect(codes.allSatisfy { $0.0 == 200 }, "\(codes)")
+            #expect(codes.filter { $0.1.contains("Delivered") }.count == 1, "\(codes)")
+            #expect(try await Self.signals(api, "sub-3b") == 1)
+            #expect(try await Self.deliveries(api).count == 2)
         }
     }
 
