@@ -108,7 +108,8 @@ extension Store {
     private func checkRoute(_ route: WebhookRoute) throws {
         switch route {
         case .signal(let workflowId, let signal):
-            guard !workflowId.isEmpty, !signal.name.isEmpty else { throw StoreError(.invalidArgument, "a webhook route needs a workflow id and a signal name") }
+            guard !workflowId.isEmpty else { throw StoreError(.invalidArgument, "a webhook route needs a workflow id") }
+            try checkSignalName(signal.name)
         case .signalWithStart(let request, let signal): try checkSignalWithStart(request, signal: signal)
         case .unroutable: break
         }

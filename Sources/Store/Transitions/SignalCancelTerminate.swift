@@ -34,7 +34,7 @@ extension Store {
         namespace: String, workflowId: String, runId: UUID? = nil, name: String, input: Payload?, identity: String? = nil,
         requestId: String? = nil, at now: Date
     ) async throws {
-        guard !name.isEmpty else { throw StoreError(.invalidArgument, "a signal needs a name") }
+        try checkSignalName(name)
         try checkRequestId(requestId)
         try await transaction { connection in
             var run = try await self.lockCurrentRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
@@ -47,6 +47,10 @@ extension Store {
             }
             try await self.deliver(.init(signalName: name, input: input, identity: identity), to: &run, at: now, on: connection)
         }
+    }
+
+    func checkSignalName(_ name: String) throws {
+        guard !name.isEmpty else { throw StoreError(.invalidArgument, "a signal needs a name") }
     }
 
     /// Delivers a signal to a locked run: `WorkflowExecutionSignaled` and a workflow task, if the

@@ -41,11 +41,8 @@ extension Store {
 
     /// Refuses a signal-with-start that could never be written.
     func checkSignalWithStart(_ request: StartWorkflowRequest, signal: SignalRequest) throws {
-        guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
-            throw StoreError(.invalidArgument, "workflowId, type and taskQueue must not be empty")
-        }
-        guard !signal.name.isEmpty else { throw StoreError(.invalidArgument, "a signal needs a name") }
-        try checkRequestId(request.requestId)
+        try checkStart(request)
+        try checkSignalName(signal.name)
     }
 
     /// Signal-with-start on a transaction's connection.

@@ -88,10 +88,7 @@ extension Store: WorkflowStarter {
     package func startWorkflow(_ request: StartWorkflowRequest, at now: Date, firstTask: DecidedFirstTask?) async throws
         -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
     {
-        guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
-            throw StoreError(.invalidArgument, "workflowId, type and taskQueue must not be empty")
-        }
-        try checkRequestId(request.requestId)
+        try checkStart(request)
         var attempt = 0
         var firstTask = firstTask
         while true {
@@ -108,6 +105,14 @@ extension Store: WorkflowStarter {
                 continue
             }
         }
+    }
+
+    /// Refuses a start that could never be written: an empty id, type or queue, or a bad request id.
+    func checkStart(_ request: StartWorkflowRequest) throws {
+        guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
+            throw StoreError(.invalidArgument, "workflowId, type and taskQueue must not be empty")
+        }
+        try checkRequestId(request.requestId)
     }
 
     /// A start whose id-reuse policy allows any earlier run, in one statement (``StartRuns``),
