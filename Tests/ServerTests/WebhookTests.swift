@@ -3,6 +3,9 @@ import Crypto
 import Foundation
 import NIOCore
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Prometheus
 import RepriseTesting
 import Store
 import Testing
@@ -189,6 +192,40 @@ import Workflow
             let hostile = #"{"id":"evt_7","type":"invoice.payment_succeeded","data":{"object":{"id":"in_7","subscription":"a\u0001b"}}}"#
             #expect(try await Self.post(api, "stripe", hostile, headers: Self.stripeHeaders(Self.stripeSignature(hostile))).status == 202)
             #expect(try await api.env.store.webhookDeliveries(namespace: "default", state: .deadLettered, limit: 10).count == 3)
+        }
+    }
+
+    /// An event type with no mapping is dead-lettered; once the mapping has it (a server restarted
+    /// with the new file), a retry routes the stored event under it.
+    @Test func aRetryRoutesUnderTheCurrentMapping() async throws {
+        try await Self.run { api in
+            let body = #"{"id":"evt_r1","type":"invoice.finalized","data":{"object":{"id":"in_r1","subscription":"r1"}}}"#
+            let reply = try await Self.post(api, "stripe", body, headers: Self.stripeHeaders(Self.stripeSignature(body)))
+            #expect(reply.status == 202 && reply.text.contains("invoice.finalized"), "\(reply.text)")
+            guard case .string(let id)? = reply.json["deliveryId"] else {
+                Issue.record("no delivery id: \(reply.text)")
+                return
+            }
+            #expect(try await api.send(.post, "\(Self.base)/webhooks/../webhook-deliveries/\(id)/retry").status != 200)
+            #expect(try await api.send(.post, "\(Self.base)/webhook-deliveries/\(id)/retry").status == 409, "still no mapping")
+
+            // The same database behind a server whose mapping has the type, with a start.
+            let fixed = Self.mappings.replacingOccurrences(
+                of: #""events": {"#,
+                with: #""events": {"invoice.finalized": {"workflowId": "fin-{data.object.subscription}", "signal": "approve", "signalInput": "{data.object.id}", "start": {"type": "Waiter", "input": "f"}},"#)
+            var configuration = APIServer.Configuration(adminToken: api.adminToken)
+            configuration.webhooks = WebhookConfiguration(
+                mappings: try WebhookMappings(json: Data(fixed.utf8)), secrets: ["stripe": Self.stripeSecret, "acme": Self.acmeSecret])
+            let server = APIServer(
+                store: api.env.store, clock: api.env.clock, configuration: configuration, metrics: PrometheusCollectorRegistry(), logger: api.env.logger)
+            let app = Application(router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await app.test(.live) { client in
+                let response = try await client.executeRequest(
+                    uri: "\(Self.base)/webhook-deliveries/\(id)/retry", method: .post, headers: [.authorization: "Bearer \(api.adminToken)"], body: nil)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
+            try await api.env.waitUntil("the started run completes with the signal") { try await api.env.describe("fin-r1").status == .completed }
+            #expect(try await api.env.describe("fin-r1").result == .string("f: in_r1"))
         }
     }
 
