@@ -51,6 +51,8 @@ public struct APIServer: Sendable {
         public var loopbackOnly = false
         /// Answer `GET /` with a redirect to the console at `/ui/` (`reprise dev`).
         public var redirectRootToConsole = false
+        /// Signed webhooks that become signals (docs/webhooks.md); nil serves none.
+        public var webhooks: WebhookConfiguration?
         /// How often the server reloads which workflow types live workers serve, which a start and
         /// `describe` check for their warning (docs/workers.md).
         public var liveWorkersRefresh: Duration = .seconds(1)
@@ -95,6 +97,8 @@ public struct APIServer: Sendable {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         addOperationalRoutes(to: router)
         addWorkflowRoutes(to: router)
+        addSignalWithStartRoutes(to: router)
+        addWebhookRoutes(to: router)
         addScheduleRoutes(to: router)
         addDeadLetterRoutes(to: router)
         addAdminRoutes(to: router)
