@@ -18,6 +18,7 @@ struct BudgetsEndpointTests {
             try await gateway.setBudget(namespace: "default", model: "claude-haiku-4-5", period: "month", maxTokens: 1000, maxUSD: nil)
             try await gateway.setBudget(namespace: "default", model: "gpt-test", period: "day", maxTokens: 50, maxUSD: nil)
             // Another namespace's budget is not this namespace's to see.
+            try await store.createNamespace("other")
             try await gateway.setBudget(namespace: "other", model: "claude-haiku-4-5", period: "day", maxTokens: nil, maxUSD: 9)
             let api = APIServer(
                 store: store, configuration: .init(insecure: true), metrics: PrometheusCollectorRegistry(), gateway: gateway,
