@@ -38,7 +38,7 @@ struct ListScenario {
         for (name, parameters) in pages {
             var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/namespaces/\(Self.namespace)/workflows")!
             components.queryItems = [URLQueryItem(name: "limit", value: "50")] + parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
-            // `+` is a space to a form decoder: encode it, as the browser's URLSearchParams does.
+            // URLComponents leaves a `+` as is, which a form decoder would read as a space: escape it.
             let url = components.string!.replacingOccurrences(of: "+", with: "%2B")
             _ = try await page(url)  // the connection, and the plan, warm
             var samples: [Double] = []

@@ -88,7 +88,9 @@ export async function render(container, { params }, signal) {
     const asked = new URLSearchParams(request);
     if (pageToken) asked.set('pageToken', pageToken);
     try {
-      const page = await call(inNamespace(`/workflows?${asked}`), { signal });
+      // URLSearchParams writes a space as `+`, which the API reads as a plus (it decodes only
+      // %-escapes): send spaces as %20. A `+` typed in a filter is already %2B.
+      const page = await call(inNamespace(`/workflows?${asked.toString().replace(/\+/g, '%20')}`), { signal });
       replace(body, rows(page.workflows), pager(page.nextPageToken));
       replace(status, el('span', { class: 'muted' }, `updated ${new Date().toLocaleTimeString()}`));
     } catch (error) {
