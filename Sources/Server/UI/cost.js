@@ -10,10 +10,10 @@ const LABEL_WIDTH = 260;
 const CHART_WIDTH = 720;
 
 export async function render(container, _route, signal) {
-  container.append(el('h1', {}, 'LLM cost'),
+  const budgets = el('section', { class: 'budgets', id: 'budgets' }, el('h2', {}, 'Budgets'),
+    el('p', { class: 'muted' }, 'Each budget in its current period (UTC): what settled calls used and calls in flight hold, against its limits.'));
+  container.append(el('h1', {}, 'LLM cost'), budgets, el('h2', {}, 'Spend'),
     el('p', { class: 'muted' }, 'What the gateway recorded for this namespace: settled calls, in US dollars at the configured prices.'));
-  const budgets = el('section', { class: 'budgets', id: 'budgets' }, el('h2', {}, 'Budgets'));
-  container.append(budgets);
   const sections = GROUPS.map(([group, title]) => {
     const section = el('section', { class: 'chart', 'data-group': group }, el('h2', {}, title));
     container.append(section);
