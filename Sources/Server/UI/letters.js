@@ -3,9 +3,9 @@
 // place), fail it into the workflow, or resolve it with a result.
 import { call, can, describe, inNamespace } from './api.js';
 import { el, failure, notice, payload, replace, table, time } from './dom.js';
+import { keepFresh } from './live.js';
 
 const STATES = ['Pending', 'Retried', 'Failed', 'Resolved', 'All'];
-const REFRESH_MS = 3000;
 
 export async function render(container, { params }, signal) {
   const state = params.get('state') || 'Pending';
@@ -21,22 +21,10 @@ export async function render(container, { params }, signal) {
 
   // The list is fetched again every few seconds while "Live" is ticked; the letter shown below it
   // is not, so an input being edited for a retry stays as typed.
-  let timer = null;
-  async function load() {
-    clearTimeout(timer);
-    try {
-      const { deadLetters } = await call(inNamespace(`/dead-letters?state=${state}&limit=100`), { signal });
-      replace(list, rows(deadLetters, state, chosen));
-      replace(status, el('span', { class: 'muted' }, `updated ${new Date().toLocaleTimeString()}`));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(status, notice(describe(error), 'error'));
-    }
-    if (live.checked && !signal.aborted) timer = setTimeout(load, REFRESH_MS);
-  }
-  live.addEventListener('change', () => load());
-  signal.addEventListener('abort', () => clearTimeout(timer));
-  await load();
+  await keepFresh(async () => {
+    const { deadLetters } = await call(inNamespace(`/dead-letters?state=${state}&limit=100`), { signal });
+    replace(list, rows(deadLetters, state, chosen));
+  }, { live, status, signal })();
 
   if (chosen) {
     const letter = await call(inNamespace(`/dead-letters/${encodeURIComponent(chosen)}`), { signal });

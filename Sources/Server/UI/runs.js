@@ -3,12 +3,12 @@
 // query typed as is, built into one `query` (listquery.js). Pages follow with nextPageToken;
 // "Live" refreshes the page shown every few seconds. One list call with a small limit and no
 // counts: the first page is as fast on 100,000 runs as on ten.
-import { call, describe, inNamespace } from './api.js';
+import { call, inNamespace } from './api.js';
 import { el, notice, replace, statusBadge, table, time } from './dom.js';
 import { build, splitAttribute } from './listquery.js';
+import { keepFresh } from './live.js';
 
 const PAGE_SIZE = 50;
-const REFRESH_MS = 3000;
 const STATUSES = ['Running', 'Paused', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut', 'ContinuedAsNew'];
 
 /** The filters' controls, filled from the URL's parameters (`#/runs?status=…&prefix=…&sa=k%3Dv`). */
@@ -81,24 +81,15 @@ export async function render(container, { params }, signal) {
   // The tokens of the pages before the one shown, to page back; `null` is the first page.
   const previous = [];
   let pageToken = null;
-  let timer = null;
 
-  async function load() {
-    clearTimeout(timer);
+  const load = keepFresh(async () => {
     const asked = new URLSearchParams(request);
     if (pageToken) asked.set('pageToken', pageToken);
-    try {
-      // URLSearchParams writes a space as `+`, which the API reads as a plus (it decodes only
-      // %-escapes): send spaces as %20. A `+` typed in a filter is already %2B.
-      const page = await call(inNamespace(`/workflows?${asked.toString().replace(/\+/g, '%20')}`), { signal });
-      replace(body, rows(page.workflows), pager(page.nextPageToken));
-      replace(status, el('span', { class: 'muted' }, `updated ${new Date().toLocaleTimeString()}`));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(status, notice(describe(error), 'error'));
-    }
-    if (live.checked && !signal.aborted) timer = setTimeout(load, REFRESH_MS);
-  }
+    // URLSearchParams writes a space as `+`, which the API reads as a plus (it decodes only
+    // %-escapes): send spaces as %20. A `+` typed in a filter is already %2B.
+    const page = await call(inNamespace(`/workflows?${asked.toString().replace(/\+/g, '%20')}`), { signal });
+    replace(body, rows(page.workflows), pager(page.nextPageToken));
+  }, { live, status, signal });
 
   function pager(next) {
     return el('div', { class: 'pager' },
@@ -106,8 +97,6 @@ export async function render(container, { params }, signal) {
       el('button', { type: 'button', disabled: !next, 'data-action': 'next-page', onclick: () => { previous.push(pageToken); pageToken = next; load(); } }, 'Older →'));
   }
 
-  live.addEventListener('change', () => load());
-  signal.addEventListener('abort', () => clearTimeout(timer));
   await load();
 }
 
