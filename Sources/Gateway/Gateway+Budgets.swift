@@ -7,6 +7,7 @@ extension Gateway {
     /// calls used and what calls in flight hold. A call is refused when used + held + its worst
     /// case would pass a limit, so `used + held` is the figure to hold against the limit.
     public struct BudgetStanding: Sendable, Codable, Hashable {
+        /// The model whose calls the budget counts.
         public var model: String
         /// `day` or `month`, in UTC.
         public var period: String
@@ -16,6 +17,7 @@ extension Gateway {
         public var maxTokens: Int64?
         /// The dollar limit; `nil` when the budget limits only tokens.
         public var maxUSD: Decimal?
+        /// What settled calls used in the period.
         public var tokensUsed: Int64
         public var usdUsed: Decimal
         /// What unexpired reservations of calls in flight hold in the period.
