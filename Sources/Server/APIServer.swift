@@ -104,6 +104,7 @@ public struct APIServer: Sendable {
         addAdminRoutes(to: router)
         addWorkerRoutes(to: router)
         addLLMRoutes(to: router)
+        addBudgetRoutes(to: router)
         addSessionRoutes(to: router)
         addUIRoutes(to: router)
         return router

@@ -51,6 +51,7 @@ public enum OpenAPIDocument {
         .init(method: "post", path: "/api/v1/namespaces/{ns}/webhook-deliveries/{id}/retry", summary: "Route a dead-lettered webhook delivery again under the current mapping; 409 WebhookUnroutable when it still cannot be", role: "writer", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/llm/complete", summary: "A completion through the LLM gateway", role: "writer", success: 200),
         .init(method: "get", path: "/api/v1/namespaces/{ns}/llm/usage", summary: "LLM spending by model, day or run (?groupBy=)", role: "reader", success: 200),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/llm/budgets", summary: "LLM budgets against their limits in the current period", role: "reader", success: 200),
     ]
 
     /// The document as JSON text.

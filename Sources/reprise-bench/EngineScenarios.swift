@@ -93,6 +93,9 @@ struct EngineScenarios {
             if wanted("starts") { lines.append(try await starts(port: port, store: store)) }
             if wanted("schedules") { lines.append(contentsOf: try await schedules(store)) }
             if wanted("children") { lines.append(try await children(store, starter: worker)) }
+            if wanted("list") {
+                lines.append(try await ListScenario(runs: quick ? 2_000 : 100_000, repetitions: quick ? 10 : 200, port: port).run(store))
+            }
             if wanted("growth") { lines.append(try await growth(store, starter: worker, ceiling: ceilingTPS, clean: clean)) }
             if wanted("memory") {
                 lines.append(try await MemoryScenario(databaseURL: databaseURL, parkedRuns: quick ? 1000 : 10_000, logger: logger).run(store))
