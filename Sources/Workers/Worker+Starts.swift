@@ -28,6 +28,10 @@ extension Worker: WorkflowStarter {
             run.evict()
             return try await store.startWorkflow(request, at: now)
         }
+        let span = workflowTaskSpan(
+            workflowType: request.workflowType, runId: new.runId, workflowId: request.workflowId, namespace: request.namespace,
+            traceContext: request.traceContext)
+        defer { span.end() }
         let reserved = activitySlots.tryBegin(limit: configuration.maxConcurrentActivities)
         let firstTask = DecidedFirstTask(
             run: new, identity: configuration.identity, commands: commands,
@@ -48,7 +52,8 @@ extension Worker: WorkflowStarter {
         }
         counters.withLock { $0.eagerStarts += 1 }
         if reserved && completion.eagerActivities.isEmpty { activitySlots.end() }
-        keep(run, started.result.runId, after: completion)
+        if completion.closesRun { WorkerMetrics.workflowClosed(by: commands, workflowType: request.workflowType) }
+        keep(run, started.result.runId, after: completion, traceContext: request.traceContext)
         return started.result
     }
 
