@@ -5,18 +5,18 @@ import Synchronization
 /// Writes each log record to stderr as one JSON object on one line (`LOG_FORMAT=json`): `time`
 /// (ISO 8601, UTC), `level`, `label`, `message`, `metadata`, and `trace_id` and `span_id` when a
 /// span is active, for a log shipper to parse without a pattern.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
+package struct JSONLogHandler: LogHandler {
+    package let label: String
+    package var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
     /// Where lines go; stderr unless a test captures them.
     let write: @Sendable (Data) -> Void
 
     /// The keys the tracing metadata provider fills, lifted out of `metadata` to the top level.
     static let traceKeys = ["trace_id", "span_id"]
 
-    init(
+    package init(
         label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider?,
         write: @escaping @Sendable (Data) -> Void = JSONLogHandler.standardError
     ) {
@@ -26,12 +26,12 @@ struct JSONLogHandler: LogHandler {
         self.write = write
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(
+    package func log(
         level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String,
         line: UInt
     ) {
@@ -64,7 +64,7 @@ struct JSONLogHandler: LogHandler {
     static let iso8601 = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// One line per call, whole: records from concurrent tasks never interleave.
-    static let standardError: @Sendable (Data) -> Void = { line in
+    package static let standardError: @Sendable (Data) -> Void = { line in
         lock.withLock { _ in FileHandle.standardError.write(line) }
     }
     private static let lock = Mutex(())

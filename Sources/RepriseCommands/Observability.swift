@@ -7,6 +7,7 @@ import Server
 import ServiceLifecycle
 import Synchronization
 import Tracing
+import Workers
 
 /// The process's logs, metrics and traces (docs/observability.md), bootstrapped once, before
 /// anything logs, counts or makes an HTTP client (AsyncHTTPClient takes the tracer it finds then).
@@ -91,6 +92,7 @@ enum Observability {
         } else {
             MetricsSystem.bootstrap(prometheusFactory(registry: registry))
         }
+        Worker.declareMetrics()
         let level = settings.logLevel
         let json = settings.logFormat == .json
         // Log lines carry the active span's trace and span ids (none without a tracer).

@@ -16,6 +16,11 @@ package enum StoreMetrics {
         Timer(label: "reprise_db_pool_wait_seconds", preferredDisplayUnit: .seconds).record(duration: duration)
     }
 
+    /// Creates the Store's histograms, which have no labels, before their first observation.
+    package static func declare() {
+        for label in ["reprise_timer_lateness_seconds", "reprise_db_pool_wait_seconds"] { _ = Timer(label: label, preferredDisplayUnit: .seconds) }
+    }
+
     /// Records the operational gauges.
     package static func record(_ counts: OperationalCounts) {
         Gauge(label: "reprise_dead_letters_pending").record(counts.deadLettersPending)

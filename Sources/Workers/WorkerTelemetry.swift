@@ -54,6 +54,15 @@ enum WorkerMetrics {
 }
 
 extension Worker {
+    /// Creates the metrics that have no labels, so that a scrape lists them before their first
+    /// observation (an alert on a missing series cannot fire). Call once the backend is bootstrapped.
+    public static func declareMetrics() {
+        for label in ["reprise_workflow_task_schedule_to_start_seconds", "reprise_activity_schedule_to_start_seconds"] {
+            _ = Timer(label: label, preferredDisplayUnit: .seconds)
+        }
+        StoreMetrics.declare()
+    }
+
     /// Samples the slot and cache gauges every few seconds until the worker stops.
     func sampleGauges() async {
         while !Task.isCancelled {
