@@ -66,8 +66,21 @@ enum Observability {
             return !state.bootstrapped
         }
         guard first else { return }
+        let level = settings.logLevel
+        let json = settings.logFormat == .json
+        // Log lines carry the active span's trace and span ids (none without a tracer).
+        LoggingSystem.bootstrap(
+            { label, provider in
+                if json { return JSONLogHandler(label: label, level: level, metadataProvider: provider) }
+                var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                handler.logLevel = level
+                return handler
+            }, metadataProvider: settings.otlpEndpoint == nil ? nil : OTel.makeLoggingMetadataProvider())
         var services: [any Service] = []
         var otel = OTel.Configuration.default
+        // swift-otel's own reports go through the process's logs, in their format.
+        otel.diagnosticLogger = .custom(Logger(label: "reprise.otel"))
+        otel.diagnosticLogLevel = .warning
         otel.serviceName = "reprise"
         otel.logs.enabled = false
         // swift-otel reads the endpoint and the other OTEL_* variables itself, and sends to
@@ -93,16 +106,6 @@ enum Observability {
             MetricsSystem.bootstrap(prometheusFactory(registry: registry))
         }
         Worker.declareMetrics()
-        let level = settings.logLevel
-        let json = settings.logFormat == .json
-        // Log lines carry the active span's trace and span ids (none without a tracer).
-        LoggingSystem.bootstrap(
-            { label, provider in
-                if json { return JSONLogHandler(label: label, level: level, metadataProvider: provider) }
-                var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
-                handler.logLevel = level
-                return handler
-            }, metadataProvider: settings.otlpEndpoint == nil ? nil : OTel.makeLoggingMetadataProvider())
         state.withLock { $0.services = services }
     }
 
