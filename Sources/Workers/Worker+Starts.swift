@@ -23,15 +23,15 @@ extension Worker: WorkflowStarter {
             namespace: request.namespace, workflowId: request.workflowId, runId: new.runId.uuidString.lowercased(),
             workflowType: request.workflowType, taskQueue: request.taskQueue)
         let run = WorkflowRun(workflow: workflow, info: info, logger: logger)
+        let span = workflowTaskSpan(
+            workflowType: request.workflowType, runId: new.runId, workflowId: request.workflowId, namespace: request.namespace,
+            traceContext: request.traceContext)
+        defer { span.end() }
         let logger = runLogger(namespace: request.namespace, workflowId: request.workflowId, runId: info.runId)
         guard let commands = try? activateWatched(run, with: new.firstTaskEvents(identity: configuration.identity, at: now), logger: logger) else {
             run.evict()
             return try await store.startWorkflow(request, at: now)
         }
-        let span = workflowTaskSpan(
-            workflowType: request.workflowType, runId: new.runId, workflowId: request.workflowId, namespace: request.namespace,
-            traceContext: request.traceContext)
-        defer { span.end() }
         let reserved = activitySlots.tryBegin(limit: configuration.maxConcurrentActivities)
         let firstTask = DecidedFirstTask(
             run: new, identity: configuration.identity, commands: commands,
