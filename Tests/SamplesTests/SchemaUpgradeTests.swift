@@ -118,7 +118,7 @@ struct SchemaUpgradeTests {
                 applied == [
                     AppliedMigration(owner: "engine", version: 12), AppliedMigration(owner: "engine", version: 13),
                     AppliedMigration(owner: "engine", version: 14), AppliedMigration(owner: "engine", version: 15),
-                    AppliedMigration(owner: "engine", version: 16), AppliedMigration(owner: "engine", version: 17),
+                    AppliedMigration(owner: "engine", version: 16), AppliedMigration(owner: "engine", version: 17), AppliedMigration(owner: "engine", version: 20),
                     AppliedMigration(owner: "gateway", version: 5),
                 ])
 
@@ -127,7 +127,7 @@ struct SchemaUpgradeTests {
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'public'::regnamespace") == 0)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 19)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise_samples'") == 9)
-            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 11 + 6 + 2, "engine 12, 13, 14, 15, 16 and 17 and gateway 5 recorded")
+            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 11 + 7 + 2, "engine 12, 13, 14, 15, 16, 17 and 20 and gateway 5 recorded")
 
             // The rows survived.
             for table in Self.engineTables {

@@ -100,6 +100,20 @@ struct ObservabilityProcessTests {
         }
     }
 
+    @Test func settingsThatCannotWorkStopTheProcessWithTheReason() async throws {
+        for (variable, value, reason) in [
+            ("LOG_FORMAT", "xml", "LOG_FORMAT must be text or json"),
+            ("OTEL_METRICS_EXPORTER", "otlp", "OTEL_METRICS_EXPORTER=otlp needs OTEL_EXPORTER_OTLP_ENDPOINT"),
+            ("OTEL_METRICS_EXPORTER", "statsd", "OTEL_METRICS_EXPORTER must be prometheus or otlp"),
+        ] {
+            var cli = CLI(port: 9, token: nil)
+            cli.environment = [Environment.Key(rawValue: variable)!: value, "OTEL_EXPORTER_OTLP_ENDPOINT": nil]
+            let outcome = try await cli.run(["migrate", "--database-url", "postgres://127.0.0.1:9/none"], client: false)
+            #expect(outcome.code == 64, "\(variable)=\(value): \(outcome.err)")
+            #expect(outcome.err.contains("InvalidObservabilitySettings: \(reason)"), "\(outcome.err)")
+        }
+    }
+
     static func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
