@@ -100,6 +100,32 @@ struct ObservabilityProcessTests {
         }
     }
 
+    @Test(.timeLimit(.minutes(3))) func metricsGoOverOTLPWhenAsked() async throws {
+        try await TestDatabase.with(logger: Self.logger) { database in
+            let collector = StandInProvider(paths: ["/v1/traces", "/v1/metrics"]) { _, _ in .init(body: .object([:])) }
+            let port = 30_000 + Int.random(in: 0..<2_700)
+            let cli = CLI(port: port, token: nil)
+            let status = try await collector.run {
+                let environment: [Environment.Key: String?] = [
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": collector.baseURL, "OTEL_METRICS_EXPORTER": "otlp", "OTEL_METRIC_EXPORT_INTERVAL": "300",
+                    "DATABASE_URL": nil,
+                ]
+                let dev = ["dev", "--database-url", database.url, "--port", String(port)]
+                return try await CLI.whileRunning(dev, environment: environment, workingDirectory: FileManager.default.temporaryDirectory.path) {
+                    try await cli.waitForServer()
+                    try await Self.waitUntil("the collector receives the request counter") {
+                        collector.requests.contains { $0.path == "/v1/metrics" && $0.text.contains("reprise_http_requests_total") }
+                    }
+                    // `/metrics` has nothing of its own then: the series went to the collector.
+                    let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+                    let scraped = String(buffer: try await metrics.body.collect(upTo: 1 << 22))
+                    #expect(!scraped.contains("reprise_http_requests_total"))
+                }
+            }
+            #expect(status == .exited(0))
+        }
+    }
+
     @Test func settingsThatCannotWorkStopTheProcessWithTheReason() async throws {
         for (variable, value, reason) in [
             ("LOG_FORMAT", "xml", "LOG_FORMAT must be text or json"),
