@@ -29,7 +29,8 @@ enum FairDequeue {
     }
 
     /// A CTE `picked` of the ready rows of `table` to lease, with the columns `keys`, `carried`
-    /// and `visible_at` (when the row became ready, for schedule-to-start latency); `typeColumn` holds a row's type; `ready` is the rest of the readiness condition.
+    /// and `visible_at` (when the row became ready, for schedule-to-start latency); `typeColumn`
+    /// holds a row's type; `ready` is the rest of the readiness condition.
     static func picked(from table: String, keys: String, carried: String = "", typeColumn: String, ready: String, _ poll: Poll) -> String {
         let columns = keys + (carried.isEmpty ? "" : ", \(carried)")
         return """

@@ -1,8 +1,8 @@
 extension Migrations {
     /// Tracing (issue 22): the propagation fields (W3C `traceparent`, `tracestate`) of the span
-    /// that started a run, as a JSON object, so that every
-    /// workflow task and activity attempt of the run joins the start's trace, on any worker and
-    /// however long after (docs/observability.md). Null for runs started without a trace.
+    /// that started a run, as a JSON object, so that every workflow task and activity attempt of
+    /// the run joins the start's trace, on any worker and however long after
+    /// (docs/observability.md). Null for runs started without a trace.
     static let version20 = ["ALTER TABLE workflow_executions ADD COLUMN trace_context text"] + version20Indexes
 }
 
