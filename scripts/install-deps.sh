@@ -3,7 +3,8 @@
 # missing: wrk is the benchmark's HTTP load generator (reprise-bench's starts scenario), faketime
 # runs a worker whose clock is skewed (ClockSkewTests), openssl makes the certificates of the TLS
 # tests' cluster (scripts/postgres.sh start-tls), chromium is the browser the console's test drives
-# (scripts/ui-test.sh).
+# (scripts/ui-test.sh), and Debian's prometheus package brings promtool, which checks the shipped
+# alert rules (deploy/observability/alerts.yml).
 set -euo pipefail
 
 missing=()
@@ -13,6 +14,7 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -22,6 +22,8 @@ REPRISE_TEST_DATABASE_URL="$(REPRISE_PG_FSYNC=off REPRISE_PG_MAX_CONNECTIONS=200
 echo "test database: $REPRISE_TEST_DATABASE_URL"
 
 swift build --build-tests
+# The shipped alert rules parse and their expressions are valid PromQL (docs/observability.md).
+promtool check rules deploy/observability/alerts.yml
 # The ffmpeg tests load both cores; they run after the others so timing-sensitive engine tests
 # do not share the machine with a transcode. The samples transcode too, and run `reprise dev`.
 # The fuzz suite loads the machine with 10,000 requests at once; alone, it cannot slow the

@@ -1,4 +1,5 @@
 import Foundation
+import Tracing
 import Workflow
 
 extension Gateway {
@@ -42,8 +43,19 @@ extension Gateway {
         let result: ProviderResult
         let usdNanos: Int64
         do {
-            result = try await adapter.send(call, client: http)
-            usdNanos = try cost(of: result.usage, at: price, model: target.model)
+            (result, usdNanos) = try await withSpan("chat \(target.model)", ofKind: .client) { span in
+                // OpenTelemetry's GenAI conventions; the cost has none, so it is Reprise's own.
+                span.attributes["gen_ai.operation.name"] = "chat"
+                span.attributes["gen_ai.system"] = target.provider
+                span.attributes["gen_ai.request.model"] = target.model
+                span.attributes["gen_ai.request.max_tokens"] = call.maxTokens
+                let result = try await adapter.send(call, client: http)
+                let usdNanos = try cost(of: result.usage, at: price, model: target.model)
+                span.attributes["gen_ai.usage.input_tokens"] = result.usage.inputTokens
+                span.attributes["gen_ai.usage.output_tokens"] = result.usage.outputTokens
+                span.attributes["reprise.llm.cost_usd"] = Double(usdNanos) / 1e9
+                return (result, usdNanos)
+            }
         } catch {
             await release(reservation)
             try Task.checkCancellation()

@@ -32,5 +32,7 @@ struct GatewayMetrics: Sendable {
             counter("reprise_llm_tokens_total", [("model", model), ("kind", kind)]).increment(by: tokens)
         }
         counter("reprise_llm_usd_nanos_total", [("model", model)]).increment(by: Int(usdNanos))
+        FloatingPointCounter(label: "reprise_llm_cost_usd_total", dimensions: [("model", model)], factory: factory ?? MetricsSystem.factory)
+            .increment(by: Double(usdNanos) / 1e9)
     }
 }

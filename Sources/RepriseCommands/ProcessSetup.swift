@@ -1,5 +1,4 @@
 import ArgumentParser
-import CoreMetrics
 import Foundation
 import Logging
 import Prometheus
@@ -12,20 +11,17 @@ func requiredDatabaseURL() throws -> String {
     return url
 }
 
-/// Logs to stderr at info, or at `LOG_LEVEL`.
+/// Bootstraps the process's logging, metrics and tracing from the environment
+/// (``Observability``) and returns a logger. Exits with the reason when the settings are invalid.
 func bootstrapLogging(label: String) -> Logger {
-    let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
+    do {
+        try Observability.bootstrap()
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(64)
     }
     return Logger(label: label)
 }
 
-/// Prometheus: one registry for the API's `/metrics`, and the backend of swift-metrics (the gateway's counters).
-let metricsRegistry: PrometheusCollectorRegistry = {
-    let registry = PrometheusCollectorRegistry()
-    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-    return registry
-}()
+/// The registry `/metrics` reads.
+var metricsRegistry: PrometheusCollectorRegistry { Observability.registry }

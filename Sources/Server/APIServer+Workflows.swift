@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Store
+import Tracing
 import Workflow
 
 extension APIServer {
@@ -14,8 +15,19 @@ extension APIServer {
             // The start's own statement answers NamespaceNotFound: one round trip fewer per start.
             try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
-            let start = try startRequest(body, namespace: namespace, requestId: try Self.requestId(request, body: body.requestId))
-            let result = try await database { [starter, clock] in try await starter.startWorkflow(start, at: clock.now) }
+            let checked = try startRequest(body, namespace: namespace, requestId: try Self.requestId(request, body: body.requestId))
+            // The run keeps this span's context: its workflow tasks and activities join its trace.
+            let (start, result) = try await withSpan("StartWorkflow \(checked.workflowType)") { span in
+                span.attributes["reprise.workflow.type"] = checked.workflowType
+                span.attributes["reprise.workflow.id"] = checked.workflowId
+                span.attributes["reprise.namespace"] = checked.namespace
+                var start = checked
+                start.traceContext = RunTraceContext.encode(span.context)
+                let traced = start
+                let result = try await database { [starter, clock] in try await starter.startWorkflow(traced, at: clock.now) }
+                span.attributes["reprise.workflow.run_id"] = result.runId.uuidString.lowercased()
+                return (traced, result)
+            }
             if result.started {
                 metrics.makeCounter(
                     descriptor: .init(namespace: "reprise", metricName: "workflows_started", unitName: "total", helpText: "Runs started"),

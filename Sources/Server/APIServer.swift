@@ -92,9 +92,12 @@ public struct APIServer: Sendable {
     /// The router with every route.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        // Outside the error middleware, so that they see the status a thrown error is answered
+        // with (and a path no route matches): every request is counted and traced.
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: TracingMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         if configuration.loopbackOnly { router.add(middleware: LoopbackOnlyMiddleware()) }
-        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         addOperationalRoutes(to: router)
         addWorkflowRoutes(to: router)
         addSignalWithStartRoutes(to: router)
@@ -148,21 +151,5 @@ public struct APIServer: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-    }
-}
-
-/// Counts requests by method and status for `/metrics`.
-struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: PrometheusCollectorRegistry
-    /// A label takes no value the caller chooses: any other method token counts as `other`.
-    static var knownMethods: Set<HTTPRequest.Method> { [.get, .head, .post, .put, .patch, .delete, .options] }
-
-    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
-        let response = try await next(request, context)
-        metrics.makeCounter(
-            descriptor: .init(namespace: "reprise", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by method and status"),
-            labels: [("method", Self.knownMethods.contains(request.method) ? request.method.rawValue : "other"), ("status", String(response.status.code))]
-        ).increment()
-        return response
     }
 }

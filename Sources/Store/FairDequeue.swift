@@ -28,8 +28,9 @@ enum FairDequeue {
         var types: String
     }
 
-    /// A CTE `picked` of the ready rows of `table` to lease, with the columns `keys` and
-    /// `carried`; `typeColumn` holds a row's type; `ready` is the rest of the readiness condition.
+    /// A CTE `picked` of the ready rows of `table` to lease, with the columns `keys`, `carried`
+    /// and `visible_at` (when the row became ready, for schedule-to-start latency); `typeColumn`
+    /// holds a row's type; `ready` is the rest of the readiness condition.
     static func picked(from table: String, keys: String, carried: String = "", typeColumn: String, ready: String, _ poll: Poll) -> String {
         let columns = keys + (carried.isEmpty ? "" : ", \(carried)")
         return """
@@ -43,7 +44,7 @@ enum FairDequeue {
                     ORDER BY visible_at LIMIT \(poll.limit) FOR UPDATE SKIP LOCKED
                 ) c
             ), picked AS (
-                SELECT \(columns) FROM (
+                SELECT \(columns), visible_at FROM (
                     SELECT *, row_number() OVER (PARTITION BY turn ORDER BY visible_at) AS round FROM candidates
                 ) r
                 ORDER BY round, turn LIMIT \(poll.limit)

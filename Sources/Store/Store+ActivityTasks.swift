@@ -17,6 +17,11 @@ public struct ActivityTask: Sendable {
     public var leaseExpiresAt: Date
     /// What the activity sees: ids, attempt, idempotency key, the last heartbeat details.
     public var info: ActivityContext.Info
+    /// The run's stored trace context (``StartWorkflowRequest/traceContext``): from a poll, or set
+    /// by the worker that leased the attempt eagerly.
+    public var traceContext: String? = nil
+    /// When the attempt became ready, from a poll (schedule-to-start latency).
+    public var visibleAt: Date? = nil
 }
 
 extension ActivityTask {

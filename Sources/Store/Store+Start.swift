@@ -27,6 +27,10 @@ public struct StartWorkflowRequest: Sendable {
     /// Makes the start idempotent: a repeat with the same id (and workflow id) answers the run the
     /// first resolved to, whatever the policies and even once that run has closed.
     public var requestId: String?
+    /// The propagation fields of the span that starts the run (with OpenTelemetry, W3C
+    /// `traceparent` and `tracestate`), as a JSON object: kept with the run so that its workflow
+    /// tasks and activities join that trace on any worker; nil when there is none. Opaque here.
+    public var traceContext: String?
 
     public init(
         namespace: String = "default", workflowId: String, workflowType: String, taskQueue: String, input: Payload? = nil,

@@ -24,6 +24,10 @@ public struct WorkflowTask: Sendable {
     /// The stored size of the run's history when the task was leased, in bytes of event JSON
     /// (what ``WorkflowInfo/historySize`` reports).
     public var historyBytes: Int64 = 0
+    /// The run's stored trace context (``StartWorkflowRequest/traceContext``), from a poll.
+    public var traceContext: String? = nil
+    /// When the task became ready, from a poll (schedule-to-start latency).
+    public var visibleAt: Date? = nil
 }
 
 /// What a completed workflow task wrote, and the activity attempts leased to the completing worker.

@@ -129,7 +129,11 @@ extension Store {
         while true {
             attempt += 1
             do {
-                return try await pool.withTransaction(logger: logger) { connection in try await body(connection) }
+                let asked = ContinuousClock.now
+                return try await pool.withTransaction(logger: logger) { connection in
+                    StoreMetrics.poolWait(ContinuousClock.now - asked)
+                    return try await body(connection)
+                }
             } catch let error as PostgresTransactionError {
                 let underlying = error.closureError ?? error.beginError ?? error.commitError
                 if let psql = underlying as? PSQLError, let state = psql.serverInfo?[.sqlState],

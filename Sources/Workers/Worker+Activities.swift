@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import Synchronization
+import Tracing
 import Workflow
 
 extension Worker {
@@ -65,6 +66,19 @@ extension Worker {
             try? await store.failActivity(task, failure: failure, identity: configuration.identity, at: clock.now)
             return nil
         }
+        let startedAt = ContinuousClock.now
+        if let visibleAt = task.visibleAt { WorkerMetrics.activityScheduleToStart(max(0, clock.now.timeIntervalSince(visibleAt))) }
+        // One span per attempt, in the run's trace; the activity's own calls (an LLM provider,
+        // `http.request`) are its children.
+        let span = startSpan("RunActivity \(task.activityType)", context: RunTraceContext.decode(task.traceContext))
+        span.updateAttributes { attributes in
+            attributes["reprise.activity.type"] = task.activityType
+            attributes["reprise.activity.id"] = task.activityId
+            attributes["reprise.activity.attempt"] = task.attempt
+            attributes["reprise.workflow.id"] = task.info.workflowId
+            attributes["reprise.workflow.run_id"] = task.info.runId
+        }
+        defer { span.end() }
         let attempt = AttemptState()
         let activityLogger = logger
         // The attempt's own limit. A heartbeat timeout is enforced by the reaper, whose verdict
@@ -77,7 +91,10 @@ extension Worker {
                     try await self.heartbeat(task, details: details, attempt: attempt)
                 }
                 do {
-                    return .success(try await ActivityContext.$current.withValue(context) { try await activity.run(task.input) })
+                    return .success(
+                        try await ServiceContext.$current.withValue(span.context) {
+                            try await ActivityContext.$current.withValue(context) { try await activity.run(task.input) }
+                        })
                 } catch {
                     return .failure(error)
                 }
@@ -109,6 +126,11 @@ extension Worker {
             return outcome ?? .failure(CancellationError())
         }
         guard !Task.isCancelled else { return nil }  // The worker itself was killed: record nothing.
+        WorkerMetrics.activityExecution(ContinuousClock.now - startedAt, activityType: task.activityType)
+        if case .failure(let error) = outcome, attempt.stopReason != .canceledByWorkflow, attempt.stopReason != .shutdown {
+            WorkerMetrics.activityFailed(activityType: task.activityType)
+            span.recordError(error)
+        }
         let now = clock.now
         // A call that hangs is abandoned: the attempt's lease then expires and the reaper retries it.
         let timeout = configuration.databaseCallTimeout
@@ -152,7 +174,15 @@ extension Worker {
         let identity = configuration.identity
         let timeout = configuration.databaseCallTimeout
         // Not cached here, or its code failed on the step: the completion alone, and a workflow task queued.
-        guard let cached = cache.take(task.runId), let step = decideStep(after: task, result: result, on: cached, at: now, logger: logger) else {
+        let cached = cache.take(task.runId)
+        // The run's next workflow task runs here only when the run is cached.
+        let span = cached.map { _ in
+            workflowTaskSpan(
+                workflowType: task.info.workflowType, runId: task.runId, workflowId: task.info.workflowId, namespace: task.info.namespace,
+                traceContext: task.traceContext)
+        }
+        defer { span?.end() }
+        guard let cached, let step = decideStep(after: task, result: result, on: cached, at: now, logger: logger) else {
             _ = try await abandoning(after: timeout) { try await self.store.completeActivity(task, result: result, identity: identity, at: now) }
             return nil
         }
@@ -170,6 +200,7 @@ extension Worker {
             run.evict()  // Its code ran on a step that was not written.
             return nil
         }
+        if completion.closesRun { WorkerMetrics.workflowClosed(by: step.commands, workflowType: task.info.workflowType) }
         counters.withLock {
             $0.inlineWorkflowTasks += 1
             $0.eagerActivities += completion.eagerActivities.count
@@ -179,7 +210,7 @@ extension Worker {
         } else {
             cache.put(task.runId, run, written: completion.events, historyBytes: completion.historyBytesBefore)
         }
-        return completion.eagerActivities.first
+        return completion.eagerActivities.first?.traced(task.traceContext)
     }
 
     /// Runs the cached run's next workflow task on the events that completing `task` writes.

@@ -23,6 +23,10 @@ extension Worker: WorkflowStarter {
             namespace: request.namespace, workflowId: request.workflowId, runId: new.runId.uuidString.lowercased(),
             workflowType: request.workflowType, taskQueue: request.taskQueue)
         let run = WorkflowRun(workflow: workflow, info: info, logger: logger)
+        let span = workflowTaskSpan(
+            workflowType: request.workflowType, runId: new.runId, workflowId: request.workflowId, namespace: request.namespace,
+            traceContext: request.traceContext)
+        defer { span.end() }
         let logger = runLogger(namespace: request.namespace, workflowId: request.workflowId, runId: info.runId)
         guard let commands = try? activateWatched(run, with: new.firstTaskEvents(identity: configuration.identity, at: now), logger: logger) else {
             run.evict()
@@ -48,7 +52,8 @@ extension Worker: WorkflowStarter {
         }
         counters.withLock { $0.eagerStarts += 1 }
         if reserved && completion.eagerActivities.isEmpty { activitySlots.end() }
-        keep(run, started.result.runId, after: completion)
+        if completion.closesRun { WorkerMetrics.workflowClosed(by: commands, workflowType: request.workflowType) }
+        keep(run, started.result.runId, after: completion, traceContext: request.traceContext)
         return started.result
     }
 

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Store
+import Tracing
 import Workflow
 
 extension Worker {
@@ -9,7 +10,7 @@ extension Worker {
         // A worker of activities only takes no workflow task.
         guard !workflowTypes.isEmpty else { return }
         await pollLoop(
-            slots: configuration.maxConcurrentWorkflowTasks, wakeup: workflowWakeup,
+            slots: configuration.maxConcurrentWorkflowTasks, inFlight: workflowSlots, wakeup: workflowWakeup,
             poll: { limit in
                 try await self.store.pollWorkflowTasks(
                     taskQueue: self.configuration.taskQueue, namespaces: self.servedInTurn(self.workflowPollTurn),
@@ -37,6 +38,10 @@ extension Worker {
             await recordExpiredLease(of: task, owner: owner, started: started, logger: logger)
             return
         }
+        if let visibleAt = task.visibleAt { WorkerMetrics.workflowTaskScheduleToStart(max(0, now.timeIntervalSince(visibleAt))) }
+        let span = workflowTaskSpan(
+            workflowType: task.workflowType, runId: task.runId, workflowId: task.workflowId, namespace: task.namespace, traceContext: task.traceContext)
+        defer { span.end() }
         var run: WorkflowRun?
         // A database call that hangs is abandoned (the database counts as unavailable); none of
         // them runs workflow code, so the run can be evicted at once.
@@ -69,8 +74,10 @@ extension Worker {
                 throw error
             }
             for _ in completion.eagerActivities.count..<reserved { activitySlots.end() }
-            keep(current, task.runId, after: completion)
+            if completion.closesRun { WorkerMetrics.workflowClosed(by: commands, workflowType: task.workflowType) }
+            keep(current, task.runId, after: completion, traceContext: task.traceContext)
         } catch {
+            span.recordError(error)
             run?.evict()
             guard !Task.isCancelled else { return }
             await settleFailedTask(task, started: started, error: error, logger: logger)
@@ -80,14 +87,14 @@ extension Worker {
     /// After a recorded workflow task: caches the run (evicts it when finished), then hands the
     /// activities the task leased to this worker to its eager runner. Cached first, so that their
     /// completions find it.
-    func keep(_ run: WorkflowRun, _ runId: UUID, after completion: WorkflowTaskCompletion) {
+    func keep(_ run: WorkflowRun, _ runId: UUID, after completion: WorkflowTaskCompletion, traceContext: String?) {
         counters.withLock { $0.eagerActivities += completion.eagerActivities.count }
         if run.isFinished || completion.closesRun {
             run.evict()
         } else {
             cache.put(runId, run, written: completion.events, historyBytes: completion.historyBytesBefore)
         }
-        handOver(completion.eagerActivities)
+        handOver(completion.eagerActivities.map { $0.traced(traceContext) })
     }
 
     /// The worker's logger with a run's ids as metadata.

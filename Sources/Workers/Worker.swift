@@ -96,6 +96,8 @@ public final class Worker: Service, Sendable {
     let activityWakeup = Wakeup()
     /// Activity attempts in flight, polled or eagerly dispatched: both draw on the same slots.
     let activitySlots = WorkTracker()
+    /// Workflow tasks in flight from polls (``WorkerMetrics/sample(workflowSlotsFree:activitySlotsFree:cachedRuns:)``).
+    let workflowSlots = WorkTracker()
     /// Rung when an activity slot frees, for a poll loop waiting on a full worker.
     let activitySlotFreed = Wakeup()
     /// Eager activities handed over but not yet taken up; a killed worker drops them (their
@@ -178,6 +180,7 @@ public final class Worker: Service, Sendable {
                 self.logger.debug("Notification listener stopped")
             }
             group.addTask { await self.announce() }
+            group.addTask { await self.sampleGauges() }
             // The pollers end on graceful shutdown once their tasks are done; then the listener stops.
             await withDiscardingTaskGroup { pollers in
                 pollers.addTask {

@@ -59,7 +59,7 @@ struct OwnedMigrationTests {
             // gateway's and samples' history for the callers that come later. It runs the engine's
             // version 12 (typed polls, worker heartbeats; numbered past the samples' old 11, which
             // this database records), 13, 14 (continue-as-new), 15 (child workflows) and 16 (schedules).
-            #expect(try await store.migrate() == Self.versions("engine", [12, 13, 14, 15, 16, 17, 19, 20]))
+            #expect(try await store.migrate() == Self.versions("engine", [12, 13, 14, 15, 16, 17, 19, 20, 21]))
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise' AND tablename = 'worker_heartbeats'") == 1)
             #expect(try await store.migrate([.gateway, .samples]) == Self.versions("gateway", [3, 4, 5]))
             #expect(try await store.migrate([.gateway, .samples]) == [], "a second run applies nothing")
@@ -67,7 +67,7 @@ struct OwnedMigrationTests {
             let recorded = try await Self.recorded(store)
             #expect(
                 recorded
-                    == Self.versions("engine", [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20]) + Self.versions("gateway", [1, 2, 3, 4, 5])
+                    == Self.versions("engine", [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 21]) + Self.versions("gateway", [1, 2, 3, 4, 5])
                     + Self.versions("samples", [1, 2]))
             let key = try await SampleHarness.count(
                 store,
@@ -83,7 +83,7 @@ struct OwnedMigrationTests {
         try await Self.withStore { store, execute in
             let applied = try await store.migrate([.gateway, .samples])
             #expect(
-                applied == Self.versions("engine", [1, 2, 5, 8, 9, 10, 12, 13, 14, 15, 16, 17, 19, 20]) + Self.versions("gateway", [1, 2, 3, 4, 5]) + Self.versions("samples", [1, 2]))
+                applied == Self.versions("engine", [1, 2, 5, 8, 9, 10, 12, 13, 14, 15, 16, 17, 19, 20, 21]) + Self.versions("gateway", [1, 2, 3, 4, 5]) + Self.versions("samples", [1, 2]))
             #expect(try await store.migrate([.gateway, .samples]) == [], "a second run applies nothing")
             try await Self.expectGatewayAndSamplesWork(store, execute)
         }

@@ -64,7 +64,7 @@ struct APIHarness: Sendable {
             configure(&configuration)
             let api = APIServer(
                 store: env.store, clock: env.clock, configuration: configuration,
-                metrics: PrometheusCollectorRegistry(), logger: env.logger)
+                metrics: TestObservability.registry, logger: env.logger)
             let app = Application(
                 router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: api.services)
             try await app.test(.live) { client in

@@ -42,14 +42,18 @@ package struct CLI: Sendable {
     }
 
     /// Runs a long-lived `reprise` command while `body` runs, then stops it with SIGTERM and
-    /// returns its termination status: a graceful shutdown exits 0.
+    /// returns its termination status: a graceful shutdown exits 0. Its stderr (the logs) goes to
+    /// `errorLog` when given.
     package static func whileRunning(
-        _ arguments: [String], environment: [Environment.Key: String?] = [:], workingDirectory: String? = nil,
+        _ arguments: [String], environment: [Environment.Key: String?] = [:], workingDirectory: String? = nil, errorLog: String? = nil,
         _ body: () async throws -> Void
     ) async throws -> TerminationStatus {
+        let error = FileDescriptorOutput.fileDescriptor(
+            try .open(.init(errorLog ?? "/dev/null"), .writeOnly, options: [.create, .truncate], permissions: .ownerReadWrite),
+            closeAfterSpawningProcess: true)
         let result = try await Subprocess.run(
             .path(.init(binary)), arguments: Arguments(arguments), environment: .inherit.updating(environment),
-            workingDirectory: workingDirectory.map { .init($0) }, input: .none, output: .discarded, error: .discarded
+            workingDirectory: workingDirectory.map { .init($0) }, input: .none, output: .discarded, error: error
         ) { execution in
             do {
                 try await body()

@@ -18,9 +18,11 @@ extension ActivityTasksTable {
                     from: "reprise.activity_tasks", keys: "run_id, activity_id", typeColumn: "activity_type", ready: "lease_owner IS NULL", poll))
                 UPDATE reprise.activity_tasks a SET lease_owner = \(p.bind("text") { $0.owner }), lease_token = gen_random_uuid(), started_at = \(now),
                     lease_expires_at = \(leaseExpiry(started: now, lastAlive: now))
-                FROM picked WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id
+                FROM picked, reprise.workflow_executions e
+                WHERE a.run_id = picked.run_id AND a.activity_id = picked.activity_id AND e.run_id = a.run_id
                 RETURNING a.run_id, a.activity_id, a.activity_type, a.input::text, a.options::text, a.scheduled_event_id, a.attempt,
-                    a.lease_token, a.lease_expires_at, a.namespace, a.workflow_id, a.workflow_type, a.task_queue, a.heartbeat_details::text
+                    a.lease_token, a.lease_expires_at, a.namespace, a.workflow_id, a.workflow_type, a.task_queue, a.heartbeat_details::text,
+                    e.trace_context, picked.visible_at
                 """
         }
         typealias Row = ActivityTask
@@ -32,8 +34,10 @@ extension ActivityTasksTable {
         var owner: String
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            let (runId, activityId, type, input, options, scheduledEventId, attempt, token, expires, namespace, workflowId, workflowType, queue, details) =
-                try row.decode((UUID, String, String, String?, String, Int64, Int, UUID, Date, String, String, String, String, String?).self)
+            let (
+                runId, activityId, type, input, options, scheduledEventId, attempt, token, expires, namespace, workflowId, workflowType, queue, details,
+                traceContext, visibleAt
+            ) = try row.decode((UUID, String, String, String?, String, Int64, Int, UUID, Date, String, String, String, String, String?, String?, Date).self)
             return ActivityTask(
                 runId: runId, activityId: activityId, activityType: type, input: try JSONColumn.decode(Payload.self, from: input),
                 options: try JSONColumn.decode(ActivityOptions.self, from: options) ?? ActivityOptions(), scheduledEventId: scheduledEventId,
@@ -41,7 +45,8 @@ extension ActivityTasksTable {
                 info: ActivityContext.Info(
                     namespace: namespace, workflowId: workflowId, runId: runId.uuidString.lowercased(), workflowType: workflowType,
                     activityId: activityId, activityType: type, taskQueue: queue, attempt: attempt,
-                    heartbeatDetails: try JSONColumn.decode(Payload.self, from: details)))
+                    heartbeatDetails: try JSONColumn.decode(Payload.self, from: details)),
+                traceContext: traceContext, visibleAt: visibleAt)
         }
     }
 

@@ -17,15 +17,15 @@ extension ExecutionsTable {
                 WITH old AS (
                     UPDATE reprise.workflow_executions SET new_execution_run_id = \(newRunId) WHERE run_id = \(oldRunId)
                     RETURNING namespace, workflow_id, execution_deadline, search_attributes, memo, parent_run_id,
-                        parent_initiated_event_id, parent_started_event_id, parent_close_policy
+                        parent_initiated_event_id, parent_started_event_id, parent_close_policy, trace_context
                 )
                 INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
                     start_time, execution_deadline, next_event_id, search_attributes, memo, continued_execution_run_id, parent_run_id,
-                    parent_initiated_event_id, parent_started_event_id, parent_close_policy)
+                    parent_initiated_event_id, parent_started_event_id, parent_close_policy, trace_context)
                 SELECT \(newRunId), namespace, workflow_id, \(p.bind("text") { $0.workflowType }), \(p.bind("text") { $0.taskQueue }),
                     '\(WorkflowStatus.running.rawValue)', \(p.bind("text") { $0.input })::jsonb, \(p.bind("timestamptz") { $0.startTime }),
                     execution_deadline, 1, search_attributes, memo, \(oldRunId), parent_run_id, parent_initiated_event_id,
-                    parent_started_event_id, parent_close_policy
+                    parent_started_event_id, parent_close_policy, trace_context
                 FROM old
                 """
         }

@@ -32,11 +32,11 @@ enum ExecutionsTable {
         static let statement = Statement<Self> { p in
             """
             INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
-                start_time, execution_deadline, next_event_id, search_attributes, memo)
+                start_time, execution_deadline, next_event_id, search_attributes, memo, trace_context)
             VALUES (\(p.bind("uuid") { $0.runId }), \(p.bind("text") { $0.namespace }), \(p.bind("text") { $0.workflowId }),
                 \(p.bind("text") { $0.workflowType }), \(p.bind("text") { $0.taskQueue }), '\(WorkflowStatus.running.rawValue)',
                 \(p.bind("text") { $0.input })::jsonb, \(p.bind("timestamptz") { $0.startTime }), \(p.bind("timestamptz") { $0.executionDeadline }),
-                1, \(p.bind("text") { $0.searchAttributes })::jsonb, \(p.bind("text") { $0.memo })::jsonb)
+                1, \(p.bind("text") { $0.searchAttributes })::jsonb, \(p.bind("text") { $0.memo })::jsonb, \(p.bind("text") { $0.traceContext }))
             """
         }
         typealias Row = Void
@@ -50,6 +50,7 @@ enum ExecutionsTable {
         var executionDeadline: Date?
         var searchAttributes: String?
         var memo: String?
+        var traceContext: String? = nil
     }
 
     /// Records a run's last workflow-task failure and its status: `Paused` when the attempts

@@ -24,11 +24,11 @@ enum TimersTable {
         static let statement = Statement<Self> { p in
             """
             DELETE FROM reprise.timers WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds })) AND fire_at <= \(p.bind("timestamptz") { $0.now })
-            RETURNING run_id, timer_id, started_event_id
+            RETURNING run_id, timer_id, started_event_id, fire_at
             """
         }
-        /// Run id, timer id, and the id of the timer's `TimerStarted`.
-        typealias Row = (UUID, String, Int64)
+        /// Run id, timer id, the id of the timer's `TimerStarted`, and when it was due.
+        typealias Row = (UUID, String, Int64, Date)
         var runIds: [UUID]
         var now: Date
 

@@ -39,7 +39,7 @@ enum WorkflowTasksTable {
                 FROM picked, reprise.workflow_executions e
                 WHERE t.run_id = picked.run_id AND e.run_id = t.run_id
                 RETURNING t.run_id, e.namespace, e.workflow_id, e.workflow_type, t.task_queue, t.attempt, t.lease_token,
-                    t.scheduled_event_id, e.next_event_id, picked.lease_owner, e.history_bytes
+                    t.scheduled_event_id, e.next_event_id, picked.lease_owner, e.history_bytes, e.trace_context, picked.visible_at
                 """
         }
         typealias Row = WorkflowTask
@@ -52,11 +52,12 @@ enum WorkflowTasksTable {
         var owner: String
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
-            let (runId, namespace, workflowId, type, queue, attempt, token, scheduled, next, expiredOwner, bytes) = try row.decode(
-                (UUID, String, String, String, String, Int, UUID, Int64, Int64, String?, Int64).self)
+            let (runId, namespace, workflowId, type, queue, attempt, token, scheduled, next, expiredOwner, bytes, traceContext, visibleAt) =
+                try row.decode((UUID, String, String, String, String, Int, UUID, Int64, Int64, String?, Int64, String?, Date).self)
             return WorkflowTask(
                 runId: runId, namespace: namespace, workflowId: workflowId, workflowType: type, taskQueue: queue, attempt: attempt,
-                leaseToken: token, scheduledEventId: scheduled, nextEventId: next, expiredLeaseOwner: expiredOwner, historyBytes: bytes)
+                leaseToken: token, scheduledEventId: scheduled, nextEventId: next, expiredLeaseOwner: expiredOwner, historyBytes: bytes,
+                traceContext: traceContext, visibleAt: visibleAt)
         }
     }
 

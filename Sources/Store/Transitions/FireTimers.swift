@@ -34,8 +34,9 @@ extension Store {
             runs[run.runId] = run
         }
         var timersByRun: [UUID: [(id: String, startedEventId: Int64)]] = [:]
-        for try await (runId, timerId, startedEventId) in try await connection.execute(TimersTable.TakeDue(runIds: runIds, now: now), logger: logger) {
+        for try await (runId, timerId, startedEventId, fireAt) in try await connection.execute(TimersTable.TakeDue(runIds: runIds, now: now), logger: logger) {
             timersByRun[runId, default: []].append((timerId, startedEventId))
+            StoreMetrics.timerLateness(now.timeIntervalSince(fireAt))
         }
         // Each open run gets its TimerFired events, then a workflow task unless one is pending.
         var firing: [(run: LockedRun, timers: [(id: String, startedEventId: Int64)])] = []

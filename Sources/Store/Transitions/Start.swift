@@ -21,7 +21,8 @@ package struct NewRun: Sendable {
             runId: runId, namespace: request.namespace, workflowId: request.workflowId, workflowType: request.workflowType,
             taskQueue: request.taskQueue, input: try JSONColumn.encodeIfPresent(request.input), startTime: now,
             executionDeadline: request.executionTimeout.map { now.addingTimeInterval($0.seconds) },
-            searchAttributes: try JSONColumn.encodeIfPresent(request.searchAttributes), memo: try JSONColumn.encodeIfPresent(request.memo))
+            searchAttributes: try JSONColumn.encodeIfPresent(request.searchAttributes), memo: try JSONColumn.encodeIfPresent(request.memo),
+            traceContext: request.traceContext)
         let started = HistoryEvent.WorkflowExecutionStartedAttributes(
             workflowId: request.workflowId, workflowType: request.workflowType, taskQueue: request.taskQueue, input: request.input,
             workflowExecutionTimeout: request.executionTimeout?.seconds, originalExecutionRunId: runId.uuidString.lowercased(),

@@ -22,9 +22,9 @@ struct StartRuns: DescribedStatement {
                     \(column("text") { $0.run.input ?? "" }), \(column("timestamptz") { $0.run.startTime }),
                     \(column("timestamptz") { $0.run.executionDeadline ?? noTime }), \(column("text") { $0.run.searchAttributes ?? "" }),
                     \(column("text") { $0.run.memo ?? "" }), \(column("bigint") { Int64($0.events.count) + 1 }),
-                    \(column("bool") { $0.firstTask != nil }), \(column("text") { $0.channel }))
+                    \(column("bool") { $0.firstTask != nil }), \(column("text") { $0.channel }), \(column("text") { $0.run.traceContext ?? "" }))
                     WITH ORDINALITY AS s(run_id, namespace, workflow_id, workflow_type, task_queue, input, start_time, execution_deadline,
-                        search_attributes, memo, next_event_id, eager, channel, n)
+                        search_attributes, memo, next_event_id, eager, channel, trace_context, n)
             ), namespace AS (
                 SELECT name FROM reprise.namespaces WHERE name IN (SELECT namespace FROM start)
             ), open AS (
@@ -37,10 +37,11 @@ struct StartRuns: DescribedStatement {
                 \(ExecutionsTable.closes(&p) { $0.closes })
             ), run AS (
                 INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
-                    start_time, execution_deadline, next_event_id, search_attributes, memo, close_time, result, failure)
+                    start_time, execution_deadline, next_event_id, search_attributes, memo, close_time, result, failure, trace_context)
                 SELECT s.run_id, s.namespace, s.workflow_id, s.workflow_type, s.task_queue, COALESCE(c.status, '\(WorkflowStatus.running.rawValue)'),
                     NULLIF(s.input, '')::jsonb, s.start_time, NULLIF(s.execution_deadline, 'epoch'), s.next_event_id,
-                    NULLIF(s.search_attributes, '')::jsonb, NULLIF(s.memo, '')::jsonb, c.close_time, c.result, c.failure
+                    NULLIF(s.search_attributes, '')::jsonb, NULLIF(s.memo, '')::jsonb, c.close_time, c.result, c.failure,
+                    NULLIF(s.trace_context, '')
                 FROM start s LEFT JOIN closing c ON c.run_id = s.run_id
                 WHERE s.namespace IN (SELECT name FROM namespace)
                     AND NOT EXISTS (SELECT FROM open o WHERE o.namespace = s.namespace AND o.workflow_id = s.workflow_id)
