@@ -29,11 +29,12 @@ struct DevCommand: AsyncParsableCommand {
     var check = false
 
     func run() async throws {
-        let settings = try await config.resolve(
-            DevConfiguration.settings, over: DevConfiguration(),
-            flags: try listen.flags + [
-                ("dev.dataDir", dataDir, "--data-dir"), ("dev.postgresPort", postgresPort, "--postgres-port"), ("worker.taskQueue", taskQueue, "--task-queue"),
-            ])
+        var flags = try listen.flags
+        flags += [
+            (key: "dev.dataDir", value: dataDir, flag: "--data-dir"), (key: "dev.postgresPort", value: postgresPort, flag: "--postgres-port"),
+            (key: "worker.taskQueue", value: taskQueue, flag: "--task-queue"),
+        ]
+        let settings = try await config.resolve(DevConfiguration.settings, over: DevConfiguration(), flags: flags)
         // dev serves without tokens: only a loopback address keeps that to this machine.
         guard ["127.0.0.1", "::1", "localhost"].contains(settings.http.host) else {
             throw ValidationError("http.host: reprise dev serves without tokens and listens on loopback only (127.0.0.1, ::1 or localhost), got \(settings.http.host); use reprise server elsewhere")

@@ -17,14 +17,15 @@ struct ServerCommand: AsyncParsableCommand {
     var insecure = false
 
     func run() async throws {
-        let settings = try await config.resolve(
-            ServerConfiguration.settings, over: ServerConfiguration(), flags: try listen.flags + [("insecure", insecure ? "true" : nil, "--insecure")])
+        var flags = try listen.flags
+        flags.append((key: "insecure", value: insecure ? "true" : nil, flag: "--insecure"))
+        let settings = try await config.resolve(ServerConfiguration.settings, over: ServerConfiguration(), flags: flags)
         let logger = bootstrapLogging(label: "reprise.server")
         guard let url = settings.database.url else { throw ValidationError("give --database-url or set DATABASE_URL") }
-        var api = settings.api
-        api.limits = settings.limits
-        api.databaseCallTimeout = settings.database.callTimeout
-        if !api.insecure && (api.adminToken ?? "").isEmpty {
+        var configuration = settings.api
+        configuration.limits = settings.limits
+        configuration.databaseCallTimeout = settings.database.callTimeout
+        if !configuration.insecure && (configuration.adminToken ?? "").isEmpty {
             logger.notice("Auth is on and REPRISE_ADMIN_TOKEN is unset: create tokens with `reprise token create --database-url …`")
         }
         try await MigrateCommand.apply(url: url, sets: MigrateCommand.serverSets, logger: logger)
@@ -32,7 +33,7 @@ struct ServerCommand: AsyncParsableCommand {
         let store = try settings.database.store(url: url, limits: settings.limits, logger: logger)
         let egress = try WorkerConfinement.egress(allowLoopback: false, environment: settings.outbound.environment)
         let api = APIServer(
-            store: store, clock: clock, configuration: api, metrics: metricsRegistry,
+            store: store, clock: clock, configuration: configuration, metrics: metricsRegistry,
             gateway: try makeGateway(store: store, clock: clock, egress: egress, configPath: settings.outbound.gatewayConfig, logger: logger),
             logger: logger)
         try await runServices(

@@ -17,7 +17,7 @@ struct ConfigurationError: Error, CustomStringConvertible {
     /// The same problem, with where the value came from added.
     func from(_ source: String) -> ConfigurationError {
         guard code == .invalidValue, let colon = description.firstIndex(of: ":") else { return self }
-        return ConfigurationError(code: code, description: description[..<colon] + " (from \(source))" + description[colon...])
+        return ConfigurationError(code: code, description: String(description[..<colon]) + " (from \(source))" + String(description[colon...]))
     }
 
     static func unknownKeys(_ keys: [String], file: String) -> ConfigurationError {

@@ -31,7 +31,11 @@ struct ConfigurationFile {
         guard data.count <= maxBytes else { throw ConfigurationError.unreadableFile(path, reason: "larger than \(maxBytes) bytes") }
         let tree: Any?
         do {
-            tree = format == "json" ? try JSONSerialization.jsonObject(with: data) : try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+            if format == "json" {
+                tree = try JSONSerialization.jsonObject(with: data)
+            } else {
+                tree = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
+            }
         } catch {
             throw ConfigurationError.unreadableFile(path, reason: "not valid \(format == "json" ? "JSON" : "YAML"): \(error)")
         }

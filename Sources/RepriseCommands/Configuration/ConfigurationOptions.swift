@@ -27,9 +27,9 @@ struct ConfigurationOptions: ParsableArguments {
                 key: String(assignment[..<equals]).trimmingCharacters(in: .whitespaces), value: String(assignment[assignment.index(after: equals)...]),
                 flag: "--set")
         }
-        values += ([("database.url", databaseURL, "--database-url")] + named).compactMap { key, value, flag in
-            value.map { ConfigurationLayers.FlagValue(key: key, value: $0, flag: flag) }
-        }
+        var all = named
+        all.insert((key: "database.url", value: databaseURL, flag: "--database-url"), at: 0)
+        values += all.compactMap { entry in entry.value.map { ConfigurationLayers.FlagValue(key: entry.key, value: $0, flag: entry.flag) } }
         return values
     }
 
@@ -72,16 +72,19 @@ struct ListenOptions: ParsableArguments {
 
     var flags: [(key: String, value: String?, flag: String)] {
         get throws {
-            var host = host.map { ($0, "--host") }, port = port.map { ($0, "--port") }
+            var hostFlag = host.map { ($0, "--host") }, portFlag = port.map { ($0, "--port") }
             if let bind {
                 // The last colon splits, so that an IPv6 host keeps its own.
                 guard let colon = bind.lastIndex(of: ":"), colon != bind.startIndex else {
                     throw ValidationError("--bind must be HOST:PORT, got \(bind)")
                 }
-                host = host ?? (String(bind[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), "--bind")
-                port = port ?? (String(bind[bind.index(after: colon)...]), "--bind")
+                hostFlag = hostFlag ?? (String(bind[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), "--bind")
+                portFlag = portFlag ?? (String(bind[bind.index(after: colon)...]), "--bind")
             }
-            return [("http.host", host?.0, host?.1 ?? "--host"), ("http.port", port?.0, port?.1 ?? "--port")]
+            return [
+                (key: "http.host", value: hostFlag?.0, flag: hostFlag?.1 ?? "--host"),
+                (key: "http.port", value: portFlag?.0, flag: portFlag?.1 ?? "--port"),
+            ]
         }
     }
 }

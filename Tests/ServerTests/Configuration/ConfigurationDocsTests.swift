@@ -27,27 +27,28 @@ struct ConfigurationDocsTests {
         add("server", ServerConfiguration.settings, ServerConfiguration())
         add("worker", WorkerConfiguration.settings, WorkerConfiguration())
         add("dev", DevConfiguration.settings, DevConfiguration())
-        let header = "| Key | Environment | Flag | Default | Secret | What |\n|---|---|---|---|---|---|"
+        let header = "| Key | Environment | Flag | Default | Values | Secret | Processes | What |\n|---|---|---|---|---|---|---|---|"
+        func shown(_ value: String) -> String { ["unset", "empty"].contains(value) ? value : "`\(value)`" }
         return ([header] + order.map { key in
             let row = rows[key]!
             let distinct = Set(row.defaults.map(\.1))
             // A computed default (the host name and pid) differs by machine: shown by what it is.
             let defaults =
                 key == "worker.identity" ? "host:pid"
-                : distinct.count == 1 ? "`\(row.defaults[0].1)`" : row.defaults.map { "\($0.0): `\($0.1)`" }.joined(separator: "; ")
+                : distinct.count == 1 ? shown(row.defaults[0].1) : row.defaults.map { "\($0.0): \(shown($0.1))" }.joined(separator: "; ")
             let processes = row.defaults.map(\.0).joined(separator: ", ")
             let flag = ConfigurationOptions.namedFlags[key].map { "`\($0)`" } ?? "`--set`"
-            return "| `\(key)` | `\(row.env)` | \(flag) | \(defaults) | \(row.secret ? "yes" : "") | \(row.help) \(row.form); \(processes). |"
+            return "| `\(key)` | `\(row.env)` | \(flag) | \(defaults) | \(row.form) | \(row.secret ? "yes" : "") | \(processes) | \(row.help) |"
         }).joined(separator: "\n")
     }
 
     @Test func theTableOfKeysMatchesTheCode() throws {
         let text = try String(contentsOf: Self.docs, encoding: .utf8)
-        guard let start = text.range(of: "<!-- keys -->\n"), let end = text.range(of: "\n<!-- /keys -->") else {
+        guard let start = text.range(of: "<!-- keys -->\n"), let end = text.range(of: "<!-- /keys -->", range: start.upperBound..<text.endIndex) else {
             Issue.record("docs/configuration.md has no <!-- keys --> … <!-- /keys --> table")
             return
         }
-        let documented = String(text[start.upperBound..<end.lowerBound])
+        let documented = String(text[start.upperBound..<end.lowerBound]).trimmingCharacters(in: .newlines)
         #expect(documented == Self.table, "regenerate the table between the markers:\n\(Self.table)")
     }
 }
