@@ -21,7 +21,7 @@ struct ServerCommand: AsyncParsableCommand {
         flags.append((key: "insecure", value: insecure ? "true" : nil, flag: "--insecure"))
         let settings = try await config.resolve(ServerConfiguration.settings, over: ServerConfiguration(), flags: flags)
         let logger = bootstrapLogging(label: "reprise.server")
-        guard let url = settings.database.url else { throw ValidationError("give --database-url or set DATABASE_URL") }
+        guard let url = settings.database.url else { throw ValidationError("give --database-url, set REPRISE_DATABASE_URL or DATABASE_URL, or database.url in --config") }
         var configuration = settings.api
         configuration.limits = settings.limits
         configuration.databaseCallTimeout = settings.database.callTimeout

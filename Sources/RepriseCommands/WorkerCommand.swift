@@ -35,7 +35,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 ("worker.activitySlots", concurrency, "--concurrency"), ("worker.build", build, "--build"),
             ])
         let logger = bootstrapLogging(label: "reprise.worker")
-        guard let url = settings.database.url else { throw ValidationError("give --database-url or set DATABASE_URL") }
+        guard let url = settings.database.url else { throw ValidationError("give --database-url, set REPRISE_DATABASE_URL or DATABASE_URL, or database.url in --config") }
         var configuration = settings.worker
         configuration.databaseCallTimeout = settings.database.callTimeout
         try await MigrateCommand.apply(url: url, sets: MigrateCommand.registeredSets, logger: logger)

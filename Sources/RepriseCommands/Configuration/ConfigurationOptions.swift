@@ -5,7 +5,9 @@ import Foundation
 /// and `--print-config`. A flag left out is nil, so that the environment, the file or the default
 /// decides (a flag's default would always win).
 struct ConfigurationOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: "A JSON or YAML file of settings (docs/configuration.md). Flags and REPRISE_* variables win over it.")
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp("A JSON or YAML file of settings (docs/configuration.md). Flags and REPRISE_* variables win over it.", valueName: "file"))
     var file: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Set any key, e.g. --set worker.activitySlots=8; repeatable.", valueName: "key=value"))
