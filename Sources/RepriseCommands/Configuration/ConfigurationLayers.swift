@@ -107,8 +107,10 @@ struct ConfigurationLayers {
 
     /// A secret as shown: a database URL keeps all but its password; anything else is hidden.
     static func redacted(_ value: String, key: String) -> String {
-        if key == "database.url", var components = URLComponents(string: value), components.password != nil {
-            components.password = "redacted"
+        if key == "database.url", var components = URLComponents(string: value) {
+            if components.password != nil { components.password = "redacted" }
+            // libpq also takes the password as a parameter.
+            components.queryItems = components.queryItems?.map { $0.name == "password" ? URLQueryItem(name: $0.name, value: "redacted") : $0 }
             return components.string ?? "<redacted>"
         }
         return "<redacted>"

@@ -110,3 +110,24 @@ struct ConfigurationValidationTests {
         #expect(SettingValue.render(bytes: 2 << 20) == "2MiB" && SettingValue.render(bytes: 1000) == "1000")
     }
 }
+
+extension ConfigurationValidationTests {
+    @Test(arguments: [
+        ("deep.json", String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)),
+        ("deep.yaml", "worker: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)),
+        ("indented.yaml", (0..<200).map { String(repeating: "  ", count: $0) + "k\($0):" }.joined(separator: "\n") + " 1\n"),
+        ("aliases.yaml", "a: &a {x: 1, y: 2, z: 3, w: 4, v: 5, u: 6, t: 7, s: 8, r: 9, q: 10}\n"
+            + (1...8).map { "b\($0): &b\($0) {p: *\($0 == 1 ? "a" : "b\($0 - 1)"), q: *\($0 == 1 ? "a" : "b\($0 - 1)"), r: *\($0 == 1 ? "a" : "b\($0 - 1)")}" }
+            .joined(separator: "\n") + "\n"),
+    ])
+    func aHostileFileIsRefusedNotWalked(name: String, text: String) async throws {
+        let path = try ConfigurationPrecedenceTests.file(name, text)
+        let error = await Self.refusal(ConfigurationLayers(environment: [:], file: path), WorkerConfiguration.settings, over: WorkerConfiguration())
+        #expect(error?.code == .unreadableFile, "\(String(describing: error))")
+    }
+
+    @Test func aPasswordGivenAsAParameterIsRedactedToo() {
+        let shown = ConfigurationLayers.redacted("postgres://app@db/reprise?sslmode=require&password=hunter2", key: "database.url")
+        #expect(!shown.contains("hunter2") && shown.contains("sslmode=require"), "\(shown)")
+    }
+}
