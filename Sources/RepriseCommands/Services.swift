@@ -19,6 +19,7 @@ func engineServices(store: Store, clock: DatabaseClock, settings: EngineSettings
     reaper.databaseCallTimeout = callTimeout
     var retention = RetentionService(store: store, clock: clock, logger: logger)
     retention.interval = settings.retentionInterval
+    retention.retryInterval = settings.retentionRetryInterval
     retention.databaseCallTimeout = callTimeout
     return [ClockSync(clock: clock, store: store, logger: logger), timers, schedules, reaper, retention]
 }

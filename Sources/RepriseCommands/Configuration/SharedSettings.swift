@@ -52,7 +52,12 @@ enum APISettings {
             .duration("http.longPollWait", \.historyWaitTimeout, in: .seconds(1)...(.seconds(300)), "How long GET …/history?wait=true waits for new events."),
             .duration("http.idleTimeout", \.idleTimeout, in: .seconds(1)...(.seconds(3600)), "How long a connection may stay silent before it is closed."),
             .duration("http.readinessTimeout", \.readinessTimeout, in: .milliseconds(100)...(.seconds(60)), "How long /readyz waits for the database."),
-            .text("http.defaultTaskQueue", \.defaultTaskQueue, form: "identifier", "The task queue of a start that names none.", check: { try checkIdentifier($0, key: "http.defaultTaskQueue") }),
+            .duration(
+                "http.liveWorkersRefresh", \.liveWorkersRefresh, in: .milliseconds(100)...(.seconds(60)),
+                "How often the API reloads which types live workers serve (for the start warning)."),
+            .text(
+                "http.defaultTaskQueue", \.defaultTaskQueue, form: "identifier", "The task queue of a start that names none.",
+                check: { try checkIdentifier($0, key: "http.defaultTaskQueue") }),
         ]
     }
 }
@@ -65,6 +70,7 @@ struct EngineSettings {
     var scheduleBatchSize = 500
     var reaperInterval: Duration = .seconds(1)
     var retentionInterval: Duration = .seconds(3600)
+    var retentionRetryInterval: Duration = .seconds(60)
 
     static var settings: [Setting<Self>] {
         [
@@ -74,6 +80,9 @@ struct EngineSettings {
             .int("engine.scheduleBatchSize", \.scheduleBatchSize, in: 1...100_000, "Schedules fired per round."),
             .duration("engine.reaperInterval", \.reaperInterval, in: .milliseconds(10)...(.seconds(3600)), "The longest time between two lease-reaper rounds."),
             .duration("engine.retentionInterval", \.retentionInterval, in: .seconds(1)...(.seconds(86_400 * 7)), "How often closed runs past retention are deleted."),
+            .duration(
+                "engine.retentionRetryInterval", \.retentionRetryInterval, in: .seconds(1)...(.seconds(86_400)),
+                "How soon a failed retention round is tried again."),
         ]
     }
 }

@@ -29,6 +29,9 @@ enum WorkerSettings {
                 .duration(
                     "worker.heartbeatThrottle", \.heartbeatThrottle, in: .zero...(.seconds(3600)),
                     "The least time between two heartbeats written for one attempt."),
+                .duration(
+                    "worker.stuckTaskWarning", \.stuckWorkflowTaskThreshold, in: .milliseconds(100)...(.seconds(3600)),
+                    "How long a workflow task may run before the watchdog logs it as stuck."),
                 .int("worker.maxWorkflowTaskAttempts", \.maxWorkflowTaskAttempts, in: 1...1000, "Failed attempts of a workflow task before its run is Paused."),
                 .duration(
                     "worker.maxWorkflowTaskRetryDelay", \.maxWorkflowTaskRetryDelay, in: .seconds(1)...(.seconds(86_400)),
