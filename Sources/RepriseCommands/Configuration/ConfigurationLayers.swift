@@ -36,7 +36,6 @@ struct ConfigurationLayers {
     func resolve<Root>(_ settings: [Setting<Root>], over defaults: Root) async throws -> (Root, [Resolved]) {
         let secretKeys = Set(settings.filter(\.secret).map(\.key))
         let flagValues = Dictionary(flags.map { ($0.key, $0) }, uniquingKeysWith: { $1 })
-        var sources = ["flag", "env", "env"]
         var providers: [any ConfigProvider] = [
             InMemoryProvider(
                 name: "flags",
@@ -58,36 +57,38 @@ struct ConfigurationLayers {
         ]
         if let file {
             providers.append(try await ConfigurationFile.load(path: file, knownKeys: ConfigurationKeys.all, secretKeys: secretKeys).provider)
-            sources.append("file \(file)")
         }
         let recorder = ProvenanceRecorder()
         let reader = ConfigReader(providers: providers, accessReporter: recorder)
         var root = defaults
         var resolved: [Resolved] = []
         for setting in settings {
-            let (text, layer) = try Self.read(setting.key, secret: setting.secret, reader: reader, recorder: recorder, sources: sources)
-            var source = "default"
-            if let text, let layer {
-                source = switch layer {
+            // The layers in the order of `providers`, as --print-config names them.
+            let source = { (layer: Int) -> String in
+                switch layer {
                 case 0: "flag \(flagValues[setting.key]?.flag ?? "--set")"
                 case 1: "env \(setting.environmentName)"
                 case 2: "env \(Self.legacyEnvironmentNames[setting.key] ?? setting.environmentName)"
-                default: sources[layer]
+                default: "file \(file ?? "")"
                 }
-                do { try setting.apply(&root, text) } catch let error as ConfigurationError { throw error.from(source) }
+            }
+            var shownSource = "default"
+            if let (text, layer) = try Self.read(setting.key, secret: setting.secret, reader: reader, recorder: recorder, source: source) {
+                shownSource = source(layer)
+                do { try setting.apply(&root, text) } catch let error as ConfigurationError { throw error.from(shownSource) }
             }
             let shown = setting.render(root).map { setting.secret ? Self.redacted($0, key: setting.key) : $0 } ?? "(unset)"
-            resolved.append(Resolved(key: setting.key, value: shown, source: source))
+            resolved.append(Resolved(key: setting.key, value: shown, source: shownSource))
         }
         return (root, resolved)
     }
 
-    /// The key's value as text, and the index of the layer that gave it. Flags and environment
-    /// variables are text; a file may hold a number, a boolean or a list, tried in turn when the
-    /// text read fails on its type.
+    /// The key's value as text, and the index of the layer that gave it; nil when no layer has it.
+    /// Flags and environment variables are text; a file may hold a number, a boolean or a list,
+    /// tried in turn when the text read fails on its type.
     private static func read(
-        _ key: String, secret: Bool, reader: ConfigReader, recorder: ProvenanceRecorder, sources: [String]
-    ) throws -> (String?, Int?) {
+        _ key: String, secret: Bool, reader: ConfigReader, recorder: ProvenanceRecorder, source: (Int) -> String
+    ) throws -> (String, Int)? {
         let configKey = ConfigKey(key)
         let attempts: [() -> String?] = [
             { reader.string(forKey: configKey, isSecret: secret) },
@@ -98,11 +99,11 @@ struct ConfigurationLayers {
         ]
         for attempt in attempts {
             recorder.reset()
-            if let text = attempt() { return (text, recorder.layer) }
-            if recorder.failedLayer == nil { return (nil, nil) }
+            if let text = attempt(), let layer = recorder.layer { return (text, layer) }
+            if recorder.failedLayer == nil { return nil }
         }
-        let layer = recorder.failedLayer ?? sources.count - 1
-        throw ConfigurationError(code: .invalidValue, description: "\(key) (from \(sources[layer])): the value must be text, a number, true or false, or a list")
+        throw ConfigurationError(
+            code: .invalidValue, description: "\(key) (from \(source(recorder.failedLayer ?? 3))): the value must be text, a number, true or false, or a list")
     }
 
     /// A secret as shown: a database URL keeps all but its password; anything else is hidden.
