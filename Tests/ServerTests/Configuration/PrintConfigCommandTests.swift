@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import RepriseTesting
 import Testing
 import TestSupport
 
@@ -67,5 +69,27 @@ struct PrintConfigCommandTests {
         #expect(foreign.code == 64 && foreign.err.contains("not a key of this command"), "\(foreign.err)")
         let exposed = try await cli.run(["dev", "--host", "0.0.0.0"] + database, client: false)
         #expect(exposed.code == 64 && exposed.err.contains("loopback only"), "\(exposed.err)")
+    }
+}
+
+extension PrintConfigCommandTests {
+    /// The keys reach the running server: its port from a YAML file, its body limit from `--set`.
+    @Test func aServerRunsWithItsFileAndFlags() async throws {
+        try await TestDatabase.with(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { database in
+            let port = 30_000 + Int.random(in: 0..<2_700)  // between the test clusters (10,000–29,999) and the ephemeral range
+            let file = try ConfigurationPrecedenceTests.file("server.yaml", "http:\n  host: 127.0.0.1\n  port: \(port)\n")
+            let cli = CLI(port: port, token: nil)
+            let status = try await CLI.whileRunning(
+                ["server", "--config", file, "--set", "http.maxBodySize=1KiB", "--insecure", "--database-url", database.url]
+            ) {
+                try await cli.waitForServer()
+                let small = try await cli("workflow", "start", "--type", "CardCheckout", "--workflow-id", "small", "--input", #"{"orderId":"s"}"#)
+                #expect(small.code == 0, "\(small.err)")
+                let large = #"{"orderId":""# + String(repeating: "x", count: 2048) + #""}"#
+                let refused = try await cli("workflow", "start", "--type", "CardCheckout", "--workflow-id", "large", "--input", large)
+                #expect(refused.code != 0 && refused.err.contains("PayloadTooLarge"), "\(refused.err)")
+            }
+            #expect(status == .exited(0))
+        }
     }
 }
