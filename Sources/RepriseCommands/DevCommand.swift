@@ -83,7 +83,8 @@ struct DevCommand: AsyncParsableCommand {
         let services: [any Service] =
             [StoreService(store: store), worker, api.application(host: host, port: port)]
             + engineServices(store: store, clock: clock, settings: settings.engine, callTimeout: settings.database.callTimeout, logger: logger)
-        print("Reprise dev server at http://\(host):\(port) (no tokens needed on loopback; the console is at /ui/); worker on task queue \(taskQueue) in namespace default")
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        print("Reprise dev server at http://\(address) (no tokens needed on loopback; the console is at /ui/); worker on task queue \(taskQueue) in namespace default")
         print("Workflows: \(registration.workflowRegistry.names.joined(separator: ", ")); activities: \(activities.names.joined(separator: ", "))")
         print("The worker allows loopback (dev only): \(confinement.summary)")
         if let hint = registration.devHint { print("Try: \(hint)") }
