@@ -1,4 +1,5 @@
 import Activities
+import Engine
 import Foundation
 import Server
 import Store
@@ -64,13 +65,13 @@ enum APISettings {
 
 /// The engine's loops beside the API: timers, schedules, the lease reaper, retention.
 struct EngineSettings {
-    var timerPollInterval: Duration = .seconds(2)
-    var timerBatchSize = 2000
-    var schedulePollInterval: Duration = .seconds(1)
-    var scheduleBatchSize = 500
-    var reaperInterval: Duration = .seconds(1)
-    var retentionInterval: Duration = .seconds(3600)
-    var retentionRetryInterval: Duration = .seconds(60)
+    var timerPollInterval = TimerService.defaultPollInterval
+    var timerBatchSize = TimerService.defaultBatchSize
+    var schedulePollInterval = ScheduleService.defaultPollInterval
+    var scheduleBatchSize = ScheduleService.defaultBatchSize
+    var reaperInterval = LeaseReaper.defaultInterval
+    var retentionInterval = RetentionService.defaultInterval
+    var retentionRetryInterval = RetentionService.defaultRetryInterval
 
     static var settings: [Setting<Self>] {
         [
