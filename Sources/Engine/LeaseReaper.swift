@@ -17,7 +17,9 @@ public struct LeaseReaper: Service {
     let logger: Logger
     let wakeup = Wakeup()
     /// The longest time between two rounds.
-    public var interval: Duration = .seconds(1)
+    public var interval: Duration = LeaseReaper.defaultInterval
+    /// The default of ``interval``.
+    public static let defaultInterval: Duration = .seconds(1)
     /// How many runs' held events a round delivers at most.
     let heldEventsBatch = 100
     /// How long a round's database call may take before it is abandoned.

@@ -8,9 +8,13 @@ public struct RetentionService: Service {
     let store: Store
     let clock: any EngineClock
     let logger: Logger
-    public var interval: Duration = .seconds(3600)
+    public var interval: Duration = RetentionService.defaultInterval
     /// How soon a round that failed (Postgres away) is tried again, rather than an hour later.
-    public var retryInterval: Duration = .seconds(60)
+    public var retryInterval: Duration = RetentionService.defaultRetryInterval
+    /// The default of ``interval``.
+    public static let defaultInterval: Duration = .seconds(3600)
+    /// The default of ``retryInterval``.
+    public static let defaultRetryInterval: Duration = .seconds(60)
     /// How long a batch's database call may take before it is abandoned.
     public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
 

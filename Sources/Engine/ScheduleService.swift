@@ -20,9 +20,13 @@ public struct ScheduleService: Service {
     let logger: Logger
     let wakeup = Wakeup()
     /// The longest sleep between rounds: bounds how late a buffered tick starts after its run closes.
-    public var pollInterval: Duration = .seconds(1)
+    public var pollInterval: Duration = ScheduleService.defaultPollInterval
     /// Schedules fired per round.
-    public var batchSize = 500
+    public var batchSize = ScheduleService.defaultBatchSize
+    /// The default of ``pollInterval``.
+    public static let defaultPollInterval: Duration = .seconds(1)
+    /// The default of ``batchSize``.
+    public static let defaultBatchSize = 500
     /// How long a round's database call may take before it is abandoned.
     public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
 

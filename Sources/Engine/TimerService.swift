@@ -13,9 +13,13 @@ public struct TimerService: Service {
     let logger: Logger
     let wakeup = Wakeup()
     /// The slow poll, for when a notification is missed.
-    public var pollInterval: Duration = .seconds(2)
+    public var pollInterval: Duration = TimerService.defaultPollInterval
     /// Timers fired per round.
-    public var batchSize = 2000
+    public var batchSize = TimerService.defaultBatchSize
+    /// The default of ``pollInterval``.
+    public static let defaultPollInterval: Duration = .seconds(2)
+    /// The default of ``batchSize``.
+    public static let defaultBatchSize = 2000
     /// How long a round's database call may take before it is abandoned.
     public var databaseCallTimeout: Duration = defaultDatabaseCallTimeout
 

@@ -3,10 +3,11 @@ import Foundation
 import Logging
 import Prometheus
 
-/// The database of a command given no --database-url: `DATABASE_URL`, which must then be set.
-func requiredDatabaseURL() throws -> String {
-    guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-        throw ValidationError("give --database-url or set DATABASE_URL")
+/// The database of `migrate` given no --database-url: `REPRISE_DATABASE_URL`, else `DATABASE_URL`
+/// (the key `database.url`, read as `server` and `worker` read it), which must then be set.
+func requiredDatabaseURL(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    guard let url = ["REPRISE_DATABASE_URL", "DATABASE_URL"].lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) else {
+        throw ValidationError("give --database-url or set REPRISE_DATABASE_URL or DATABASE_URL")
     }
     return url
 }

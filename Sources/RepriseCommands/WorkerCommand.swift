@@ -8,41 +8,42 @@ import Workers
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker", abstract: "Run a worker for the registered workflows and activities and the built-in activities.",
+        discussion: "Every setting is a key: --set KEY=VALUE, REPRISE_* variables or a --config file give it (docs/configuration.md).",
         subcommands: [WorkerListCommand.self])
 
-    @Option(help: "The database. Env: DATABASE_URL.")
-    var databaseURL: String?
+    @OptionGroup var config: ConfigurationOptions
 
-    @Option(help: "The task queue to poll.")
-    var taskQueue = "main"
+    @Option(help: "The task queue to poll (key worker.taskQueue; default main).")
+    var taskQueue: String?
 
     @Option(
         name: .customLong("namespace"),
-        help: "A namespace whose tasks the worker takes; repeat it or give a comma list (default: default).")
+        help: "A namespace whose tasks the worker takes; repeat it or give a comma list (key worker.namespaces; default: default).")
     var namespaces: [String] = []
 
-    @Option(help: "Activity attempts in flight at once.")
-    var concurrency = 64
+    @Option(help: "Activity attempts in flight at once (key worker.activitySlots; default 64).")
+    var concurrency: String?
 
-    @Option(help: "The build the worker announces in `reprise worker list` (default: Reprise's version).")
+    @Option(help: "The build the worker announces in `reprise worker list` (key worker.build; default: Reprise's version).")
     var build: String?
 
     func run() async throws {
+        let settings = try await config.resolve(
+            WorkerConfiguration.settings, over: WorkerConfiguration(),
+            flags: [
+                ("worker.taskQueue", taskQueue, "--task-queue"), ("worker.namespaces", namespaces.isEmpty ? nil : namespaces.joined(separator: ","), "--namespace"),
+                ("worker.activitySlots", concurrency, "--concurrency"), ("worker.build", build, "--build"),
+            ])
         let logger = bootstrapLogging(label: "reprise.worker")
-        let url = try databaseURL ?? requiredDatabaseURL()
-        let served = try Self.served(namespaces)
-        if let build, !(1...Store.maxWorkerLabelBytes).contains(build.utf8.count) {
-            throw ValidationError("--build must have 1 to \(Store.maxWorkerLabelBytes) bytes, got \(build.utf8.count)")
-        }
+        guard let url = settings.database.url else { throw ValidationError("give --database-url, set REPRISE_DATABASE_URL or DATABASE_URL, or database.url in --config") }
+        var configuration = settings.worker
+        configuration.databaseCallTimeout = settings.database.callTimeout
         try await MigrateCommand.apply(url: url, sets: MigrateCommand.registeredSets, logger: logger)
         let clock = try await databaseClock(url: url, logger: logger)
-        let store = try Store(url: url, logger: logger)
-        var configuration = Worker.Configuration(taskQueue: taskQueue, namespaces: served)
-        configuration.maxConcurrentActivities = concurrency
-        if let build { configuration.build = build }
-        let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false)
+        let store = try settings.database.store(url: url, limits: settings.limits, logger: logger)
+        let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: false, environment: settings.outbound.environment)
         logger.info("Worker confinement", metadata: ["worker.confinement": "\(confinement.summary)"])
-        let gateway = try makeGateway(store: store, clock: clock, egress: confinement.egress, logger: logger)
+        let gateway = try makeGateway(store: store, clock: clock, egress: confinement.egress, configPath: settings.outbound.gatewayConfig, logger: logger)
         let worker = Worker(
             store: store, configuration: configuration, workflows: Registration.current.workflowRegistry,
             activities: try Registration.current.activityRegistry(confinement.resources(store: store, gateway: gateway, logger: logger)),

@@ -4,8 +4,10 @@ import Gateway
 import Logging
 import Store
 
-/// What a process's activities may touch and reach, read once from the environment and handed to
-/// the activities and the gateway:
+/// What a process's activities may touch and reach, read once from an environment and handed to
+/// the activities and the gateway. The commands pass the process's environment with the keys
+/// `media.root`, `media.ffmpegPath`, `media.ffprobePath` and `egress.allow` written into it
+/// (docs/configuration.md), so a flag or a `--config` file sets them as the variables do:
 /// - `REPRISE_MEDIA_ROOT`: the `:`-separated directories the media activities and `media.publish`
 ///   read and write under (`.reprise/media` by default, created when missing); `FFMPEG_PATH`,
 ///   `FFPROBE_PATH`: the tools.

@@ -32,13 +32,17 @@ public final class Store: Sendable {
     let startWriter: Batcher<StartRuns.Start, StartRuns.Answer>
     /// What runs may grow to: history, pending activities and signals, payloads (``Limits``).
     public let limits: Limits
+    /// The pool size of a Store made from a URL when none is given: 20 connections.
+    public static let defaultMaximumConnections = 20
+    /// How many starts may wait for a batch when no other number is given.
+    public static let defaultMaxQueuedStarts = 10_000
 
     /// Creates a store over a Postgres client.
     ///
     /// - Parameters:
     ///   - maxQueuedStarts: the most starts that wait for a batch at once (see ``startWriter``).
     ///   - limits: what runs may grow to; workers on this store enforce them too.
-    public convenience init(client: PostgresClient, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) {
+    public convenience init(client: PostgresClient, maxQueuedStarts: Int = Store.defaultMaxQueuedStarts, limits: Limits = Limits(), logger: Logger) {
         self.init(client: client, renewing: nil, maxQueuedStarts: maxQueuedStarts, limits: limits, logger: logger)
     }
 
@@ -63,7 +67,10 @@ public final class Store: Sendable {
     /// through ``run()``.
     ///
     /// - Throws: ``StoreError`` with code `InvalidDatabaseURL` when the URL cannot be used.
-    public convenience init(url: String, maximumConnections: Int = 20, maxQueuedStarts: Int = 10_000, limits: Limits = Limits(), logger: Logger) throws {
+    public convenience init(
+        url: String, maximumConnections: Int = Store.defaultMaximumConnections, maxQueuedStarts: Int = Store.defaultMaxQueuedStarts,
+        limits: Limits = Limits(), logger: Logger
+    ) throws {
         let settings = try Self.settings(url: url, maximumConnections: maximumConnections)
         self.init(
             client: PostgresClient(configuration: settings.configuration, backgroundLogger: logger), renewing: settings,

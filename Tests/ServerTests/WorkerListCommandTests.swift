@@ -59,7 +59,7 @@ struct WorkerListCommandTests {
         for build in ["", String(repeating: "b", count: 201)] {
             let refused = try await cli.run(["worker", "--database-url", "postgres://nobody@127.0.0.1:1/none", "--build", build], client: false)
             #expect(refused.code != 0)
-            #expect(refused.err.contains("--build must have 1 to 200 bytes"), "\(refused.err)")
+            #expect(refused.err.contains("worker.build (from flag --build): expected 1 to 200 bytes"), "\(refused.err)")
         }
     }
 }
