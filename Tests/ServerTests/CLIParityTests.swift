@@ -35,10 +35,11 @@ struct CLIParityTests {
             try await api.env.waitUntil("the resumed run's task runs (and fails) again") {
                 try await api.env.history("crash").filter { $0.eventType == .workflowTaskFailed }.count > failures
             }
-            // Paused again after its attempts: `result` keeps waiting (for a resume) and says why.
+            // Paused again after its attempts: `result` keeps waiting (for a resume) and says why. It has
+            // 10 s to say so: a debug binary on a loaded machine can take seconds to start.
             try await api.env.waitUntil("the run is paused again") { try await api.env.describe("crash").status == .paused }
             let waiting = try await Subprocess.run(
-                .path("/usr/bin/timeout"), arguments: ["3", CLI.binary, "workflow", "result", "crash", "--address", "http://127.0.0.1:\(api.client.port!)", "--token", api.adminToken],
+                .path("/usr/bin/timeout"), arguments: ["10", CLI.binary, "workflow", "result", "crash", "--address", "http://127.0.0.1:\(api.client.port!)", "--token", api.adminToken],
                 output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
             #expect(waiting.terminationStatus == .exited(124), "\(waiting.standardError)")
             #expect(waiting.standardError.contains("is Paused ("), "\(waiting.standardError)")
