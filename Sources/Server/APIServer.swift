@@ -51,6 +51,8 @@ public struct APIServer: Sendable {
         public var loopbackOnly = false
         /// Answer `GET /` with a redirect to the console at `/ui/` (`reprise dev`).
         public var redirectRootToConsole = false
+        /// How long a query waits for a worker's answer before it is answered 504 `QueryTimedOut`.
+        public var queryTimeout: Duration = .seconds(5)
         /// How often the server reloads which workflow types live workers serve, which a start and
         /// `describe` check for their warning (docs/workers.md).
         public var liveWorkersRefresh: Duration = .seconds(1)
@@ -68,6 +70,7 @@ public struct APIServer: Sendable {
     let gateway: Gateway?
     let logger: Logger
     let historyWatch: HistoryWatch
+    let queryWatch = QueryWatch()
     let starter: any WorkflowStarter
     let liveWorkers = LiveWorkers()
 
@@ -95,6 +98,7 @@ public struct APIServer: Sendable {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         addOperationalRoutes(to: router)
         addWorkflowRoutes(to: router)
+        addQueryRoutes(to: router)
         addScheduleRoutes(to: router)
         addDeadLetterRoutes(to: router)
         addAdminRoutes(to: router)
@@ -112,6 +116,7 @@ public struct APIServer: Sendable {
         [
             historyWatch.service(store: store, databaseCallTimeout: configuration.databaseCallTimeout, logger: logger),
             liveWorkers.service(store: store, interval: configuration.liveWorkersRefresh, timeout: configuration.databaseCallTimeout, logger: logger),
+            queryWatch.service(store: store, logger: logger),
         ]
     }
 

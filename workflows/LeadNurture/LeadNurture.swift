@@ -61,10 +61,12 @@ public struct LeadNurture: Workflow {
     public func run(context: WorkflowContext, input: Input) async throws -> Outcome {
         // Checked before any work: a bad window fails the run at once, naming the field.
         let window = try Duration.seconds(checked: input.replyWindowSeconds ?? 3 * 86_400, field: "replyWindowSeconds")
-        let agent = Agent(context: context, input: input)
+        let progress = LeadProgress()
+        context.setQueryHandler(Self.stateQuery) { _ in progress.current }
+        let agent = Agent(context: context, input: input, progress: progress)
         // Search attributes (`reprise workflow list --query "stage = 'contacted'"`); runs started
         // before them replay without.
-        let stage = Stage(context: context, tracked: context.patched("search-attributes"))
+        let stage = Stage(context: context, tracked: context.patched("search-attributes"), progress: progress)
         try stage.set("new", ["company": .string(input.lead.company)])
         _ = try await context.execute(EnrichLead.self, .init(leadId: agent.leadId, lead: input.lead), options: SampleSupport.local)
 
@@ -72,6 +74,7 @@ public struct LeadNurture: Workflow {
         guard let score = Self.score(in: scoreText) else {
             throw ApplicationFailure("the ICP score answer has no number from 0 to 100: \(scoreText.prefix(200))", type: "UnreadableScore")
         }
+        progress.update { $0.lastScore = score }
         try await agent.remember(.score, "ICP score: \(score)")
         let threshold = input.icpThreshold ?? 60
         if score < threshold {
@@ -88,7 +91,7 @@ public struct LeadNurture: Workflow {
 
         var followUps = 0
         while true {
-            guard let reply = try await context.waitForSignal("reply", as: Reply.self, timeout: window) else {
+            guard let reply = try await context.waitForSignal(Self.replySignal, timeout: window) else {
                 guard followUps < (input.maxFollowUps ?? 2) else {
                     try stage.set("noReply")
                     try await agent.remember(.status, "No reply after \(followUps) follow-ups")
@@ -142,6 +145,7 @@ public struct LeadNurture: Workflow {
 struct Agent: Sendable {
     let context: WorkflowContext
     let input: LeadNurture.Input
+    let progress: LeadProgress
     /// The lead's key in `lead_memory`: the workflow id, within its namespace.
     var leadId: String { "\(context.info.namespace)/\(context.info.workflowId)" }
 
@@ -168,6 +172,7 @@ struct Agent: Sendable {
         }
         let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try await context.execute(SendEmail.self, .init(to: input.lead.email, subject: subject, body: body), options: SampleSupport.external)
+        progress.update { $0.touches += 1 }
         try await remember(.sent, "Subject: \(subject)\n\n\(body)")
     }
 }
@@ -177,8 +182,10 @@ struct Agent: Sendable {
 struct Stage {
     let context: WorkflowContext
     let tracked: Bool
+    let progress: LeadProgress
 
     func set(_ stage: String, _ more: [String: SearchAttributeValue] = [:]) throws {
+        progress.update { $0.stage = stage }
         guard tracked else { return }
         try context.upsertSearchAttributes(more.merging(["stage": .string(stage)]) { $1 })
     }

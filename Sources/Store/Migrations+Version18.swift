@@ -1,0 +1,29 @@
+extension Migrations {
+    /// Queries (issue 20): a query waits here, a few seconds at most, for a worker of its run's
+    /// task queue to answer it. The API server inserts the row and NOTIFYs the queue's workers
+    /// (`Channel.queries`); a worker claims it (`claimed_by`), writes the answer and NOTIFYs back
+    /// (`Channel.queryAnswered`); the API server deletes the row as it reads the answer, or when it
+    /// gives up. Rows a crashed server left behind are purged by the next insert once expired.
+    static let version18 = [
+        """
+        CREATE TABLE workflow_queries (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            namespace text NOT NULL,
+            workflow_id text NOT NULL,
+            run_id uuid NOT NULL,
+            workflow_type text NOT NULL,
+            task_queue text NOT NULL,
+            query_name text NOT NULL,
+            args jsonb NOT NULL,
+            expires_at timestamptz NOT NULL,
+            claimed_by text,
+            answered boolean NOT NULL DEFAULT false,
+            result jsonb,
+            error_code text,
+            error_message text
+        )
+        """,
+        "CREATE INDEX workflow_queries_waiting ON workflow_queries (task_queue, id) WHERE claimed_by IS NULL",
+        "CREATE INDEX workflow_queries_expiry ON workflow_queries (expires_at)",
+    ]
+}
