@@ -27,7 +27,7 @@ extension APIServer {
             let query = try await database { [store] in
                 try await store.submitQuery(namespace: namespace, workflowId: workflowId, runId: runId, name: name, args: args, timeout: timeout)
             }
-            let answer = try await queryWatch.watching(query.id) { wakeup in
+            let answer = try await queryWatch.watching(query.id) { wakeup -> QueryAnswer? in
                 let deadline = ContinuousClock.now + timeout
                 // Read once before the first wait: an answer may have come before the watch began.
                 while ContinuousClock.now < deadline {

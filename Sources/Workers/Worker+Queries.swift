@@ -55,6 +55,7 @@ extension Worker {
     private func answerFromRun(_ query: PendingQuery, logger: Logger) async throws -> Payload {
         if let entry = cache.take(query.runId) {
             defer { cache.restore(query.runId, entry) }
+            counters.withLock { $0.queriesFromCache += 1 }
             return try entry.run.query(query.name, input: query.args)
         }
         let events = try await abandoning(after: configuration.databaseCallTimeout) { try await self.store.history(runId: query.runId) }
@@ -63,6 +64,7 @@ extension Worker {
             workflowType: query.workflowType, taskQueue: query.taskQueue)
         let run = WorkflowRun(workflow: try workflows.workflow(named: query.workflowType), info: info, logger: logger)
         defer { run.evict() }
+        counters.withLock { $0.queriesReplayed += 1 }
         _ = try activateWatched(run, with: Self.completedTasks(of: events), logger: logger)
         return try run.query(query.name, input: query.args)
     }

@@ -119,10 +119,17 @@ public final class Worker: Service, Sendable {
         public var eagerActivities = 0
         /// Runs whose first workflow task this worker ran inside their start.
         public var eagerStarts = 0
+        /// Queries answered from a cached run.
+        public var queriesFromCache = 0
+        /// Queries answered by replaying the run's history.
+        public var queriesReplayed = 0
     }
 
     /// How often the hot path's shortcuts were taken so far.
     public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// How many runs the worker holds in its cache now.
+    public var cachedRuns: Int { cache.count }
 
     public init(
         store: Store, configuration: Configuration, workflows: WorkflowRegistry, activities: ActivityRegistry,
