@@ -23,12 +23,39 @@ extension APIServer {
             let args = try await JSONBody.payload(from: &request, limit: configuration.maxBodySize)
             try configuration.limits.checkPayload(args, field: "query arguments")
             let runId = try Self.runId(request)
-            let timeout = configuration.queryTimeout
-            let query = try await database { [store] in
-                try await store.submitQuery(namespace: namespace, workflowId: workflowId, runId: runId, name: name, args: args, timeout: timeout)
+            let asked = try await ask(.query, namespace: namespace, workflowId: workflowId, runId: runId, name: name, args: args)
+            switch asked.answer?.outcome {
+            case .answered(let result):
+                return try JSONBody.response(API.QueryResponse(result: result))
+            case .failed(let code, let message):
+                throw Self.queryFailure(code: code, message: message)
+            case nil:
+                throw queryTimedOut(asked, namespace: namespace)
             }
-            let answer = try await queryWatch.watching(query.id) { wakeup -> QueryAnswer? in
-                let deadline = ContinuousClock.now + timeout
+        }
+    }
+
+    /// What a worker of the run's queue answered, and where the question went.
+    struct Asked: Sendable {
+        var answer: QueryAnswer?
+        var query: SubmittedQuery
+    }
+
+    /// Asks a worker of the run's queue a query (or an update's validation) and waits for its
+    /// answer at most ``Configuration/queryTimeout``. A run that has not completed its first
+    /// workflow task is asked again until then: its handlers are not registered yet.
+    ///
+    /// - Returns: the answer, nil when no worker answered in time.
+    func ask(_ kind: QueryKind, namespace: String, workflowId: String, runId: UUID?, name: String, args: Payload) async throws -> Asked {
+        let timeout = configuration.queryTimeout
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            let query = try await database { [store] in
+                try await store.submitQuery(
+                    namespace: namespace, workflowId: workflowId, runId: runId, kind: kind, name: name, args: args, timeout: max(remaining, .zero))
+            }
+            let answer = try await queryWatch.watching(String(query.id)) { wakeup -> QueryAnswer? in
                 // Read once before the first wait: an answer may have come before the watch began.
                 while ContinuousClock.now < deadline {
                     if let answer = try await database({ [store] in try await store.takeQueryAnswer(id: query.id, givingUp: false) }) {
@@ -39,26 +66,31 @@ extension APIServer {
                 }
                 return try await database { [store] in try await store.takeQueryAnswer(id: query.id, givingUp: true) }
             }
-            return try Self.queryResponse(answer, query: query, namespace: namespace, timeout: timeout)
+            if case .failed(let code, _)? = answer?.outcome, code == QueryError.Code.notStarted.rawValue, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            return Asked(answer: answer, query: query)
         }
     }
 
-    private static func queryResponse(_ answer: QueryAnswer?, query: SubmittedQuery, namespace: String, timeout: Duration) throws -> Response {
-        switch answer?.outcome {
-        case .answered(let result):
-            return try JSONBody.response(API.QueryResponse(result: result))
-        case .failed(let code, let message):
-            // A failed query is the caller's to act on (Temporal's QueryFailed); a worker that
-            // could not rebuild the run is not.
-            let status: HTTPResponse.Status = code == "QueryWorkerFailed" ? .badGateway : .badRequest
-            throw APIError(status, code: code, message)
-        case nil:
-            let seconds = timeout.seconds.formatted()
-            let waited =
-                answer?.claimed == true
-                ? "a worker took the query but did not answer within \(seconds) s"
-                : "no worker of task queue \(query.taskQueue) in namespace \(namespace) took the query within \(seconds) s; is one running (reprise worker list)?"
-            throw APIError(.gatewayTimeout, code: "QueryTimedOut", waited)
+    /// A failed query as the API answers it: the caller's to act on (Temporal's QueryFailed),
+    /// except a worker that could not rebuild the run.
+    static func queryFailure(code: String, message: String) -> APIError {
+        switch code {
+        case "QueryWorkerFailed": APIError(.badGateway, code: code, message)
+        case QueryError.Code.notStarted.rawValue: APIError(.gatewayTimeout, code: "QueryTimedOut", message)
+        default: APIError(.badRequest, code: code, message)
         }
+    }
+
+    /// The 504 of a question no worker answered in time.
+    func queryTimedOut(_ asked: Asked, namespace: String) -> APIError {
+        let seconds = configuration.queryTimeout.seconds.formatted()
+        let waited =
+            asked.answer?.claimed == true
+            ? "a worker took the request but did not answer within \(seconds) s"
+            : "no worker of task queue \(asked.query.taskQueue) in namespace \(namespace) took the request within \(seconds) s; is one running (reprise worker list)?"
+        return APIError(.gatewayTimeout, code: "QueryTimedOut", waited)
     }
 }

@@ -12,9 +12,10 @@ extension APIServer {
             var request = request
             let namespace = try Self.pathParameter("namespace", in: context)
             // The start's own statement answers NamespaceNotFound: one round trip fewer per start.
-            try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
+            let identity = try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
             let start = try startRequest(body, namespace: namespace, requestId: try Self.requestId(request, body: body.requestId))
+            let update = try body.update.map { try checkedUpdate(name: $0.name, args: $0.args, updateId: $0.updateId) }
             let result = try await database { [starter, clock] in try await starter.startWorkflow(start, at: clock.now) }
             if result.started {
                 metrics.makeCounter(
@@ -23,8 +24,15 @@ extension APIServer {
                 ).increment()
             }
             let warnings = liveWorkers.warnings(namespace: namespace, taskQueue: start.taskQueue, workflowType: start.workflowType)
+            // Update-with-start: validated once the run's first workflow task has registered its handlers.
+            let updated = try await update.map { update in
+                try await performUpdate(
+                    update, namespace: namespace, workflowId: body.workflowId, runId: result.runId, wait: body.update?.waitForStage ?? .completed,
+                    identity: identity)
+            }
             return try JSONBody.response(
-                API.StartResponse(workflowId: body.workflowId, runId: result.runId, warnings: warnings), status: result.started ? .created : .ok)
+                API.StartResponse(workflowId: body.workflowId, runId: result.runId, warnings: warnings, update: updated),
+                status: result.started ? .created : .ok)
         }
 
         workflows.get { request, context in

@@ -53,6 +53,9 @@ public struct APIServer: Sendable {
         public var redirectRootToConsole = false
         /// How long a query waits for a worker's answer before it is answered 504 `QueryTimedOut`.
         public var queryTimeout: Duration = .seconds(5)
+        /// How long an update request waits for the handler to end before it answers the stage
+        /// reached (`accepted`).
+        public var updateWaitTimeout: Duration = .seconds(20)
         /// How often the server reloads which workflow types live workers serve, which a start and
         /// `describe` check for their warning (docs/workers.md).
         public var liveWorkersRefresh: Duration = .seconds(1)
@@ -99,6 +102,7 @@ public struct APIServer: Sendable {
         addOperationalRoutes(to: router)
         addWorkflowRoutes(to: router)
         addQueryRoutes(to: router)
+        addUpdateRoutes(to: router)
         addScheduleRoutes(to: router)
         addDeadLetterRoutes(to: router)
         addAdminRoutes(to: router)

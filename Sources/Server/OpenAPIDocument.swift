@@ -27,6 +27,7 @@ public enum OpenAPIDocument {
         .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}", summary: "Describe a run", role: "reader", success: 200),
         .init(method: "get", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/history", summary: "A run's events, a page at a time (pageSize, pageToken → nextPageToken); wait=true long-polls; filter=close returns only the closing event", role: "reader", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/queries/{queryName}", summary: "Query a run (?runId= for a given one); the body is the arguments; answers {\"result\": …}", role: "reader", success: 200),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/updates/{updateName}", summary: "Update a run: {\"args\"?,\"updateId\"?,\"waitForStage\"?} → {\"updateId\",\"stage\",\"result\"?,\"failure\"?}", role: "writer", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/signals/{signalName}", summary: "Signal a run; the body is the payload; a Request-Id header or ?requestId= delivers a repeat once", role: "writer", success: 202),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/cancel", summary: "Request cancellation", role: "writer", success: 202),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/terminate", summary: "Terminate a run", role: "operator", success: 202),

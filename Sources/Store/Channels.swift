@@ -17,6 +17,9 @@ public enum Channel {
     /// Carries the id of each answered query, for the API request waiting on it.
     public static let queryAnswered = "reprise_query_answered"
 
+    /// Carries `runId/updateId` of each update whose handler ended, for the request waiting on it.
+    public static let updateCompleted = "reprise_update_completed"
+
     /// The payload of a ``queries`` notification: namespace and queue, split by a unit separator
     /// (which no identifier holds: they refuse control characters).
     public static func queryTarget(namespace: String, queue: String) -> String { namespace + "\u{1F}" + queue }

@@ -2,6 +2,13 @@ import Foundation
 import PostgresNIO
 import Workflow
 
+/// What a worker is asked: a query's answer, or whether an update's validator accepts it
+/// (the `kind` column of `workflow_queries`).
+public enum QueryKind: String, Sendable {
+    case query = "Query"
+    case validateUpdate = "ValidateUpdate"
+}
+
 /// A query waiting for a worker, as a worker claims it.
 public struct PendingQuery: Sendable {
     public var id: Int64
@@ -10,6 +17,7 @@ public struct PendingQuery: Sendable {
     public var runId: UUID
     public var workflowType: String
     public var taskQueue: String
+    public var kind: QueryKind
     public var name: String
     public var args: Payload
 }
@@ -45,10 +53,10 @@ extension Store {
     /// - Parameter timeout: how long a worker may still claim it.
     /// - Throws: `WorkflowNotFound` when no such run exists.
     public func submitQuery(
-        namespace: String, workflowId: String, runId: UUID?, name: String, args: Payload, timeout: Duration
+        namespace: String, workflowId: String, runId: UUID?, kind: QueryKind = .query, name: String, args: Payload, timeout: Duration
     ) async throws -> SubmittedQuery {
         let insert = QueriesTable.Insert(
-            namespace: namespace, workflowId: workflowId, runId: runId, name: name, args: try JSONColumn.encode(args), timeoutSeconds: timeout.seconds)
+            namespace: namespace, workflowId: workflowId, runId: runId, kind: kind, name: name, args: try JSONColumn.encode(args), timeoutSeconds: timeout.seconds)
         for try await (id, run, queue) in try await pool.execute(insert, logger: logger) {
             return SubmittedQuery(id: id, runId: run, taskQueue: queue)
         }
@@ -61,10 +69,11 @@ extension Store {
     ) async throws -> [PendingQuery] {
         var claimed: [PendingQuery] = []
         let claim = QueriesTable.Claim(owner: owner, taskQueue: taskQueue, namespaces: namespaces, workflowTypes: workflowTypes, limit: Int64(limit))
-        for try await (id, namespace, workflowId, runId, type, queue, name, args) in try await pool.execute(claim, logger: logger) {
+        for try await (id, namespace, workflowId, runId, type, queue, kind, name, args) in try await pool.execute(claim, logger: logger) {
             claimed.append(
                 PendingQuery(
-                    id: id, namespace: namespace, workflowId: workflowId, runId: runId, workflowType: type, taskQueue: queue, name: name,
+                    id: id, namespace: namespace, workflowId: workflowId, runId: runId, workflowType: type, taskQueue: queue,
+                    kind: QueryKind(rawValue: kind) ?? .query, name: name,
                     args: try JSONColumn.decode(Payload.self, from: args) ?? .null))
         }
         return claimed

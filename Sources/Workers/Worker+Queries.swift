@@ -34,7 +34,17 @@ extension Worker {
         let logger = runLogger(namespace: query.namespace, workflowId: query.workflowId, runId: "\(query.runId)")
         let outcome: QueryOutcome
         do {
-            outcome = .answered(try await answerFromRun(query, logger: logger))
+            outcome = .answered(
+                try await withRun(of: query, logger: logger) { run, nextEventId in
+                    switch query.kind {
+                    case .query:
+                        return try run.query(query.name, input: query.args)
+                    case .validateUpdate:
+                        // Accepted against this history: the acceptance holds only if nothing was written since.
+                        try run.validateUpdate(query.name, input: query.args)
+                        return .object(["nextEventId": .int(nextEventId)])
+                    }
+                })
         } catch let error as QueryError {
             outcome = .failed(code: error.code.rawValue, message: error.message)
         } catch {
@@ -51,12 +61,15 @@ extension Worker {
     }
 
     /// The cached run answers at once; otherwise a fresh run replays the history's completed
-    /// workflow tasks and answers, and is dropped.
-    private func answerFromRun(_ query: PendingQuery, logger: Logger) async throws -> Payload {
+    /// workflow tasks and answers, and is dropped. `body` gets the run and the history's next
+    /// event id as the worker knows it.
+    private func withRun(
+        of query: PendingQuery, logger: Logger, _ body: (WorkflowRun, Int64) throws -> Payload
+    ) async throws -> Payload {
         if let entry = cache.take(query.runId) {
             defer { cache.restore(query.runId, entry) }
             counters.withLock { $0.queriesFromCache += 1 }
-            return try entry.run.query(query.name, input: query.args)
+            return try body(entry.run, entry.nextEventId)
         }
         let events = try await abandoning(after: configuration.databaseCallTimeout) { try await self.store.history(runId: query.runId) }
         let info = WorkflowInfo(
@@ -65,8 +78,14 @@ extension Worker {
         let run = WorkflowRun(workflow: try workflows.workflow(named: query.workflowType), info: info, logger: logger)
         defer { run.evict() }
         counters.withLock { $0.queriesReplayed += 1 }
-        _ = try activateWatched(run, with: Self.completedTasks(of: events), logger: logger)
-        return try run.query(query.name, input: query.args)
+        let completed = Self.completedTasks(of: events)
+        // Before its first workflow task the code has registered no handler yet (an update sent
+        // with its start, say): the caller asks again.
+        guard completed.contains(where: { $0.eventType == .workflowTaskCompleted }) else {
+            throw QueryError(.notStarted, "run \(query.runId.uuidString.lowercased()) has not completed its first workflow task yet")
+        }
+        _ = try activateWatched(run, with: completed, logger: logger)
+        return try body(run, (events.last?.eventId ?? 0) + 1)
     }
 
     /// The history up to the workflow task in progress, if one is: replaying it would run that

@@ -20,8 +20,8 @@ enum QueriesTable {
                     ORDER BY (status IN \(ExecutionsTable.openStatuses)) DESC, start_time DESC, \(ExecutionsTable.succeededLast) LIMIT 1
                 ),
                 inserted AS (
-                    INSERT INTO reprise.workflow_queries (namespace, workflow_id, run_id, workflow_type, task_queue, query_name, args, expires_at)
-                    SELECT \(namespace), \(workflowId), run_id, workflow_type, task_queue, \(p.bind("text") { $0.name }),
+                    INSERT INTO reprise.workflow_queries (namespace, workflow_id, run_id, workflow_type, task_queue, kind, query_name, args, expires_at)
+                    SELECT \(namespace), \(workflowId), run_id, workflow_type, task_queue, \(p.bind("text") { $0.kind.rawValue }), \(p.bind("text") { $0.name }),
                         \(p.bind("text") { $0.args })::jsonb, now() + make_interval(secs => \(p.bind("float8") { $0.timeoutSeconds }))
                     FROM run
                     RETURNING id, run_id, task_queue
@@ -33,6 +33,7 @@ enum QueriesTable {
         var namespace: String
         var workflowId: String
         var runId: UUID?
+        var kind: QueryKind
         var name: String
         var args: String
         var timeoutSeconds: Double
@@ -52,10 +53,10 @@ enum QueriesTable {
                     AND expires_at > now()
                 ORDER BY id LIMIT \(p.bind("int8") { $0.limit }) FOR UPDATE SKIP LOCKED
             )
-            RETURNING id, namespace, workflow_id, run_id, workflow_type, task_queue, query_name, args::text
+            RETURNING id, namespace, workflow_id, run_id, workflow_type, task_queue, kind, query_name, args::text
             """
         }
-        typealias Row = (Int64, String, String, UUID, String, String, String, String)
+        typealias Row = (Int64, String, String, UUID, String, String, String, String, String)
         var owner: String
         var taskQueue: String
         var namespaces: [String]

@@ -42,6 +42,9 @@ struct RunState: Sendable {
     var handlerInboxOpen = true
     /// Query handlers by name; they read state and never record history.
     var queryHandlers: [String: @Sendable (Payload) throws -> Payload] = [:]
+    /// Update handlers by name, and accepted updates waiting for a handler to be registered.
+    var updateHandlers: [String: UpdateHandler] = [:]
+    var updateBuffer: [String: [AcceptedUpdate]] = [:]
     /// Set while a query handler runs: any context call that would record history refuses.
     var queryInProgress = false
     /// The first call a query handler made that would have recorded history.

@@ -71,6 +71,10 @@ public struct QueryError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let failed = Code("QueryFailed")
         /// The handler tried to do what only the workflow may: schedule, wait or record.
         public static let notReadOnly = Code("QueryNotReadOnly")
+        /// An update's validator rejected it, or the workflow has no such update.
+        public static let rejected = Code("UpdateRejected")
+        /// The run has not completed its first workflow task, so it has registered no handler yet.
+        public static let notStarted = Code("RunNotStarted")
     }
 
     public var code: Code
@@ -91,6 +95,31 @@ extension WorkflowRun {
     /// - Throws: ``QueryError``: an unknown name (listing the known ones), a handler that threw or
     ///   tried to schedule; ``WorkflowTaskError`` when the run is being activated.
     package func query(_ name: String, input: Payload) throws -> Payload {
+        try readOnly { state in
+            guard let handler = state.queryHandlers[name] else {
+                let known = state.queryHandlers.keys.sorted()
+                throw QueryError(
+                    .unknownQuery,
+                    "workflow \(info.workflowType) has no query \(name); known queries: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
+            }
+            return {
+                do {
+                    return try handler(input)
+                } catch let error as QueryError {
+                    throw error
+                } catch let failure as ApplicationFailure {
+                    throw QueryError(.failed, failure.message)
+                } catch {
+                    throw QueryError(.failed, "query \(name) threw \(String(reflecting: error))")
+                }
+            }
+        }
+    }
+
+    /// Runs what `pick` chooses from the run's state outside any activation, with every context
+    /// call that records refused; the run's state is restored afterwards, so nothing the code does
+    /// reaches history or the next workflow task.
+    func readOnly<T>(_ pick: (RunState) throws -> () throws -> T) throws -> T {
         try progress.withLock { progress in
             if let failed = progress.failed { throw failed }
             guard !progress.busy else {
@@ -99,29 +128,17 @@ extension WorkflowRun {
             progress.busy = true
         }
         defer { progress.withLock { $0.busy = false } }
-        let (handler, saved) = state.withLock { state -> ((@Sendable (Payload) throws -> Payload)?, RunState) in
+        let saved = state.withLock { state -> RunState in
             let saved = state
             state.queryInProgress = true
-            return (state.queryHandlers[name], saved)
+            return saved
         }
         defer { state.withLock { $0 = saved } }
-        guard let handler else {
-            let known = saved.queryHandlers.keys.sorted()
-            throw QueryError(
-                .unknownQuery,
-                "workflow \(info.workflowType) has no query \(name); known queries: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
-        }
-        do {
-            let answer = try handler(input)
-            if let refusal = state.withLock({ $0.queryRefusal }) { throw refusal }
-            return answer
-        } catch let error as QueryError {
-            throw error
-        } catch let failure as ApplicationFailure {
-            throw QueryError(.failed, failure.message)
-        } catch {
-            throw QueryError(.failed, "query \(name) threw \(String(reflecting: error))")
-        }
+        let body = try pick(saved)
+        let answer = try body()
+        // A refused call that the code caught still fails the query.
+        if let refusal = state.withLock({ $0.queryRefusal }) { throw refusal }
+        return answer
     }
 
     /// The names of the queries the run answers.
