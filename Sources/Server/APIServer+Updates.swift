@@ -36,8 +36,6 @@ extension API {
 extension APIServer {
     /// The failure type of an update that its validator (or a missing handler) rejected.
     static let updateRejected = "UpdateRejected"
-    /// How often validation is tried again when the history moves between validation and acceptance.
-    static let updateValidationRounds = 5
 
     /// `POST …/workflows/{id}/updates/{name}` (docs/queries.md, "Updates").
     func addUpdateRoutes(to router: Router<BasicRequestContext>) {
@@ -74,7 +72,17 @@ extension APIServer {
         if let existing = try await database({ [store] in try await store.update(runId: run.runId, updateId: update.updateId) }) {
             return try await outcome(existing, runId: run.runId, updateId: update.updateId, wait: wait)
         }
-        for _ in 0..<Self.updateValidationRounds {
+        // The history moves on while a workflow task is pending (a signal, say): validated again,
+        // with a growing pause, until the task has run or the query timeout passes.
+        let deadline = ContinuousClock.now + configuration.queryTimeout
+        var pause = Duration.milliseconds(10)
+        var rounds = 0
+        while rounds == 0 || ContinuousClock.now < deadline {
+            if rounds > 0 {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(200))
+            }
+            rounds += 1
             let asked = try await ask(
                 .validateUpdate, namespace: namespace, workflowId: workflowId, runId: run.runId, name: update.name, args: update.args)
             let nextEventId: Int64
@@ -110,7 +118,7 @@ extension APIServer {
         }
         throw APIError(
             .conflict, code: "UpdateContended",
-            "the run's history changed \(Self.updateValidationRounds) times while update \(update.updateId) was validated; send it again")
+            "the run's history changed \(rounds) times while update \(update.updateId) was validated; send it again")
     }
 
     /// The update's response, after waiting (at most ``Configuration/updateWaitTimeout``) for its

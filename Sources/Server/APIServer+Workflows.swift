@@ -25,8 +25,9 @@ extension APIServer {
             }
             let warnings = liveWorkers.warnings(namespace: namespace, taskQueue: start.taskQueue, workflowType: start.workflowType)
             // Update-with-start: validated once the run's first workflow task has registered its handlers.
-            let updated = try await update.map { update in
-                try await performUpdate(
+            var updated: API.UpdateResponse?
+            if let update {
+                updated = try await performUpdate(
                     update, namespace: namespace, workflowId: body.workflowId, runId: result.runId, wait: body.update?.waitForStage ?? .completed,
                     identity: identity)
             }

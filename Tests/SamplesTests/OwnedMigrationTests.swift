@@ -75,7 +75,7 @@ struct OwnedMigrationTests {
             )
             #expect(key == 1, "the primary key is (owner, version)")
             try await Self.expectGatewayAndSamplesWork(store, execute)
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 20, "reprise_samples": 9], "nothing left in public")
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 21, "reprise_samples": 9], "nothing left in public")
         }
     }
 
@@ -103,12 +103,12 @@ struct OwnedMigrationTests {
     @Test func eachSetCreatesItsTablesInItsOwnSchema() async throws {
         try await Self.withStore { store, _ in
             try await store.migrate()
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 14], "the engine's thirteen tables and the ledger; nothing in public")
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 15], "the engine's fourteen tables and the ledger; nothing in public")
             try await store.migrate([.gateway])
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 20], "what `reprise server` migrates: only reprise.*")
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 21], "what `reprise server` migrates: only reprise.*")
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_namespace WHERE nspname = 'reprise_samples'") == 0)
             try await store.migrate([.gateway, .samples])
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 20, "reprise_samples": 9])
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 21, "reprise_samples": 9])
         }
     }
 
@@ -119,7 +119,7 @@ struct OwnedMigrationTests {
             try await execute("CREATE TABLE public.subscriptions (id int)")
             try await execute("CREATE TABLE public.llm_ledger (id int)")
             try await store.migrate([.gateway, .samples])
-            #expect(try await Self.tablesBySchema(store) == ["public": 3, "reprise": 20, "reprise_samples": 9])
+            #expect(try await Self.tablesBySchema(store) == ["public": 3, "reprise": 21, "reprise_samples": 9])
         }
     }
 

@@ -125,7 +125,7 @@ struct SchemaUpgradeTests {
             // Nothing is left in public; every set's objects are in its schema.
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public'") == 0)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'public'::regnamespace") == 0)
-            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 20)
+            #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise'") == 21)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise_samples'") == 9)
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise.reprise_migrations") == 11 + 7 + 2, "engine 12 to 18 and gateway 5 recorded")
 

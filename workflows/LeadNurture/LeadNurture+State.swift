@@ -11,7 +11,21 @@ extension LeadNurture {
         public var touches: Int
         /// The lead's ICP score, once scored.
         public var lastScore: Int?
+        /// Whether the first e-mail's draft waits for an `approveOutreach` update.
+        public var draftWaiting: Bool = false
+        /// Who approved the first e-mail, when the input asked for approval.
+        public var approvedBy: String?
     }
+
+    /// The `approveOutreach` update's argument.
+    public struct Approval: Codable, Sendable {
+        public var approver: String
+        public init(approver: String) { self.approver = approver }
+    }
+
+    /// `reprise workflow update <id> approveOutreach --input '{"approver":"…"}'`: approves the
+    /// first e-mail's draft, when the input asked for approval. Rejected when no draft is waiting.
+    public static let approveOutreach = UpdateDefinition<Approval, String>("approveOutreach")
 
     /// `reprise workflow query <id> state`: the lead's stage, touches and score.
     public static let stateQuery = QueryDefinition<NoInput, State>("state")

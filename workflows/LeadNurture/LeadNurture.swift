@@ -27,10 +27,12 @@ public struct LeadNurture: Workflow {
         public var icpThreshold: Int?
         /// Whose calendar meetings go into; `sales` by default.
         public var calendar: String?
+        /// Whether the first e-mail waits for a person's `approveOutreach` update; no by default.
+        public var requireApproval: Bool?
 
         public init(
             lead: Lead, tenant: String, replyWindowSeconds: Double? = nil, maxFollowUps: Int? = nil, maxCostUSD: Decimal, icpThreshold: Int? = nil,
-            calendar: String? = nil
+            calendar: String? = nil, requireApproval: Bool? = nil
         ) {
             self.lead = lead
             self.tenant = tenant
@@ -39,6 +41,7 @@ public struct LeadNurture: Workflow {
             self.maxCostUSD = maxCostUSD
             self.icpThreshold = icpThreshold
             self.calendar = calendar
+            self.requireApproval = requireApproval
         }
     }
 
@@ -63,6 +66,20 @@ public struct LeadNurture: Workflow {
         let window = try Duration.seconds(checked: input.replyWindowSeconds ?? 3 * 86_400, field: "replyWindowSeconds")
         let progress = LeadProgress()
         context.setQueryHandler(Self.stateQuery) { _ in progress.current }
+        context.setUpdateHandler(
+            Self.approveOutreach,
+            validator: { _ in
+                guard progress.current.draftWaiting else {
+                    throw ApplicationFailure("no draft is waiting for approval", type: "NoDraftWaiting")
+                }
+            }
+        ) { approval in
+            progress.update { state in
+                state.draftWaiting = false
+                state.approvedBy = approval.approver
+            }
+            return "approved by \(approval.approver)"
+        }
         let agent = Agent(context: context, input: input, progress: progress)
         // Search attributes (`reprise workflow list --query "stage = 'contacted'"`); runs started
         // before them replay without.
@@ -85,7 +102,12 @@ public struct LeadNurture: Workflow {
 
         try await agent.remember(.research, try await agent.think(.research))
         var sent = 0
-        try await agent.send(try await agent.think(.firstEmail))
+        let firstEmail = try await agent.think(.firstEmail)
+        if input.requireApproval == true {
+            progress.update { $0.draftWaiting = true }
+            try await context.condition { progress.current.approvedBy != nil }
+        }
+        try await agent.send(firstEmail)
         sent += 1
         try stage.set("contacted", ["score": .int(Int64(score))])
 
