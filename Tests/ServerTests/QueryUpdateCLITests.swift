@@ -18,9 +18,9 @@ struct QueryUpdateCLITests {
             let repeated = try await reprise("workflow", "update", "cli-l", "--name", "deposit", "--input", "5", "--update-id", "c1", "-o", "json")
             #expect(repeated.json["result"] == .int(15))
             #expect(repeated.json["stage"] == .string("completed"))
-            let rejected = try await reprise("workflow", "update", "cli-l", "deposit", "--input", "-1")
+            let rejected = try await reprise("workflow", "update", "cli-l", "deposit", "--input=-1")
             #expect(rejected.code != 0, "a rejected update exits non-zero")
-            #expect(rejected.out.contains("UpdateRejected") && rejected.out.contains("must be positive"))
+            #expect(rejected.out.contains("UpdateRejected") && rejected.out.contains("must be positive"), "\(rejected.out) \(rejected.err)")
 
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("query-\(UUID()).json").path
             try Data("null".utf8).write(to: URL(fileURLWithPath: file))
