@@ -51,20 +51,22 @@ extension APIServer {
         let deadline = ContinuousClock.now + timeout
         while true {
             let remaining = deadline - ContinuousClock.now
-            let query = try await database { [store] in
-                try await store.submitQuery(
-                    namespace: namespace, workflowId: workflowId, runId: runId, kind: kind, name: name, args: args, timeout: max(remaining, .zero))
-            }
-            let answer = try await queryWatch.watching(String(query.id)) { wakeup -> QueryAnswer? in
-                // Read once before the first wait: an answer may have come before the watch began.
+            let id = UUID()
+            // Watched before the query exists, so its answer's notification cannot come first.
+            let (query, answer) = try await queryWatch.watching(id.uuidString.lowercased()) { wakeup -> (SubmittedQuery, QueryAnswer?) in
+                let query = try await database { [store] in
+                    try await store.submitQuery(
+                        id: id, namespace: namespace, workflowId: workflowId, runId: runId, kind: kind, name: name, args: args,
+                        timeout: max(remaining, .zero))
+                }
                 while ContinuousClock.now < deadline {
-                    if let answer = try await database({ [store] in try await store.takeQueryAnswer(id: query.id, givingUp: false) }) {
-                        return answer
-                    }
                     // Rung by the answer's notification; the timeout is the fallback without one.
                     await wakeup.wait(timeout: min(deadline - ContinuousClock.now, .milliseconds(250)))
+                    if let answer = try await database({ [store] in try await store.takeQueryAnswer(id: id, givingUp: false) }) {
+                        return (query, answer)
+                    }
                 }
-                return try await database { [store] in try await store.takeQueryAnswer(id: query.id, givingUp: true) }
+                return (query, try await database { [store] in try await store.takeQueryAnswer(id: id, givingUp: true) })
             }
             if case .failed(let code, _)? = answer?.outcome, code == QueryError.Code.notStarted.rawValue, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))

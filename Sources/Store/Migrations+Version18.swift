@@ -7,7 +7,7 @@ extension Migrations {
     static let version18 = [
         """
         CREATE TABLE workflow_queries (
-            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id uuid PRIMARY KEY,
             namespace text NOT NULL,
             workflow_id text NOT NULL,
             run_id uuid NOT NULL,
@@ -24,7 +24,7 @@ extension Migrations {
             error_message text
         )
         """,
-        "CREATE INDEX workflow_queries_waiting ON workflow_queries (task_queue, id) WHERE claimed_by IS NULL",
+        "CREATE INDEX workflow_queries_waiting ON workflow_queries (task_queue, expires_at) WHERE claimed_by IS NULL",
         "CREATE INDEX workflow_queries_expiry ON workflow_queries (expires_at)",
         // An accepted update and, once its handler ends, its outcome: a repeated update id
         // answers from here and runs nothing. The rows go with their run.

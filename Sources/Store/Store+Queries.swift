@@ -11,7 +11,7 @@ public enum QueryKind: String, Sendable {
 
 /// A query waiting for a worker, as a worker claims it.
 public struct PendingQuery: Sendable {
-    public var id: Int64
+    public var id: UUID
     public var namespace: String
     public var workflowId: String
     public var runId: UUID
@@ -32,7 +32,7 @@ public enum QueryOutcome: Sendable, Equatable {
 
 /// A query recorded for a run, which the caller waits on.
 public struct SubmittedQuery: Sendable {
-    public var id: Int64
+    public var id: UUID
     /// The run the query was sent to.
     public var runId: UUID
     public var taskQueue: String
@@ -50,13 +50,16 @@ extension Store {
     /// Records a query for a workflow's run (the open one, else the latest, or `runId`) and wakes
     /// the workers of its task queue.
     ///
-    /// - Parameter timeout: how long a worker may still claim it.
+    /// - Parameters:
+    ///   - id: the query's id, which the answer's notification carries: a caller that watches for
+    ///     it before submitting misses no answer.
+    ///   - timeout: how long a worker may still claim it.
     /// - Throws: `WorkflowNotFound` when no such run exists.
     public func submitQuery(
-        namespace: String, workflowId: String, runId: UUID?, kind: QueryKind = .query, name: String, args: Payload, timeout: Duration
+        id: UUID = UUID(), namespace: String, workflowId: String, runId: UUID?, kind: QueryKind = .query, name: String, args: Payload, timeout: Duration
     ) async throws -> SubmittedQuery {
         let insert = QueriesTable.Insert(
-            namespace: namespace, workflowId: workflowId, runId: runId, kind: kind, name: name, args: try JSONColumn.encode(args), timeoutSeconds: timeout.seconds)
+            id: id, namespace: namespace, workflowId: workflowId, runId: runId, kind: kind, name: name, args: try JSONColumn.encode(args), timeoutSeconds: timeout.seconds)
         for try await (id, run, queue) in try await pool.execute(insert, logger: logger) {
             return SubmittedQuery(id: id, runId: run, taskQueue: queue)
         }
@@ -81,7 +84,7 @@ extension Store {
 
     /// Writes a claimed query's answer and notifies the caller waiting on it. A query whose
     /// caller gave up is gone, and its answer is dropped.
-    public func answerQuery(id: Int64, _ outcome: QueryOutcome) async throws {
+    public func answerQuery(id: UUID, _ outcome: QueryOutcome) async throws {
         var answer = QueriesTable.Answer(id: id)
         switch outcome {
         case .answered(let result): answer.result = try JSONColumn.encode(result)
@@ -94,7 +97,7 @@ extension Store {
     ///
     /// - Parameter givingUp: delete the query even when it has no answer yet.
     /// - Returns: nil while the query waits for its answer (and the caller is not giving up).
-    public func takeQueryAnswer(id: Int64, givingUp: Bool) async throws -> QueryAnswer? {
+    public func takeQueryAnswer(id: UUID, givingUp: Bool) async throws -> QueryAnswer? {
         for try await (answered, claimedBy, result, code, message) in try await pool.execute(
             QueriesTable.Take(id: id, givingUp: givingUp), logger: logger)
         {

@@ -20,8 +20,8 @@ enum QueriesTable {
                     ORDER BY (status IN \(ExecutionsTable.openStatuses)) DESC, start_time DESC, \(ExecutionsTable.succeededLast) LIMIT 1
                 ),
                 inserted AS (
-                    INSERT INTO reprise.workflow_queries (namespace, workflow_id, run_id, workflow_type, task_queue, kind, query_name, args, expires_at)
-                    SELECT \(namespace), \(workflowId), run_id, workflow_type, task_queue, \(p.bind("text") { $0.kind.rawValue }), \(p.bind("text") { $0.name }),
+                    INSERT INTO reprise.workflow_queries (id, namespace, workflow_id, run_id, workflow_type, task_queue, kind, query_name, args, expires_at)
+                    SELECT \(p.bind("uuid") { $0.id }), \(namespace), \(workflowId), run_id, workflow_type, task_queue, \(p.bind("text") { $0.kind.rawValue }), \(p.bind("text") { $0.name }),
                         \(p.bind("text") { $0.args })::jsonb, now() + make_interval(secs => \(p.bind("float8") { $0.timeoutSeconds }))
                     FROM run
                     RETURNING id, run_id, task_queue
@@ -29,7 +29,8 @@ enum QueriesTable {
                 SELECT id, run_id, pg_notify('\(Channel.queries)', \(namespace) || chr(31) || task_queue)::text FROM inserted
                 """
         }
-        typealias Row = (Int64, UUID, String)
+        typealias Row = (UUID, UUID, String)
+        var id: UUID
         var namespace: String
         var workflowId: String
         var runId: UUID?
@@ -51,12 +52,12 @@ enum QueriesTable {
                 WHERE claimed_by IS NULL AND task_queue = \(p.bind("text") { $0.taskQueue })
                     AND namespace = ANY(\(p.bind("text[]") { $0.namespaces })) AND workflow_type = ANY(\(p.bind("text[]") { $0.workflowTypes }))
                     AND expires_at > now()
-                ORDER BY id LIMIT \(p.bind("int8") { $0.limit }) FOR UPDATE SKIP LOCKED
+                ORDER BY expires_at LIMIT \(p.bind("int8") { $0.limit }) FOR UPDATE SKIP LOCKED
             )
             RETURNING id, namespace, workflow_id, run_id, workflow_type, task_queue, kind, query_name, args::text
             """
         }
-        typealias Row = (Int64, String, String, UUID, String, String, String, String, String)
+        typealias Row = (UUID, String, String, UUID, String, String, String, String, String)
         var owner: String
         var taskQueue: String
         var namespaces: [String]
@@ -74,14 +75,14 @@ enum QueriesTable {
                 UPDATE reprise.workflow_queries
                 SET answered = true, result = \(p.bind("text") { $0.result })::jsonb, error_code = \(p.bind("text") { $0.errorCode }),
                     error_message = \(p.bind("text") { $0.errorMessage })
-                WHERE id = \(p.bind("int8") { $0.id })
+                WHERE id = \(p.bind("uuid") { $0.id })
                 RETURNING id
             )
             SELECT pg_notify('\(Channel.queryAnswered)', id::text)::text FROM answered
             """
         }
         typealias Row = String
-        var id: Int64
+        var id: UUID
         var result: String?
         var errorCode: String?
         var errorMessage: String?
@@ -92,12 +93,12 @@ enum QueriesTable {
         static let statement = Statement<Self> { p in
             """
             DELETE FROM reprise.workflow_queries
-            WHERE id = \(p.bind("int8") { $0.id }) AND (answered OR \(p.bind("bool") { $0.givingUp }))
+            WHERE id = \(p.bind("uuid") { $0.id }) AND (answered OR \(p.bind("bool") { $0.givingUp }))
             RETURNING answered, claimed_by, result::text, error_code, error_message
             """
         }
         typealias Row = (Bool, String?, String?, String?, String?)
-        var id: Int64
+        var id: UUID
         var givingUp: Bool
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
