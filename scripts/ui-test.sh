@@ -42,7 +42,7 @@ echo "ui-test: screenshots and logs in $artefacts"
 
 if [ "${1:-}" = "--update-docs" ]; then
     mkdir -p docs/ui
-    for shot in runs run dead-letters run-live cost token reader-run; do
+    for shot in runs runs-filtered run run-chain run-children dead-letters run-live schedules cost token reader-run; do
         cp "$artefacts/$shot.png" "docs/ui/$shot.png"
     done
     echo "ui-test: docs/ui/*.png updated"

@@ -30,8 +30,11 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(help: "Start Postgres, migrate, and exit: a smoke check of the setup.")
     var check = false
 
+    @OptionGroup var webhooks: WebhookOptions
+
     func run() async throws {
         let logger = bootstrapLogging(label: "reprise.dev")
+        let webhookConfiguration = try webhooks.configuration(logger: logger)
         var privateCluster: PrivatePostgres?
         let url: String
         if let given = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] {
@@ -44,7 +47,7 @@ struct DevCommand: AsyncParsableCommand {
         }
         do {
             try await MigrateCommand.apply(url: url, sets: MigrateCommand.registeredSets, logger: logger)
-            if !check { try await serve(url: url, logger: logger) }
+            if !check { try await serve(url: url, webhooks: webhookConfiguration, logger: logger) }
         } catch {
             await privateCluster?.stop()
             throw error
@@ -52,7 +55,7 @@ struct DevCommand: AsyncParsableCommand {
         await privateCluster?.stop()
     }
 
-    private func serve(url: String, logger: Logger) async throws {
+    private func serve(url: String, webhooks: WebhookConfiguration?, logger: Logger) async throws {
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
         let confinement = try WorkerConfinement.fromEnvironment(allowLoopback: true)
@@ -65,6 +68,7 @@ struct DevCommand: AsyncParsableCommand {
         var configuration = APIServer.Configuration(insecure: true)
         configuration.loopbackOnly = true
         configuration.redirectRootToConsole = true
+        configuration.webhooks = webhooks
         let api = APIServer(
             store: store, clock: clock, configuration: configuration, metrics: metricsRegistry, gateway: gateway, starter: worker, logger: logger)
         let services: [any Service] =

@@ -10,7 +10,7 @@ struct Reprise: AsyncParsableCommand {
             version: RepriseVersion.current,
             subcommands: [
                 DevCommand.self, ServerCommand.self, WorkerCommand.self, MigrateCommand.self, WorkflowCommand.self, ScheduleCommand.self,
-                DLQCommand.self, NamespaceCommand.self, TokenCommand.self, LLMCommand.self,
+                DLQCommand.self, WebhookCommand.self, NamespaceCommand.self, TokenCommand.self, LLMCommand.self,
             ] + Registration.current.commands
         )
     }

@@ -18,6 +18,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Serve without tokens. Never on a public address.")
     var insecure = false
 
+    @OptionGroup var webhooks: WebhookOptions
+
     func run() async throws {
         let logger = bootstrapLogging(label: "reprise.server")
         let url = try databaseURL ?? requiredDatabaseURL()
@@ -31,11 +33,14 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError(
                 "REPRISE_ADMIN_TOKEN is \(adminToken.utf8.count) characters; it must have at least \(APIServer.Configuration.minimumAdminTokenLength) (try: openssl rand -hex 32)")
         }
+        let webhookConfiguration = try webhooks.configuration(logger: logger)
         try await MigrateCommand.apply(url: url, sets: MigrateCommand.serverSets, logger: logger)
         let clock = try await databaseClock(url: url, logger: logger)
         let store = try Store(url: url, logger: logger)
+        var configuration = APIServer.Configuration(insecure: insecure, adminToken: adminToken)
+        configuration.webhooks = webhookConfiguration
         let api = APIServer(
-            store: store, clock: clock, configuration: .init(insecure: insecure, adminToken: adminToken), metrics: metricsRegistry,
+            store: store, clock: clock, configuration: configuration, metrics: metricsRegistry,
             gateway: try makeGateway(store: store, clock: clock, egress: try WorkerConfinement.egress(allowLoopback: false), logger: logger), logger: logger)
         try await runServices(
             [StoreService(store: store), api.application(host: String(parts[0]), port: port)]

@@ -36,6 +36,10 @@ struct ConsoleFile: Sendable {
         "run.js": .init(bytes: PackageResources.run_js, contentType: "text/javascript; charset=utf-8"),
         "letters.js": .init(bytes: PackageResources.letters_js, contentType: "text/javascript; charset=utf-8"),
         "cost.js": .init(bytes: PackageResources.cost_js, contentType: "text/javascript; charset=utf-8"),
+        "schedules.js": .init(bytes: PackageResources.schedules_js, contentType: "text/javascript; charset=utf-8"),
+        "related.js": .init(bytes: PackageResources.related_js, contentType: "text/javascript; charset=utf-8"),
+        "listquery.js": .init(bytes: PackageResources.listquery_js, contentType: "text/javascript; charset=utf-8"),
+        "live.js": .init(bytes: PackageResources.live_js, contentType: "text/javascript; charset=utf-8"),
     ]
 
     /// What every console response carries. The policy allows the console's own scripts, styles

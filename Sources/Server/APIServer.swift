@@ -56,6 +56,8 @@ public struct APIServer: Sendable {
         /// How long an update request waits for the handler to end before it answers the stage
         /// reached (`accepted`).
         public var updateWaitTimeout: Duration = .seconds(20)
+        /// Signed webhooks that become signals (docs/webhooks.md); nil serves none.
+        public var webhooks: WebhookConfiguration?
         /// How often the server reloads which workflow types live workers serve, which a start and
         /// `describe` check for their warning (docs/workers.md).
         public var liveWorkersRefresh: Duration = .seconds(1)
@@ -103,11 +105,14 @@ public struct APIServer: Sendable {
         addWorkflowRoutes(to: router)
         addQueryRoutes(to: router)
         addUpdateRoutes(to: router)
+        addSignalWithStartRoutes(to: router)
+        addWebhookRoutes(to: router)
         addScheduleRoutes(to: router)
         addDeadLetterRoutes(to: router)
         addAdminRoutes(to: router)
         addWorkerRoutes(to: router)
         addLLMRoutes(to: router)
+        addBudgetRoutes(to: router)
         addSessionRoutes(to: router)
         addUIRoutes(to: router)
         return router

@@ -29,6 +29,7 @@ public enum OpenAPIDocument {
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/queries/{queryName}", summary: "Query a run (?runId= for a given one); the body is the arguments; answers {\"result\": …}", role: "reader", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/updates/{updateName}", summary: "Update a run: {\"args\"?,\"updateId\"?,\"waitForStage\"?} → {\"updateId\",\"stage\",\"result\"?,\"failure\"?}", role: "writer", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/signals/{signalName}", summary: "Signal a run; the body is the payload; a Request-Id header or ?requestId= delivers a repeat once", role: "writer", success: 202),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/signal-with-start", summary: "Signal the open run, or start one with the signal as its first event (201 when it started the run, 200 when it signalled one): type, signalName, signalInput, input, taskQueue, idReusePolicy, executionTimeout, searchAttributes, memo, requestId", role: "writer", success: 201),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/cancel", summary: "Request cancellation", role: "writer", success: 202),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/terminate", summary: "Terminate a run", role: "operator", success: 202),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/workflows/{workflowId}/resume", summary: "Resume a Paused run", role: "operator", success: 202),
@@ -46,8 +47,13 @@ public enum OpenAPIDocument {
         .init(method: "post", path: "/api/v1/namespaces/{ns}/dead-letters/{id}/retry", summary: "Retry with fresh attempts, optionally new input", role: "operator", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/dead-letters/{id}/fail", summary: "Fail the activity into the workflow", role: "operator", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/dead-letters/{id}/resolve", summary: "Complete the activity with a given result", role: "operator", success: 200),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/webhooks/{source}", summary: "A provider's signed webhook (no token: a Stripe-Signature or X-Reprise-Signature header instead; docs/webhooks.md): stored once per event id and routed to a signal by the mapping file; 202 when it is dead-lettered", role: nil, success: 200),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/webhook-deliveries", summary: "List webhook deliveries, newest first (state=Delivered|DeadLettered, limit)", role: "reader", success: 200),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/webhook-deliveries/{id}", summary: "Show a webhook delivery, with its payload", role: "reader", success: 200),
+        .init(method: "post", path: "/api/v1/namespaces/{ns}/webhook-deliveries/{id}/retry", summary: "Route a dead-lettered webhook delivery again under the current mapping; 409 WebhookUnroutable when it still cannot be", role: "writer", success: 200),
         .init(method: "post", path: "/api/v1/namespaces/{ns}/llm/complete", summary: "A completion through the LLM gateway", role: "writer", success: 200),
         .init(method: "get", path: "/api/v1/namespaces/{ns}/llm/usage", summary: "LLM spending by model, day or run (?groupBy=)", role: "reader", success: 200),
+        .init(method: "get", path: "/api/v1/namespaces/{ns}/llm/budgets", summary: "LLM budgets against their limits in the current period", role: "reader", success: 200),
     ]
 
     /// The document as JSON text.

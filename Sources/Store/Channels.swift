@@ -9,6 +9,8 @@ public enum Channel {
     public static let timers = "reprise_timers"
     /// Rung when a schedule is created, unpaused or triggered, to wake the schedule service.
     public static let schedules = "reprise_schedules"
+    /// Rung when a child's close is held because its parent's row was busy, to wake the lease reaper.
+    public static let heldEvents = "reprise_held_events"
     /// Carries the id of each run that closes, for the history long-polls waiting on it.
     public static let runClosed = "reprise_run_closed"
     /// Rung when a query waits for a worker; the payload is the query's namespace and task queue

@@ -67,13 +67,15 @@ struct EngineScenarios {
             onServerRunning: { ready.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            // Everything else starts once the tables exist, as under `reprise dev`: PostgresNIO keeps
+            // a statement's failed preparation for its connection's life, so a poll that ran before
+            // the migration would fail on that connection ever after (and wait out its fallback).
+            try await store.migrate()
             group.addTask { try await worker.run() }
             group.addTask { try await TimerService(store: store, clock: clock, logger: logger).run() }
             group.addTask { try await LeaseReaper(store: store, clock: clock, logger: logger).run() }
             group.addTask { try await app.runService() }
-            defer { group.cancelAll() }
-            try await store.migrate()
-            // Started once its table exists: a round before the migration fails and waits out the fallback.
             if wanted("schedules") { group.addTask { try await ScheduleService(store: store, clock: clock, logger: logger).run() } }
             var port = 0
             for await bound in ready.stream {
@@ -92,6 +94,9 @@ struct EngineScenarios {
             if wanted("starts") { lines.append(try await starts(port: port, store: store)) }
             if wanted("schedules") { lines.append(contentsOf: try await schedules(store)) }
             if wanted("children") { lines.append(try await children(store, starter: worker)) }
+            if wanted("list") {
+                lines.append(try await ListScenario(runs: quick ? 2_000 : 100_000, repetitions: quick ? 10 : 200, port: port).run(store))
+            }
             if wanted("growth") { lines.append(try await growth(store, starter: worker, ceiling: ceilingTPS, clean: clean)) }
             if wanted("memory") {
                 lines.append(try await MemoryScenario(databaseURL: databaseURL, parkedRuns: quick ? 1000 : 10_000, logger: logger).run(store))

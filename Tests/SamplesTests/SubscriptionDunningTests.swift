@@ -48,6 +48,28 @@ struct SubscriptionDunningTests {
         }
     }
 
+    /// Stripe's `invoice.payment_succeeded`, as the webhook mapping sends it: the wait ends, and the
+    /// run completes paid with the invoice's charge and no charge of its own.
+    @Test func aPaymentMadeElsewhereEndsDunningPaid() async throws {
+        try await SampleHarness.run(skipTime: false) { env, _ in
+            try await env.start(SubscriptionDunning.self, id: "sub-ext", input: Self.input("sub-ext", source: "tok_chargeDeclined"))
+            try await env.waitUntil("the first charge is declined and a day's wait begins", timeout: SampleHarness.patience) {
+                let declined = try await Self.ledger(env, "sub-ext", "declined")
+                let timers = try await env.describe("sub-ext").pendingTimers
+                return declined == 1 && !timers.isEmpty
+            }
+            let waitingSince = env.clock.now
+            let invoice: JSONValue = .object(["id": .string("in_1"), "charge": .string("ch_paid_elsewhere"), "amount_paid": .int(4_900), "status": .string("paid")])
+            try await env.signal("sub-ext", "paymentSucceeded", invoice)
+            let outcome = try await env.result(SubscriptionDunning.self, id: "sub-ext", timeout: SampleHarness.patience)
+            #expect(outcome == .init(status: "paid", attempts: 1, chargeId: "ch_paid_elsewhere"))
+            #expect(env.clock.now == waitingSince, "the signal cut the day's wait short")
+            #expect(try await Self.ledger(env, "sub-ext", "declined") == 1)
+            #expect(try await Self.ledger(env, "sub-ext", "succeeded") == 0, "no charge of its own")
+            #expect(try await SampleHarness.count(env, "SELECT count(*)::int FROM reprise_samples.subscriptions WHERE id = 'sub-ext' AND status = 'active'") == 1)
+        }
+    }
+
     @Test func aSubscriptionIsCanceledWhenTheScheduleRunsOut() async throws {
         try await SampleHarness.run { env, _ in
             try await env.start(SubscriptionDunning.self, id: "sub-2", input: Self.input("sub-2", source: "tok_chargeDeclined"))

@@ -66,6 +66,25 @@ struct SubscriptionTests {
         }
     }
 
+    /// `paymentSucceeded` sent to the subscription (as the Stripe webhook mapping does) reaches its
+    /// dunning child, which ends paid with the invoice's charge; billing goes on.
+    @Test func aPaymentSucceededSignalIsHandedToTheDunningChild() async throws {
+        try await SampleHarness.run(skipTime: false) { env, _ in
+            try await env.start(Subscription.self, id: "sub-webhook", input: Self.input("sub-webhook", source: "tok_chargeDeclined", maxPeriods: 1))
+            try await Self.endPeriod(env, "sub-webhook")
+            try await env.waitUntil("the dunning child waits for its retry", timeout: SampleHarness.patience) {
+                guard let child = try? await env.describe("sub-webhook-dunning-1") else { return false }
+                return !child.pendingTimers.isEmpty
+            }
+            try await env.signal("sub-webhook", "paymentSucceeded", PaidInvoice(id: "in_1", charge: "ch_elsewhere", amountPaid: 1_900))
+            let dunning = try await env.result(SubscriptionDunning.self, id: "sub-webhook-dunning-1", timeout: SampleHarness.patience)
+            #expect(dunning == .init(status: "paid", attempts: 1, chargeId: "ch_elsewhere"))
+            let outcome = try await env.result(Subscription.self, id: "sub-webhook", timeout: SampleHarness.patience)
+            #expect(outcome == .init(status: "completed", periodsBilled: 1))
+            #expect(try await SubscriptionDunningTests.ledger(env, "sub-webhook", "succeeded") == 0, "the invoice paid it; no charge of ours")
+        }
+    }
+
     @Test func aDunningChildThatGivesUpEndsTheSubscriptionUnpaid() async throws {
         try await SampleHarness.run { env, _ in
             try await env.start(Subscription.self, id: "sub-unpaid", input: Self.input("sub-unpaid", source: "tok_chargeDeclined"))

@@ -248,6 +248,7 @@ struct APITests {
                 let path = operation.path.replacingOccurrences(of: "{ns}", with: "default")
                     .replacingOccurrences(of: "{workflowId}", with: "w").replacingOccurrences(of: "{signalName}", with: "s").replacingOccurrences(of: "{queryName}", with: "q").replacingOccurrences(of: "{updateName}", with: "u")
                     .replacingOccurrences(of: "{id}", with: UUID().uuidString).replacingOccurrences(of: "{scheduleId}", with: "s")
+                    .replacingOccurrences(of: "{source}", with: "stripe")
                 let method: HTTPRequest.Method = switch operation.method {
                 case "get": .get
                 case "delete": .delete

@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +24,8 @@ import traceback
 
 from playwright.sync_api import expect, sync_playwright
 
-from harness import API, ARTEFACTS, CHROMIUM, DATABASE_URL, EXAMPLES, PATIENCE_MS, Console, StandInLLM, free_port, shoot, start_process
+from harness import (API, ARTEFACTS, CHROMIUM, DATABASE_URL, EXAMPLES, PATIENCE_MS, REPRISE, Console, StandInLLM, free_port, shoot,
+                     start_process)
 
 # A payload that would run if the console ever put data into the page as markup.
 HOSTILE = '<script>window.__pwned = "script"</script><img src="x" onerror="window.__pwned = \'img\'">'
@@ -31,7 +33,9 @@ HOSTILE = '<script>window.__pwned = "script"</script><img src="x" onerror="windo
 
 def test_trip_saga_failure_and_compensations(browser, dev, api):
     trip = json.load(open(os.path.join(EXAMPLES, "trip-saga.json")))
-    api("POST", "/api/v1/namespaces/default/workflows", {"workflowId": "trip-demo", "type": "TripSaga", "input": trip})
+    # A traveler with a quote in her name: the search-attribute filter below must quote it.
+    api("POST", "/api/v1/namespaces/default/workflows",
+        {"workflowId": "trip-demo", "type": "TripSaga", "input": trip, "searchAttributes": {"traveler": "Ada O'Hara"}})
     console = Console(browser, dev)
     page = console.page
     # `reprise dev` sends / to the console, and the console's pages carry the security headers.
@@ -129,21 +133,167 @@ def test_runs_page_through_a_filtered_list(browser, dev, api):
     console.close()
 
 
+def local_time(page, offset_seconds):
+    """A `datetime-local` value in the browser's own zone, `offset_seconds` from now."""
+    return page.evaluate("""(offset) => {
+        const d = new Date(Date.now() + offset * 1000);
+        const pad = (n) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    }""", offset_seconds)
+
+
+def test_runs_filters_build_a_quoted_query(browser, dev, api):
+    console = Console(browser, dev)
+    page = console.page
+    rows = page.locator("#runs-list tr[data-workflow-id]")
+    apply = page.locator('form.filters button[type="submit"]')
+    # The failed TripSaga by an id prefix: only it starts with "trip-de".
+    console.open("#/runs?live=0")
+    page.fill('input[name="prefix"]', "trip-de")
+    apply.click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-workflow-id", "trip-demo")
+    expect(page.locator("#runs-query")).to_contain_text("WorkflowId STARTS_WITH 'trip-de'")
+
+    # By its search attribute, whose value holds a quote, with its status and a time range.
+    page.click('button[data-action="clear"]')
+    expect(page.locator('input[name="prefix"]')).to_have_value("")
+    page.select_option('select[name="status"]', "Failed")
+    page.click('button[data-action="add-attribute"]')
+    page.fill('input[name="sa-name"]', "traveler")
+    page.fill('input[name="sa-value"]', "Ada O'Hara")
+    page.fill('input[name="from"]', local_time(page, -3600))
+    page.fill('input[name="to"]', local_time(page, 3600))
+    page.uncheck('input[name="live"]')
+    apply.click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-workflow-id", "trip-demo")
+    expect(page.locator("#runs-query")).to_contain_text("traveler = 'Ada O\\'Hara'")
+    shoot(page, "runs-filtered")
+    # The filters live in the URL: a reload shows the same list, the form filled.
+    page.reload()
+    expect(rows).to_have_count(1)
+    expect(page.locator('input[name="sa-value"]')).to_have_value("Ada O'Hara")
+    # A range that ends before the run started matches nothing.
+    page.fill('input[name="to"]', local_time(page, -1800))
+    apply.click()
+    expect(page.locator("#runs-list")).to_contain_text("No runs match.")
+
+    # A value that would widen the query if it were spliced in stays one string: no match, no error.
+    console.open("#/runs?live=0")
+    page.fill('input[name="prefix"]', "x' OR WorkflowId STARTS_WITH '")
+    apply.click()
+    expect(page.locator("#runs-list")).to_contain_text("No runs match.")
+    page.fill('input[name="prefix"]', "trip\\")
+    apply.click()
+    expect(page.locator("#runs-list")).to_contain_text("No runs match.")
+    assert page.locator("main .notice.error").count() == 0, page.locator("main .notice.error").all_text_contents()
+    # A list query typed as is joins the filters; a malformed one is the API's 400, shown.
+    page.fill('input[name="prefix"]', "")
+    page.fill('input[name="q"]', "WorkflowType = 'TripSaga' AND traveler = 'Ada O''Hara'")
+    apply.click()
+    expect(rows).to_have_count(1)
+    page.fill('input[name="q"]', "WorkflowId = ")
+    apply.click()
+    expect(page.locator("main .notice.error")).to_contain_text("InvalidQuery")
+    console.check_clean()
+    console.close()
+
+
+def test_children_chain_and_timers_on_a_run(browser, dev, api):
+    sub = json.load(open(os.path.join(EXAMPLES, "subscription.json")))
+    # Billed twice, a second apart, then done: three runs chained by continue-as-new.
+    api("POST", "/api/v1/namespaces/default/workflows", {"workflowId": "sub-chain", "type": "Subscription", "input": {
+        **sub, "subscriptionId": "sub_chain", "customer": "cus_chain", "periodSeconds": 1, "maxPeriods": 2}})
+    # A declined card: the period's charge fails and a dunning child takes over, waiting a minute.
+    api("POST", "/api/v1/namespaces/default/workflows", {"workflowId": "sub-child", "type": "Subscription", "input": {
+        **sub, "subscriptionId": "sub_child", "customer": "cus_child", "paymentSource": "tok_chargeDeclined", "periodSeconds": 1,
+        "retryScheduleSeconds": [60]}})
+    console = Console(browser, dev)
+    page = console.page
+
+    # The chain: the latest run links to the one it continued, which links both ways.
+    deadline = time.monotonic() + PATIENCE_MS / 1000
+    while api("GET", "/api/v1/namespaces/default/workflows/sub-chain")["status"] != "Completed":
+        assert time.monotonic() < deadline, "the subscription chain did not complete"
+        time.sleep(0.5)
+    console.open("#/run/sub-chain")
+    chain = page.locator("#run-chain")
+    expect(page.locator("#run-summary [data-status]")).to_have_text("Completed")
+    expect(chain).to_contain_text("latest run")
+    chain.locator("a").click()
+    expect(page.locator("#run-summary [data-status]")).to_have_text("ContinuedAsNew")
+    expect(chain.locator("a")).to_have_count(2)
+    # The period's wait is a timer, fired.
+    expect(page.locator("table.timers tr[data-timer-id]").first).to_contain_text("Fired")
+    shoot(page, "run-chain")
+    chain.locator("a").first.click()
+    expect(chain).to_contain_text("first run")
+
+    # The child: listed on the parent's run view from its history, and one click away.
+    console.open("#/run/sub-child")
+    child = page.locator('table.children tr[data-child-id="sub-child-dunning-1"]')
+    expect(child).to_contain_text("SubscriptionDunning")
+    expect(child.locator("[data-status]")).to_have_text("Running")
+    expect(child.locator("a")).not_to_have_attribute("data-run-id", "")
+    shoot(page, "run-children")
+    child.locator("a").click()
+    expect(page.locator("main h1")).to_have_text("sub-child-dunning-1")
+    expect(page.locator("#history [data-event-type='WorkflowExecutionStarted']")).to_have_count(1)
+    console.check_clean()
+    console.close()
+
+
+def test_schedules_view(browser, dev, api):
+    api("POST", "/api/v1/namespaces/default/schedules", {
+        "scheduleId": "nightly-probe", "spec": {"interval": "1h"},
+        "action": {"type": "ScheduleProbe", "input": {"note": HOSTILE}}, "note": "<b>set up by the UI test</b>"})
+    console = Console(browser, dev)
+    page = console.page
+    console.open("#/schedules")
+    row = page.locator('#schedules-list tr[data-schedule-id="nightly-probe"]')
+    expect(row).to_contain_text("ScheduleProbe")
+    expect(row.locator('[data-field="state"]')).to_have_text("Active")
+    row.locator("a").click()
+    detail = page.locator("#schedule")
+    expect(detail.locator('[data-field="schedule-input"]')).to_contain_text(HOSTILE.replace('"', '\\"'))
+    expect(detail).to_contain_text("<b>set up by the UI test</b>")
+    assert page.evaluate("document.querySelectorAll('main script, main img, main b').length") == 0
+    assert page.evaluate("window.__pwned === undefined"), page.evaluate("window.__pwned")
+
+    # Pause (confirmed by the prompt, with a note), trigger, unpause.
+    console.prompt_answer = "maintenance window"
+    detail.locator('button[data-action="pause"]').click()
+    expect(detail.locator('[data-field="schedule-state"]')).to_have_text("Paused")
+    expect(detail).to_contain_text("maintenance window")
+    expect(row.locator('[data-field="state"]')).to_have_text("Paused")
+    assert any(kind == "prompt" and message.startswith("Pause nightly-probe?") for kind, message in console.dialogs), console.dialogs
+    detail.locator('button[data-action="trigger"]').click()
+    expect(detail.locator(".status-line")).to_contain_text("1 started")
+    expect(detail.locator("table.recent tr[data-workflow-id]")).to_have_count(1)
+    assert ("confirm", "Start a run of nightly-probe now?") in console.dialogs, console.dialogs
+    shoot(page, "schedules")
+    console.prompt_answer = ""
+    detail.locator('button[data-action="unpause"]').click()
+    expect(detail.locator('[data-field="schedule-state"]')).to_have_text("Active")
+    console.check_clean()
+    console.close()
+
+
 def test_dead_letter_retried_from_the_console(browser, dev, api, llm):
+    # A budget for the stand-in's model, set as an operator would, for the cost view to hold the calls against.
+    subprocess.run([REPRISE, "llm", "budget", "--database-url", DATABASE_URL, "--model", "local-model", "--max-usd", "5",
+                    "--max-tokens", "1000000"], check=True, capture_output=True, timeout=120)
     lead = json.load(open(os.path.join(EXAMPLES, "lead-nurture.json")))
     api("POST", "/api/v1/namespaces/default/workflows", {"workflowId": "lead-demo", "type": "LeadNurture", "input": lead})
     console = Console(browser, dev)
     page = console.page
-    # The list has no live refresh: load it again until the lead's LLM call has used its attempts.
-    deadline = time.monotonic() + PATIENCE_MS / 1000 * 2
+    # Opened before the letter exists: the list refreshes live until the lead's LLM call has used
+    # its attempts (a retry schedule's worth of waiting).
+    console.open("#/dead-letters")
+    expect(page.locator("#dead-letters-list")).to_contain_text("No pending dead letters.")
     letter = page.locator('#dead-letters-list tr[data-dead-letter-id]', has_text="llm.complete")
-    while True:
-        console.open("#/dead-letters")
-        expect(page.locator("#dead-letters-list")).not_to_be_empty()
-        if letter.count() == 1:
-            break
-        assert time.monotonic() < deadline, "LeadNurture's LLM call was not dead-lettered"
-        page.wait_for_timeout(2000)
+    expect(letter).to_have_count(1, timeout=PATIENCE_MS * 2)
     expect(letter).to_contain_text("lead-demo")
     expect(letter).to_contain_text("Pending")
     letter.locator("a").first.click()
@@ -172,6 +322,11 @@ def test_dead_letter_retried_from_the_console(browser, dev, api, llm):
     expect(model.locator("svg rect")).to_have_count(1)
     expect(model).to_contain_text("local-model")
     expect(page.locator('section[data-group="run"] svg rect')).to_have_count(1)
+    budget = page.locator('#budgets tr[data-budget="local-model/day"]')
+    expect(budget.locator('[data-field="usd"]')).to_contain_text("of $5.00")
+    # The calls' tokens, counted against the limit: some, not none.
+    expect(budget.locator('[data-field="tokens"]')).to_contain_text(re.compile(r"(^|\s)[1-9][0-9]* tokens of 1000000 tokens"))
+    expect(page.locator('#budgets tr[data-budget="local-model/month"]')).to_have_count(0)
     shoot(page, "cost")
     console.check_clean()
     console.close()
@@ -207,6 +362,10 @@ def test_token_prompt_and_a_readers_actions(browser, server, admin_api):
     letter.locator("a").first.click()
     expect(page.locator('#dead-letter [data-field="failure"]')).to_be_visible()
     assert page.locator("#dead-letter button[data-action]").count() == 0
+    # Nor a pause or trigger for a schedule.
+    console.open("#/schedules?id=nightly-probe")
+    expect(page.locator('#schedule [data-field="schedule-state"]')).to_have_text("Active")
+    assert page.locator("#schedule button[data-action]").count() == 0
     # A reload keeps the session for the tab; signing out forgets the token.
     page.reload()
     expect(page.locator("#session")).to_have_text("role: reader")
@@ -227,6 +386,8 @@ def test_token_prompt_and_a_readers_actions(browser, server, admin_api):
     console.open("#/run/" + "markup-probe")
     for action in ["signal", "cancel", "terminate"]:
         expect(page.locator(f"#run-actions button[data-action='{action}']")).to_be_visible()
+    console.open("#/schedules?id=nightly-probe")
+    expect(page.locator("#schedule button[data-action='pause']")).to_be_visible()
     console.check_clean()
     console.close()
 
@@ -262,6 +423,9 @@ def main():
                 (test_trip_saga_failure_and_compensations, (browser, dev_base, api)),
                 (test_markup_in_payloads_is_text, (browser, dev_base, api)),
                 (test_runs_page_through_a_filtered_list, (browser, dev_base, api)),
+                (test_runs_filters_build_a_quoted_query, (browser, dev_base, api)),
+                (test_children_chain_and_timers_on_a_run, (browser, dev_base, api)),
+                (test_schedules_view, (browser, dev_base, api)),
                 (test_dead_letter_retried_from_the_console, (browser, dev_base, api, llm)),
                 (test_token_prompt_and_a_readers_actions, (browser, server_base, admin_api)),
             ]

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Workflow
 
 /// Bills one customer every period for as long as the subscription lasts. Each period is one run:
@@ -6,7 +7,10 @@ import Workflow
 /// as a child workflow; then continue-as-new into the next period, so a subscription billed every
 /// month for years keeps a short history. A `cancel` signal ends it, whenever it is sent: at once
 /// during the period's wait, and when sent later in the period (during the charge, dunning or the
-/// switch to the next run), at the start of the next run, before it charges.
+/// switch to the next run), at the start of the next run, before it charges. A `paymentSucceeded`
+/// signal (``PaidInvoice``, from Stripe's `invoice.payment_succeeded` webhook) during dunning is
+/// passed to the dunning child, which then ends paid; at any other time the period's own charge
+/// has settled it, and it changes nothing.
 public struct Subscription: Workflow {
     public static let name = "Subscription"
 
@@ -71,6 +75,8 @@ public struct Subscription: Workflow {
             ])
         }
         if let maxPeriods = input.maxPeriods, billed >= maxPeriods { return Outcome(status: "completed", periodsBilled: billed) }
+        // Runs started before the `paymentSucceeded` signal replay with the child they recorded.
+        let forwarding = context.patched("payment-succeeded-signal") ? DunningForwarding(context: context) : nil
         // The period's wait is the one place a cancel is taken: one sent later in the period is
         // carried into the next run's history, whose wait takes it at once.
         if try await context.waitForSignal("cancel", as: JSONValue.self, timeout: period) != nil {
@@ -83,17 +89,38 @@ public struct Subscription: Workflow {
                 subscriptionId: input.subscriptionId, description: "Subscription \(input.subscriptionId), period \(billed + 1)"),
             options: SampleSupport.external)
         if !charge.succeeded {
-            let dunning = try await context.executeChild(
+            let child = try await context.startChild(
                 SubscriptionDunning.self,
                 .init(
                     subscriptionId: input.subscriptionId, customer: input.customer, email: input.email, amountCents: input.amountCents,
                     currency: input.currency, paymentSource: input.paymentSource, retryScheduleSeconds: input.retryScheduleSeconds,
                     declinedCharge: charge),
                 options: .init(workflowId: "\(context.info.workflowId)-dunning-\(billed + 1)"))
+            forwarding?.dunning(child)
+            let dunning = try await child.result()
             guard dunning.status == "paid" else { return Outcome(status: "unpaid", periodsBilled: billed) }
         }
         var next = input
         next.periodsBilled = billed + 1
         try await context.continueAsNew(input: next)
     }
+}
+
+/// Passes ``Subscription``'s `paymentSucceeded` signals to its dunning child while one runs.
+final class DunningForwarding: Sendable {
+    private let child = Mutex<ChildWorkflowHandle<SubscriptionDunning>?>(nil)
+
+    init(context: WorkflowContext) {
+        context.setSignalHandler("paymentSucceeded", as: PaidInvoice.self) { [self] invoice in
+            guard let dunning = child.withLock({ $0 }) else { return }
+            do {
+                try await dunning.signal("paymentSucceeded", invoice)
+            } catch is ChildWorkflowFailure {
+                // The child closed first (it collected the payment itself): nothing left to tell it.
+            }
+        }
+    }
+
+    /// The dunning child now running.
+    func dunning(_ handle: ChildWorkflowHandle<SubscriptionDunning>) { child.withLock { $0 = handle } }
 }

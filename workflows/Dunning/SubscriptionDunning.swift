@@ -3,8 +3,9 @@ import Workflow
 
 /// Collects a subscription payment: charge, and on a decline send a dunning e-mail, wait per the
 /// retry schedule and charge again. A `paymentMethodUpdated` signal cuts the wait short and
-/// charges the new source at once. When the schedule runs out the subscription is canceled and a
-/// final e-mail is sent.
+/// charges the new source at once; a `paymentSucceeded` signal (``PaidInvoice``: Stripe's
+/// `invoice.payment_succeeded`, sent by a signed webhook, docs/webhooks.md) ends it paid, with no
+/// further charge. When the schedule runs out the subscription is canceled and a final e-mail is sent.
 public struct SubscriptionDunning: Workflow {
     public static let name = "SubscriptionDunning"
 
@@ -68,6 +69,8 @@ public struct SubscriptionDunning: Workflow {
         if context.patched("search-attributes") {
             try context.upsertSearchAttributes(["customer": .string(input.customer), "subscriptionId": .string(input.subscriptionId)])
         }
+        // Runs started before the `paymentSucceeded` signal replay with the wait they recorded.
+        let inbox = context.patched("payment-succeeded-signal") ? DunningInbox(context: context) : nil
         var source = input.paymentSource
         var attempts = 0
         while true {
@@ -96,7 +99,13 @@ public struct SubscriptionDunning: Workflow {
                     + "We will try again on \(context.now.addingTimeInterval(wait.seconds).formatted(.iso8601)). "
                     + "Update your payment method and we will retry at once.",
                 context: context, input: input)
-            if let update = try await context.waitForSignal("paymentMethodUpdated", as: PaymentMethodUpdate.self, timeout: wait) {
+            if let inbox {
+                if let newSource = try await inbox.wait(wait, context: context) { source = newSource }
+                if let invoice = inbox.paid {
+                    try await setStatus("active", context: context, input: input)
+                    return Outcome(status: "paid", attempts: attempts, chargeId: invoice.charge ?? invoice.id)
+                }
+            } else if let update = try await context.waitForSignal("paymentMethodUpdated", as: PaymentMethodUpdate.self, timeout: wait) {
                 source = update.paymentSource
             }
         }

@@ -1,8 +1,9 @@
-// Dead letters: activities that used up their attempts and wait for a person. The list, one
+// Dead letters: activities that used up their attempts and wait for a person. The list (live), one
 // letter's failure and input, and the operator's three answers: retry (with the input edited in
 // place), fail it into the workflow, or resolve it with a result.
 import { call, can, describe, inNamespace } from './api.js';
 import { el, failure, notice, payload, replace, table, time } from './dom.js';
+import { keepFresh } from './live.js';
 
 const STATES = ['Pending', 'Retried', 'Failed', 'Resolved', 'All'];
 
@@ -11,24 +12,36 @@ export async function render(container, { params }, signal) {
   const chosen = params.get('id');
   const picker = el('select', { name: 'state', 'aria-label': 'State', onchange: () => { location.hash = `#/dead-letters?state=${picker.value}`; } },
     STATES.map((s) => el('option', { value: s, selected: s === state }, s)));
+  const live = el('input', { type: 'checkbox', name: 'live', checked: true });
+  const list = el('div', { id: 'dead-letters-list' });
+  const status = el('div', { class: 'status-line' });
   const detail = el('section', { id: 'dead-letter' });
-  container.append(el('h1', {}, 'Dead letters'), el('form', { class: 'filters' }, picker), el('div', { id: 'dead-letters-list' }), detail);
+  container.append(el('h1', {}, 'Dead letters'), el('form', { class: 'filters' }, picker, el('label', { class: 'live' }, live, ' Live')),
+    status, list, detail);
 
-  const { deadLetters } = await call(inNamespace(`/dead-letters?state=${state}&limit=100`), { signal });
-  replace(container.querySelector('#dead-letters-list'), deadLetters.length === 0 ? notice(`No ${state === 'All' ? '' : `${state.toLowerCase()} `}dead letters.`) :
-    table(['Activity', 'Workflow', 'Attempts', 'Failure', 'Dead since', 'State'], deadLetters.map((letter) =>
-      el('tr', { 'data-dead-letter-id': letter.id, class: letter.id === chosen ? 'selected' : '' },
-        el('td', {}, el('a', { href: `#/dead-letters?state=${state}&id=${encodeURIComponent(letter.id)}` }, letter.activityType)),
-        el('td', {}, el('a', { href: `#/run/${encodeURIComponent(letter.workflowId)}?runId=${encodeURIComponent(letter.runId)}` }, letter.workflowId)),
-        el('td', {}, String(letter.attempts)),
-        el('td', {}, `${letter.lastFailure.type}: ${letter.lastFailure.message}`),
-        el('td', {}, time(letter.deadAt)),
-        el('td', {}, letter.state))), { class: 'dead-letters' }));
+  // The list is fetched again every few seconds while "Live" is ticked; the letter shown below it
+  // is not, so an input being edited for a retry stays as typed.
+  await keepFresh(async () => {
+    const { deadLetters } = await call(inNamespace(`/dead-letters?state=${state}&limit=100`), { signal });
+    replace(list, rows(deadLetters, state, chosen));
+  }, { live, status, signal })();
 
   if (chosen) {
     const letter = await call(inNamespace(`/dead-letters/${encodeURIComponent(chosen)}`), { signal });
     replace(detail, letterView(letter, state));
   }
+}
+
+function rows(deadLetters, state, chosen) {
+  if (deadLetters.length === 0) return notice(`No ${state === 'All' ? '' : `${state.toLowerCase()} `}dead letters.`);
+  return table(['Activity', 'Workflow', 'Attempts', 'Failure', 'Dead since', 'State'], deadLetters.map((letter) =>
+    el('tr', { 'data-dead-letter-id': letter.id, class: letter.id === chosen ? 'selected' : '' },
+      el('td', {}, el('a', { href: `#/dead-letters?state=${state}&id=${encodeURIComponent(letter.id)}` }, letter.activityType)),
+      el('td', {}, el('a', { href: `#/run/${encodeURIComponent(letter.workflowId)}?runId=${encodeURIComponent(letter.runId)}` }, letter.workflowId)),
+      el('td', {}, String(letter.attempts)),
+      el('td', {}, `${letter.lastFailure.type}: ${letter.lastFailure.message}`),
+      el('td', {}, time(letter.deadAt)),
+      el('td', {}, letter.state))), { class: 'dead-letters' });
 }
 
 function letterView(letter, state) {

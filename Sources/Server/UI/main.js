@@ -7,8 +7,9 @@ import * as runs from './runs.js';
 import * as run from './run.js';
 import * as letters from './letters.js';
 import * as cost from './cost.js';
+import * as schedules from './schedules.js';
 
-const views = { runs, run, 'dead-letters': letters, cost };
+const views = { runs, run, 'dead-letters': letters, schedules, cost };
 const view = document.getElementById('view');
 const tokenForm = document.getElementById('token-form');
 let current = null;

@@ -1,8 +1,10 @@
-// A run: what `describe` says (status, input, result or failure, pending activities and timers),
-// the actions the session's role allows, and the event history, which grows live through the
-// history long-poll (`wait=true`) until the run closes.
+// A run: what `describe` says (status, input, result or failure, pending activities), its
+// children, timers and continue-as-new chain (related.js), the actions the session's role allows,
+// and the event history, which grows live through the history long-poll (`wait=true`) until the
+// run closes.
 import { call, can, describe, inNamespace } from './api.js';
 import { el, failure, notice, payload, replace, statusBadge, table, time } from './dom.js';
+import { chain, Related } from './related.js';
 
 const OPEN = new Set(['Running', 'Paused']);
 const DESCRIBE_MS = 3000;
@@ -30,14 +32,20 @@ export async function render(container, { path, params }, signal) {
 
   // The actions are rebuilt only when the status changes, so a refresh never wipes a signal
   // being typed.
-  const [factsSlot, actionsSlot, detailsSlot] = [el('div'), el('div'), el('div')];
-  summary.append(factsSlot, actionsSlot, detailsSlot);
+  const [factsSlot, actionsSlot, detailsSlot, relatedSlot] = [el('div'), el('div'), el('div'), el('div', { id: 'run-related' })];
+  summary.append(factsSlot, actionsSlot, detailsSlot, relatedSlot);
+  const related = new Related();
   let shownStatus = null;
   function showSummary() {
-    replace(factsSlot, header(description));
+    replace(factsSlot, header(description), chain(description));
     if (description.status !== shownStatus) replace(actionsSlot, actions(description, base, runQuery, act));
     shownStatus = description.status;
     replace(detailsSlot, details(description));
+    related.takePending(description.pendingChildren, description.pendingTimers);
+    showRelated();
+  }
+  function showRelated() {
+    replace(relatedSlot, related.childrenView(), related.timersView());
   }
 
   /** Runs an action the person confirmed, then shows the run as it is now. */
@@ -82,7 +90,12 @@ export async function render(container, { path, params }, signal) {
       }
       if (failing) replace(status);
       failing = false;
-      for (const event of page.events) events.append(eventItem(event));
+      let changed = false;
+      for (const event of page.events) {
+        events.append(eventItem(event));
+        changed = related.take(event) || changed;
+      }
+      if (changed) showRelated();
       if (page.events.length) after = page.events[page.events.length - 1].eventId;
       caughtUp = !page.nextPageToken;
       if (!caughtUp) continue;
@@ -156,10 +169,6 @@ function details(run) {
   if (run.failure) parts.push(el('h2', {}, 'Failure'), el('div', { 'data-field': 'failure' }, failure(run.failure)));
   if (run.taskFailure) parts.push(el('h2', {}, 'Workflow task failure'), payload(run.taskFailure));
   if (run.pendingActivities.length) parts.push(el('h2', {}, 'Pending activities'), activities(run.pendingActivities));
-  if (run.pendingTimers.length) {
-    parts.push(el('h2', {}, 'Pending timers'), table(['Timer', 'Fires'],
-      run.pendingTimers.map((t) => el('tr', {}, el('td', {}, t.timerId), el('td', {}, time(t.fireAt))))));
-  }
   if (run.searchAttributes) parts.push(el('h2', {}, 'Search attributes'), payload(run.searchAttributes));
   if (run.memo) parts.push(el('h2', {}, 'Memo'), payload(run.memo));
   return el('div', { class: 'details' }, parts);

@@ -37,7 +37,8 @@ enum ListQuerySQL {
     /// A column of the run compared with a value; strings compare by code point.
     private static func column<Input: Sendable>(_ column: String, _ op: ListQuery.Operator, _ value: ListQuery.Value, _ p: inout SQLParameters<Input>) -> String {
         switch (op, value) {
-        case (.startsWith, _): "starts_with(\(column), \(bind(value, &p)))"
+        // In "C", so that the planner can scan `workflow_executions_id_prefix` (migration 20) for an id prefix.
+        case (.startsWith, _): "starts_with(\(column) COLLATE \"C\", \(bind(value, &p)))"
         case (_, .string) where op.isRange: "\(column) COLLATE \"C\" \(op.rawValue) \(bind(value, &p))"
         default: "\(column) \(op.rawValue) \(bind(value, &p))"
         }

@@ -77,7 +77,7 @@ extension ExecutionsTable {
             SELECT run_id, \(ExecutionsTable.lockedColumns), parent_close_policy FROM reprise.workflow_executions
             WHERE parent_run_id = \(p.bind("uuid") { $0.parentRunId }) AND status IN \(ExecutionsTable.openStatuses)
                 AND parent_close_policy <> '\(ParentClosePolicy.abandon.rawValue)'
-            ORDER BY run_id FOR UPDATE NOWAIT
+            ORDER BY run_id \(ExecutionsTable.rowLock) NOWAIT
             """
         }
         typealias Row = (run: LockedRun, policy: ParentClosePolicy)
@@ -93,13 +93,29 @@ extension ExecutionsTable {
         }
     }
 
+    /// Locks a child's parent unless another transaction holds it (`SKIP LOCKED`): no row when it is
+    /// busy or gone. A fan-in of many children would otherwise queue on the parent's row, one
+    /// commit after another; a child that finds it busy holds its event instead (``Store/reportClose``).
+    struct LockParentIfFree: DescribedStatement {
+        static let statement = Statement<Self> { p in
+            """
+            SELECT \(ExecutionsTable.lockedColumns)
+            FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) \(ExecutionsTable.rowLock) SKIP LOCKED
+            """
+        }
+        typealias Row = LockedRun.Columns
+        var runId: UUID
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
     /// Locks one child of a parent, by workflow id and run id, `NOWAIT` as ``LockOpenChildren``.
     struct LockChild: DescribedStatement {
         static let statement = Statement<Self> { p in
             """
             SELECT run_id, \(ExecutionsTable.lockedColumns) FROM reprise.workflow_executions
             WHERE parent_run_id = \(p.bind("uuid") { $0.parentRunId }) AND workflow_id = \(p.bind("text") { $0.workflowId })
-                AND run_id = \(p.bind("uuid") { $0.runId }) FOR UPDATE NOWAIT
+                AND run_id = \(p.bind("uuid") { $0.runId }) \(ExecutionsTable.rowLock) NOWAIT
             """
         }
         typealias Row = LockedRun

@@ -18,7 +18,7 @@ enum ExecutionsTable {
         static let statement = Statement<Self> { p in
             """
             SELECT \(ExecutionsTable.lockedColumns)
-            FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) FOR UPDATE
+            FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.runId }) \(ExecutionsTable.rowLock)
             """
         }
         typealias Row = LockedRun.Columns
@@ -97,7 +97,7 @@ enum ExecutionsTable {
             """
             SELECT run_id FROM reprise.workflow_executions
             WHERE namespace = \(p.bind("text") { $0.namespace }) AND workflow_id = \(p.bind("text") { $0.workflowId })
-                AND status IN \(ExecutionsTable.openStatuses) FOR UPDATE
+                AND status IN \(ExecutionsTable.openStatuses) \(ExecutionsTable.rowLock)
             """
         }
         typealias Row = UUID
@@ -184,6 +184,11 @@ enum ExecutionsTable {
         """
     }
 
+    /// How a transition locks a run's row. `NO KEY UPDATE` excludes every other transition as
+    /// `UPDATE` would, but lets a foreign-key check (`KEY SHARE`) through: a child's close can hold
+    /// an event for its busy parent in `buffered_events` without waiting for the parent's lock.
+    static let rowLock = "FOR NO KEY UPDATE"
+
     /// The columns ``LockAll`` reads of each run, after its id: those ``Lock`` reads.
     static let lockedColumns =
         "namespace, workflow_id, workflow_type, task_queue, status, next_event_id, cancel_requested, history_bytes, parent_run_id, has_children"
@@ -194,7 +199,7 @@ enum ExecutionsTable {
         static let statement = Statement<Self> { p in
             """
             SELECT run_id, \(ExecutionsTable.lockedColumns)
-            FROM reprise.workflow_executions WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds })) ORDER BY run_id FOR UPDATE
+            FROM reprise.workflow_executions WHERE run_id = ANY(\(p.bind("uuid[]") { $0.runIds })) ORDER BY run_id \(ExecutionsTable.rowLock)
             """
         }
         typealias Row = LockedRun
@@ -232,7 +237,7 @@ enum ExecutionsTable {
     }
 }
 
-/// A run's execution row, locked `FOR UPDATE` for the rest of the transaction.
+/// A run's execution row, locked (``ExecutionsTable/rowLock``) for the rest of the transaction.
 struct LockedRun: Sendable {
     var runId: UUID
     var namespace: String

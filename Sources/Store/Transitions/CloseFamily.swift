@@ -9,8 +9,8 @@ extension Store {
     /// parent's workflow task runs). Called only for a run whose locked row
     /// says it has a parent or has started children.
     ///
-    /// Lock order: the children are locked `NOWAIT` while this run is held, and the parent is
-    /// waited for after, so a transaction only ever waits for a parent while holding its child.
+    /// Lock order: the children are locked `NOWAIT` while this run is held, and the parent only if
+    /// free (`SKIP LOCKED`), so a closing run never waits for a relative.
     func closeFamily(of run: LockedRun, result: Payload?, failure: Failure?, at now: Date, on connection: PostgresConnection) async throws {
         if run.hasChildren {
             // Held child closes that no task will deliver now: the parent closed before them.
@@ -42,29 +42,76 @@ extension Store {
         }
     }
 
-    private func reportClose(of child: LockedRun, to parentRunId: UUID, result: Payload?, failure: Failure?, at now: Date, on connection: PostgresConnection)
+    /// Gives the parent the event of its child's close. Its row is taken only if free: while another
+    /// child's close (or the parent's own task) holds it, the event is held and the lease reaper,
+    /// woken at commit, delivers it. So a fan-in of a thousand children does not queue its closes
+    /// on one row, commit after commit, and a burst of them reaches the parent in a few appends.
+    func reportClose(of child: LockedRun, to parentRunId: UUID, result: Payload?, failure: Failure?, at now: Date, on connection: PostgresConnection)
         async throws
     {
         var eventIds: (initiated: Int64, started: Int64)?
         for try await ids in try await connection.execute(ExecutionsTable.ParentEventIds(runId: child.runId), logger: logger) { eventIds = ids }
-        // The parent may be gone (retention deleted it after it closed, with the child abandoned).
-        var parent: LockedRun?
-        for try await columns in try await connection.execute(ExecutionsTable.Lock(runId: parentRunId), logger: logger) {
-            parent = LockedRun(runId: parentRunId, columns)
-        }
-        guard var parent, parent.status.isOpen, let eventIds,
+        guard let eventIds,
             let event = Self.childClosedEvent(child, initiatedEventId: eventIds.initiated, startedEventId: eventIds.started, result: result, failure: failure)
         else { return }
-        var leased = false
-        for try await isLeased in try await connection.execute(WorkflowTasksTable.IsLeased(runId: parentRunId), logger: logger) { leased = isLeased }
-        if leased {
-            // Appended now, it would make the parent's running task stale; its end appends it.
-            let held = try JSONColumn.encode(HistoryEvent(eventId: 0, eventTime: now, attributes: event))
-            try await connection.run(BufferedEventsTable.Insert(runId: parentRunId, event: held), logger: logger)
+        var parent: LockedRun?
+        for try await columns in try await connection.execute(ExecutionsTable.LockParentIfFree(runId: parentRunId), logger: logger) {
+            parent = LockedRun(runId: parentRunId, columns)
+        }
+        guard var parent else {
+            // Busy, or gone (retention deleted it after it closed, with the child abandoned): then nothing is held.
+            try await hold(event, for: parentRunId, at: now, on: connection)
+            try await notify(Channel.heldEvents, on: connection)
             return
         }
-        try await append([event], to: &parent, at: now, on: connection)
-        try await scheduleWorkflowTask(for: &parent, at: now, on: connection)
+        guard parent.status.isOpen else { return }
+        try await deliver([event], to: &parent, at: now, on: connection)
+    }
+
+    /// Appends the events held for a locked parent, then `events`, and schedules a workflow task;
+    /// or, while the parent's workflow task runs, holds `events` too, since appended now they
+    /// would make that task stale (its end appends them, ``appendBufferedEvents(of:at:on:)``).
+    private func deliver(_ events: [HistoryEvent.Attributes], to parent: inout LockedRun, at now: Date, on connection: PostgresConnection)
+        async throws
+    {
+        var leased = false
+        for try await isLeased in try await connection.execute(WorkflowTasksTable.IsLeased(runId: parent.runId), logger: logger) { leased = isLeased }
+        if leased {
+            for event in events { try await hold(event, for: parent.runId, at: now, on: connection) }
+            return
+        }
+        try await appendHeldEvents(of: &parent, then: events, at: now, on: connection)
+    }
+
+    private func hold(_ event: HistoryEvent.Attributes, for runId: UUID, at now: Date, on connection: PostgresConnection) async throws {
+        let text = try JSONColumn.encode(HistoryEvent(eventId: 0, eventTime: now, attributes: event))
+        try await connection.run(BufferedEventsTable.Insert(runId: runId, event: text), logger: logger)
+    }
+
+    /// Delivers the events held for runs that no workflow task of theirs will take (a child's close
+    /// found its parent's row busy), each run in its own transaction; drops those held for a run
+    /// that has closed. Run by the lease reaper, which `Channel.heldEvents` wakes.
+    ///
+    /// - Returns: how many runs it looked at; `limit` means there may be more.
+    @discardableResult
+    public func deliverHeldEvents(at now: Date, limit: Int = 100) async throws -> Int {
+        var runIds: [UUID] = []
+        for try await runId in try await pool.execute(BufferedEventsTable.Stranded(limit: Int64(limit)), logger: logger) { runIds.append(runId) }
+        for runId in runIds {
+            try await transaction { connection in
+                var run: LockedRun?
+                for try await columns in try await connection.execute(ExecutionsTable.Lock(runId: runId), logger: self.logger) {
+                    run = LockedRun(runId: runId, columns)
+                }
+                guard var run else { return }
+                guard run.status.isOpen else {
+                    for try await _ in try await connection.execute(BufferedEventsTable.Take(runId: runId), logger: self.logger) {}
+                    return
+                }
+                try await self.deliver([], to: &run, at: now, on: connection)
+            }
+        }
+        return runIds.count
     }
 
     /// Appends the events held for a run while its workflow task ran, and schedules a task to
@@ -72,10 +119,19 @@ extension Store {
     /// that has started children can hold any.
     func appendBufferedEvents(of run: inout LockedRun, at now: Date, on connection: PostgresConnection) async throws {
         guard run.hasChildren, run.status.isOpen else { return }
+        try await appendHeldEvents(of: &run, then: [], at: now, on: connection)
+    }
+
+    /// Appends the events held for a locked open run, in the order they were held, then `events`,
+    /// and schedules a workflow task to deliver them.
+    private func appendHeldEvents(of run: inout LockedRun, then events: [HistoryEvent.Attributes], at now: Date, on connection: PostgresConnection)
+        async throws
+    {
         var attributes: [HistoryEvent.Attributes] = []
         for try await text in try await connection.execute(BufferedEventsTable.Take(runId: run.runId), logger: logger) {
             if let event = try JSONColumn.decode(HistoryEvent.self, from: text) { attributes.append(event.attributes) }
         }
+        attributes += events
         guard !attributes.isEmpty else { return }
         try await append(attributes, to: &run, at: now, on: connection)
         try await scheduleWorkflowTask(for: &run, at: now, on: connection)

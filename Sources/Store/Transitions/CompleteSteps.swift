@@ -29,7 +29,7 @@ struct CompleteSteps: DescribedStatement {
             -- open-run index instead.
             SELECT w.run_id, w.history_bytes FROM (SELECT * FROM step ORDER BY run_id) s CROSS JOIN LATERAL (
                 SELECT run_id, next_event_id, status, task_queue, history_bytes, parent_run_id, has_children
-                FROM reprise.workflow_executions WHERE run_id = s.run_id OFFSET 0 FOR UPDATE
+                FROM reprise.workflow_executions WHERE run_id = s.run_id OFFSET 0 \(ExecutionsTable.rowLock)
             ) w
             WHERE w.next_event_id = s.expected_event_id AND w.status = '\(WorkflowStatus.running.rawValue)' AND w.task_queue = s.task_queue
                 AND w.history_bytes < \(p.bind("bigint") { $0.maxHistoryBytes })

@@ -34,7 +34,7 @@ extension Store {
         namespace: String, workflowId: String, runId: UUID? = nil, name: String, input: Payload?, identity: String? = nil,
         requestId: String? = nil, at now: Date
     ) async throws {
-        guard !name.isEmpty else { throw StoreError(.invalidArgument, "a signal needs a name") }
+        try checkSignalName(name)
         try checkRequestId(requestId)
         try await transaction { connection in
             var run = try await self.lockCurrentRun(namespace: namespace, workflowId: workflowId, runId: runId, on: connection)
@@ -45,12 +45,23 @@ extension Store {
                 try await self.recordRequest(
                     .signal, namespace: namespace, workflowId: workflowId, requestId: requestId, runId: run.runId, on: connection)
             }
-            try self.requireOpen(run, to: "signal")
-            try await self.checkPendingSignals(run, on: connection)
-            try await self.append(
-                [.workflowExecutionSignaled(.init(signalName: name, input: input, identity: identity))], to: &run, at: now, on: connection)
-            try await self.scheduleWorkflowTask(for: &run, at: now, on: connection)
+            try await self.deliver(.init(signalName: name, input: input, identity: identity), to: &run, at: now, on: connection)
         }
+    }
+
+    func checkSignalName(_ name: String) throws {
+        guard !name.isEmpty else { throw StoreError(.invalidArgument, "a signal needs a name") }
+    }
+
+    /// Delivers a signal to a locked run: `WorkflowExecutionSignaled` and a workflow task, if the
+    /// run is open and under its pending-signal limit.
+    func deliver(
+        _ signal: HistoryEvent.WorkflowExecutionSignaledAttributes, to run: inout LockedRun, at now: Date, on connection: PostgresConnection
+    ) async throws {
+        try requireOpen(run, to: "signal")
+        try await checkPendingSignals(run, on: connection)
+        try await append([.workflowExecutionSignaled(signal)], to: &run, at: now, on: connection)
+        try await scheduleWorkflowTask(for: &run, at: now, on: connection)
     }
 
     /// Asks a run to cancel: the workflow sees Swift task cancellation and may compensate.

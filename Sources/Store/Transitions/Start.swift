@@ -88,10 +88,7 @@ extension Store: WorkflowStarter {
     package func startWorkflow(_ request: StartWorkflowRequest, at now: Date, firstTask: DecidedFirstTask?) async throws
         -> (result: StartWorkflowResult, firstTask: WorkflowTaskCompletion?)
     {
-        guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
-            throw StoreError(.invalidArgument, "workflowId, type and taskQueue must not be empty")
-        }
-        try checkRequestId(request.requestId)
+        try checkStart(request)
         var attempt = 0
         var firstTask = firstTask
         while true {
@@ -108,6 +105,14 @@ extension Store: WorkflowStarter {
                 continue
             }
         }
+    }
+
+    /// Refuses a start that could never be written: an empty id, type or queue, or a bad request id.
+    func checkStart(_ request: StartWorkflowRequest) throws {
+        guard !request.workflowId.isEmpty, !request.workflowType.isEmpty, !request.taskQueue.isEmpty else {
+            throw StoreError(.invalidArgument, "workflowId, type and taskQueue must not be empty")
+        }
+        try checkRequestId(request.requestId)
     }
 
     /// A start whose id-reuse policy allows any earlier run, in one statement (``StartRuns``),
@@ -199,9 +204,13 @@ extension Store: WorkflowStarter {
 
     /// A start on a transaction's connection, under the request's policies (the schedule service's
     /// starts go through here, in the transaction that locks their schedule).
-    func startOrUseExisting(_ request: StartWorkflowRequest, at now: Date, on connection: PostgresConnection) async throws
-        -> StartWorkflowResult
-    {
+    ///
+    /// - Parameter signal: a signal a new run gets as its first event after
+    ///   `WorkflowExecutionStarted` (signal-with-start); an open run returned is not signalled here.
+    func startOrUseExisting(
+        _ request: StartWorkflowRequest, signal: HistoryEvent.WorkflowExecutionSignaledAttributes? = nil, at now: Date,
+        on connection: PostgresConnection
+    ) async throws -> StartWorkflowResult {
         try await requireNamespace(request.namespace, on: connection)
         for try await openRunId in try await connection.execute(
             ExecutionsTable.LockOpen(namespace: request.namespace, workflowId: request.workflowId), logger: logger)
@@ -228,6 +237,7 @@ extension Store: WorkflowStarter {
             taskQueue: request.taskQueue, status: .running, nextEventId: 1, cancelRequested: false)
         // `WorkflowExecutionStarted`; scheduling the task appends the same `WorkflowTaskScheduled`.
         try await append(Array(events.prefix(1)), to: &run, on: connection)
+        if let signal { try await append([.workflowExecutionSignaled(signal)], to: &run, at: now, on: connection) }
         try await scheduleWorkflowTask(for: &run, at: now, on: connection)
         return StartWorkflowResult(runId: row.runId, started: true)
     }

@@ -31,7 +31,7 @@ struct StartRuns: DescribedStatement {
                 -- Looked up per start by the open-run index: as a join, the planner could read all of it.
                 SELECT w.run_id, w.namespace, w.workflow_id FROM start s CROSS JOIN LATERAL (
                     SELECT run_id, namespace, workflow_id FROM reprise.workflow_executions
-                    WHERE namespace = s.namespace AND workflow_id = s.workflow_id AND status IN \(ExecutionsTable.openStatuses) FOR UPDATE
+                    WHERE namespace = s.namespace AND workflow_id = s.workflow_id AND status IN \(ExecutionsTable.openStatuses) \(ExecutionsTable.rowLock)
                 ) w
             ), closing AS (
                 \(ExecutionsTable.closes(&p) { $0.closes })

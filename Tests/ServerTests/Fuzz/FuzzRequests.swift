@@ -32,7 +32,7 @@ struct FuzzRequests {
         ("POST", "/api/v1/namespaces/{ns}/dead-letters/{id}/retry"), ("POST", "/api/v1/namespaces/{ns}/dead-letters/{id}/fail"),
         ("POST", "/api/v1/namespaces/{ns}/dead-letters/{id}/resolve"), ("POST", "/api/v1/namespaces"), ("GET", "/api/v1/namespaces"),
         ("POST", "/api/v1/namespaces/{ns}/tokens"), ("POST", "/api/v1/namespaces/{ns}/llm/complete"),
-        ("GET", "/api/v1/namespaces/{ns}/llm/usage"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
+        ("GET", "/api/v1/namespaces/{ns}/llm/usage"), ("GET", "/api/v1/namespaces/{ns}/llm/budgets"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
         ("GET", "/openapi.json"), ("DELETE", "/api/v1/namespaces/{ns}/workflows/{id}"), ("PUT", "/api/v1/{name}"),
     ]
 
