@@ -60,7 +60,7 @@ extension Store {
     ) async throws -> SubmittedQuery {
         let insert = QueriesTable.Insert(
             id: id, namespace: namespace, workflowId: workflowId, runId: runId, kind: kind, name: name, args: try JSONColumn.encode(args), timeoutSeconds: timeout.seconds)
-        for try await (id, run, queue) in try await pool.execute(insert, logger: logger) {
+        for try await (id, run, queue, _) in try await pool.execute(insert, logger: logger) {
             return SubmittedQuery(id: id, runId: run, taskQueue: queue)
         }
         throw Self.workflowNotFound(namespace: namespace, workflowId: workflowId, runId: runId)

@@ -175,6 +175,7 @@ struct QueryAPITests {
             let reply = try await api.send(.post, "\(Self.path)/t7/queries/total")
             #expect(reply.status == 504)
             #expect(reply.json["error"]?["code"] == .string("QueryTimedOut"))
+            #expect(reply.text.contains("no worker of task queue main in namespace default"), "\(reply.text)")
             #expect(ContinuousClock.now - began < .seconds(5), "bounded by the timeout, never a hang")
             var rows = 0
             for try await count in try await api.env.store.client.query("SELECT count(*)::int FROM reprise.workflow_queries", logger: api.env.logger)

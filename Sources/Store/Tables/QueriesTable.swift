@@ -26,10 +26,11 @@ enum QueriesTable {
                     FROM run
                     RETURNING id, run_id, task_queue
                 )
-                SELECT id, run_id, pg_notify('\(Channel.queries)', \(namespace) || chr(31) || task_queue)::text FROM inserted
+                SELECT id, run_id, task_queue, pg_notify('\(Channel.queries)', \(namespace) || chr(31) || task_queue)::text FROM inserted
                 """
         }
-        typealias Row = (UUID, UUID, String)
+        /// The query's id, its run, the run's task queue, and the notification's (empty) result.
+        typealias Row = (UUID, UUID, String, String)
         var id: UUID
         var namespace: String
         var workflowId: String
