@@ -80,7 +80,7 @@ extension APIServer {
     /// except a worker that could not rebuild the run.
     static func queryFailure(code: String, message: String) -> APIError {
         switch code {
-        case "QueryWorkerFailed": APIError(.badGateway, code: code, message)
+        case QueryError.Code.workerFailed.rawValue: APIError(.badGateway, code: code, message)
         case QueryError.Code.notStarted.rawValue: APIError(.gatewayTimeout, code: "QueryTimedOut", message)
         default: APIError(.badRequest, code: code, message)
         }

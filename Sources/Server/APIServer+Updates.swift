@@ -97,7 +97,7 @@ extension APIServer {
                 return API.UpdateResponse(updateId: update.updateId, stage: .completed, failure: Failure(message: message, type: Self.updateRejected))
             case .answered(let answer):
                 guard case .int(let next)? = answer["nextEventId"] else {
-                    throw APIError(.badGateway, code: "QueryWorkerFailed", "the worker's validation answer has no nextEventId")
+                    throw APIError(.badGateway, code: QueryError.Code.workerFailed.rawValue, "the worker's validation answer has no nextEventId")
                 }
                 nextEventId = next
             }

@@ -26,7 +26,7 @@ public struct PendingQuery: Sendable {
 public enum QueryOutcome: Sendable, Equatable {
     /// The handler's result.
     case answered(Payload)
-    /// The query failed: a ``QueryError`` code (or `QueryWorkerFailed`) and its message.
+    /// The query failed: a ``QueryError`` code and its message.
     case failed(code: String, message: String)
 }
 

@@ -6,9 +6,6 @@ import Workflow
 /// Queries: the worker claims the queries of its queue's runs and answers each from the cached
 /// run, or from a replay of the run's history when it is not cached (or has closed).
 extension Worker {
-    /// The answer code for a run whose state the worker could not rebuild.
-    static let queryWorkerFailed = "QueryWorkerFailed"
-
     func answerQueries() async {
         // A worker of activities only runs no workflow code, so it answers no query.
         guard !workflowTypes.isEmpty else { return }
@@ -50,7 +47,7 @@ extension Worker {
         } catch {
             logger.warning("Query could not be answered", metadata: ["query": "\(query.name)", "error": "\(String(reflecting: error))"])
             outcome = .failed(
-                code: Self.queryWorkerFailed,
+                code: QueryError.Code.workerFailed.rawValue,
                 message: "the worker could not rebuild the state of run \(query.runId.uuidString.lowercased()): \(error)")
         }
         do {

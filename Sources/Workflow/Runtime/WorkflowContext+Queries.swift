@@ -75,6 +75,8 @@ public struct QueryError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let rejected = Code("UpdateRejected")
         /// The run has not completed its first workflow task, so it has registered no handler yet.
         public static let notStarted = Code("RunNotStarted")
+        /// The worker could not rebuild the run's state (non-determinism, an unknown type).
+        public static let workerFailed = Code("QueryWorkerFailed")
     }
 
     public var code: Code
