@@ -1,7 +1,8 @@
 extension Migrations {
-    /// Queries and updates (issue 20). A query (or an update's validation, `kind`) waits here, a few seconds at most, for a worker of its run's
-    /// task queue to answer it. The API server inserts the row and NOTIFYs the queue's workers
-    /// (`Channel.queries`); a worker claims it (`claimed_by`), writes the answer and NOTIFYs back
+    /// Queries and updates (issue 20). A query (or an update's validation: `kind`) waits in
+    /// `workflow_queries`, a few seconds at most, for a worker of its run's task queue to answer
+    /// it. The API server inserts the row and NOTIFYs the queue's workers (`Channel.queries`); a
+    /// worker claims it (`claimed_by`), writes the answer and NOTIFYs back
     /// (`Channel.queryAnswered`); the API server deletes the row as it reads the answer, or when it
     /// gives up. Rows a crashed server left behind are purged by the next insert once expired.
     static let version18 = [
