@@ -44,7 +44,7 @@ scripts/chaos --quick
 # The quick benchmark: CI checks that every scenario ran, not its timings.
 bench="$(mktemp)"
 swift run --skip-build reprise-bench --quick --database-url "$REPRISE_TEST_DATABASE_URL" | tee "$bench"
-for scenario in replay replay_fanout transcode gateway ceiling throughput latency timers timer_burst starts schedules schedules_aligned children list growth memory fairness; do
+for scenario in replay replay_fanout transcode gateway ceiling throughput latency queries timers timer_burst starts schedules schedules_aligned children list growth memory fairness; do
     grep -q "^{.*\"scenario\":\"$scenario\"" "$bench" || { echo "reprise-bench: scenario $scenario did not run" >&2; exit 1; }
 done
 rm -f "$bench"

@@ -15,6 +15,8 @@ enum API {
         var searchAttributes: Payload?
         var memo: Payload?
         var requestId: String?
+        /// Update-with-start: an update sent to the run once it has started.
+        var update: StartUpdate?
     }
 
     struct StartResponse: Encodable {
@@ -23,6 +25,8 @@ enum API {
         /// What the caller should know about the run: that no live worker serves its type on its
         /// queue, say. Empty when nothing.
         var warnings: [String]
+        /// The outcome of the update the start carried.
+        var update: UpdateResponse? = nil
     }
 
     struct ListResponse: Encodable {

@@ -13,9 +13,10 @@ extension APIServer {
             var request = request
             let namespace = try Self.pathParameter("namespace", in: context)
             // The start's own statement answers NamespaceNotFound: one round trip fewer per start.
-            try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
+            let identity = try await authorize(request, namespace: namespace, needs: .writer, namespaceCheckedByStore: true)
             let body = try await JSONBody.decode(API.StartRequest.self, from: &request, limit: configuration.maxBodySize)
             let checked = try startRequest(body, namespace: namespace, requestId: try Self.requestId(request, body: body.requestId))
+            let update = try body.update.map { try checkedUpdate(name: $0.name, args: $0.args, updateId: $0.updateId) }
             // The run keeps this span's context: its workflow tasks and activities join its trace.
             let (start, result) = try await withSpan("StartWorkflow \(checked.workflowType)") { span in
                 span.attributes["reprise.workflow.type"] = checked.workflowType
@@ -35,8 +36,16 @@ extension APIServer {
                 ).increment()
             }
             let warnings = liveWorkers.warnings(namespace: namespace, taskQueue: start.taskQueue, workflowType: start.workflowType)
+            // Update-with-start: validated once the run's first workflow task has registered its handlers.
+            var updated: API.UpdateResponse?
+            if let update {
+                updated = try await performUpdate(
+                    update, namespace: namespace, workflowId: body.workflowId, runId: result.runId, wait: body.update?.waitForStage ?? .completed,
+                    identity: identity)
+            }
             return try JSONBody.response(
-                API.StartResponse(workflowId: body.workflowId, runId: result.runId, warnings: warnings), status: result.started ? .created : .ok)
+                API.StartResponse(workflowId: body.workflowId, runId: result.runId, warnings: warnings, update: updated),
+                status: result.started ? .created : .ok)
         }
 
         workflows.get { request, context in

@@ -51,6 +51,11 @@ public struct APIServer: Sendable {
         public var loopbackOnly = false
         /// Answer `GET /` with a redirect to the console at `/ui/` (`reprise dev`).
         public var redirectRootToConsole = false
+        /// How long a query waits for a worker's answer before it is answered 504 `QueryTimedOut`.
+        public var queryTimeout: Duration = .seconds(5)
+        /// How long an update request waits for the handler to end before it answers the stage
+        /// reached (`accepted`).
+        public var updateWaitTimeout: Duration = .seconds(20)
         /// Signed webhooks that become signals (docs/webhooks.md); nil serves none.
         public var webhooks: WebhookConfiguration?
         /// How often the server reloads which workflow types live workers serve, which a start and
@@ -70,6 +75,7 @@ public struct APIServer: Sendable {
     let gateway: Gateway?
     let logger: Logger
     let historyWatch: HistoryWatch
+    let queryWatch = QueryWatch()
     let starter: any WorkflowStarter
     let liveWorkers = LiveWorkers()
 
@@ -100,6 +106,8 @@ public struct APIServer: Sendable {
         if configuration.loopbackOnly { router.add(middleware: LoopbackOnlyMiddleware()) }
         addOperationalRoutes(to: router)
         addWorkflowRoutes(to: router)
+        addQueryRoutes(to: router)
+        addUpdateRoutes(to: router)
         addSignalWithStartRoutes(to: router)
         addWebhookRoutes(to: router)
         addScheduleRoutes(to: router)
@@ -120,6 +128,7 @@ public struct APIServer: Sendable {
         [
             historyWatch.service(store: store, databaseCallTimeout: configuration.databaseCallTimeout, logger: logger),
             liveWorkers.service(store: store, interval: configuration.liveWorkersRefresh, timeout: configuration.databaseCallTimeout, logger: logger),
+            queryWatch.service(store: store, logger: logger),
         ]
     }
 

@@ -13,6 +13,18 @@ public enum Channel {
     public static let heldEvents = "reprise_held_events"
     /// Carries the id of each run that closes, for the history long-polls waiting on it.
     public static let runClosed = "reprise_run_closed"
+    /// Rung when a query waits for a worker; the payload is the query's namespace and task queue
+    /// (``queryTarget(namespace:queue:)``), so a worker of another queue ignores it.
+    public static let queries = "reprise_queries"
+    /// Carries the id of each answered query, for the API request waiting on it.
+    public static let queryAnswered = "reprise_query_answered"
+
+    /// Carries `runId/updateId` of each update whose handler ended, for the request waiting on it.
+    public static let updateCompleted = "reprise_update_completed"
+
+    /// The payload of a ``queries`` notification: namespace and queue, split by a unit separator
+    /// (which no identifier holds: they refuse control characters).
+    public static func queryTarget(namespace: String, queue: String) -> String { namespace + "\u{1F}" + queue }
 
     /// FNV-1a over the namespace, a NUL (which no identifier holds) and the queue.
     private static func hash(_ namespace: String, _ queue: String) -> String {

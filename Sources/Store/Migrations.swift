@@ -9,7 +9,7 @@ enum Migrations {
         versions: [
             .init(1, version1), .init(2, version2), .init(5, version5), .init(8, version8), .init(9, version9), .init(10, version10),
             .init(12, version12), .init(13, version13), .init(14, version14), .init(15, version15), .init(16, version16),
-            .init(17, version17), .init(19, version19), .init(20, version20), .init(21, version21),
+            .init(17, version17), .init(18, version18), .init(19, version19), .init(20, version20), .init(21, version21),
         ],
         movedFromPublic: .init(
             tables: [

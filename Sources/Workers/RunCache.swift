@@ -44,10 +44,12 @@ final class RunCache: Sendable {
     func put(_ runId: UUID, _ run: WorkflowRun, written: [HistoryEvent], historyBytes: Int64 = 0) {
         let entry = Entry(run: run, unseen: written.filter { $0.eventId > run.lastEventId }, historyBytes: historyBytes)
         let evicted = state.withLock { state -> [WorkflowRun] in
+            var evicted: [WorkflowRun] = []
+            // A run replayed while a query held the cached one replaces it; the stale one unwinds.
+            if let replaced = state.runs[runId]?.run, replaced !== run { evicted.append(replaced) }
             state.runs[runId] = entry
             state.order.removeAll { $0 == runId }
             state.order.append(runId)
-            var evicted: [WorkflowRun] = []
             while state.order.count > capacity {
                 let oldest = state.order.removeFirst()
                 if let entry = state.runs.removeValue(forKey: oldest) { evicted.append(entry.run) }
@@ -55,6 +57,18 @@ final class RunCache: Sendable {
             return evicted
         }
         for run in evicted { run.evict() }
+    }
+
+    /// Puts back a run taken out for a query, unless a workflow task cached a newer one of the run
+    /// meanwhile: then the one taken out is stale, and is evicted.
+    func restore(_ runId: UUID, _ entry: Entry) {
+        let stale = state.withLock { state -> Bool in
+            guard state.runs[runId] == nil else { return true }
+            state.runs[runId] = entry
+            state.order.append(runId)
+            return false
+        }
+        if stale { entry.run.evict() }
     }
 
     /// Evicts every run, unwinding their tasks.

@@ -42,6 +42,8 @@ public final class Worker: Service, Sendable {
         public var maxConcurrentWorkflowTasks: Int = 16
         /// Activity attempts in flight at once.
         public var maxConcurrentActivities: Int = 64
+        /// Queries answered at once (docs/queries.md).
+        public var maxConcurrentQueries: Int = 8
         /// Runs kept in memory between workflow tasks.
         public var runCacheSize: Int = 1000
         /// How long a workflow task's lease lasts before another worker may take it.
@@ -94,6 +96,7 @@ public final class Worker: Service, Sendable {
     let cache: RunCache
     let workflowWakeup = Wakeup()
     let activityWakeup = Wakeup()
+    let queryWakeup = Wakeup()
     /// Activity attempts in flight, polled or eagerly dispatched: both draw on the same slots.
     let activitySlots = WorkTracker()
     /// Workflow tasks in flight from polls (``WorkerMetrics/sample(workflowSlotsFree:activitySlotsFree:cachedRuns:)``).
@@ -118,10 +121,17 @@ public final class Worker: Service, Sendable {
         public var eagerActivities = 0
         /// Runs whose first workflow task this worker ran inside their start.
         public var eagerStarts = 0
+        /// Queries answered from a cached run.
+        public var queriesFromCache = 0
+        /// Queries answered by replaying the run's history.
+        public var queriesReplayed = 0
     }
 
     /// How often the hot path's shortcuts were taken so far.
     public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// How many runs the worker holds in its cache now.
+    public var cachedRuns: Int { cache.count }
 
     public init(
         store: Store, configuration: Configuration, workflows: WorkflowRegistry, activities: ActivityRegistry,
@@ -169,7 +179,9 @@ public final class Worker: Service, Sendable {
             wakeups[Channel.workflowTasks(namespace: namespace, queue: configuration.taskQueue)] = workflowWakeup
             wakeups[Channel.activityTasks(namespace: namespace, queue: configuration.taskQueue)] = activityWakeup
         }
-        let listener = NotificationListener(store: store, wakeups: wakeups, logger: logger)
+        var channels = wakeups.mapValues { wakeup -> @Sendable (String?) -> Void in { _ in wakeup.ring() } }
+        channels[Channel.queries] = { self.queryNotified($0) }
+        let listener = NotificationListener(store: store, channels: channels, logger: logger)
         defer { cache.evictAll() }
         // Activities that workflow tasks lease to this worker as they schedule them.
         let eager = AsyncStream<ActivityTask>.makeStream()
@@ -193,6 +205,10 @@ public final class Worker: Service, Sendable {
                 pollers.addTask {
                     await self.pollActivityTasks()
                     self.logger.debug("Activity task poller stopped")
+                }
+                pollers.addTask {
+                    await self.answerQueries()
+                    self.logger.debug("Query poller stopped")
                 }
                 pollers.addTask {
                     await self.runEagerActivities(eager.stream)

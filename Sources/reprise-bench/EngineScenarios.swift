@@ -55,7 +55,7 @@ struct EngineScenarios {
         configuration.maxConcurrentActivities = 64
         configuration.identity = "bench-worker"
         let worker = Worker(
-            store: store, configuration: configuration, workflows: WorkflowRegistry([Steps.self, Nap.self, ChildFanOut.self, BenchChild.self]),
+            store: store, configuration: configuration, workflows: WorkflowRegistry([Steps.self, Nap.self, ChildFanOut.self, BenchChild.self, Watched.self]),
             activities: ActivityRegistry([NoOp()]), clock: clock, logger: logger)
         // Starts go through the worker, as under `reprise dev`: it runs each run's first workflow
         // task inside the start (eager start).
@@ -89,6 +89,7 @@ struct EngineScenarios {
                 lines.append(line)
             }
             if wanted("latency") { lines.append(try await latency(port: port)) }
+            if wanted("queries") { lines.append(try await queries(port: port, store: store)) }
             if wanted("timers") { lines.append(contentsOf: try await timers(store)) }
             if wanted("starts") { lines.append(try await starts(port: port, store: store)) }
             if wanted("schedules") { lines.append(contentsOf: try await schedules(store)) }
@@ -414,7 +415,7 @@ struct EngineScenarios {
         end
         """
 
-    private func post(_ url: String, body: String) async throws -> String {
+    func post(_ url: String, body: String) async throws -> String {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
@@ -423,7 +424,7 @@ struct EngineScenarios {
         return String(buffer: try await response.body.collect(upTo: 1 << 24))
     }
 
-    private func get(_ url: String) async throws -> String {
+    func get(_ url: String) async throws -> String {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
         return String(buffer: try await response.body.collect(upTo: 1 << 24))
     }

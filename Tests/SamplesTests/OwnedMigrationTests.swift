@@ -58,8 +58,8 @@ struct OwnedMigrationTests {
             // An engine-only caller (a test environment, a bench) first: it must not lose the
             // gateway's and samples' history for the callers that come later. It runs the engine's
             // version 12 (typed polls, worker heartbeats; numbered past the samples' old 11, which
-            // this database records), 13, 14 (continue-as-new), 15 (child workflows) and 16 (schedules).
-            #expect(try await store.migrate() == Self.versions("engine", [12, 13, 14, 15, 16, 17, 19, 20, 21]))
+            // this database records), 13, 14 (continue-as-new), 15 (child workflows), 16 (schedules), 17 (search attributes), 18 (queries and updates), 19 (webhooks), 20 and 21.
+            #expect(try await store.migrate() == Self.versions("engine", [12, 13, 14, 15, 16, 17, 18, 19, 20, 21]))
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'reprise' AND tablename = 'worker_heartbeats'") == 1)
             #expect(try await store.migrate([.gateway, .samples]) == Self.versions("gateway", [3, 4, 5]))
             #expect(try await store.migrate([.gateway, .samples]) == [], "a second run applies nothing")
@@ -67,7 +67,7 @@ struct OwnedMigrationTests {
             let recorded = try await Self.recorded(store)
             #expect(
                 recorded
-                    == Self.versions("engine", [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 21]) + Self.versions("gateway", [1, 2, 3, 4, 5])
+                    == Self.versions("engine", [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]) + Self.versions("gateway", [1, 2, 3, 4, 5])
                     + Self.versions("samples", [1, 2]))
             let key = try await SampleHarness.count(
                 store,
@@ -75,7 +75,7 @@ struct OwnedMigrationTests {
             )
             #expect(key == 1, "the primary key is (owner, version)")
             try await Self.expectGatewayAndSamplesWork(store, execute)
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 20, "reprise_samples": 9], "nothing left in public")
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 22, "reprise_samples": 9], "nothing left in public")
         }
     }
 
@@ -83,7 +83,7 @@ struct OwnedMigrationTests {
         try await Self.withStore { store, execute in
             let applied = try await store.migrate([.gateway, .samples])
             #expect(
-                applied == Self.versions("engine", [1, 2, 5, 8, 9, 10, 12, 13, 14, 15, 16, 17, 19, 20, 21]) + Self.versions("gateway", [1, 2, 3, 4, 5]) + Self.versions("samples", [1, 2]))
+                applied == Self.versions("engine", [1, 2, 5, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]) + Self.versions("gateway", [1, 2, 3, 4, 5]) + Self.versions("samples", [1, 2]))
             #expect(try await store.migrate([.gateway, .samples]) == [], "a second run applies nothing")
             try await Self.expectGatewayAndSamplesWork(store, execute)
         }
@@ -103,12 +103,12 @@ struct OwnedMigrationTests {
     @Test func eachSetCreatesItsTablesInItsOwnSchema() async throws {
         try await Self.withStore { store, _ in
             try await store.migrate()
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 14], "the engine's thirteen tables and the ledger; nothing in public")
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 16], "the engine's fifteen tables and the ledger; nothing in public")
             try await store.migrate([.gateway])
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 20], "what `reprise server` migrates: only reprise.*")
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 22], "what `reprise server` migrates: only reprise.*")
             #expect(try await SampleHarness.count(store, "SELECT count(*)::int FROM pg_namespace WHERE nspname = 'reprise_samples'") == 0)
             try await store.migrate([.gateway, .samples])
-            #expect(try await Self.tablesBySchema(store) == ["reprise": 20, "reprise_samples": 9])
+            #expect(try await Self.tablesBySchema(store) == ["reprise": 22, "reprise_samples": 9])
         }
     }
 
@@ -119,7 +119,7 @@ struct OwnedMigrationTests {
             try await execute("CREATE TABLE public.subscriptions (id int)")
             try await execute("CREATE TABLE public.llm_ledger (id int)")
             try await store.migrate([.gateway, .samples])
-            #expect(try await Self.tablesBySchema(store) == ["public": 3, "reprise": 20, "reprise_samples": 9])
+            #expect(try await Self.tablesBySchema(store) == ["public": 3, "reprise": 22, "reprise_samples": 9])
         }
     }
 

@@ -33,8 +33,8 @@ struct SampleTablesMigrationTests {
                         AppliedMigration(owner: "engine", version: 12), AppliedMigration(owner: "engine", version: 13),
                         AppliedMigration(owner: "engine", version: 14), AppliedMigration(owner: "engine", version: 15),
                         AppliedMigration(owner: "engine", version: 16), AppliedMigration(owner: "engine", version: 17),
-                        AppliedMigration(owner: "engine", version: 19), AppliedMigration(owner: "engine", version: 20),
-                        AppliedMigration(owner: "engine", version: 21),
+                        AppliedMigration(owner: "engine", version: 18), AppliedMigration(owner: "engine", version: 19),
+                        AppliedMigration(owner: "engine", version: 20), AppliedMigration(owner: "engine", version: 21),
                         AppliedMigration(owner: "samples", version: 2),
                     ])
                 let subscriptions = try await SampleHarness.count(store, "SELECT count(*)::int FROM reprise_samples.subscriptions WHERE namespace = 'default' AND id = 'sub-old'")

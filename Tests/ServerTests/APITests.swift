@@ -246,7 +246,7 @@ struct APITests {
             // Every documented operation exists: without a token it is refused or served, never unrouted.
             for operation in OpenAPIDocument.operations {
                 let path = operation.path.replacingOccurrences(of: "{ns}", with: "default")
-                    .replacingOccurrences(of: "{workflowId}", with: "w").replacingOccurrences(of: "{signalName}", with: "s")
+                    .replacingOccurrences(of: "{workflowId}", with: "w").replacingOccurrences(of: "{signalName}", with: "s").replacingOccurrences(of: "{queryName}", with: "q").replacingOccurrences(of: "{updateName}", with: "u")
                     .replacingOccurrences(of: "{id}", with: UUID().uuidString).replacingOccurrences(of: "{scheduleId}", with: "s")
                     .replacingOccurrences(of: "{source}", with: "stripe")
                 let method: HTTPRequest.Method = switch operation.method {

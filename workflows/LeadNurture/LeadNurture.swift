@@ -27,10 +27,12 @@ public struct LeadNurture: Workflow {
         public var icpThreshold: Int?
         /// Whose calendar meetings go into; `sales` by default.
         public var calendar: String?
+        /// Whether the first e-mail waits for a person's `approveOutreach` update; no by default.
+        public var requireApproval: Bool?
 
         public init(
             lead: Lead, tenant: String, replyWindowSeconds: Double? = nil, maxFollowUps: Int? = nil, maxCostUSD: Decimal, icpThreshold: Int? = nil,
-            calendar: String? = nil
+            calendar: String? = nil, requireApproval: Bool? = nil
         ) {
             self.lead = lead
             self.tenant = tenant
@@ -39,6 +41,7 @@ public struct LeadNurture: Workflow {
             self.maxCostUSD = maxCostUSD
             self.icpThreshold = icpThreshold
             self.calendar = calendar
+            self.requireApproval = requireApproval
         }
     }
 
@@ -61,10 +64,26 @@ public struct LeadNurture: Workflow {
     public func run(context: WorkflowContext, input: Input) async throws -> Outcome {
         // Checked before any work: a bad window fails the run at once, naming the field.
         let window = try Duration.seconds(checked: input.replyWindowSeconds ?? 3 * 86_400, field: "replyWindowSeconds")
-        let agent = Agent(context: context, input: input)
+        let progress = LeadProgress()
+        context.setQueryHandler(Self.stateQuery) { _ in progress.current }
+        context.setUpdateHandler(
+            Self.approveOutreach,
+            validator: { _ in
+                guard progress.current.draftWaiting else {
+                    throw ApplicationFailure("no draft is waiting for approval", type: "NoDraftWaiting")
+                }
+            }
+        ) { approval in
+            progress.update { state in
+                state.draftWaiting = false
+                state.approvedBy = approval.approver
+            }
+            return "approved by \(approval.approver)"
+        }
+        let agent = Agent(context: context, input: input, progress: progress)
         // Search attributes (`reprise workflow list --query "stage = 'contacted'"`); runs started
         // before them replay without.
-        let stage = Stage(context: context, tracked: context.patched("search-attributes"))
+        let stage = Stage(context: context, tracked: context.patched("search-attributes"), progress: progress)
         try stage.set("new", ["company": .string(input.lead.company)])
         _ = try await context.execute(EnrichLead.self, .init(leadId: agent.leadId, lead: input.lead), options: SampleSupport.local)
 
@@ -72,6 +91,7 @@ public struct LeadNurture: Workflow {
         guard let score = Self.score(in: scoreText) else {
             throw ApplicationFailure("the ICP score answer has no number from 0 to 100: \(scoreText.prefix(200))", type: "UnreadableScore")
         }
+        progress.update { $0.lastScore = score }
         try await agent.remember(.score, "ICP score: \(score)")
         let threshold = input.icpThreshold ?? 60
         if score < threshold {
@@ -82,13 +102,18 @@ public struct LeadNurture: Workflow {
 
         try await agent.remember(.research, try await agent.think(.research))
         var sent = 0
-        try await agent.send(try await agent.think(.firstEmail))
+        let firstEmail = try await agent.think(.firstEmail)
+        if input.requireApproval == true {
+            progress.update { $0.draftWaiting = true }
+            try await context.condition { progress.current.approvedBy != nil }
+        }
+        try await agent.send(firstEmail)
         sent += 1
         try stage.set("contacted", ["score": .int(Int64(score))])
 
         var followUps = 0
         while true {
-            guard let reply = try await context.waitForSignal("reply", as: Reply.self, timeout: window) else {
+            guard let reply = try await context.waitForSignal(Self.replySignal, timeout: window) else {
                 guard followUps < (input.maxFollowUps ?? 2) else {
                     try stage.set("noReply")
                     try await agent.remember(.status, "No reply after \(followUps) follow-ups")
@@ -142,6 +167,7 @@ public struct LeadNurture: Workflow {
 struct Agent: Sendable {
     let context: WorkflowContext
     let input: LeadNurture.Input
+    let progress: LeadProgress
     /// The lead's key in `lead_memory`: the workflow id, within its namespace.
     var leadId: String { "\(context.info.namespace)/\(context.info.workflowId)" }
 
@@ -168,6 +194,7 @@ struct Agent: Sendable {
         }
         let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try await context.execute(SendEmail.self, .init(to: input.lead.email, subject: subject, body: body), options: SampleSupport.external)
+        progress.update { $0.touches += 1 }
         try await remember(.sent, "Subject: \(subject)\n\n\(body)")
     }
 }
@@ -177,8 +204,10 @@ struct Agent: Sendable {
 struct Stage {
     let context: WorkflowContext
     let tracked: Bool
+    let progress: LeadProgress
 
     func set(_ stage: String, _ more: [String: SearchAttributeValue] = [:]) throws {
+        progress.update { $0.stage = stage }
         guard tracked else { return }
         try context.upsertSearchAttributes(more.merging(["stage": .string(stage)]) { $1 })
     }

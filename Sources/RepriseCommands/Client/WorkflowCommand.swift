@@ -6,8 +6,8 @@ struct WorkflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflow", abstract: "Start, inspect and control workflow runs.",
         subcommands: [
-            Start.self, Execute.self, ResultCommand.self, Describe.self, Show.self, List.self, Signal.self, SignalWithStart.self, Cancel.self,
-            Terminate.self, Resume.self,
+            Start.self, Execute.self, ResultCommand.self, Describe.self, Show.self, List.self, Signal.self, SignalWithStart.self, Query.self,
+            Update.self, Cancel.self, Terminate.self, Resume.self,
         ])
 
     struct Start: AsyncParsableCommand {

@@ -121,6 +121,7 @@ extension Store {
             let merge = ExecutionsTable.MergeSearchAttributes(runId: run.runId, attributes: try JSONColumn.encode(JSONValue.object(upserted)))
             try await connection.run(merge, logger: logger)
         }
+        try await completeUpdates(events, runId: run.runId, on: connection)
         for event in events {
             switch event.attributes {
             case .startChildWorkflowExecutionInitiated, .signalExternalWorkflowExecutionInitiated, .requestCancelExternalWorkflowExecutionInitiated:

@@ -1124,6 +1124,53 @@ extension HistoryEvent {
         }
     }
 
+    /// `WorkflowExecutionUpdateAccepted`: An update passed its validator; the next workflow task runs its handler.
+    package struct WorkflowExecutionUpdateAcceptedAttributes: Sendable, Hashable, Codable {
+        package var protocolInstanceId: String
+        package var acceptedRequestMessageId: String
+        package var acceptedRequestSequencingEventId: Int64
+        package var acceptedRequest: UpdateRequest
+
+        package init(protocolInstanceId: String, acceptedRequestMessageId: String, acceptedRequestSequencingEventId: Int64, acceptedRequest: UpdateRequest) {
+            self.protocolInstanceId = protocolInstanceId
+            self.acceptedRequestMessageId = acceptedRequestMessageId
+            self.acceptedRequestSequencingEventId = acceptedRequestSequencingEventId
+            self.acceptedRequest = acceptedRequest
+        }
+
+        private enum CodingKeys: String, CodingKey { case protocolInstanceId, acceptedRequestMessageId, acceptedRequestSequencingEventId, acceptedRequest }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.protocolInstanceId = try container.decode(String.self, forKey: .protocolInstanceId)
+            self.acceptedRequestMessageId = try container.decode(String.self, forKey: .acceptedRequestMessageId)
+            self.acceptedRequestSequencingEventId = try container.decode(Int64.self, forKey: .acceptedRequestSequencingEventId)
+            self.acceptedRequest = try container.decode(UpdateRequest.self, forKey: .acceptedRequest)
+        }
+    }
+
+    /// `WorkflowExecutionUpdateCompleted`: An update's handler returned or threw: its result or its failure.
+    package struct WorkflowExecutionUpdateCompletedAttributes: Sendable, Hashable, Codable {
+        package var meta: UpdateMeta
+        package var acceptedEventId: Int64
+        package var outcome: UpdateOutcome
+
+        package init(meta: UpdateMeta, acceptedEventId: Int64, outcome: UpdateOutcome) {
+            self.meta = meta
+            self.acceptedEventId = acceptedEventId
+            self.outcome = outcome
+        }
+
+        private enum CodingKeys: String, CodingKey { case meta, acceptedEventId, outcome }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.meta = try container.decode(UpdateMeta.self, forKey: .meta)
+            self.acceptedEventId = try container.decode(Int64.self, forKey: .acceptedEventId)
+            self.outcome = try container.decode(UpdateOutcome.self, forKey: .outcome)
+        }
+    }
+
     /// The typed attributes of an event; the case names the event type.
     package enum Attributes: Sendable, Hashable {
         case workflowExecutionStarted(WorkflowExecutionStartedAttributes)
@@ -1167,6 +1214,8 @@ extension HistoryEvent {
         case requestCancelExternalWorkflowExecutionInitiated(RequestCancelExternalWorkflowExecutionInitiatedAttributes)
         case requestCancelExternalWorkflowExecutionFailed(RequestCancelExternalWorkflowExecutionFailedAttributes)
         case externalWorkflowExecutionCancelRequested(ExternalWorkflowExecutionCancelRequestedAttributes)
+        case workflowExecutionUpdateAccepted(WorkflowExecutionUpdateAcceptedAttributes)
+        case workflowExecutionUpdateCompleted(WorkflowExecutionUpdateCompletedAttributes)
 
         /// The event type this case stands for.
         package var eventType: EventType {
@@ -1212,6 +1261,8 @@ extension HistoryEvent {
             case .requestCancelExternalWorkflowExecutionInitiated: .requestCancelExternalWorkflowExecutionInitiated
             case .requestCancelExternalWorkflowExecutionFailed: .requestCancelExternalWorkflowExecutionFailed
             case .externalWorkflowExecutionCancelRequested: .externalWorkflowExecutionCancelRequested
+            case .workflowExecutionUpdateAccepted: .workflowExecutionUpdateAccepted
+            case .workflowExecutionUpdateCompleted: .workflowExecutionUpdateCompleted
             }
         }
 
@@ -1258,6 +1309,8 @@ extension HistoryEvent {
             case .requestCancelExternalWorkflowExecutionInitiated(let value): try container.encode(value, forKey: .attributes)
             case .requestCancelExternalWorkflowExecutionFailed(let value): try container.encode(value, forKey: .attributes)
             case .externalWorkflowExecutionCancelRequested(let value): try container.encode(value, forKey: .attributes)
+            case .workflowExecutionUpdateAccepted(let value): try container.encode(value, forKey: .attributes)
+            case .workflowExecutionUpdateCompleted(let value): try container.encode(value, forKey: .attributes)
             }
         }
 
@@ -1304,6 +1357,8 @@ extension HistoryEvent {
             case .requestCancelExternalWorkflowExecutionInitiated: self = .requestCancelExternalWorkflowExecutionInitiated(try container.decode(RequestCancelExternalWorkflowExecutionInitiatedAttributes.self, forKey: .attributes))
             case .requestCancelExternalWorkflowExecutionFailed: self = .requestCancelExternalWorkflowExecutionFailed(try container.decode(RequestCancelExternalWorkflowExecutionFailedAttributes.self, forKey: .attributes))
             case .externalWorkflowExecutionCancelRequested: self = .externalWorkflowExecutionCancelRequested(try container.decode(ExternalWorkflowExecutionCancelRequestedAttributes.self, forKey: .attributes))
+            case .workflowExecutionUpdateAccepted: self = .workflowExecutionUpdateAccepted(try container.decode(WorkflowExecutionUpdateAcceptedAttributes.self, forKey: .attributes))
+            case .workflowExecutionUpdateCompleted: self = .workflowExecutionUpdateCompleted(try container.decode(WorkflowExecutionUpdateCompletedAttributes.self, forKey: .attributes))
             }
         }
     }
@@ -1352,4 +1407,6 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     case requestCancelExternalWorkflowExecutionInitiated = "RequestCancelExternalWorkflowExecutionInitiated"
     case requestCancelExternalWorkflowExecutionFailed = "RequestCancelExternalWorkflowExecutionFailed"
     case externalWorkflowExecutionCancelRequested = "ExternalWorkflowExecutionCancelRequested"
+    case workflowExecutionUpdateAccepted = "WorkflowExecutionUpdateAccepted"
+    case workflowExecutionUpdateCompleted = "WorkflowExecutionUpdateCompleted"
 }

@@ -55,6 +55,21 @@ package enum Command: Sendable, Hashable {
     case signalExternalWorkflow(SignalExternalWorkflow)
     /// Ask a child run to cancel.
     case requestCancelExternalWorkflow(RequestCancelExternalWorkflow)
+    /// Record an accepted update's outcome (`WorkflowExecutionUpdateCompleted`).
+    case completeUpdate(CompleteUpdate)
+
+    /// An update's handler ended.
+    package struct CompleteUpdate: Sendable, Hashable {
+        package var updateId: String
+        package var acceptedEventId: Int64
+        package var outcome: HistoryEvent.UpdateOutcome
+
+        package init(updateId: String, acceptedEventId: Int64, outcome: HistoryEvent.UpdateOutcome) {
+            self.updateId = updateId
+            self.acceptedEventId = acceptedEventId
+            self.outcome = outcome
+        }
+    }
 
     /// The attributes of an activity to schedule.
     package struct ScheduleActivity: Sendable, Hashable {
@@ -114,6 +129,7 @@ package enum Command: Sendable, Hashable {
         case .signalExternalWorkflow(let command):
             "SignalExternalWorkflowExecution {workflowId: \"\(command.workflowId)\", signalName: \"\(command.signalName)\"}"
         case .requestCancelExternalWorkflow(let command): "RequestCancelExternalWorkflowExecution {workflowId: \"\(command.workflowId)\"}"
+        case .completeUpdate(let command): "CompleteWorkflowExecutionUpdate {updateId: \"\(command.updateId)\"}"
         }
     }
 }

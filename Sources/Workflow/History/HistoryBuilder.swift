@@ -155,6 +155,9 @@ package struct HistoryBuilder: Sendable {
                     newExecutionRunId: continuation?.newExecutionRunId ?? "", workflowType: command.workflowType, taskQueue: command.taskQueue,
                     input: command.input, workflowExecutionTimeout: continuation?.workflowExecutionTimeout,
                     workflowTaskCompletedEventId: completed))
+        case .completeUpdate(let command):
+            return .workflowExecutionUpdateCompleted(
+                .init(meta: .init(updateId: command.updateId), acceptedEventId: command.acceptedEventId, outcome: command.outcome))
         case .startChildWorkflow, .signalExternalWorkflow, .requestCancelExternalWorkflow:
             return childAttributes(of: command, workflowTaskCompletedEventId: completed, taskQueue: taskQueue, namespace: namespace)
         }

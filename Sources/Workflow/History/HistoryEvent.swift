@@ -89,7 +89,8 @@ extension EventType {
         switch self {
         case .activityTaskScheduled, .activityTaskCancelRequested, .timerStarted, .timerCanceled, .markerRecorded, .upsertWorkflowSearchAttributes,
             .workflowExecutionCompleted, .workflowExecutionFailed, .workflowExecutionCanceled, .workflowExecutionContinuedAsNew,
-            .startChildWorkflowExecutionInitiated, .signalExternalWorkflowExecutionInitiated, .requestCancelExternalWorkflowExecutionInitiated:
+            .startChildWorkflowExecutionInitiated, .signalExternalWorkflowExecutionInitiated, .requestCancelExternalWorkflowExecutionInitiated,
+            .workflowExecutionUpdateCompleted:
             true
         default:
             false

@@ -40,6 +40,15 @@ struct RunState: Sendable {
     var signalHandlers: [String: @Sendable (Payload) async throws -> Void] = [:]
     var handlerInvocations: [@Sendable () async -> Void] = []
     var handlerInboxOpen = true
+    /// Query handlers by name; they read state and never record history.
+    var queryHandlers: [String: @Sendable (Payload) throws -> Payload] = [:]
+    /// Update handlers by name, and accepted updates waiting for a handler to be registered.
+    var updateHandlers: [String: UpdateHandler] = [:]
+    var updateBuffer: [String: [AcceptedUpdate]] = [:]
+    /// Set while a query handler runs: any context call that would record history refuses.
+    var queryInProgress = false
+    /// The first call a query handler made that would have recorded history.
+    var queryRefusal: QueryError?
 
     /// Activity bookkeeping learned from history: scheduled event id → seq, and seq → type.
     var activitySeqByScheduledEventId: [Int64: Int] = [:]

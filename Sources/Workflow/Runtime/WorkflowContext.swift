@@ -276,6 +276,16 @@ extension WorkflowContext {
     /// Context calls from anywhere but the run's drain (an actor, a detached task) are escapes.
     func checkOnWorkflowThread(_ api: String) throws {
         guard run.executor.isOnActivationThread else {
+            // A query handler runs off the executor too, but it is no escape: it is refused.
+            let refusal = QueryError(
+                .notReadOnly,
+                "WorkflowContext.\(api) was called from a query handler; a query only reads the workflow's state, it cannot schedule, wait or record")
+            // Kept in the state too, so a handler that catches the error still fails the query.
+            let inQuery = run.state.withLock { state in
+                if state.queryInProgress { state.queryRefusal = state.queryRefusal ?? refusal }
+                return state.queryInProgress
+            }
+            if inQuery { throw refusal }
             throw recordTaskFailure(
                 .escape("WorkflowContext.\(api) was called outside the workflow's own executor"))
         }

@@ -20,6 +20,8 @@ extension WorkflowRun {
             if let seq = Int(attributes.timerId) { resolve(WaitKey(kind: .timer, seq: seq), with: .success(nil)) }
         case .workflowExecutionSignaled(let attributes):
             deliverSignal(named: attributes.signalName, payload: attributes.input ?? .null)
+        case .workflowExecutionUpdateAccepted(let attributes):
+            deliverUpdate(AcceptedUpdate(request: attributes.acceptedRequest, acceptedEventId: event.eventId))
         case .workflowExecutionCancelRequested:
             state.withLock { $0.cancelRequested = true }
             // Cancellation reaches the code as Swift task cancellation of the root and its children.

@@ -82,6 +82,8 @@ extension WorkflowRun {
             return true
         case (.continueAsNew(let command), .workflowExecutionContinuedAsNew(let event)):
             return command.workflowType == event.workflowType
+        case (.completeUpdate(let command), .workflowExecutionUpdateCompleted(let event)):
+            return command.updateId == event.meta.updateId && command.acceptedEventId == event.acceptedEventId
         default:
             return matchesChildCommand(command, event)
         }

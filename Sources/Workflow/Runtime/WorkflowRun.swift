@@ -129,7 +129,7 @@ package final class WorkflowRun: Sendable {
                     liveCommands = try runWorkflowTask(at: events[index].eventTime, replaying: false, commandEvents: [])
                 }
             case .activityTaskCompleted, .activityTaskFailed, .activityTaskTimedOut, .activityTaskCanceled,
-                .timerFired, .workflowExecutionSignaled, .workflowExecutionCancelRequested:
+                .timerFired, .workflowExecutionSignaled, .workflowExecutionCancelRequested, .workflowExecutionUpdateAccepted:
                 progress.withLock { $0.inputs.append(events[index]) }
             case let type where Self.isChildInput(type):
                 progress.withLock { $0.inputs.append(events[index]) }
