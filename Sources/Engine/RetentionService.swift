@@ -3,7 +3,8 @@ import Logging
 import ServiceLifecycle
 import Store
 
-/// Deletes closed runs once their namespace's retention has passed, in batches, hourly.
+/// Deletes closed runs, and delivered webhook deliveries, once their namespace's retention has
+/// passed, in batches, hourly.
 public struct RetentionService: Service {
     let store: Store
     let clock: any EngineClock
@@ -32,20 +33,27 @@ public struct RetentionService: Service {
         while !Task.isCancelled {
             var wait = interval
             do {
-                var deleted = 0
-                while true {
-                    // A call that hangs (Postgres restarting under it) is abandoned, or retention would stop for good.
-                    let batch = try await abandoning(after: databaseCallTimeout) { try await store.deleteExpiredRuns(at: clock.now) }
-                    deleted += batch
-                    if batch == 0 { break }
-                }
-                if deleted > 0 { logger.info("Deleted runs past retention", metadata: ["runs": "\(deleted)"]) }
+                let runs = try await deleteInBatches { try await store.deleteExpiredRuns(at: $0) }
+                if runs > 0 { logger.info("Deleted runs past retention", metadata: ["runs": "\(runs)"]) }
+                let deliveries = try await deleteInBatches { try await store.deleteExpiredWebhookDeliveries(at: $0) }
+                if deliveries > 0 { logger.info("Deleted webhook deliveries past retention", metadata: ["deliveries": "\(deliveries)"]) }
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("Retention round failed", metadata: ["error": "\(String(reflecting: error))"])
                 wait = retryInterval
             }
             try? await Task.sleep(for: wait)
+        }
+    }
+
+    /// Runs `batch` until it deletes nothing; returns how many it deleted in all.
+    private func deleteInBatches(_ batch: @escaping @Sendable (Date) async throws -> Int) async throws -> Int {
+        var deleted = 0
+        while true {
+            // A call that hangs (Postgres restarting under it) is abandoned, or retention would stop for good.
+            let count = try await abandoning(after: databaseCallTimeout) { try await batch(clock.now) }
+            deleted += count
+            if count == 0 { return deleted }
         }
     }
 }
