@@ -26,6 +26,13 @@ struct Fetcher: Workflow {
     }
 }
 
+/// Runs a `Fetcher` as its child: the child's tasks are traced in the parent's trace.
+struct FetcherParent: Workflow {
+    func run(context: WorkflowContext, input: String) async throws -> String {
+        try await context.executeChild(Fetcher.self, input)
+    }
+}
+
 @Suite("Tracing from the API start to the outgoing call")
 struct TracingTests {
     @Test(.timeLimit(.minutes(2))) func aStartTracesItsRequestWorkflowTaskActivityAndOutgoingCall() async throws {
@@ -69,6 +76,32 @@ struct TracingTests {
                 let headers = try #require(target.requests.first?.headers)
                 #expect(headers[InMemoryTracer.traceIDKey] == start.traceID)
                 #expect(headers[InMemoryTracer.spanIDKey] == call.spanID)
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2))) func aChildsTasksAndActivitiesJoinItsParentsTrace() async throws {
+        let tracer = TestObservability.tracer
+        let target = StandInProvider(paths: ["/echo"]) { _, _ in .init(body: .object(["ok": .bool(true)])) }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { try? client.shutdown().wait() }
+        try await target.run {
+            try await APIHarness.run(workflows: [FetcherParent.self, Fetcher.self], activities: [Fetch(client: client)]) { api in
+                let workflowId = "traced-parent-\(UUID().uuidString.prefix(8))"
+                let started = try await api.send(
+                    .post, "/api/v1/namespaces/default/workflows",
+                    body: #"{"workflowId":"\#(workflowId)","type":"FetcherParent","input":"\#(target.baseURL)/echo"}"#)
+                #expect(started.status == 201, "\(started.text)")
+                try await api.env.waitUntil("the parent completes") { try await api.env.describe(workflowId).status == .completed }
+                try await Task.sleep(for: .milliseconds(200))
+                let spans = tracer.finishedSpans
+                let start = try #require(
+                    spans.first { $0.operationName == "StartWorkflow FetcherParent" && $0.attributes["reprise.workflow.id"]?.toSpanAttribute() == .string(workflowId) })
+                let trace = spans.filter { $0.traceID == start.traceID }
+                let childTasks = trace.filter { $0.operationName == "RunWorkflowTask Fetcher" }
+                #expect(!childTasks.isEmpty, "the child's tasks are in the parent's trace: \(trace.map(\.operationName))")
+                #expect(childTasks.allSatisfy { $0.parentSpanID == start.spanID })
+                #expect(trace.contains { $0.operationName == "RunActivity Fetch" }, "and so is the child's activity")
             }
         }
     }

@@ -13,10 +13,10 @@ extension ExecutionsTable {
             """
             INSERT INTO reprise.workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, input,
                 start_time, execution_deadline, next_event_id, parent_run_id, parent_initiated_event_id, parent_started_event_id,
-                parent_close_policy)
+                parent_close_policy, trace_context)
             SELECT c.run_id, c.namespace, c.workflow_id, c.workflow_type, c.task_queue, '\(WorkflowStatus.running.rawValue)',
-                NULLIF(c.input, '')::jsonb, c.start_time, NULLIF(c.execution_deadline, 'epoch'), 3, \(p.bind("uuid") { $0.parentRunId }),
-                c.initiated_event_id, c.started_event_id, c.parent_close_policy
+                NULLIF(c.input, '')::jsonb, c.start_time, NULLIF(c.execution_deadline, 'epoch'), 3, p.run_id,
+                c.initiated_event_id, c.started_event_id, c.parent_close_policy, p.trace_context
             FROM unnest(\(p.bind("uuid[]") { $0.children.map(\.row.runId) }), \(p.bind("text[]") { $0.children.map(\.row.namespace) }),
                 \(p.bind("text[]") { $0.children.map(\.row.workflowId) }), \(p.bind("text[]") { $0.children.map(\.row.workflowType) }),
                 \(p.bind("text[]") { $0.children.map(\.row.taskQueue) }), \(p.bind("text[]") { $0.children.map { $0.row.input ?? "" } }),
@@ -26,6 +26,8 @@ extension ExecutionsTable {
                 \(p.bind("text[]") { $0.children.map(\.parentClosePolicy.rawValue) }))
                 WITH ORDINALITY AS c(run_id, namespace, workflow_id, workflow_type, task_queue, input, start_time, execution_deadline,
                     initiated_event_id, started_event_id, parent_close_policy, n)
+            -- A child joins its parent's trace (docs/observability.md).
+            CROSS JOIN (SELECT run_id, trace_context FROM reprise.workflow_executions WHERE run_id = \(p.bind("uuid") { $0.parentRunId })) p
             ORDER BY c.n
             ON CONFLICT (namespace, workflow_id) WHERE status IN \(ExecutionsTable.openStatuses) DO NOTHING
             RETURNING run_id
