@@ -53,7 +53,7 @@ public struct ScheduleDuration: Sendable, Hashable, Codable {
         let text = try container.decode(String.self)
         guard let seconds = Duration.parseSeconds(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "\"\(text.prefix(40))\" is not a duration; use seconds or a number with s, m, h or d")
+                in: container, debugDescription: "\"\(text.prefix(40))\" is not a duration; use seconds or a number with ms, s, m, h or d")
         }
         self.seconds = seconds
     }

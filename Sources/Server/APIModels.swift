@@ -223,7 +223,7 @@ struct DurationValue: Decodable {
         let text = try container.decode(String.self)
         guard let parsed = Duration.parseSeconds(text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "\"\(text.prefix(40))\" is not a duration; use seconds or a number with s, m, h or d")
+                in: container, debugDescription: "\"\(text.prefix(40))\" is not a duration; use seconds or a number with ms, s, m, h or d")
         }
         seconds = parsed
     }

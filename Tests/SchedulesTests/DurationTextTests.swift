@@ -3,7 +3,8 @@ import Schedules
 import Testing
 import Workflow
 
-/// The one parser of duration text, which schedules and the API's `executionTimeout` share.
+/// The one parser of duration text, which schedules, the API's `executionTimeout` and the
+/// configuration's durations share.
 @Suite struct DurationTextTests {
     @Test func secondsOrANumberWithAUnit() {
         #expect(Duration.parseSeconds("30") == 30)
@@ -12,10 +13,11 @@ import Workflow
         #expect(Duration.parseSeconds("5m") == 300)
         #expect(Duration.parseSeconds("2h") == 7200)
         #expect(Duration.parseSeconds("7d") == 604_800)
+        #expect(Duration.parseSeconds("500ms") == 0.5)
     }
 
     @Test func anythingElseIsNotADuration() {
-        for text in ["", "s", "5x", "5 m", "five", "inf", "nan", "1e400", "1e305d"] {
+        for text in ["", "s", "5x", "5 m", "five", "inf", "nan", "1e400", "1e305d", "ms", "5 ms", "5sm"] {
             #expect(Duration.parseSeconds(text) == nil, "\(text)")
         }
     }

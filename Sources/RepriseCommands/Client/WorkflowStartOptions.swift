@@ -82,7 +82,7 @@ extension WorkflowCommand {
         /// A positive duration up to Reprise's longest, in seconds.
         static func duration(_ text: String) throws -> Double {
             guard let seconds = Duration.parseSeconds(text), seconds > 0, seconds <= Duration.maximumAccepted.seconds else {
-                throw ValidationError("a duration is positive seconds (3600) or a number with s, m, h or d (30s, 5m, 2h, 7d), up to 100 years")
+                throw ValidationError("a duration is positive seconds (3600) or a number with ms, s, m, h or d (500ms, 30s, 5m, 2h, 7d), up to 100 years")
             }
             return seconds
         }

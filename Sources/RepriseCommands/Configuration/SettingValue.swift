@@ -21,17 +21,13 @@ enum SettingValue {
         }
     }
 
-    /// The units a duration may carry; a bare number is seconds.
-    private static let durationUnits: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
-
-    /// A duration such as `500ms`, `30s`, `5m`, `1h` or `2d`, or a number of seconds, within `range`.
+    /// A duration such as `500ms`, `30s`, `5m`, `1h` or `2d`, or a number of seconds
+    /// (`Duration.parseSeconds`), within `range`.
     static func duration(_ text: String, key: String, in range: ClosedRange<Duration>) throws -> Duration {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let unit = durationUnits.first { trimmed.hasSuffix($0.suffix) && Double(trimmed.dropLast($0.suffix.count)) != nil }
-        let number = unit.map { Double(trimmed.dropLast($0.suffix.count)) } ?? Double(trimmed)
         let expected = "a duration from \(render(range.lowerBound)) to \(render(range.upperBound)), such as 500ms, 30s, 5m or 1h"
-        guard let number, number.isFinite, number >= 0 else { throw ConfigurationError.invalidValue(key: key, value: text, expected: expected) }
-        let seconds = number * (unit?.seconds ?? 1)
+        guard let seconds = Duration.parseSeconds(text.trimmingCharacters(in: .whitespaces).lowercased()), seconds >= 0 else {
+            throw ConfigurationError.invalidValue(key: key, value: text, expected: expected)
+        }
         // Compared as seconds first: a huge number must not reach Duration's own arithmetic, which traps.
         guard seconds >= range.lowerBound.seconds, seconds <= range.upperBound.seconds else {
             throw ConfigurationError.invalidValue(key: key, value: text, expected: expected)
@@ -59,7 +55,7 @@ enum SettingValue {
     /// A duration in the largest unit that shows it exactly: `2s`, `500ms`, `1h`.
     static func render(_ duration: Duration) -> String {
         let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        for (suffix, seconds) in durationUnits.reversed() {
+        for (suffix, seconds) in Duration.textUnits.reversed() {
             let unit = Int64(seconds * 1000)
             if milliseconds != 0, milliseconds % unit == 0 { return "\(milliseconds / unit)\(suffix)" }
         }

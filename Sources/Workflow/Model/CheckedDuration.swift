@@ -63,17 +63,21 @@ extension Duration {
         return self
     }
 
+    /// The units duration text may carry (``parseSeconds(_:)``), smallest first; a bare number is seconds.
+    public static let textUnits: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
+
     /// The seconds in a duration written as input: a number of seconds (`"30"`, `"1.5"`) or a
-    /// number with a unit, `s`, `m`, `h` or `d` (`"30s"`, `"5m"`, `"2h"`, `"7d"`).
+    /// number with a unit, `ms`, `s`, `m`, `h` or `d` (`"500ms"`, `"30s"`, `"5m"`, `"2h"`, `"7d"`).
     ///
-    /// The one parser of duration text, for the API's and the schedules' durations. It checks only
-    /// that the result is a finite number; ``seconds(checked:field:)`` checks the range.
+    /// The one parser of duration text, for the API's, the schedules' and the configuration's
+    /// durations. It checks only that the result is a finite number; ``seconds(checked:field:)``
+    /// checks the range.
     ///
     /// - Returns: The seconds, or nil when `text` is not a finite number with an optional unit.
     public static func parseSeconds(_ text: String) -> Double? {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        let (number, scale) = text.last.flatMap { units[$0] }.map { (text.dropLast(), $0) } ?? (Substring(text), 1)
-        guard let value = Double(number), value.isFinite, (value * scale).isFinite else { return nil }
+        let unit = textUnits.first { text.hasSuffix($0.suffix) && Double(text.dropLast($0.suffix.count)) != nil }
+        let scale = unit?.seconds ?? 1
+        guard let value = Double(text.dropLast(unit?.suffix.count ?? 0)), value.isFinite, (value * scale).isFinite else { return nil }
         return value * scale
     }
 
