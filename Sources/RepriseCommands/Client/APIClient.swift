@@ -62,6 +62,18 @@ func parseJSON(_ text: String, option: String) throws -> JSONValue {
     }
 }
 
+/// A JSON option given inline or as a file (`--input` or `--input-file`): nil when neither.
+func jsonOption(_ text: String?, file: String?, name: String) throws -> JSONValue? {
+    switch (text, file) {
+    case (nil, nil): return nil
+    case (let text?, nil): return try parseJSON(text, option: name)
+    case (nil, let file?):
+        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(name)-file \(file)") }
+        return try parseJSON(String(decoding: data, as: UTF8.self), option: "\(name)-file")
+    case (.some, .some): throw ValidationError("give \(name) or \(name)-file, not both")
+    }
+}
+
 /// Percent-encodes a path segment.
 func segment(_ text: String) -> String {
     text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text

@@ -40,16 +40,6 @@ extension WorkflowCommand {
 
     /// A request's JSON payload from `--input` or `--input-file` (not both); `null` when neither.
     static func payload(input: String?, inputFile: String?) throws -> JSONValue {
-        switch (input, inputFile) {
-        case (_?, _?):
-            throw ValidationError("give --input or --input-file, not both")
-        case (let input?, nil):
-            return try parseJSON(input, option: "--input")
-        case (nil, let file?):
-            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read --input-file \(file)") }
-            return try parseJSON(String(decoding: data, as: UTF8.self), option: "--input-file")
-        case (nil, nil):
-            return .null
-        }
+        try jsonOption(input, file: inputFile, name: "--input") ?? .null
     }
 }

@@ -55,14 +55,7 @@ extension WorkflowCommand {
             var object: [String: JSONValue] = ["workflowId": .string(id), "type": .string(type)]
             if let taskQueue { object["taskQueue"] = .string(taskQueue) }
             if let requestId { object["requestId"] = .string(requestId) }
-            if input != nil && inputFile != nil { throw ValidationError("give --input or --input-file, not both") }
-            if let input { object["input"] = try parseJSON(input, option: "--input") }
-            if let inputFile {
-                guard let data = FileManager.default.contents(atPath: inputFile) else {
-                    throw ValidationError("cannot read --input-file \(inputFile)")
-                }
-                object["input"] = try parseJSON(String(decoding: data, as: UTF8.self), option: "--input-file")
-            }
+            object["input"] = try jsonOption(input, file: inputFile, name: "--input")
             if let idReusePolicy { object["idReusePolicy"] = .string(idReusePolicy.rawValue) }
             if let idConflictPolicy { object["idConflictPolicy"] = .string(idConflictPolicy.rawValue) }
             if let executionTimeout { object["executionTimeout"] = .double(executionTimeout) }
