@@ -34,7 +34,7 @@ enum BufferedEventsTable {
     }
 
     /// Runs holding events that no workflow task of theirs will take: none is leased. A child's
-    /// close that found its parent busy leaves its event for these (``Store/deliverHeldEvents(limit:)``).
+    /// close that found its parent busy leaves its event for these (``Store/deliverHeldEvents(at:limit:)``).
     struct Stranded: DescribedStatement {
         static let statement = Statement<Self> { p in
             """

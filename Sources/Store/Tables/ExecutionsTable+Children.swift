@@ -97,7 +97,7 @@ extension ExecutionsTable {
 
     /// Locks a child's parent unless another transaction holds it (`SKIP LOCKED`): no row when it is
     /// busy or gone. A fan-in of many children would otherwise queue on the parent's row, one
-    /// commit after another; a child that finds it busy holds its event instead (``Store/reportClose``).
+    /// commit after another; a child that finds it busy holds its event instead (`Transitions/CloseFamily.swift`).
     struct LockParentIfFree: DescribedStatement {
         static let statement = Statement<Self> { p in
             """

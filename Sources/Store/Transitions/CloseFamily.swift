@@ -14,7 +14,7 @@ extension Store {
     func closeFamily(of run: LockedRun, result: Payload?, failure: Failure?, at now: Date, on connection: PostgresConnection) async throws {
         if run.hasChildren {
             // Held child closes that no task will deliver now: the parent closed before them.
-            for try await _ in try await connection.execute(BufferedEventsTable.Take(runId: run.runId), logger: logger) {}
+            try await dropHeldEvents(of: run.runId, on: connection)
             try await applyParentClosePolicy(of: run, at: now, on: connection)
         }
         // A child that continues as new stays the parent's child: its chain's last run reports.
@@ -46,7 +46,7 @@ extension Store {
     /// child's close (or the parent's own task) holds it, the event is held and the lease reaper,
     /// woken at commit, delivers it. So a fan-in of a thousand children does not queue its closes
     /// on one row, commit after commit, and a burst of them reaches the parent in a few appends.
-    func reportClose(of child: LockedRun, to parentRunId: UUID, result: Payload?, failure: Failure?, at now: Date, on connection: PostgresConnection)
+    private func reportClose(of child: LockedRun, to parentRunId: UUID, result: Payload?, failure: Failure?, at now: Date, on connection: PostgresConnection)
         async throws
     {
         var eventIds: (initiated: Int64, started: Int64)?
@@ -83,6 +83,11 @@ extension Store {
         try await appendHeldEvents(of: &parent, then: events, at: now, on: connection)
     }
 
+    /// Deletes the events held for a closed run: no task will deliver them now.
+    private func dropHeldEvents(of runId: UUID, on connection: PostgresConnection) async throws {
+        for try await _ in try await connection.execute(BufferedEventsTable.Take(runId: runId), logger: logger) {}
+    }
+
     private func hold(_ event: HistoryEvent.Attributes, for runId: UUID, at now: Date, on connection: PostgresConnection) async throws {
         let text = try JSONColumn.encode(HistoryEvent(eventId: 0, eventTime: now, attributes: event))
         try await connection.run(BufferedEventsTable.Insert(runId: runId, event: text), logger: logger)
@@ -105,7 +110,7 @@ extension Store {
                 }
                 guard var run else { return }
                 guard run.status.isOpen else {
-                    for try await _ in try await connection.execute(BufferedEventsTable.Take(runId: runId), logger: self.logger) {}
+                    try await self.dropHeldEvents(of: runId, on: connection)
                     return
                 }
                 try await self.deliver([], to: &run, at: now, on: connection)
